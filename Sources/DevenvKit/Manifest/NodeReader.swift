@@ -1,0 +1,70 @@
+import Foundation
+import Yams
+
+/// Typed reads from a YAML node that record a problem (with line and column) instead of
+/// failing, so one pass finds every mistake.
+struct NodeReader {
+    var problems: [ManifestProblem] = []
+
+    mutating func problem(_ node: Node, _ message: String) {
+        problems.append(ManifestProblem(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, message))
+    }
+
+    mutating func mapping(_ node: Node, _ what: String) -> Node.Mapping? {
+        if let m = node.mapping { return m }
+        if case .scalar(let s) = node, s.string == "" || s.string == "~" || s.string == "null" { return Node.Mapping([]) }
+        problem(node, "\(what) must be a map (key: value), found \(Self.describe(node))")
+        return nil
+    }
+
+    /// Entries of a mapping, reporting unknown and repeated keys with the nearest valid one.
+    mutating func entries(_ mapping: Node.Mapping, allowed: [String], context: String) -> [(String, Node)] {
+        var seen = Set<String>()
+        var out: [(String, Node)] = []
+        for (k, v) in mapping {
+            guard let key = k.string else { problem(k, "keys must be plain words"); continue }
+            if !seen.insert(key).inserted { problem(k, "'\(key)' appears twice \(context)"); continue }
+            if !allowed.contains(key) {
+                problem(k, "unknown key '\(key)' \(context)\(Suggest.hint(key, among: allowed)); expected one of: \(allowed.joined(separator: ", "))")
+                continue
+            }
+            out.append((key, v))
+        }
+        return out
+    }
+
+    mutating func string(_ node: Node, _ what: String) -> String? {
+        if case .scalar(let s) = node, !s.string.isEmpty { return s.string }
+        problem(node, "\(what) must be a text value, found \(Self.describe(node))")
+        return nil
+    }
+
+    /// Any scalar (numbers and booleans included) as its text.
+    mutating func scalarText(_ node: Node, _ what: String) -> String? {
+        if case .scalar(let s) = node { return s.string }
+        problem(node, "\(what) must be a single value, found \(Self.describe(node))")
+        return nil
+    }
+
+    mutating func strings(_ node: Node, _ what: String) -> [String]? {
+        if let seq = node.sequence { return seq.compactMap { string($0, "each entry of \(what)") } }
+        if case .scalar = node, let s = string(node, what) { return [s] }
+        problem(node, "\(what) must be a list, found \(Self.describe(node))")
+        return nil
+    }
+
+    mutating func port(_ node: Node, _ what: String) -> Int? {
+        if case .scalar(let s) = node, let n = Int(s.string), (1...65535).contains(n) { return n }
+        problem(node, "\(what) must be a port number between 1 and 65535, found \(Self.describe(node))")
+        return nil
+    }
+
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): return s.string.isEmpty ? "nothing" : "'\(s.string)'"
+        case .mapping: return "a map"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+}

@@ -1,0 +1,1 @@
+import DevenvKit; print(DevenvKitVersion.current)
