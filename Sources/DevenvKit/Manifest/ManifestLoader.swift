@@ -73,7 +73,7 @@ public struct ManifestLoader {
             default: break
             }
         }
-        if top["services"] == nil { reader.problem(node, "missing 'services:'; expected a map of services, e.g. 'services: { postgres: { version: \"16\" } }'") }
+        if top["services"] == nil, !top.contains(where: { $0.key.string.map { Suggest.nearest($0, among: ["services"]) != nil } ?? false }) { reader.problem(node, "missing 'services:'; expected a map of services, e.g. 'services: { postgres: { version: \"16\" } }'") }
         crossCheck(manifest, top, &reader)
         if !reader.problems.isEmpty { throw ManifestError(file: file, problems: reader.problems) }
         return manifest

@@ -41,7 +41,13 @@ public struct ManifestError: Error, Sendable {
 public enum Suggest {
     public static func nearest(_ word: String, among candidates: [String]) -> String? {
         let limit = max(1, word.count / 3 + 1)
-        let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }
+        let w = word.lowercased()
+        // A shared prefix counts as closer: "mongo" means "mongodb" more than "minio".
+        let scored = candidates.map { c -> (String, Int) in
+            let l = c.lowercased()
+            let d = distance(w, l)
+            return (c, (l.hasPrefix(w) || w.hasPrefix(l)) && d > 0 ? d - 1 : d)
+        }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= limit else { return nil }
         return best.0
     }

@@ -18,6 +18,8 @@ struct NodeReader {
     }
 
     /// Entries of a mapping, reporting unknown and repeated keys with the nearest valid one.
+    /// A misspelt key whose intended key is clear (and absent) is still read as that key,
+    /// so the problems inside it are reported in the same pass.
     mutating func entries(_ mapping: Node.Mapping, allowed: [String], context: String) -> [(String, Node)] {
         var seen = Set<String>()
         var out: [(String, Node)] = []
@@ -26,6 +28,9 @@ struct NodeReader {
             if !seen.insert(key).inserted { problem(k, "'\(key)' appears twice \(context)"); continue }
             if !allowed.contains(key) {
                 problem(k, "unknown key '\(key)' \(context)\(Suggest.hint(key, among: allowed)); expected one of: \(allowed.joined(separator: ", "))")
+                if let near = Suggest.nearest(key, among: allowed), mapping[near] == nil, seen.insert(near).inserted {
+                    out.append((near, v))
+                }
                 continue
             }
             out.append((key, v))

@@ -41,7 +41,7 @@ public enum PortAllocator {
     /// Gives every request a host port, keeping the ones the stack already has, and records
     /// them in `registry`. `isFree` says whether a port can be bound right now.
     public static func allocate(identity: StackIdentity, composeFile: String, requests: [PortRequest],
-                                range: PortRange, registry: inout Registry, now: Date,
+                                range: PortRange, registry: inout Registry, now: Date, touch: Bool = true,
                                 isFree: (Int) -> Bool) throws -> [String: Int] {
         let others = registry.portsHeld(except: identity.stack)
         let otherBlocks = Set(registry.stacks.filter { $0.key != identity.stack }.map(\.value.block))
@@ -55,7 +55,7 @@ public enum PortAllocator {
         entry.root = identity.root
         entry.branch = identity.branch
         entry.composeFile = composeFile
-        entry.lastUsed = now
+        if touch { entry.lastUsed = now }
         var assigned: [String: Int] = [:]
         for req in requests {
             if let p = req.pinned { assigned[req.key] = p; continue }

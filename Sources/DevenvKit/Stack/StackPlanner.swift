@@ -9,6 +9,10 @@ public struct StackPlanner {
     public var portRange: PortRange
     public var isPortFree: (Int) -> Bool = PortProbe.isFree
     public var now: () -> Date = Date.init
+    /// Whether planning counts as using the stack (`up` does; `status` does not).
+    public var touch = true
+    /// Fixed secrets instead of the stored ones (golden-file tests).
+    public var credentialsOverride: Credentials.Store?
 
     public init(templates: TemplateStore, imageMap: ImageMap, paths: DevenvPaths, portRange: PortRange) {
         self.templates = templates
@@ -34,10 +38,10 @@ public struct StackPlanner {
                     hint: "Give this project another `name:` in devenv.yml, or use `isolation: branch`.")
             }
             return try PortAllocator.allocate(identity: identity, composeFile: stateDir + "/compose.yaml", requests: requests,
-                                              range: portRange, registry: &reg, now: now(), isFree: isPortFree)
+                                              range: portRange, registry: &reg, now: now(), touch: touch, isFree: isPortFree)
         }
         let needs = manifest.services.compactMap { s in templates.kinds[s.kind].map { (s.name, $0.secrets) } }
-        let creds = try Credentials.ensure(stack: identity.stack, needs: needs, paths: paths)
+        let creds = try credentialsOverride ?? Credentials.ensure(stack: identity.stack, needs: needs, paths: paths)
         var services: [PlannedService] = []
         for s in manifest.services {
             let ports = containerPorts(s).map { name, container, pinned in

@@ -1,0 +1,59 @@
+# devenv: build, test (unit + end-to-end on a real Docker engine), install, demo, bench.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+BIN := .build/debug/devenv
+
+.PHONY: all build test unit e2e testbed install uninstall demo demo-down bench clean
+
+all: build
+
+build:
+	$(SWIFT) build
+
+## test: set the test bed up when missing, then run unit and end-to-end tests.
+test: testbed
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+unit:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter DevenvKitTests
+
+e2e: testbed
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter EndToEndTests
+
+## testbed: Docker engine, compose v2 and stand-in images (idempotent; see Tests/testbed/).
+testbed:
+	bash Tests/testbed/testbed.sh
+
+## install: the binary, its templates and shell completions under $(PREFIX).
+install:
+	$(SWIFT) build -c release --product devenv
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/devenv \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 .build/release/devenv $(DESTDIR)$(PREFIX)/bin/devenv
+	rm -rf $(DESTDIR)$(PREFIX)/share/devenv/templates
+	cp -R templates $(DESTDIR)$(PREFIX)/share/devenv/templates
+	.build/release/devenv --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/devenv
+	.build/release/devenv --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_devenv
+	.build/release/devenv --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/devenv.fish
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/devenv"
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/bin/devenv $(DESTDIR)$(PREFIX)/share/devenv \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/devenv \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_devenv \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/devenv.fish
+
+## demo: bring the example project's stack up and print its URLs.
+demo: testbed build
+	cd examples/demo && ../../$(BIN) up
+
+demo-down: build
+	cd examples/demo && ../../$(BIN) down --volumes --yes
+
+clean:
+	rm -rf .build

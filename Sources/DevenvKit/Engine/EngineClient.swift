@@ -1,0 +1,129 @@
+import Foundation
+
+/// Read-only questions to the Docker Engine API over its socket (state, health, labels,
+/// ports): one request costs well under a millisecond, where spawning `docker` costs tens.
+public struct EngineClient: Sendable {
+    public var endpoint: SocketConnection.Endpoint
+    /// How the user named the engine (`unix:///var/run/docker.sock`).
+    public var address: String
+
+    public static func from(environment: [String: String]) -> EngineClient {
+        let host = environment["DOCKER_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "unix:///var/run/docker.sock"
+        if host.hasPrefix("unix://") { return EngineClient(endpoint: .unix(path: String(host.dropFirst(7))), address: host) }
+        if host.hasPrefix("tcp://") || host.hasPrefix("http://") {
+            let rest = host.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
+            let parts = rest.split(separator: ":")
+            let port = parts.count > 1 ? Int(parts[1]) ?? 2375 : 2375
+            return EngineClient(endpoint: .tcp(host: String(parts.first ?? "127.0.0.1"), port: port), address: host)
+        }
+        return EngineClient(endpoint: .unix(path: host), address: host)
+    }
+
+    public static func unavailable(detail: String, address: String? = nil) -> DevenvError {
+        DevenvError(
+            "the Docker engine is not reachable" + (address.map { " at \($0)" } ?? "") + (detail.isEmpty ? "" : " (\(detail))"),
+            hint: "Start it: Linux `sudo systemctl start docker` (or `sudo dockerd &`), macOS: open Docker Desktop or run `colima start`. " +
+                "If it runs elsewhere, set DOCKER_HOST. Check with `docker info`.",
+            exitCode: .engineUnavailable)
+    }
+
+    /// Throws an exit-4 error when the engine does not answer.
+    public func ping(timeout: TimeInterval = 3) throws {
+        do {
+            let (status, _) = try get("/_ping", timeout: timeout)
+            guard status == 200 else { throw SocketConnection.Failure(description: "HTTP \(status)") }
+        } catch let e as SocketConnection.Failure {
+            throw Self.unavailable(detail: e.description, address: address)
+        }
+    }
+
+    public func get(_ path: String, timeout: TimeInterval = 10) throws -> (Int, Data) {
+        let conn = try SocketConnection.connect(endpoint, timeout: timeout)
+        defer { conn.close() }
+        try conn.send("GET \(path) HTTP/1.0\r\nHost: docker\r\nUser-Agent: devenv\r\n\r\n")
+        let raw = try conn.receiveAll()
+        guard let split = Self.headerEnd(raw) else { throw SocketConnection.Failure(description: "malformed reply from the engine") }
+        let head = String(decoding: raw[..<split], as: UTF8.self)
+        let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return (status, Data(raw[(split + 4)...]))
+    }
+
+    static func headerEnd(_ b: [UInt8]) -> Int? {
+        guard b.count >= 4 else { return nil }
+        for i in 0...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
+        return nil
+    }
+
+    /// Every container (running or not) carrying `label` (`key` or `key=value`).
+    public func containers(label: String) throws -> [ContainerInfo] {
+        let filters = "{\"label\":[\"\(label)\"]}"
+        let q = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filters
+        let (status, body) = try get("/containers/json?all=1&filters=\(q)")
+        guard status == 200 else { throw DevenvError("the engine answered HTTP \(status) to a container list") }
+        return try JSONDecoder().decode([ContainerInfo].self, from: body)
+    }
+
+    public func containers(project: String) throws -> [ContainerInfo] {
+        try containers(label: "com.docker.compose.project=\(project)")
+    }
+
+    public func imageExists(_ reference: String) -> Bool {
+        let ref = reference.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? reference
+        return (try? get("/images/\(ref)/json").0) == 200
+    }
+
+    /// `RestartCount` and the last exit code, from a container inspect.
+    public func restartInfo(id: String) -> (restarts: Int, exitCode: Int)? {
+        guard let (status, body) = try? get("/containers/\(id)/json"), status == 200,
+              let obj = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
+        let state = obj["State"] as? [String: Any]
+        return (obj["RestartCount"] as? Int ?? 0, state?["ExitCode"] as? Int ?? 0)
+    }
+}
+
+/// One entry of `GET /containers/json`.
+public struct ContainerInfo: Decodable, Sendable {
+    public var id: String
+    public var names: [String]
+    public var image: String
+    public var state: String
+    public var status: String
+    public var labels: [String: String]
+    public var ports: [PortBinding]
+
+    public struct PortBinding: Decodable, Sendable {
+        public var ip: String?
+        public var privatePort: Int
+        public var publicPort: Int?
+        public var type: String
+        enum CodingKeys: String, CodingKey { case ip = "IP", privatePort = "PrivatePort", publicPort = "PublicPort", type = "Type" }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id = "Id", names = "Names", image = "Image", state = "State", status = "Status", labels = "Labels", ports = "Ports"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        names = try c.decodeIfPresent([String].self, forKey: .names) ?? []
+        image = try c.decodeIfPresent(String.self, forKey: .image) ?? ""
+        state = try c.decodeIfPresent(String.self, forKey: .state) ?? ""
+        status = try c.decodeIfPresent(String.self, forKey: .status) ?? ""
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        ports = try c.decodeIfPresent([PortBinding].self, forKey: .ports) ?? []
+    }
+
+    public var service: String? { labels["com.docker.compose.service"] }
+
+    /// `ready`, `starting` or `unhealthy` from the healthcheck; nil when there is none.
+    public var health: String? {
+        if status.contains("(healthy)") { return "ready" }
+        if status.contains("(unhealthy)") { return "unhealthy" }
+        if status.contains("(health: starting)") { return "starting" }
+        return nil
+    }
+
+    /// The container as DESIGN's `state`: running, stopped.
+    public var runState: String { state == "running" || state == "restarting" ? "running" : "stopped" }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs `Command` values. The real one spawns processes; tests substitute a recorder.
+public protocol ProcessRunning: Sendable {
+    /// Runs to completion, capturing stdout and stderr.
+    func capture(_ command: Command) async throws -> CommandResult
+    /// Runs with the terminal's stdin/stdout/stderr (interactive: `compose exec`, `logs -f`).
+    func attach(_ command: Command) async throws -> Int32
+}
+
+extension ProcessRunning {
+    /// Captures and throws `CommandFailure` on a non-zero exit.
+    @discardableResult
+    public func check(_ command: Command) async throws -> CommandResult {
+        let r = try await capture(command)
+        guard r.succeeded else { throw CommandFailure(command: command, status: r.status, stderr: r.stderr.isEmpty ? r.stdout : r.stderr) }
+        return r
+    }
+}
+
+/// The runner used by the binary: swift-subprocess underneath.
+public struct ProcessRunner: ProcessRunning {
+    public init() {}
+
+    static let captureLimit = 64 * 1024 * 1024
+
+    public func capture(_ command: Command) async throws -> CommandResult {
+        let (executable, arguments, environment, workdir) = configuration(command)
+        do {
+            if let file = command.stdinFile {
+                let fd = try FileDescriptor.open(FilePath(file), .readOnly)
+                let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
+                                                 workingDirectory: workdir,
+                                                 input: .fileDescriptor(fd, closeAfterSpawningProcess: true),
+                                                 output: .string(limit: Self.captureLimit), error: .string(limit: Self.captureLimit))
+                return CommandResult(status: Self.code(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
+            }
+            let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
+                                             workingDirectory: workdir,
+                                             output: .string(limit: Self.captureLimit), error: .string(limit: Self.captureLimit))
+            return CommandResult(status: Self.code(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
+        } catch let e as SubprocessError {
+            throw Self.launchError(command, e)
+        }
+    }
+
+    public func attach(_ command: Command) async throws -> Int32 {
+        let (executable, arguments, environment, workdir) = configuration(command)
+        do {
+            let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
+                                             workingDirectory: workdir, input: .currentStandardInput,
+                                             output: .currentStandardOutput, error: .currentStandardError)
+            return Self.code(r.terminationStatus)
+        } catch let e as SubprocessError {
+            throw Self.launchError(command, e)
+        }
+    }
+
+    func configuration(_ c: Command) -> (Executable, Arguments, Environment, FilePath?) {
+        let exe: Executable = c.executable.contains("/") ? .path(FilePath(c.executable)) : .name(c.executable)
+        var env: Environment = .inherit
+        if !c.environment.isEmpty {
+            env = .inherit.updating(Dictionary(uniqueKeysWithValues: c.environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) }))
+        }
+        return (exe, Arguments(c.arguments), env, c.workingDirectory.map { FilePath($0) })
+    }
+
+    static func code(_ status: TerminationStatus) -> Int32 {
+        switch status {
+        case .exited(let code): return Int32(code)
+        case .signaled(let sig): return 128 + Int32(sig)
+        }
+    }
+
+    static func launchError(_ c: Command, _ e: SubprocessError) -> DevenvError {
+        DevenvError("cannot run `\(c.executable)`: \(e)",
+                    hint: c.executable == "docker" ? "Install the Docker CLI (Debian: apt-get install docker.io) and make sure `docker` is on PATH." : nil)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// `devenv down`: stop the stack through compose. Volumes stay unless `volumes`, which asks
+/// on a terminal and needs `yes` elsewhere.
+public struct DownOperation {
+    public var volumes: Bool
+    public var yes: Bool
+    public var branch: Bool
+
+    public init(volumes: Bool, yes: Bool, branch: Bool) {
+        self.volumes = volumes; self.yes = yes; self.branch = branch
+    }
+
+    public func run(_ ctx: DevenvContext) async throws {
+        let project = try Project.load(ctx, branch: branch)
+        try ctx.engine.ping()
+        let stack = project.identity.stack
+        let lock = try FileLock.acquire(ctx.paths.stackLock(stack)) {
+            ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
+        }
+        defer { lock.unlock() }
+        if volumes && !yes {
+            switch ctx.output.confirm("Delete all data of stack '\(stack)' (its volumes)?") {
+            case nil:
+                throw DevenvError.usage("`down --volumes` deletes the stack's data and needs --yes when not run on a terminal",
+                                        hint: "Run `devenv down --volumes --yes`.")
+            case false?: ctx.output.print("Nothing changed."); return
+            case true?: break
+            }
+        }
+        try ComposeFile.ensure(ctx, project: project)
+        let containers = try ctx.engine.containers(project: stack)
+        do { try await ctx.runner.check(Compose.down(project.composeProject, volumes: volumes)) }
+        catch let f as CommandFailure { throw Compose.explain(f) }
+        if containers.isEmpty && !volumes {
+            ctx.output.print("Stack \(stack) was not running.")
+        } else {
+            ctx.output.print("Stopped stack \(stack)" + (volumes ? " and deleted its data." : "; its data is kept (`devenv down --volumes` deletes it)."))
+        }
+    }
+}

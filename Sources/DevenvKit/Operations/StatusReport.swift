@@ -1,0 +1,100 @@
+import Foundation
+
+/// `devenv status --json` (and `up --json`): the shape DESIGN fixes.
+public struct StatusReport: Encodable {
+    public var stack: String
+    public var project: String
+    public var branch: String?
+    public var root: String
+    public var services: [ServiceStatus]
+
+    enum CodingKeys: String, CodingKey { case stack, project, branch, root, services }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(stack, forKey: .stack)
+        try c.encode(project, forKey: .project)
+        try c.encode(branch, forKey: .branch)
+        try c.encode(root, forKey: .root)
+        try c.encode(services, forKey: .services)
+    }
+}
+
+public struct ServiceStatus: Encodable {
+    public var name: String
+    public var kind: String
+    public var image: String
+    /// running | stopped | missing
+    public var state: String
+    /// ready | starting | unhealthy
+    public var health: String
+    public var host: String
+    public var port: Int?
+    public var ports: [String: Int]
+    public var url: String?
+    /// Container restarts and last exit code (detached stacks rely on compose's restart policy).
+    public var restarts: Int?
+    public var exitCode: Int?
+
+    enum CodingKeys: String, CodingKey { case name, kind, image, state, health, host, port, ports, url, restarts, exitCode = "exit_code" }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(kind, forKey: .kind); try c.encode(image, forKey: .image)
+        try c.encode(state, forKey: .state); try c.encode(health, forKey: .health); try c.encode(host, forKey: .host)
+        try c.encode(port, forKey: .port); try c.encode(ports, forKey: .ports); try c.encode(url, forKey: .url)
+        try c.encodeIfPresent(restarts, forKey: .restarts); try c.encodeIfPresent(exitCode, forKey: .exitCode)
+    }
+}
+
+public enum StatusBuilder {
+    /// Combines the plan with what the engine says about the stack's containers. A service
+    /// without a healthcheck verdict is probed once from the host.
+    public static func build(_ plan: StackPlan, containers: [ContainerInfo], engine: EngineClient?, probe: Bool = true) -> StatusReport {
+        let services = plan.services.map { s -> ServiceStatus in
+            let c = containers.first { $0.service == s.name }
+            let state = c?.runState ?? "missing"
+            var health = c?.health ?? "starting"
+            if state == "running", c?.health == nil || c?.health == "starting", probe, let spec = s.probe {
+                health = Probe.check(spec, timeout: 0.5) == .ready ? "ready" : "starting"
+            }
+            if state != "running" { health = "starting" }
+            var restarts: Int?, exitCode: Int?
+            if let c, let engine, let info = engine.restartInfo(id: c.id) { restarts = info.restarts; exitCode = info.exitCode }
+            return ServiceStatus(
+                name: s.name, kind: s.kindName, image: s.image, state: state, health: health, host: "127.0.0.1",
+                port: s.mainPort?.host, ports: Dictionary(uniqueKeysWithValues: s.ports.map { ($0.name, $0.host) }),
+                url: s.url, restarts: restarts, exitCode: exitCode)
+        }
+        return StatusReport(stack: plan.identity.stack, project: plan.identity.project, branch: plan.identity.branch,
+                            root: plan.identity.root, services: services)
+    }
+
+    /// A human table; secrets in URLs are masked.
+    public static func table(_ report: StatusReport, plan: StackPlan, output: Output) -> [String] {
+        let rows = report.services.map { s -> [String] in
+            let secrets = plan.service(s.name)?.secrets.values.map { $0 } ?? []
+            let url = secrets.reduce(s.url ?? "-") { $0.replacingOccurrences(of: $1, with: "****") }
+            let state = s.state == "running" ? (s.health == "ready" ? output.style("ready", .green) : output.style(s.health, .yellow)) : output.style(s.state, .red)
+            return [s.name, s.kind, state, url]
+        }
+        return Table.render(header: ["SERVICE", "KIND", "STATE", "URL"], rows: rows)
+    }
+}
+
+/// Plain text columns (ANSI colour codes are not counted as width).
+public enum Table {
+    public static func render(header: [String], rows: [[String]]) -> [String] {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for r in all { for (i, cell) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], visible(cell)) } }
+        return all.map { r in
+            r.enumerated().map { i, cell in i == r.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - visible(cell)) }
+                .joined(separator: "  ")
+        }.map { "  " + $0 }
+    }
+
+    static func visible(_ s: String) -> Int {
+        s.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression).count
+    }
+}

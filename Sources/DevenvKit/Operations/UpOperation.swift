@@ -1,0 +1,159 @@
+import Foundation
+
+/// `devenv up`: plan → render → start (only what is not already running as planned) →
+/// wait until every service answers from the host → run first-start setup → write `.env`.
+public struct UpOperation {
+    public var services: [String] = []
+    public var timeout: TimeInterval = 120
+    public var branch = false
+    /// Print progress lines (off for `--json`).
+    public var progress = true
+
+    public init() {}
+
+    public struct Outcome {
+        public var plan: StackPlan
+        public var report: StatusReport
+        /// False when the stack was already up as planned and compose was not run.
+        public var started: Bool
+        public var seconds: Double
+        public var envReport: [String]
+    }
+
+    public func run(_ ctx: DevenvContext) async throws -> Outcome {
+        let start = Date()
+        let project = try Project.load(ctx, branch: branch)
+        try project.checkServices(services)
+        try ctx.engine.ping()
+        let lock = try FileLock.acquire(ctx.paths.stackLock(project.identity.stack)) {
+            if progress { ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…") }
+        }
+        defer { lock.unlock() }
+
+        let plan = try project.planner(ctx).plan(project.manifest, identity: project.identity)
+        try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
+        let compose = try ComposeRenderer.render(plan)
+        let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
+        if existing != compose { try AtomicFile.write(compose, to: plan.composeFile, newFileMode: 0o644) }
+
+        let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
+        let names = selected.map(\.name)
+        var containers = try ctx.engine.containers(project: plan.identity.stack)
+        let alreadyUp = existing == compose && names.allSatisfy { n in containers.contains { $0.service == n && $0.state == "running" } }
+
+        let board = ProgressBoard(output: ctx.output, services: names, enabled: progress)
+        var started = false
+        if !alreadyUp {
+            for s in selected {
+                board.set(s.name, ctx.engine.imageExists(s.image) ? "starting" : "pulling \(s.image)")
+            }
+            do { try await ctx.runner.check(Compose.up(project.composeProject, services: services)) }
+            catch let f as CommandFailure { board.finish(); throw Compose.explain(f) }
+            board.setAll("starting")
+            started = true
+        }
+
+        let waiter = ReadinessWaiter()
+        let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names)
+        watcher.start()
+        let results = waiter.wait(selected.compactMap { s in s.probe.map { (s.name, $0) } }, timeout: timeout) { name, secs in
+            board.set(name, "ready", seconds: secs)
+        }
+        watcher.stop()
+        for s in selected where s.probe == nil { board.set(s.name, "ready", seconds: 0) }
+        let failed = results.filter { if case .ready = $0.value { return false } else { return true } }
+        for name in failed.keys { board.set(name, "not ready") }
+        board.finish()
+        if let (name, result) = failed.sorted(by: { $0.key < $1.key }).first {
+            throw try await notReadyError(ctx, project: project, service: name, result: result)
+        }
+
+        if started { try await runSetup(ctx, project: project, services: selected) }
+        let envReport = try EnvStage.write(plan, ctx: ctx, force: false)
+        containers = try ctx.engine.containers(project: plan.identity.stack)
+        var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
+        for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
+            report.services[i].health = "ready"   // every selected service just answered its probe
+        }
+        return Outcome(plan: plan, report: report, started: started, seconds: Date().timeIntervalSince(start), envReport: envReport)
+    }
+
+    /// A kind's `setup:` steps (extra databases, buckets), inside the container after it is ready.
+    func runSetup(_ ctx: DevenvContext, project: Project, services: [PlannedService]) async throws {
+        for s in services {
+            guard let kind = s.kind else { continue }
+            for step in kind.setup {
+                if let when = step.when {
+                    let v = s.context[when]
+                    if (v as? [Any])?.isEmpty ?? true, (v as? String)?.isEmpty ?? true { continue }
+                }
+                let argv = try step.run.map { try Templating.render($0, s.context) }
+                do { try await ctx.runner.check(Compose.exec(project.composeProject, service: s.name, argv)) }
+                catch let f as CommandFailure {
+                    throw DevenvError("setting up \(s.name) failed", details: f.stderr.split(separator: "\n").suffix(10).map { "  " + $0 })
+                }
+            }
+        }
+    }
+
+    func notReadyError(_ ctx: DevenvContext, project: Project, service: String, result: ReadinessWaiter.Result) async throws -> DevenvError {
+        let logs = (try? await ctx.runner.capture(Compose.logs(project.composeProject, services: [service], follow: false, tail: 20)))
+        let lines = ((logs?.stdout ?? "") + (logs?.stderr ?? "")).split(separator: "\n").suffix(20).map { "  | " + $0 }
+        let why: String
+        switch result {
+        case .timedOut(let last): why = "was not ready after \(Int(timeout)) s (last check: \(last))"
+        case .failed(let reason): why = reason
+        case .ready: why = "is ready"
+        }
+        return DevenvError("\(service) \(why). Its last log lines:", hint: "See all logs with `devenv logs \(service)`; raise the wait with `devenv up --timeout SECONDS`.",
+                           details: lines.isEmpty ? ["  (no log output)"] : lines)
+    }
+}
+
+/// Watches the stack's containers while `up` waits, so a service whose container exits or
+/// keeps restarting fails at once instead of at the deadline.
+final class ContainerWatcher: @unchecked Sendable {
+    let engine: EngineClient, stack: String, waiter: ReadinessWaiter, services: [String]
+    private var timer: DispatchSourceTimer?
+    private var restarts: [String: Int] = [:]
+
+    init(engine: EngineClient, stack: String, waiter: ReadinessWaiter, services: [String]) {
+        self.engine = engine; self.stack = stack; self.waiter = waiter; self.services = services
+    }
+
+    func start() {
+        let t = DispatchSource.makeTimerSource(queue: .global())
+        t.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1))
+        t.setEventHandler { [weak self] in self?.check() }
+        t.resume()
+        timer = t
+    }
+
+    func stop() { timer?.cancel(); timer = nil }
+
+    private func check() {
+        guard let containers = try? engine.containers(project: stack) else { return }
+        for name in services {
+            guard let c = containers.first(where: { $0.service == name }) else { continue }
+            if c.state == "exited" || c.state == "dead" {
+                waiter.fail(name, reason: "stopped (\(c.status))")
+            } else if c.state == "restarting", let info = engine.restartInfo(id: c.id), info.restarts >= 3 {
+                waiter.fail(name, reason: "keeps restarting (\(info.restarts) restarts, last exit code \(info.exitCode))")
+            }
+        }
+    }
+}
+
+/// Keeps devenv's generated files out of git.
+public enum GitIgnore {
+    static let block = "\n# devenv: generated stack files (project service kinds in .devenv/templates/ stay tracked)\n.devenv/*\n!.devenv/templates/\n"
+
+    public static func ensureDevenvIgnored(root: String) throws {
+        guard FileManager.default.fileExists(atPath: root + "/.git") else { return }
+        let path = root + "/.gitignore"
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        if lines.contains(where: { [".devenv", ".devenv/", "/.devenv", "/.devenv/", ".devenv/*", "/.devenv/*"].contains($0) }) { return }
+        try AtomicFile.write((text.isEmpty || text.hasSuffix("\n") ? text : text + "\n") + block.dropFirst(text.isEmpty ? 1 : 0), to: path, newFileMode: 0o644)
+    }
+}

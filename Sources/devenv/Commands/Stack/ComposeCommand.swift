@@ -1,0 +1,27 @@
+import ArgumentParser
+import DevenvKit
+
+struct ComposeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compose",
+        abstract: "Run docker compose with this stack's file and project name.",
+        discussion: """
+        Everything after `compose` goes to docker compose unchanged.
+
+        Examples:
+          devenv compose ps
+          devenv compose config
+          devenv compose exec postgres psql -U devenv
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for docker compose.") var arguments: [String] = []
+
+    func run() async throws {
+        let ctx = global.context()
+        let project = try Project.load(ctx)
+        try ComposeFile.ensure(ctx, project: project)
+        let status = try await ctx.runner.attach(Compose.passthrough(project.composeProject, arguments))
+        if status != 0 { throw ExitCode(status) }
+    }
+}

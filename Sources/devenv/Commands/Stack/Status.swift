@@ -1,0 +1,25 @@
+import ArgumentParser
+import DevenvKit
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the stack and each service: state, health, ports, URLs.",
+        discussion: """
+        Examples:
+          devenv status
+          devenv status --json | jq '.services[] | {name, url}'
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print JSON: {stack, project, branch, root, services: [{name, kind, image, state, health, host, port, ports, url}]}.")
+    var json = false
+    @Flag(help: "Use the stack of the current git branch.") var branch = false
+
+    func run() async throws {
+        let ctx = global.context()
+        let (plan, report) = try StatusOperation.run(ctx, branch: branch)
+        if json { try ctx.output.json(report); return }
+        ctx.output.print("Stack \(ctx.output.style(report.stack, .bold)) (\(report.root)\(report.branch.map { ", branch \($0)" } ?? ""))")
+        for line in StatusBuilder.table(report, plan: plan, output: ctx.output) { ctx.output.print(line) }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import DevenvKit
+
+struct Devenv: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devenv",
+        abstract: "The same local backing services for every developer of a project, with one command.",
+        discussion: """
+        devenv reads devenv.yml (found from the current folder up), runs its services with \
+        docker compose on 127.0.0.1, waits until each answers, and writes the app's .env files.
+
+        Examples:
+          devenv init --services postgres,redis
+          devenv up
+          devenv status --json
+          devenv compose exec postgres psql -U devenv
+          devenv down --volumes --yes
+        """,
+        version: DevenvKitVersion.current,
+        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, ComposeCommand.self])
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customShort("C"), .customLong("directory")], help: ArgumentHelp("Run as if devenv was started in DIR.", valueName: "DIR"))
+    var directory: String?
+
+    func context() -> DevenvContext {
+        let live = DevenvContext.live()
+        guard let directory else { return live }
+        let abs = directory.hasPrefix("/") ? directory : live.cwd + "/" + directory
+        return DevenvContext(cwd: abs, environment: live.environment, output: live.output, runner: live.runner)
+    }
+}

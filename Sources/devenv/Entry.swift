@@ -1,0 +1,55 @@
+import ArgumentParser
+import DevenvKit
+import Foundation
+
+/// Parses, runs, and maps every error to the documented exit codes (0 ok, 1 failure,
+/// 2 usage or manifest, 3 port conflict, 4 engine unavailable). No stack traces.
+@main
+enum Entry {
+    static func main() async {
+        let command: ParsableCommand
+        do {
+            command = try Devenv.parseAsRoot()
+        } catch {
+            let code = Devenv.exitCode(for: error)
+            if code == .success { Devenv.exit(withError: error) }
+            FileHandle.standardError.write(Data((Devenv.fullMessage(for: error) + "\n").utf8))
+            exit(DevenvKit.ExitCode.usage.rawValue)
+        }
+        do {
+            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() }
+            else { var c = command; try c.run() }
+            exit(0)
+        } catch {
+            exit(Reporter.report(error))
+        }
+    }
+}
+
+enum Reporter {
+    static func report(_ error: Error) -> Int32 {
+        let out = Output(environment: ProcessInfo.processInfo.environment)
+        switch error {
+        case let e as DevenvError:
+            out.error(out.style("error:", .red) + " " + e.message)
+            for d in e.details { out.error(d) }
+            if let hint = e.hint { out.error(out.style("hint:", .yellow) + " " + hint) }
+            return e.exitCode.rawValue
+        case let e as ManifestError:
+            return report(e.asDevenvError)
+        case let e as CommandFailure:
+            out.error(out.style("error:", .red) + " " + e.description)
+            return DevenvKit.ExitCode.failure.rawValue
+        case let e as ArgumentParser.ExitCode:
+            return e.rawValue
+        case is ValidationError, is CleanExit:
+            let code = Devenv.exitCode(for: error)
+            if code == .success { Devenv.exit(withError: error) }
+            out.error(Devenv.fullMessage(for: error))
+            return DevenvKit.ExitCode.usage.rawValue
+        default:
+            out.error(out.style("error:", .red) + " \(error)")
+            return DevenvKit.ExitCode.failure.rawValue
+        }
+    }
+}

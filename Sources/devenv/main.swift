@@ -1,1 +1,0 @@
-import DevenvKit; print(DevenvKitVersion.current)

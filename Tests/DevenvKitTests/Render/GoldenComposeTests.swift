@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import Yams
+@testable import DevenvKit
+
+/// Fixture manifests beside their committed expected compose.yaml and .env. A test fails
+/// when rendering drifts; `UPDATE_GOLDEN=1 swift test` rewrites the expected files.
+@Suite struct GoldenComposeTests {
+    static let cases = ["postgres", "redis", "mongodb", "minio", "generic", "full"]
+    static let secrets: Credentials.Store = [
+        "postgres": ["password": "pgSecret0000000000000000"],
+        "redis": ["password": "redisSecret0000000000000"],
+        "mongodb": ["password": "mongoSecret0000000000000"],
+        "minio": ["access_key": "minioAccess000000000", "secret_key": "minioSecret00000000000000000000000000000"],
+    ]
+
+    static func plan(_ name: String) throws -> StackPlan {
+        let dir = TestSupport.fixtures + "/golden/" + name
+        let text = try String(contentsOfFile: dir + "/devenv.yml", encoding: .utf8)
+        let root = "/projects/\(name)"
+        let manifest = try TestSupport.parse(text, file: root + "/devenv.yml")
+        let home = TestSupport.tempDir("golden")
+        var planner = StackPlanner(templates: try TestSupport.templates(),
+                                   imageMap: ImageMap(rules: ["postgres:15": "stand-in/postgres:15"]),
+                                   paths: DevenvPaths(environment: ["DEVENV_HOME": home, "HOME": home]),
+                                   portRange: .default)
+        planner.isPortFree = { _ in true }
+        planner.credentialsOverride = secrets
+        return try planner.plan(manifest, identity: StackIdentity(project: manifest.name, root: root, branch: nil))
+    }
+
+    static func envText(_ plan: StackPlan) throws -> String {
+        try EnvStage.targets(plan).map { t in
+            "# \(t.path)\n" + t.values.map { "\($0.key)=\($0.value)\n" }.joined()
+        }.joined()
+    }
+
+    static func compare(_ actual: String, _ path: String) throws {
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try actual.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(actual == expected, "rendering drifted from \(path); rerun with UPDATE_GOLDEN=1 if the change is intended")
+    }
+
+    @Test(arguments: cases)
+    func composeMatchesGolden(_ name: String) throws {
+        let plan = try Self.plan(name)
+        try Self.compare(try ComposeRenderer.render(plan), TestSupport.fixtures + "/golden/\(name)/compose.yaml")
+        try Self.compare(try Self.envText(plan), TestSupport.fixtures + "/golden/\(name)/env.expected")
+    }
+
+    /// Every expected file is a valid compose file for the real compose parser.
+    @Test(arguments: cases)
+    func goldenPassesComposeConfig(_ name: String) throws {
+        let file = TestSupport.fixtures + "/golden/\(name)/compose.yaml"
+        let (status, _, err) = try TestSupport.run(["docker", "compose", "--file", file, "config", "--quiet"])
+        #expect(status == 0, "docker compose config rejected \(file): \(err)")
+    }
+
+    @Test func everyPortIsOnLoopbackWithLabelsAndRestart() throws {
+        let text = try ComposeRenderer.render(try Self.plan("full"))
+        let services = try #require(try Yams.compose(yaml: text)?["services"]?.mapping)
+        #expect(services.count == 4)
+        for (_, service) in services {
+            let ports = service["ports"]?.sequence?.compactMap(\.string) ?? []
+            #expect(!ports.isEmpty)
+            #expect(ports.allSatisfy { $0.hasPrefix("127.0.0.1:") })
+            #expect(service["restart"]?.string == "unless-stopped")
+            #expect(service["healthcheck"]?["test"] != nil)
+            for label in ["dev.devenv.stack", "dev.devenv.project", "dev.devenv.root", "dev.devenv.branch"] {
+                #expect(service["labels"]?[label] != nil)
+            }
+        }
+        #expect(!text.contains("0.0.0.0"))
+    }
+
+    @Test func imageMappingRewritesBeforeCompose() throws {
+        let manifest = try TestSupport.parse("services: { postgres: { version: \"15\" } }", file: "/p/devenv.yml")
+        let home = TestSupport.tempDir("map")
+        var planner = StackPlanner(templates: try TestSupport.templates(), imageMap: ImageMap(rules: ["postgres:15": "mirror.corp/pg:15"]),
+                                   paths: DevenvPaths(environment: ["DEVENV_HOME": home]), portRange: .default)
+        planner.isPortFree = { _ in true }
+        let plan = try planner.plan(manifest, identity: StackIdentity(project: "p", root: "/p", branch: nil))
+        #expect(try ComposeRenderer.render(plan).contains("image: \"mirror.corp/pg:15\""))
+    }
+}

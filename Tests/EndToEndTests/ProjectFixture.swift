@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// A temporary project folder with its own stack name, driven through the real `devenv`
+/// binary against the real engine. `ProjectFixture.with` tears the stack down (volumes too)
+/// and removes the folder afterwards, in reverse order, even when the test fails.
+final class ProjectFixture {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static var binary: String { ProcessInfo.processInfo.environment["DEVENV_BIN"] ?? repoRoot + "/.build/debug/devenv" }
+    /// One registry for the whole test run, so parallel stacks never share a port.
+    static let home: String = {
+        let dir = NSTemporaryDirectory() + "devenv-e2e-home-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }()
+
+    let root: String
+    let name: String
+    private var cleanups: [() -> Void] = []
+
+    init(_ label: String) throws {
+        name = "e2e-\(label)-\(UUID().uuidString.prefix(6).lowercased())"
+        root = NSTemporaryDirectory() + name
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        cleanups.append { [root] in try? FileManager.default.removeItem(atPath: root) }
+    }
+
+    static func with<T>(_ label: String, _ body: (ProjectFixture) throws -> T) throws -> T {
+        let f = try ProjectFixture(label)
+        defer { f.tearDown() }
+        return try body(f)
+    }
+
+    /// Registers a cleanup; they run last-registered first.
+    func onTearDown(_ c: @escaping () -> Void) { cleanups.append(c) }
+
+    func tearDown() {
+        if FileManager.default.fileExists(atPath: root + "/devenv.yml") {
+            _ = try? devenv(["down", "--volumes", "--yes"])
+        }
+        // Anything the stack left behind, found by devenv's labels only.
+        _ = try? Self.run(["sh", "-c", "ids=$(docker ps -aq --filter label=dev.devenv.project=\(name)); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; vols=$(docker volume ls -q --filter label=dev.devenv.project=\(name)); [ -z \"$vols\" ] || docker volume rm $vols >/dev/null"])
+        for c in cleanups.reversed() { c() }
+        cleanups.removeAll()
+    }
+
+    func write(_ path: String, _ text: String) throws {
+        let full = root + "/" + path
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: full, atomically: true, encoding: .utf8)
+    }
+
+    func read(_ path: String) throws -> String { try String(contentsOfFile: root + "/" + path, encoding: .utf8) }
+
+    func manifest(_ body: String) throws { try write("devenv.yml", "name: \(name)\n" + body) }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    @discardableResult
+    func devenv(_ args: [String], env: [String: String] = [:]) throws -> Result {
+        try Self.run([Self.binary] + args, cwd: root, env: ["DEVENV_HOME": Self.home, "NO_COLOR": "1"].merging(env) { $1 })
+    }
+
+    /// `devenv status --json` decoded.
+    func status() throws -> [String: Any] {
+        let r = try devenv(["status", "--json"])
+        #expect(r.status == 0, "status failed: \(r.stderr)")
+        return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    func service(_ name: String) throws -> [String: Any] {
+        let services = try status()["services"] as? [[String: Any]] ?? []
+        return try #require(services.first { $0["name"] as? String == name })
+    }
+
+    @discardableResult
+    static func run(_ argv: [String], cwd: String? = nil, env: [String: String] = [:], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out; p.standardError = err; p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let group = DispatchGroup()
+        var o = Data(), e = Data()
+        group.enter(); DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Container ids of the stack, by service.
+    func containerIDs() throws -> [String] {
+        try Self.run(["docker", "ps", "-q", "--no-trunc", "--filter", "label=dev.devenv.project=\(name)"]).stdout
+            .split(separator: "\n").map(String.init).sorted()
+    }
+}
