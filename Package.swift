@@ -35,6 +35,7 @@ let package = Package(
         .testTarget(
             name: "DevenvKitTests",
             dependencies: ["DevenvKit"],
+            exclude: ["Fixtures", "Ports/Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
