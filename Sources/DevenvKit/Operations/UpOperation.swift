@@ -30,7 +30,17 @@ public struct UpOperation {
         }
         defer { lock.unlock() }
 
-        let plan = try project.planner(ctx).plan(project.manifest, identity: project.identity)
+        let planner = project.planner(ctx)
+        var plan = try planner.plan(project.manifest, identity: project.identity)
+        var containers = try ctx.engine.containers(project: plan.identity.stack)
+        let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
+        let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours, paths: ctx.paths, range: project.portRange) { _ in
+            try planner.plan(project.manifest, identity: project.identity)
+        }
+        for m in portCheck.moved {
+            ctx.output.error("port \(m.from) of \(m.service) is taken by \(m.holder); moved to \(m.to) (the .env files follow)")
+        }
+        for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
         try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
         let compose = try ComposeRenderer.render(plan)
         let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
@@ -38,7 +48,6 @@ public struct UpOperation {
 
         let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
         let names = selected.map(\.name)
-        var containers = try ctx.engine.containers(project: plan.identity.stack)
         let alreadyUp = existing == compose && names.allSatisfy { n in containers.contains { $0.service == n && $0.state == "running" } }
 
         let board = ProgressBoard(output: ctx.output, services: names, enabled: progress)
