@@ -10,7 +10,11 @@ struct Up: AsyncParsableCommand {
         not already running, probes each service on 127.0.0.1 in its own protocol, then writes \
         the .env files. A second `up` on a ready stack restarts nothing.
 
-        With --attach, up stays in the foreground: it streams every service's logs         (`service | line`), keeps probing each service, restarts one that exits or stops         answering for --grace seconds (waiting 1 s, 2 s, 4 s… between restarts) and says why.         Ctrl-C (SIGINT or SIGTERM) stops the stack and exits 0; --keep leaves it running. A         service that still fails after --max-restarts restarts ends it with exit code 1.
+        With --attach, up stays in the foreground: it streams every service's logs \
+        (`service | line`), keeps probing each service, restarts one that exits or stops \
+        answering for --grace seconds (waiting 1 s, 2 s, 4 s… between restarts) and says why. \
+        Ctrl-C (SIGINT or SIGTERM) stops the stack and exits 0; --keep leaves it running. A \
+        service that still fails after --max-restarts restarts ends it with exit code 1.
 
         Examples:
           devenv up
