@@ -54,7 +54,7 @@ struct Up: AsyncParsableCommand {
         ctx.output.print("Stack \(ctx.output.style(outcome.plan.identity.stack, .bold)) \(verb) (\(String(format: "%.1f", outcome.seconds))s).")
         for line in StatusBuilder.table(outcome.report, plan: outcome.plan, output: ctx.output) { ctx.output.print(line) }
         if !outcome.envReport.isEmpty {
-            ctx.output.print("Wrote \(outcome.envReport.joined(separator: ", ")). Passwords are hidden here; `devenv status --json` shows them.")
+            for line in outcome.envReport { ctx.output.print(line) }
         }
         ctx.output.print(ctx.output.style(outcome.timings.summary, .dim))
         guard attach else { return }
