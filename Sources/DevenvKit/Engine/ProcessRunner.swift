@@ -83,7 +83,7 @@ public struct ProcessRunner: ProcessRunning {
         resolvedLock.lock(); defer { resolvedLock.unlock() }
         if let hit = resolved[name] { return hit }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        let found = path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+        let found: String? = path.split(separator: ":").map { String($0) + "/" + name }.first { (candidate: String) in access(candidate, X_OK) == 0 }
         resolved[name] = found
         return found
     }
