@@ -79,7 +79,7 @@ enum MirrorFetch {
     }
 
     static func absolute(_ path: String, root: String) -> String {
-        path.hasPrefix("/") ? path : root + "/" + path
+        path.hasPrefix("/") ? path : root + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
     }
 
     /// A fresh folder only this user can read (Vercel writes staging's secrets into it).

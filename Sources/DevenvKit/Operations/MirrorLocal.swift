@@ -67,7 +67,7 @@ enum MirrorLocal {
     /// The keys `env:` (or the conventional root `.env`) manages in `file`, with their values:
     /// for these, `env:` wins over staging.
     static func envManaged(_ plan: StackPlan, file: String) throws -> [String: String] {
-        let target = try EnvStage.targets(plan).first { $0.path == file }
+        let target = try EnvStage.targets(plan, mirrored: false).first { $0.path == file }
         return Dictionary(target?.values.map { ($0.key, $0.value) } ?? [], uniquingKeysWith: { $1 })
     }
 }
