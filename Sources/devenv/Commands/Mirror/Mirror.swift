@@ -12,10 +12,10 @@ struct Mirror: AsyncParsableCommand {
         values). Secret values are never printed.
 
         Examples:
-          devenv mirror                   # fetch staging, write the .env target and the lock
-          devenv mirror --dry-run         # show what would change, write nothing
-          devenv mirror --from-lock       # no staging access: the same keys from devenv.staging.lock
-          devenv mirror --check           # exit 1 listing drift (staging, lock, local file, versions)
+          devenv mirror                  # write the .env target and the lock
+          devenv mirror --dry-run        # show what would change
+          devenv mirror --from-lock      # no staging access: keys from the lock
+          devenv mirror --check          # exit 1 listing drift
           devenv mirror --check --json | jq '.drift'
         """)
 
