@@ -82,6 +82,12 @@ public enum MirrorOperation {
         for m in mapped where Dotenv.isValidKey(m.key) {
             if let value = s.envManaged[m.key] ?? m.localValue { managed.append((m.key, value)) }
         }
+        // Read, merge and write under the stack's lock, as `up` writes the .env files under it.
+        let stack = s.plan.identity.stack
+        let lock = options.dryRun ? nil : try FileLock.acquire(ctx.paths.stackLock(stack)) {
+            ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
+        }
+        defer { lock?.unlock() }
         let existing = try readTarget(s)
         var state = EnvStage.lastWritten(s.plan)
         let merged = try Dotenv.merge(existing: existing, managed: managed, lastWritten: state[s.target] ?? [:],
