@@ -14,6 +14,8 @@ import Yams
 ///   override: { LOG_LEVEL: debug }
 ///   rewrite: { api.staging.myflow.app: "localhost:{{ports.api}}" }
 ///   versions: { postgres: "15.4", redis: "7.2" }    # or { command: [./scripts/staging-versions] }
+///   target: api/.env                # one of the env: files; default the first, or the root .env
+///   local: [DEBUG, LOCAL_*]         # keys only local config has: not drift
 /// ```
 public struct StagingConfig: Sendable, Equatable {
     public var source: StagingSource
@@ -22,20 +24,41 @@ public struct StagingConfig: Sendable, Equatable {
     public var versions: [String: String]
     /// A command printing staging's versions as a JSON or YAML map, run instead of `versions`.
     public var versionsCommand: [String]?
+    /// `target:`: the `.env` file mirrored keys go to, as written (nil: the default, see `targetPath`).
+    public var target: String?
+    /// `local:`: keys (or `*` patterns) the local files may hold although staging lacks them.
+    public var localOnly: [String] = []
 
-    static let keys = ["from", "keep", "secret", "secrets", "override", "rewrite", "versions"]
+    static let keys = ["from", "keep", "secret", "secrets", "override", "rewrite", "versions", "target", "local"]
+
+    /// The file mirrored keys are written to: `target:`, else the first `env:` file, else the root `.env`.
+    /// `envFiles` are the paths of the manifest's `env:` targets, in order.
+    public func targetPath(envFiles: [String]) -> String { target ?? envFiles.first ?? ".env" }
+
+    /// Whether `key` is listed under `local:`.
+    public func isLocalOnly(_ key: String) -> Bool { localOnly.contains { KeyPattern.matches($0, key) } }
 
     /// Reads the node; every problem is reported (with line and column), none is thrown.
     /// Values under `rewrite:`/`override:` are kept as written (templates render later).
-    public static func parse(_ node: Node) -> (config: StagingConfig?, problems: [ManifestProblem]) {
+    /// `envFiles`, when given, are the manifest's `env:` paths: `target:` must name one of them
+    /// (or be `.env` when there are none, as devenv then writes only the root `.env`).
+    public static func parse(_ node: Node, envFiles: [String]? = nil) -> (config: StagingConfig?, problems: [ManifestProblem]) {
         var r = NodeReader()
         guard let map = r.mapping(node, "staging") else { return (nil, r.problems) }
         var source: StagingSource?
         var rules = MirrorRules()
         var versions: [String: String] = [:]
         var versionsCommand: [String]?
+        var target: String?
+        var localOnly: [String] = []
         for (key, value) in r.entries(map, allowed: keys, context: "under staging") {
             switch key {
+            case "target":
+                if let t = r.string(value, "staging.target") {
+                    target = t.hasPrefix("./") ? String(t.dropFirst(2)) : t
+                    if let files = envFiles { checkTarget(t, value, envFiles: files, &r) }
+                }
+            case "local": localOnly = r.strings(value, "staging.local") ?? []
             case "from": source = parseSource(value, &r)
             case "keep": rules.keep = r.strings(value, "staging.keep") ?? []
             case "secret": rules.secret = r.strings(value, "staging.secret") ?? []
@@ -60,7 +83,19 @@ public struct StagingConfig: Sendable, Equatable {
             r.problem(node, "staging needs 'from:' (file:, command: or preset:)")
         }
         guard let source, r.problems.isEmpty else { return (nil, r.problems) }
-        return (StagingConfig(source: source, rules: rules, versions: versions, versionsCommand: versionsCommand), [])
+        return (StagingConfig(source: source, rules: rules, versions: versions, versionsCommand: versionsCommand,
+                              target: target, localOnly: localOnly), [])
+    }
+
+    /// `target:` must be a file devenv writes: one of the `env:` files, or `.env` without `env:`.
+    static func checkTarget(_ target: String, _ node: Node, envFiles: [String], _ r: inout NodeReader) {
+        let allowed = envFiles.isEmpty ? [".env"] : envFiles
+        let normal = target.hasPrefix("./") ? String(target.dropFirst(2)) : target
+        guard !allowed.contains(normal) else { return }
+        let what = envFiles.isEmpty
+            ? "devenv.yml has no env: section, so devenv writes only the root .env; use target: .env or add the file under env:"
+            : "expected one of the env: files: \(allowed.joined(separator: ", "))"
+        r.problem(node, "staging.target '\(target)' is not a file devenv writes\(Suggest.hint(normal, among: allowed)); \(what)")
     }
 
     static func parseSource(_ node: Node, _ r: inout NodeReader) -> StagingSource? {

@@ -8,7 +8,9 @@ public enum EnvStage {
         public var values: [(key: String, value: String)]
     }
 
-    public static func targets(_ plan: StackPlan) throws -> [Target] {
+    /// `mirrored`: add the infrastructure keys `devenv mirror` wrote into its target file
+    /// (`MirrorEnvKeys`), so they follow the stack's ports and credentials too.
+    public static func targets(_ plan: StackPlan, mirrored: Bool = true) throws -> [Target] {
         if plan.manifest.envTargets.isEmpty {
             var values: [(String, String)] = []
             for s in plan.services {
@@ -19,7 +21,8 @@ public enum EnvStage {
                     values.append((key, try Templating.render(template, ctx)))
                 }
             }
-            return values.isEmpty ? [] : [Target(path: ".env", values: values)]
+            let out = values.isEmpty ? [] : [Target(path: ".env", values: values)]
+            return mirrored ? MirrorEnvKeys.adding(to: out, plan: plan) : out
         }
         let ctx = plan.templateContext
         var problems: [ManifestProblem] = []
@@ -36,7 +39,7 @@ public enum EnvStage {
             out.append(Target(path: t.path, values: values))
         }
         if !problems.isEmpty { throw ManifestError(file: plan.manifest.file, problems: problems).asDevenvError }
-        return out
+        return mirrored ? MirrorEnvKeys.adding(to: out, plan: plan) : out
     }
 
     /// Every `a.b` key a template may use, for suggestions and the README list.

@@ -1,0 +1,73 @@
+import Foundation
+
+/// The local side of mirroring, read from the stack plan: what each backing service answers
+/// to here, the local service versions, and the rules with their templates rendered.
+enum MirrorLocal {
+    /// The first service of each kind (Postgres, MongoDB, Redis, MinIO as S3), with the same
+    /// values `devenv env` writes: `{{postgres.url}}` and so on.
+    static func services(_ plan: StackPlan) -> LocalServices {
+        func first(_ kind: String) -> PlannedService? { plan.services.first { $0.kindName == kind } }
+        var local = LocalServices()
+        if let pg = first("postgres"), let url = pg.url {
+            local.postgres = .init(url: url, databases: databases(pg))
+        }
+        if let mongo = first("mongodb"), let url = mongo.url {
+            local.mongodb = .init(url: url, databases: databases(mongo))
+        }
+        if let redis = first("redis"), let url = redis.url {
+            local.redis = .init(url: url)
+        }
+        if let minio = first("minio"), let endpoint = minio.value("endpoint") {
+            local.s3 = .init(endpoint: endpoint, accessKey: minio.value("access_key") ?? "",
+                             secretKey: minio.value("secret_key") ?? "", region: minio.value("region") ?? "us-east-1",
+                             buckets: minio.spec.buckets)
+        }
+        return local
+    }
+
+    static func databases(_ s: PlannedService) -> [String] {
+        if !s.spec.databases.isEmpty { return s.spec.databases }
+        return [s.value("database")].compactMap { $0 }.filter { !$0.isEmpty }
+    }
+
+    /// Local service versions by kind (the first service of each kind): `version:`, else the
+    /// tag of `image:`, else the kind's default version.
+    static func versions(_ plan: StackPlan) -> [String: String] {
+        var out: [String: String] = [:]
+        for s in plan.services where out[s.kindName] == nil {
+            out[s.kindName] = s.spec.version ?? tag(of: s.requestedImage) ?? "latest"
+        }
+        return out
+    }
+
+    /// `postgres:15.4-alpine` → `15.4-alpine`; nil without a tag (or for a digest).
+    static func tag(of image: String) -> String? {
+        let name = image.split(separator: "@").first.map(String.init) ?? image
+        guard let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") else { return nil }
+        let t = String(name[name.index(after: colon)...])
+        return t.isEmpty ? nil : t
+    }
+
+    /// `rewrite:` and `override:` values rendered against the stack (`localhost:{{ports.api}}`).
+    static func rules(_ config: StagingConfig, plan: StackPlan) throws -> MirrorRules {
+        var rules = config.rules
+        let ctx = plan.templateContext
+        func render(_ value: String, _ what: String) throws -> String {
+            for ref in Templating.references(in: value) where !Templating.resolves(ref, in: ctx) {
+                throw DevenvError.usage("unknown template key '{{\(ref)}}' in \(what)\(Suggest.hint(ref, among: EnvStage.templateKeys(ctx)))",
+                                        hint: "Template keys are those of env: (README: \"The manifest\").")
+            }
+            return try Templating.render(value, ctx)
+        }
+        rules.rewrite = try rules.rewrite.reduce(into: [:]) { $0[$1.key] = try render($1.value, "staging.rewrite.\($1.key)") }
+        rules.override = try rules.override.map { ($0.key, try render($0.value, "staging.override.\($0.key)")) }
+        return rules
+    }
+
+    /// The keys `env:` (or the conventional root `.env`) manages in `file`, with their values:
+    /// for these, `env:` wins over staging.
+    static func envManaged(_ plan: StackPlan, file: String) throws -> [String: String] {
+        let target = try EnvStage.targets(plan, mirrored: false).first { $0.path == file }
+        return Dictionary(target?.values.map { ($0.key, $0.value) } ?? [], uniquingKeysWith: { $1 })
+    }
+}

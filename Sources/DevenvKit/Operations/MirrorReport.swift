@@ -1,0 +1,85 @@
+import Foundation
+
+/// What `devenv mirror` did (or, with `--check`, found): `{"keys":[…],"drift":[…]}`.
+///
+/// Invariant: nothing in it holds a secret value. Keys encode `MirroredKey`'s shown value
+/// (secrets never, URL passwords masked); drift details never quote a secret.
+public struct MirrorReport: Encodable {
+    /// What happened to a key in the target file.
+    public enum Action: String, Encodable, Sendable {
+        /// Appended to the file.
+        case added
+        /// Its value replaced in place.
+        case updated
+        /// Already had the mirrored value.
+        case unchanged
+        /// A person changed it by hand; their value was kept (`--force` overwrites).
+        case keptLocalValue = "kept_local_value"
+        /// Nothing written: a secret left out (`secrets: omit`), or a name no `.env` can hold.
+        case omitted
+    }
+
+    public struct Key: Encodable {
+        public var mirrored: MirroredKey
+        /// The `.env` file (relative to the project root) the key goes to.
+        public var file: String
+        /// Nil with `--check` (nothing is written).
+        public var action: Action?
+        /// `env:` in devenv.yml also manages the key in this file: its value is the one written.
+        public var envManaged: Bool
+
+        enum CodingKeys: String, CodingKey { case file, action, envManaged = "env_managed" }
+        public func encode(to encoder: Encoder) throws {
+            try mirrored.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(file, forKey: .file)
+            try c.encode(action, forKey: .action)
+            try c.encode(envManaged, forKey: .envManaged)
+        }
+    }
+
+    public var keys: [Key]
+    public var drift: [DriftItem]
+    /// Where staging's keys came from: the source's label, or the lock.
+    public var source: String
+    /// The `.env` file mirrored keys go to.
+    public var target: String
+    /// Remarks for people (staging unreachable, keys gone from staging, a lock written).
+    public var notes: [String]
+    /// Nothing was written (`--check`, `--dry-run`).
+    public var dryRun: Bool
+
+    enum CodingKeys: String, CodingKey { case keys, drift, source, target }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(keys, forKey: .keys)
+        try c.encode(drift, forKey: .drift)
+        try c.encode(source, forKey: .source)
+        try c.encode(target, forKey: .target)
+    }
+
+    /// One line per key for a terminal: `  KEY  kind  action  explanation`.
+    public func keyLines() -> [String] {
+        let width = min(keys.map(\.mirrored.key.count).max() ?? 0, 40)
+        return keys.map { k in
+            let name = k.mirrored.key.padding(toLength: max(width, k.mirrored.key.count), withPad: " ", startingAt: 0)
+            let kind = k.mirrored.kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
+            var what = k.mirrored.explanation
+            if k.envManaged { what = "`devenv env` manages it in \(k.file) and wins; staging's maps as: \(what)" }
+            let action = k.action.map { Self.describe($0, dryRun: dryRun) + "  " } ?? ""
+            return "  \(name)  \(kind)  \(action)\(what)"
+        }
+    }
+
+    static func describe(_ action: Action, dryRun: Bool) -> String {
+        let words: String
+        switch action {
+        case .added: words = dryRun ? "would add" : "added"
+        case .updated: words = dryRun ? "would update" : "updated"
+        case .unchanged: words = "unchanged"
+        case .keptLocalValue: words = "kept yours"
+        case .omitted: words = "left out"
+        }
+        return words.padding(toLength: 12, withPad: " ", startingAt: 0)
+    }
+}
