@@ -18,6 +18,7 @@ public struct UpOperation {
         public var started: Bool
         public var seconds: Double
         public var envReport: [String]
+        public var seedReport = SeedOperation.Report()
     }
 
     public func run(_ ctx: DevenvContext) async throws -> Outcome {
@@ -70,12 +71,13 @@ public struct UpOperation {
 
         if started { try await runSetup(ctx, project: project, services: selected) }
         let envReport = try EnvStage.write(plan, ctx: ctx, force: false)
+        let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services)
         containers = try ctx.engine.containers(project: plan.identity.stack)
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }
-        return Outcome(plan: plan, report: report, started: started, seconds: Date().timeIntervalSince(start), envReport: envReport)
+        return Outcome(plan: plan, report: report, started: started, seconds: Date().timeIntervalSince(start), envReport: envReport, seedReport: seedReport)
     }
 
     /// A kind's `setup:` steps (extra databases, buckets), inside the container after it is ready.
