@@ -17,7 +17,8 @@ struct Devenv: AsyncParsableCommand {
           devenv down --volumes --yes
         """,
         version: DevenvKitVersion.current,
-        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, ComposeCommand.self])
+        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, ComposeCommand.self,
+                      Seed.self, Reset.self, SnapshotCommand.self])
 }
 
 /// Options every command takes.
