@@ -19,9 +19,10 @@ import Testing
     /// A project with the seed files above, its stack up.
     static func seeded(_ p: ProjectFixture) throws -> (pg: String, redis: String, up: ProjectFixture.Result) {
         try p.manifest(manifest)
-        try p.write("db/schema.sql", "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL);\n")
-        try p.writeGzip("db/data.sql.gz", "INSERT INTO users VALUES (1, 'ada'), (2, 'bob');\n")
-        try p.write("db/test.sql", "CREATE TABLE fixtures (n int);\nINSERT INTO fixtures VALUES (7);\n")
+        // Re-runnable, as `seed --force` applies every file again.
+        try p.write("db/schema.sql", "CREATE TABLE IF NOT EXISTS users (id int PRIMARY KEY, name text NOT NULL);\n")
+        try p.writeGzip("db/data.sql.gz", "INSERT INTO users VALUES (1, 'ada'), (2, 'bob') ON CONFLICT DO NOTHING;\n")
+        try p.write("db/test.sql", "CREATE TABLE IF NOT EXISTS fixtures (n int PRIMARY KEY);\nINSERT INTO fixtures VALUES (7) ON CONFLICT DO NOTHING;\n")
         try p.write("seeds/cache.redis", "SET greeting \"hello world\"\nRPUSH queue a b c\n")
         let up = try p.devenv(["up"])
         #expect(up.status == 0, "up failed: \(up.stderr)")
@@ -66,7 +67,7 @@ import Testing
             let changed = try p.devenv(["up"])
             #expect(changed.status == 0)
             #expect(changed.stdout.contains("db/data.sql.gz changed since it was applied"))
-            #expect(changed.stdout.contains("devenv seed --force"))
+            #expect(changed.stdout.contains("`devenv seed postgres --force`"))
             #expect(try Self.sql(pg, "SELECT count(*) FROM users") == "2")
             let plain = try p.devenv(["seed", "--json"])
             #expect(plain.status == 0)
@@ -74,11 +75,19 @@ import Testing
             #expect((report?["applied"] as? [Any])?.isEmpty == true)
             #expect(((report?["changed"] as? [[String: Any]])?.first?["file"] as? String) == "db/data.sql.gz")
 
-            let forced = try p.devenv(["seed", "--force"])
+            let forced = try p.devenv(["seed", "postgres", "--force"])
             #expect(forced.status == 0, "\(forced.stderr)")
             #expect(forced.stdout.contains("Seeded postgres (app) from db/data.sql.gz"))
+            #expect(forced.stdout.contains("Seeded postgres (app) from db/schema.sql"), "--force applies every file of the service again")
+            #expect(!forced.stdout.contains("Seeded redis"))
             #expect(try Self.sql(pg, "SELECT string_agg(name, ',' ORDER BY id) FROM users") == "ada,bob,cy")
+            #expect(try Self.redis(rd, ["LLEN", "queue"]) == "3")
             #expect(try p.devenv(["seed"]).stdout.contains("Every seed is already applied"))
+
+            // A forced run on emptied data loads it all again (what `make bench` times).
+            _ = try Self.sql(pg, "DROP TABLE users")
+            #expect(try p.devenv(["seed", "postgres", "--force"]).status == 0)
+            #expect(try Self.sql(pg, "SELECT count(*) FROM users") == "1")
         }
     }
 

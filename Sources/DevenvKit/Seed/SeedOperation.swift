@@ -2,8 +2,9 @@ import Foundation
 
 /// Applies a stack's seeds: every file the ledger does not know yet, in manifest order,
 /// each streamed into its service's container. A file changed since it was applied is
-/// reported and left alone unless `force`. A failing file stops the run (exit 1), naming
-/// the file and the tool's error; it is not recorded, the files before it are.
+/// reported and left alone. `force` applies every file again, whatever the ledger says.
+/// A failing file stops the run (exit 1), naming the file and the tool's error; it is not
+/// recorded, the files before it are.
 public enum SeedOperation {
     public struct Report: Encodable, Sendable {
         public var applied: [Line] = []
@@ -38,21 +39,23 @@ public enum SeedOperation {
             guard let service = plan.service(item.service) else { continue }
             let fingerprint = try FileFingerprint.of(item.path)
             var knownSum: String?
-            switch try ledger.state(of: item, fingerprint: fingerprint, digest: { try SHA256.hex(ofFile: item.path) }) {
-            case .applied(let e):
-                report.unchanged.append(.init(service: item.service, file: item.file, target: item.target, appliedAt: e.appliedAt))
-                continue
-            case .touched(var e, let fp):
-                e.size = fp.size; e.mtimeNanoseconds = fp.mtimeNanoseconds
-                ledger.record(e)
-                try ledger.save(ledgerPath)
+            let state = try ledger.state(of: item, fingerprint: fingerprint, digest: { try SHA256.hex(ofFile: item.path) })
+            switch state {
+            case .applied(let e), .touched(let e, _):
+                guard !force else { knownSum = e.sha256; break }
+                if case .touched(var fresh, let fp) = state {   // same content, new mtime: remember it
+                    fresh.size = fp.size; fresh.mtimeNanoseconds = fp.mtimeNanoseconds
+                    ledger.record(fresh)
+                    try ledger.save(ledgerPath)
+                }
                 report.unchanged.append(.init(service: item.service, file: item.file, target: item.target, appliedAt: e.appliedAt))
                 continue
             case .changed(let e, let sum):
                 guard force else {
                     report.changed.append(.init(service: item.service, file: item.file, target: item.target, appliedAt: e.appliedAt))
                     report.lines.append("! \(item.file) changed since it was applied to \(item.service) (\(item.target)) on \(Self.date(e.appliedAt)); " +
-                                        "not applied again. `devenv seed --force` applies it; `devenv reset \(item.service)` starts from empty data.")
+                                        "not applied again. `devenv seed \(item.service) --force` applies \(item.service)'s seeds again on top of its data; " +
+                                        "`devenv reset \(item.service)` starts it from empty data.")
                     continue
                 }
                 knownSum = sum

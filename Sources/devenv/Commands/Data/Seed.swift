@@ -7,7 +7,9 @@ struct Seed: AsyncParsableCommand {
         discussion: """
         `devenv up` does this by itself. Each applied file is recorded with its checksum in \
         .devenv/stacks/<stack>/seeds.json; a file changed since it was applied is reported and \
-        skipped unless --force. A failing file stops the run (exit 1) and is not recorded.
+        skipped. --force applies every seed file again, whatever the ledger says (on top of \
+        the current data; `devenv reset` starts from empty data). A failing file stops the run \
+        (exit 1) and is not recorded.
 
         Examples:
           devenv seed
@@ -17,7 +19,7 @@ struct Seed: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Only this service's seeds.") var service: String?
-    @Flag(help: "Also apply files that changed since they were applied.") var force = false
+    @Flag(help: "Apply every seed file again, applied or not (changed files included).") var force = false
     @Flag(help: "Print JSON: {applied: [{service, file, target, seconds}], unchanged: [...], changed: [...]}.") var json = false
     @Flag(help: "Use the stack of the current git branch.") var branch = false
 
