@@ -55,5 +55,13 @@ demo: testbed build
 demo-down: build
 	cd examples/demo && ../../$(BIN) down --volumes --yes
 
+## bench: release build, then each case against the plain tool (Benchmarks/results.md, .json).
+## BENCH_CASES="warm-up status" runs some cases only (results go to Benchmarks/results/tmp/);
+## BENCH_QUICK=1 takes few runs. BENCH_SCRATCH is the release build's scratch path.
+BENCH_SCRATCH ?= .build
+bench: testbed
+	$(SWIFT) build -c release --product devenv --scratch-path $(BENCH_SCRATCH)
+	bash Benchmarks/run.sh $(BENCH_SCRATCH)/release/devenv $(BENCH_CASES)
+
 clean:
 	rm -rf .build

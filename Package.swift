@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(
             name: "DevenvKitTests",
             dependencies: ["DevenvKit"],
-            exclude: ["Fixtures", "Ports/Fixtures"],
+            exclude: ["Fixtures", "Ports/Fixtures", "Mirror/Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

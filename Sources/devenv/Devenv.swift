@@ -17,7 +17,7 @@ struct Devenv: AsyncParsableCommand {
           devenv down --volumes --yes
         """,
         version: DevenvKitVersion.current,
-        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, ComposeCommand.self,
+        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, ComposeCommand.self, Env.self, Ports.self, Doctor.self,
                       Seed.self, Reset.self, SnapshotCommand.self])
 }
 

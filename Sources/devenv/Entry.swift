@@ -48,6 +48,8 @@ enum Reporter {
             out.error(Devenv.fullMessage(for: error))
             return DevenvKit.ExitCode.usage.rawValue
         default:
+            // `--help` parses into ArgumentParser's help command, whose run() throws a help request.
+            if Devenv.exitCode(for: error) == .success { Devenv.exit(withError: error) }
             out.error(out.style("error:", .red) + " \(error)")
             return DevenvKit.ExitCode.failure.rawValue
         }

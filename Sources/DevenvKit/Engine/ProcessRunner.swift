@@ -68,13 +68,27 @@ public struct ProcessRunner: ProcessRunning {
     }
 
     func configuration(_ c: Command) -> (Executable, Arguments, Environment, FilePath?) {
-        let exe: Executable = c.executable.contains("/") ? .path(FilePath(c.executable)) : .name(c.executable)
+        let exe: Executable = c.executable.contains("/") ? .path(FilePath(c.executable))
+            : Self.resolve(c.executable).map { .path(FilePath($0)) } ?? .name(c.executable)
         var env: Environment = .inherit
         if !c.environment.isEmpty {
             env = .inherit.updating(Dictionary(uniqueKeysWithValues: c.environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) }))
         }
         return (exe, Arguments(c.arguments), env, c.workingDirectory.map { FilePath($0) })
     }
+
+    /// Finds a program on PATH in-process (one `access` per entry) instead of letting the
+    /// spawner try every entry; cached for the life of the process.
+    static func resolve(_ name: String) -> String? {
+        resolvedLock.lock(); defer { resolvedLock.unlock() }
+        if let hit = resolved[name] { return hit }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let found: String? = path.split(separator: ":").map { String($0) + "/" + name }.first { (candidate: String) in access(candidate, X_OK) == 0 }
+        resolved[name] = found
+        return found
+    }
+    nonisolated(unsafe) static var resolved: [String: String] = [:]
+    static let resolvedLock = NSLock()
 
     static func code(_ status: TerminationStatus) -> Int32 {
         switch status {

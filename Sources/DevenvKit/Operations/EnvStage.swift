@@ -47,18 +47,83 @@ public enum EnvStage {
         }.sorted()
     }
 
-    /// Writes every target; returns one line per file for the report.
+    /// What devenv last wrote, per file and key (`<stateDir>/env-written.json`): how a
+    /// person's edit is told apart from a stale value.
+    static func lastWritten(_ plan: StackPlan) -> [String: [String: String]] {
+        guard let data = FileManager.default.contents(atPath: plan.stateDir + "/env-written.json") else { return [:] }
+        return (try? JSONDecoder().decode([String: [String: String]].self, from: data)) ?? [:]
+    }
+
+    static func saveLastWritten(_ plan: StackPlan, _ state: [String: [String: String]]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(state), to: plan.stateDir + "/env-written.json", newFileMode: 0o600)
+    }
+
+    /// Writes every target with the merge rules (managed keys updated in place, missing ones
+    /// appended, every other byte kept; a person's edit kept unless `force`). Returns one
+    /// line per file that changed or needs attention.
     public static func write(_ plan: StackPlan, ctx: DevenvContext, force: Bool) throws -> [String] {
         let targets = try targets(plan)
+        var state = lastWritten(plan)
         var lines: [String] = []
         for t in targets {
             let path = plan.manifest.root + "/" + t.path
             let existing = try? String(contentsOfFile: path, encoding: .utf8)
-            var text = existing ?? ""
-            for (k, v) in t.values where !text.contains("\(k)=\(v)") { text += "\(k)=\(v)\n" }
-            if text != existing { try AtomicFile.write(text, to: path) }
-            lines.append(t.path)
+            let merged = try Dotenv.merge(existing: existing, managed: t.values, lastWritten: state[t.path] ?? [:], force: force, file: t.path)
+            if merged.changed {
+                try AtomicFile.write(merged.text, to: path, newFileMode: 0o600)
+                if existing == nil, GitTracking.isTracked(path, root: plan.manifest.root) {
+                    lines.append("warning: \(t.path) is tracked by git and now holds local passwords; untrack it (`git rm --cached \(t.path)`) and ignore it")
+                } else if existing != nil, GitTracking.isTracked(path, root: plan.manifest.root) {
+                    lines.append("warning: \(t.path) is tracked by git; its local values would be committed")
+                }
+            }
+            var written = state[t.path] ?? [:]
+            for (k, v) in t.values where !merged.keptUserValues.contains(k) { written[k] = v }
+            state[t.path] = written
+            var parts: [String] = []
+            if existing == nil { parts.append("created") }
+            else {
+                if !merged.updated.isEmpty { parts.append("updated \(merged.updated.joined(separator: ", "))") }
+                if !merged.added.isEmpty { parts.append("added \(merged.added.joined(separator: ", "))") }
+            }
+            if !merged.keptUserValues.isEmpty {
+                parts.append("kept your value of \(merged.keptUserValues.joined(separator: ", ")) (`devenv env --force` overwrites)")
+            }
+            if !parts.isEmpty { lines.append("\(t.path): " + parts.joined(separator: "; ")) }
         }
+        if state != lastWritten(plan) { try saveLastWritten(plan, state) }
         return lines
+    }
+
+    /// `devenv env --check`: every stale or missing managed key, per file.
+    public static func check(_ plan: StackPlan) throws -> [String] {
+        let state = lastWritten(plan)
+        var problems: [String] = []
+        for t in try targets(plan) {
+            let path = plan.manifest.root + "/" + t.path
+            let existing = try? String(contentsOfFile: path, encoding: .utf8)
+            guard existing != nil else { problems.append("\(t.path): missing (run `devenv env`)"); continue }
+            let c = try Dotenv.check(existing: existing, managed: t.values, lastWritten: state[t.path] ?? [:], file: t.path)
+            for k in c.missing { problems.append("\(t.path): \(k) is missing") }
+            for k in c.stale { problems.append("\(t.path): \(k) is stale") }
+        }
+        return problems
+    }
+}
+
+/// Whether a file is tracked by git (one `git ls-files` call, only after devenv wrote it).
+enum GitTracking {
+    static func isTracked(_ path: String, root: String) -> Bool {
+        guard GitInfo.gitDirectory(from: root) != nil else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-C", root, "ls-files", "--error-unmatch", path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
     }
 }

@@ -37,6 +37,11 @@ public struct Project {
     public func planner(_ ctx: DevenvContext) -> StackPlanner {
         var p = StackPlanner(templates: templates, imageMap: imageMap, paths: ctx.paths, portRange: portRange)
         p.now = ctx.now
+        let engine = ctx.engine
+        p.stackHasContainers = { stack in
+            guard let list = try? engine.containers(label: "dev.devenv.stack=\(stack)") else { return true }
+            return !list.isEmpty
+        }
         return p
     }
 

@@ -7,8 +7,10 @@ public struct StatusReport: Encodable {
     public var branch: String?
     public var root: String
     public var services: [ServiceStatus]
+    /// Only in `up --json`: how long each phase took (status never sets it).
+    public var timings: UpTimings? = nil
 
-    enum CodingKeys: String, CodingKey { case stack, project, branch, root, services }
+    enum CodingKeys: String, CodingKey { case stack, project, branch, root, services, timings }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -17,6 +19,7 @@ public struct StatusReport: Encodable {
         try c.encode(branch, forKey: .branch)
         try c.encode(root, forKey: .root)
         try c.encode(services, forKey: .services)
+        try c.encodeIfPresent(timings, forKey: .timings)
     }
 }
 
@@ -60,7 +63,11 @@ public enum StatusBuilder {
             }
             if state != "running" { health = "starting" }
             var restarts: Int?, exitCode: Int?
-            if let c, let engine, let info = engine.restartInfo(id: c.id) { restarts = info.restarts; exitCode = info.exitCode }
+            if let c, let engine, let info = engine.restartInfo(id: c.id) {
+                restarts = info.restarts; exitCode = info.exitCode
+                // A restarted container's own exit code is reset to 0; its last `die` event keeps it.
+                if info.restarts > 0, c.state == "running", let last = engine.lastExit(container: c.id) { exitCode = last.code }
+            }
             return ServiceStatus(
                 name: s.name, kind: s.kindName, image: s.image, state: state, health: health, host: "127.0.0.1",
                 port: s.mainPort?.host, ports: Dictionary(uniqueKeysWithValues: s.ports.map { ($0.name, $0.host) }),
@@ -70,15 +77,22 @@ public enum StatusBuilder {
                             root: plan.identity.root, services: services)
     }
 
-    /// A human table; secrets in URLs are masked.
+    /// A human table; secrets in URLs are masked. With the engine's restart counts (status),
+    /// RESTARTS and LAST EXIT columns too (the exit code shows once a container has stopped or restarted).
     public static func table(_ report: StatusReport, plan: StackPlan, output: Output) -> [String] {
+        let withRestarts = report.services.contains { $0.restarts != nil }
         let rows = report.services.map { s -> [String] in
             let secrets = plan.service(s.name)?.secrets.values.map { $0 } ?? []
             let url = secrets.reduce(s.url ?? "-") { $0.replacingOccurrences(of: $1, with: "****") }
             let state = s.state == "running" ? (s.health == "ready" ? output.style("ready", .green) : output.style(s.health, .yellow)) : output.style(s.state, .red)
-            return [s.name, s.kind, state, url]
+            guard withRestarts else { return [s.name, s.kind, state, url] }
+            let restarts = s.restarts.map { $0 > 0 ? output.style(String($0), .yellow) : "0" } ?? "-"
+            let shown = s.exitCode != nil && (s.state != "running" || (s.restarts ?? 0) > 0)
+            let exit = shown ? (s.exitCode == 0 ? "0" : output.style(String(s.exitCode!), .red)) : "-"
+            return [s.name, s.kind, state, restarts, exit, url]
         }
-        return Table.render(header: ["SERVICE", "KIND", "STATE", "URL"], rows: rows)
+        let header = withRestarts ? ["SERVICE", "KIND", "STATE", "RESTARTS", "LAST EXIT", "URL"] : ["SERVICE", "KIND", "STATE", "URL"]
+        return Table.render(header: header, rows: rows)
     }
 }
 

@@ -8,6 +8,8 @@ public struct UpOperation {
     public var branch = false
     /// Print progress lines (off for `--json`).
     public var progress = true
+    /// Where each stage records how long it took, per service.
+    public var timer = PhaseTimer()
 
     public init() {}
 
@@ -18,6 +20,8 @@ public struct UpOperation {
         public var started: Bool
         public var seconds: Double
         public var envReport: [String]
+        /// Per-service phase durations (also in `report.timings`).
+        public var timings: UpTimings
         public var seedReport = SeedOperation.Report()
     }
 
@@ -31,7 +35,17 @@ public struct UpOperation {
         }
         defer { lock.unlock() }
 
-        let plan = try project.planner(ctx).plan(project.manifest, identity: project.identity)
+        let planner = project.planner(ctx)
+        var plan = try planner.plan(project.manifest, identity: project.identity)
+        var containers = try ctx.engine.containers(project: plan.identity.stack)
+        let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
+        let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours, paths: ctx.paths, range: project.portRange) { _ in
+            try planner.plan(project.manifest, identity: project.identity)
+        }
+        for m in portCheck.moved {
+            ctx.output.error("port \(m.from) of \(m.service) is taken by \(m.holder); moved to \(m.to) (the .env files follow)")
+        }
+        for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
         try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
         let compose = try ComposeRenderer.render(plan)
         let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
@@ -39,18 +53,18 @@ public struct UpOperation {
 
         let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
         let names = selected.map(\.name)
-        var containers = try ctx.engine.containers(project: plan.identity.stack)
         let alreadyUp = existing == compose && names.allSatisfy { n in containers.contains { $0.service == n && $0.state == "running" } }
 
         let board = ProgressBoard(output: ctx.output, services: names, enabled: progress)
         var started = false
         if !alreadyUp {
-            for s in selected {
-                board.set(s.name, ctx.engine.imageExists(s.image) ? "starting" : "pulling \(s.image)")
-            }
-            do { try await ctx.runner.check(Compose.up(project.composeProject, services: services)) }
-            catch let f as CommandFailure { board.finish(); throw Compose.explain(f) }
-            board.setAll("starting")
+            let missing = selected.filter { !ctx.engine.imageExists($0.image) }
+            for s in missing { board.set(s.name, "pulling \(s.image)") }
+            do {
+                try await pull(ctx, project: project, services: missing)
+                board.setAll("starting")
+                try await timer.measure(.starting, names) { try await ctx.runner.check(Compose.up(project.composeProject, services: services)) }
+            } catch let f as CommandFailure { board.finish(); throw Compose.explain(f) }
             started = true
         }
 
@@ -59,9 +73,10 @@ public struct UpOperation {
         watcher.start()
         let results = waiter.wait(selected.compactMap { s in s.probe.map { (s.name, $0) } }, timeout: timeout) { name, secs in
             board.set(name, "ready", seconds: secs)
+            timer.record(.readiness, [name], seconds: secs)
         }
         watcher.stop()
-        for s in selected where s.probe == nil { board.set(s.name, "ready", seconds: 0) }
+        for s in selected where s.probe == nil { board.set(s.name, "ready", seconds: 0); timer.record(.readiness, [s.name], seconds: 0) }
         let failed = results.filter { if case .ready = $0.value { return false } else { return true } }
         for name in failed.keys { board.set(name, "not ready") }
         board.finish()
@@ -72,24 +87,48 @@ public struct UpOperation {
         if started { try await runSetup(ctx, project: project, services: selected) }
         let envReport = try EnvStage.write(plan, ctx: ctx, force: false)
         let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services)
+        for a in seedReport.applied { timer.add(.seeding, a.service, seconds: a.seconds ?? 0) }
         containers = try ctx.engine.containers(project: plan.identity.stack)
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }
-        return Outcome(plan: plan, report: report, started: started, seconds: Date().timeIntervalSince(start), envReport: envReport, seedReport: seedReport)
+        let seconds = Date().timeIntervalSince(start)
+        report.timings = timer.timings(services: names, total: seconds)
+        return Outcome(plan: plan, report: report, started: started, seconds: seconds, envReport: envReport, timings: report.timings!,
+                       seedReport: seedReport)
+    }
+
+    /// Pulls the images not on the engine yet, one `compose pull` per service in parallel so
+    /// each service's pull is timed on its own.
+    func pull(_ ctx: DevenvContext, project: Project, services: [PlannedService]) async throws {
+        let compose = project.composeProject, timer = timer
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in services.map(\.name) {
+                group.addTask {
+                    let began = Date()
+                    try await ctx.runner.check(Compose.pull(compose, services: [name]))
+                    timer.record(.pulling, [name], seconds: Date().timeIntervalSince(began))
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
     /// A kind's `setup:` steps (extra databases, buckets), inside the container after it is ready.
     func runSetup(_ ctx: DevenvContext, project: Project, services: [PlannedService]) async throws {
         for s in services {
             guard let kind = s.kind else { continue }
+            let began = Date()
+            var ran = false
+            defer { if ran { timer.add(.seeding, s.name, seconds: Date().timeIntervalSince(began)) } }
             for step in kind.setup {
                 if let when = step.when {
                     let v = s.context[when]
                     if (v as? [Any])?.isEmpty ?? true, (v as? String)?.isEmpty ?? true { continue }
                 }
                 let argv = try step.run.map { try Templating.render($0, s.context) }
+                ran = true
                 do { try await ctx.runner.check(Compose.exec(project.composeProject, service: s.name, argv)) }
                 catch let f as CommandFailure {
                     throw DevenvError("setting up \(s.name) failed", details: f.stderr.split(separator: "\n").suffix(10).map { "  " + $0 })

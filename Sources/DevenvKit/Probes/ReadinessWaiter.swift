@@ -50,7 +50,7 @@ public final class ReadinessWaiter: @unchecked Sendable {
                         last = why
                         if Date() >= deadline { result = .timedOut(last: last); break }
                         Thread.sleep(forTimeInterval: min(delay, max(0, deadline.timeIntervalSinceNow)))
-                        delay = min(delay * 1.5, 0.5)
+                        delay = min(delay * 1.5, 0.1)
                         continue
                     }
                     break

@@ -11,6 +11,8 @@ public struct StackPlanner {
     public var now: () -> Date = Date.init
     /// Whether planning counts as using the stack (`up` does; `status` does not).
     public var touch = true
+    /// Whether any container still carries a stack's label (for reclaiming stale entries).
+    public var stackHasContainers: (String) -> Bool = { _ in true }
     /// Fixed secrets instead of the stored ones (golden-file tests).
     public var credentialsOverride: Credentials.Store?
 
@@ -37,6 +39,7 @@ public struct StackPlanner {
                     "stack '\(identity.stack)' already belongs to \(other.root)",
                     hint: "Give this project another `name:` in devenv.yml, or use `isolation: branch`.")
             }
+            if reg.stacks[identity.stack] == nil { reclaimStale(&reg) }
             return try PortAllocator.allocate(identity: identity, composeFile: stateDir + "/compose.yaml", requests: requests,
                                               range: portRange, registry: &reg, now: now(), touch: touch, isFree: isPortFree)
         }
@@ -52,6 +55,14 @@ public struct StackPlanner {
         return StackPlan(identity: identity, manifest: manifest, services: services,
                          appPorts: Dictionary(uniqueKeysWithValues: manifest.appPorts.map { ($0.name, $0.port) }),
                          stateDir: stateDir)
+    }
+
+    /// Drops registry entries whose project folder is gone and that have no containers left,
+    /// so a crash, a deleted checkout or a reboot never blocks their ports forever.
+    func reclaimStale(_ reg: inout Registry) {
+        for (name, e) in reg.stacks where !FileManager.default.fileExists(atPath: e.root + "/" + ManifestLoader.fileName) {
+            if !stackHasContainers(name) { reg.stacks.removeValue(forKey: name) }
+        }
     }
 
     static func portKey(_ service: String, _ port: String) -> String { port == "main" ? service : "\(service).\(port)" }

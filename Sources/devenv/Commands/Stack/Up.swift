@@ -11,17 +11,36 @@ struct Up: AsyncParsableCommand {
         the .env files, then applies seeds not applied yet (see `devenv seed`). A second `up` on a \
         ready stack restarts nothing.
 
+        With --attach, up stays in the foreground: it streams every service's logs \
+        (`service | line`), keeps probing each service, restarts one that exits or stops \
+        answering for --grace seconds (waiting 1 s, 2 s, 4 s… between restarts) and says why. \
+        Ctrl-C (SIGINT or SIGTERM) stops the stack and exits 0; --keep leaves it running. A \
+        service that still fails after --max-restarts restarts ends it with exit code 1.
+
         Examples:
           devenv up
           devenv up postgres --timeout 300
           devenv up --json | jq -r '.services[0].url'
+          devenv up --attach
+          devenv up --attach --keep --max-restarts 10
         """)
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Only these services (default: all).") var services: [String] = []
     @Option(help: "Seconds to wait for every service to be ready.") var timeout: Double = 120
     @Flag(help: "Use a stack of the current git branch for this run.") var branch = false
-    @Flag(help: "Print the stack's status as JSON (same shape as `devenv status --json`).") var json = false
+    @Flag(help: "Print the stack's status as JSON (same shape as `devenv status --json`, plus `timings`).") var json = false
+    @Flag(help: "Stay in the foreground: stream logs, restart what fails, stop the stack on Ctrl-C.") var attach = false
+    @Flag(help: "With --attach: leave the stack running when devenv exits.") var keep = false
+    @Option(help: "With --attach: restarts of one service in a row before giving up (exit 1).") var maxRestarts = 5
+    @Option(help: "With --attach: seconds a running service may stop answering before it is restarted.") var grace: Double = 30
+
+    func validate() throws {
+        if attach && json { throw ValidationError("--attach streams logs; it cannot be combined with --json.") }
+        if !attach && (keep || maxRestarts != 5 || grace != 30) { throw ValidationError("--keep, --max-restarts and --grace only apply with --attach.") }
+        if maxRestarts < 0 { throw ValidationError("--max-restarts must be 0 or more.") }
+        if grace <= 0 { throw ValidationError("--grace must be more than 0 seconds.") }
+    }
 
     func run() async throws {
         let ctx = global.context()
@@ -39,8 +58,15 @@ struct Up: AsyncParsableCommand {
         ctx.output.print("Stack \(ctx.output.style(outcome.plan.identity.stack, .bold)) \(verb) (\(String(format: "%.1f", outcome.seconds))s).")
         for line in StatusBuilder.table(outcome.report, plan: outcome.plan, output: ctx.output) { ctx.output.print(line) }
         if !outcome.envReport.isEmpty {
-            ctx.output.print("Wrote \(outcome.envReport.joined(separator: ", ")). Passwords are hidden here; `devenv status --json` shows them.")
+            for line in outcome.envReport { ctx.output.print(line) }
         }
         for line in outcome.seedReport.lines { ctx.output.print(line) }
+        ctx.output.print(ctx.output.style(outcome.timings.summary, .dim))
+        guard attach else { return }
+        var supervisor = Supervisor()
+        supervisor.keep = keep
+        supervisor.policy.maxRestarts = maxRestarts
+        supervisor.policy.grace = grace
+        try await supervisor.run(ctx, plan: outcome.plan, services: outcome.timings.services.map(\.name))
     }
 }

@@ -5,8 +5,9 @@ import Glibc
 import Darwin
 #endif
 
-/// SHA-256 (FIPS 180-4), fed in pieces, so a seed file's checksum costs a fixed 1 MiB
-/// buffer whatever its size. (Foundation on Linux has no CryptoKit.)
+/// SHA-256 (FIPS 180-4): the seed ledger's file checksums (fed in pieces, so a file costs a
+/// fixed 1 MiB buffer whatever its size) and the staging lock's secret digests.
+/// (Foundation on Linux has no CryptoKit; swift-crypto is not a dependency.)
 ///
 /// The 64 rounds are unrolled over local variables and the helpers are `@_transparent`
 /// (inlined even without optimisation), so a debug build hashes about 70 MB/s and a release
@@ -43,14 +44,31 @@ public struct SHA256 {
 
     public mutating func update(_ data: Data) { data.withUnsafeBytes { update($0) } }
 
-    /// The hex digest of everything fed so far.
-    public mutating func finalize() -> String {
+    /// The 32-byte digest of everything fed so far.
+    public mutating func finalizeDigest() -> [UInt8] {
         let bits = length &* 8
         var tail: [UInt8] = [0x80]
         while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
         for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
         tail.withUnsafeBytes { update($0) }
-        return [h0, h1, h2, h3, h4, h5, h6, h7].map { String(format: "%08x", $0) }.joined()
+        return [h0, h1, h2, h3, h4, h5, h6, h7].flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - $0 * 8)) } }
+    }
+
+    /// The lower-case hex digest of everything fed so far.
+    public mutating func finalize() -> String { Self.hex(bytes: finalizeDigest()) }
+
+    /// The 32-byte digest of `bytes`.
+    public static func digest<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        var h = SHA256()
+        Array(bytes).withUnsafeBytes { h.update($0) }
+        return h.finalizeDigest()
+    }
+
+    /// Lower-case hex digest of the UTF-8 bytes of `text`.
+    public static func hex(_ text: String) -> String { hex(bytes: digest(Array(text.utf8))) }
+
+    static func hex(bytes: [UInt8]) -> String {
+        bytes.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
     }
 
     /// One 64-byte block.

@@ -1,0 +1,224 @@
+"""The benchmark cases (issue 9's table). Each returns a CaseResult; a case whose devenv
+command is not in this build returns "not available yet" with the reason, and no number."""
+import json
+import os
+import shlex
+
+from . import capability, profile, rss, shell, sqlgen
+from .config import Config
+from .hyperfine import Hyperfine
+from .listeners import Listeners
+from .result import CaseResult, FAILED, NOT_AVAILABLE
+from .workspace import Workspace
+
+STACK = "devenvbench"
+MAIN_MANIFEST = f"""name: {STACK}
+services:
+  postgres: {{ version: "15", databases: [bench] }}
+  redis: {{ version: "7" }}
+"""
+PSQL = ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-U", "devenv", "-d", "bench"]
+
+
+def compose_file(project: str, stack: str) -> str:
+    return os.path.join(project, ".devenv", "stacks", stack, "compose.yaml")
+
+
+def compose_cmd(project: str, stack: str) -> str:
+    """`docker compose` on devenv's generated file with the same project name."""
+    return f"docker compose --project-name {stack} --file {shlex.quote(compose_file(project, stack))}"
+
+
+class Bench:
+    def __init__(self, ws: Workspace, hf: Hyperfine, config: Config, package_dir: str):
+        self.ws, self.hf, self.config, self.package_dir = ws, hf, config, package_dir
+        self.devenv = shlex.quote(ws.devenv)
+        self.main = ws.project(STACK, MAIN_MANIFEST)
+        self.compose = compose_cmd(self.main, STACK)
+
+    # ---- helpers -----------------------------------------------------------------------
+    def sh(self, cmd: str, cwd: str | None = None, stdin_file: str | None = None):
+        return shell.run(["sh", "-c", cmd], env=self.ws.env, cwd=cwd or self.main, stdin_file=stdin_file)
+
+    def container_ids(self) -> list[str]:
+        return sorted(self.sh(f"{self.compose} ps -q").stdout.split())
+
+    def explain(self, r: CaseResult, args: list[str], cwd: str | None = None, prepare: str | None = None,
+                always: bool = False) -> None:
+        """Traces one devenv run when the case missed its goal (or `always`)."""
+        if not (always or r.met is False):
+            return
+        if not profile.available():
+            r.profile = ["(strace is not installed: no breakdown)"]
+            return
+        if prepare:
+            self.sh(prepare, cwd=cwd)
+        r.profile = profile.trace([self.ws.devenv, *args], env=self.ws.env, cwd=cwd or self.main)
+
+    def psql_value(self, project: str, sql: str) -> str:
+        p = self.ws.devenv_run(project, "compose", "exec", "-T", "postgres", *PSQL, "-tAc", sql, check=False)
+        return p.stdout.strip() if p.returncode == 0 else ""
+
+    # ---- cases -------------------------------------------------------------------------
+    def cli_start(self) -> CaseResult:
+        r = CaseResult("cli-start", "CLI start", "devenv --version", "docker compose version", goal_ratio=0.5)
+        c = self.config
+        t = self.hf.measure([("devenv", f"{self.devenv} --version"), ("baseline", "docker compose version")],
+                            runs=c.cli_runs, rounds=c.rounds, warmup=3, cwd=self.main)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        r.rss = rss.peak_rss_mb([self.ws.devenv, "--version"], env=self.ws.env, cwd=self.main)
+        self.explain(r, ["--version"])
+        return r
+
+    def cold_up(self) -> CaseResult:
+        r = CaseResult("cold-up", "cold `up` to ready (Postgres + Redis; images present, no containers, empty volumes)",
+                       "devenv up", "docker compose up -d --wait (same file, same healthchecks)", goal_ratio=1.0)
+        # First `up` plans ports and credentials and writes the compose file both sides use.
+        self.ws.devenv_run(self.main, "up")
+        c = self.config
+        down = f"{self.compose} down --volumes --remove-orphans --timeout 2"
+        t = self.hf.measure([("devenv", f"{self.devenv} up"), ("baseline", f"{self.compose} up -d --wait")],
+                            runs=c.cold_runs, rounds=c.cold_rounds, prepare=down, cwd=self.main)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        self.sh(down)
+        r.rss = rss.peak_rss_mb([self.ws.devenv, "up"], env=self.ws.env, cwd=self.main)
+        self.explain(r, ["up"], prepare=down, always=True)
+        r.notes.append("prepare before every run: `docker compose down --volumes` (so Postgres runs initdb each time)")
+        return r
+
+    def warm_up(self) -> CaseResult:
+        r = CaseResult("warm-up", "warm `up` (stack already ready)", "devenv up",
+                       "docker compose up -d --wait (same file, same project)", goal_ratio=0.5)
+        out = self.ws.devenv_run(self.main, "up").stdout
+        if "already up" not in out:
+            r.notes.append("devenv did not report the stack as already up before the warm runs")
+        before = self.container_ids()
+        c = self.config
+        t = self.hf.measure([("devenv", f"{self.devenv} up"), ("baseline", f"{self.compose} up -d --wait")],
+                            runs=c.warm_runs, rounds=c.rounds, warmup=1, cwd=self.main)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        if self.container_ids() != before:
+            r.notes.append("containers were recreated during the warm runs: the comparison is not warm")
+        r.rss = rss.peak_rss_mb([self.ws.devenv, "up"], env=self.ws.env, cwd=self.main)
+        self.explain(r, ["up"], always=True)
+        return r
+
+    def status(self) -> CaseResult:
+        r = CaseResult("status", "status", "devenv status --json", "docker compose ps --format json", goal_ratio=1.0)
+        c = self.config
+        t = self.hf.measure([("devenv", f"{self.devenv} status --json"), ("baseline", f"{self.compose} ps --format json")],
+                            runs=c.status_runs, rounds=c.rounds, warmup=2, cwd=self.main)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        r.rss = rss.peak_rss_mb([self.ws.devenv, "status", "--json"], env=self.ws.env, cwd=self.main)
+        self.explain(r, ["status", "--json"])
+        return r
+
+    def ports(self) -> CaseResult:
+        n = self.config.listeners
+        r = CaseResult("ports", f"ports, {n:,} listeners", "devenv ports --all --json", "ss -ltnp", goal_ratio=1.0)
+        available, why = capability.has_command(self.ws, self.main, "ports", options=("--all", "--json"))
+        c = self.config
+        with Listeners(n, cwd=self.package_dir) as helper:
+            commands = [("baseline", "ss -ltnp")]
+            if available:
+                commands.insert(0, ("devenv", f"{self.devenv} ports --all --json"))
+            t = self.hf.measure(commands, runs=c.ports_runs, rounds=c.rounds, warmup=1, cwd=self.main)
+            r.baseline = t["baseline"]
+            if not available:
+                r.status, r.reason = NOT_AVAILABLE, why
+                r.notes.append("baseline measured with the listeners up, so the helper is exercised")
+                return r
+            r.devenv = t["devenv"]
+            p = self.ws.devenv_run(self.main, "ports", "--all", "--json", check=False)
+            try:
+                rows = json.loads(p.stdout)
+                held = sum(1 for row in rows if (row.get("holder") or {}).get("pid") == helper.pid)
+                r.notes.append(f"devenv listed {len(rows)} listeners, {held} of them held by the helper (pid {helper.pid}; it holds {n})")
+            except (json.JSONDecodeError, AttributeError, TypeError) as e:
+                r.notes.append(f"devenv's output was not the expected JSON list ({e})")
+            r.rss = rss.peak_rss_mb([self.ws.devenv, "ports", "--all", "--json"], env=self.ws.env, cwd=self.main)
+            self.explain(r, ["ports", "--all", "--json"])
+        return r
+
+    def seed(self) -> CaseResult:
+        mb = self.config.seed_mb
+        r = CaseResult("seed", f"seed {mb} MB `.sql`", "devenv seed postgres --force",
+                       "docker compose exec -T postgres psql < file", goal_ratio=1.05, goal_rss_mb=64)
+        available, why = capability.has_command(self.ws, self.main, "seed", options=("--force",))
+        if not available:
+            r.status, r.reason = NOT_AVAILABLE, why
+            return r
+        stack = f"{STACK}-seed"
+        project = self.ws.project(stack, MAIN_MANIFEST.replace(f"name: {STACK}", f"name: {stack}")
+                                  + "seed:\n  postgres: [seed/bench.sql]\n")
+        os.makedirs(os.path.join(project, "seed"))
+        data = os.path.join(project, "seed", "bench.sql")
+        rows = sqlgen.write(data, mb * 1024 * 1024)
+        r.notes.append(f"{os.path.getsize(data) / 2**20:.0f} MB file, {rows:,} rows in one COPY")
+        self.ws.devenv_run(project, "up", timeout=1800)
+        compose = compose_cmd(project, stack)
+        drop = f"{compose} exec -T postgres psql -U devenv -d bench -qc 'DROP TABLE IF EXISTS {sqlgen.TABLE}'"
+        baseline = f"{compose} exec -T postgres {' '.join(PSQL)} < {shlex.quote(data)}"
+        t = self.hf.measure([("devenv", f"{self.devenv} seed postgres --force"), ("baseline", baseline)],
+                            runs=1, rounds=self.config.seed_rounds, prepare=drop, shell=True, cwd=project)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        # The last timed run was devenv's or the baseline's; run devenv once more on an empty
+        # table and check it really loaded the rows (a skipped seed would time near zero).
+        self.sh(drop, cwd=project)
+        r.rss = rss.peak_rss_mb([self.ws.devenv, "seed", "postgres", "--force"], env=self.ws.env, cwd=project)
+        loaded = self.psql_value(project, f"SELECT count(*) FROM {sqlgen.TABLE}")
+        if loaded != str(rows):
+            r.status, r.reason = FAILED, f"after `devenv seed postgres --force` the table holds {loaded or 'nothing'}, not {rows:,} rows"
+        self.explain(r, ["seed", "postgres", "--force"], cwd=project, prepare=drop)
+        return r
+
+    def branch(self) -> CaseResult:
+        mb = self.config.branch_mb
+        size = f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb} MB"
+        r = CaseResult("branch", f"branch stack from a {size} parent", "devenv up --branch (copies the parent's volumes)",
+                       "devenv up of a fresh stack + psql < the same data")
+        stack = f"{STACK}-br"
+        manifest = f"""name: {stack}
+isolation: branch
+services:
+  postgres: {{ version: "15", databases: [bench] }}
+"""
+        project = self.ws.project(stack, manifest, git_branch="main")
+        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+        self.ws.devenv_run(project, "up")
+        self.psql_value(project, "CREATE TABLE bench_marker AS SELECT 1 AS one")
+        # Does a new branch stack start with its parent's data in this build?
+        shell.run(git + ["checkout", "-q", "-b", "bench-probe"], cwd=project)
+        p = self.ws.devenv_run(project, "up", "--branch", check=False)
+        copied = p.returncode == 0 and self.psql_value(project, "SELECT count(*) FROM bench_marker") == "1"
+        self.ws.devenv_run(project, "down", "--volumes", "--yes", check=False)
+        if not copied:
+            r.status = NOT_AVAILABLE
+            r.reason = (f"`devenv up --branch` failed: {shell.first_line(p)}" if p.returncode != 0 else
+                        "`devenv up --branch` made a branch stack without its parent's data (volume copy not in this build)")
+            shell.run(git + ["checkout", "-q", "main"], cwd=project)
+            return r
+        # Fill the parent (main) with the data, then time branch creation against fresh + seed.
+        shell.run(git + ["checkout", "-q", "main"], cwd=project)
+        data = os.path.join(self.ws.root, "branch-parent.sql")
+        rows = sqlgen.write(data, mb * 1024 * 1024)
+        self.ws.devenv_run(project, "compose", "exec", "-T", "postgres", *PSQL, stdin_file=data, timeout=3600)
+        size = self.psql_value(project, "SELECT pg_size_pretty(pg_database_size('bench'))")
+        r.notes.append(f"parent: {rows:,} rows, database size {size}")
+        shell.run(git + ["checkout", "-q", "-b", "bench-copy"], cwd=project)
+        fresh_stack = f"{STACK}-fresh"
+        fresh = self.ws.project(fresh_stack, manifest.replace(f"name: {stack}", f"name: {fresh_stack}").replace("isolation: branch\n", ""))
+        self.ws.devenv_run(fresh, "up")
+        t_dev = self.hf.measure([("devenv", f"{self.devenv} up --branch")], runs=self.config.branch_runs,
+                                prepare=f"sh -c {shlex.quote(self.devenv + ' down --volumes --yes || true')}", cwd=project)
+        seed = f"{self.devenv} compose exec -T postgres {' '.join(PSQL)} < {shlex.quote(data)}"
+        t_base = self.hf.measure([("baseline", f"{self.devenv} up && {seed}")], runs=self.config.branch_runs,
+                                 prepare=f"{compose_cmd(fresh, fresh_stack)} down --volumes --timeout 2",
+                                 shell=True, cwd=fresh)
+        r.devenv, r.baseline = t_dev["devenv"], t_base["baseline"]
+        r.notes.append("each devenv run starts with the branch stack removed (`devenv down --volumes --yes`), "
+                       "each baseline run with the fresh stack's volumes removed")
+        got = self.psql_value(project, f"SELECT count(*) FROM {sqlgen.TABLE}")
+        if got != str(rows):
+            r.status, r.reason = FAILED, f"the branch stack holds {got or 'nothing'} rows, not the parent's {rows:,}"
+        return r

@@ -1,0 +1,29 @@
+"""How many runs each case gets. `BENCH_QUICK=1` for a short run while developing; sizes of
+the seed and branch data can be lowered the same way (BENCH_SEED_MB, BENCH_BRANCH_MB)."""
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Config:
+    rounds: int = 3            # alternating hyperfine rounds for the fast cases
+    cli_runs: int = 20         # per round
+    status_runs: int = 10
+    warm_runs: int = 5
+    ports_runs: int = 5
+    cold_rounds: int = 2
+    cold_runs: int = 3         # per round; each run is a full start from nothing
+    seed_rounds: int = 3       # one run per round (each moves 200 MB)
+    branch_runs: int = 1
+    listeners: int = 2000
+    seed_mb: int = 200
+    branch_mb: int = 1024
+
+    @staticmethod
+    def from_environment() -> "Config":
+        quick = os.environ.get("BENCH_QUICK") == "1"
+        base = Config(rounds=1, cli_runs=5, status_runs=3, warm_runs=2, ports_runs=2, cold_rounds=1,
+                      cold_runs=1, seed_rounds=1) if quick else Config()
+        return Config(**{**base.__dict__,
+                         "seed_mb": int(os.environ.get("BENCH_SEED_MB", base.seed_mb)),
+                         "branch_mb": int(os.environ.get("BENCH_BRANCH_MB", base.branch_mb))})

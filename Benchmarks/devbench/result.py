@@ -1,0 +1,64 @@
+"""One benchmark case's outcome, as written to results.md / results.json."""
+from dataclasses import dataclass, field
+
+from .stats import Timing
+
+MEASURED, NOT_AVAILABLE, FAILED = "measured", "not available yet", "failed"
+
+
+@dataclass
+class CaseResult:
+    id: str
+    title: str
+    devenv_cmd: str
+    baseline_cmd: str
+    goal_ratio: float | None = None      # devenv median / baseline median must be ≤ this
+    goal_rss_mb: float | None = None     # devenv's own peak RSS must be below this
+    status: str = MEASURED
+    reason: str = ""
+    devenv: Timing | None = None
+    baseline: Timing | None = None
+    rss: dict | None = None              # {"own_mb", "tree_mb"} of one devenv run
+    notes: list[str] = field(default_factory=list)
+    profile: list[str] = field(default_factory=list)   # where one devenv run spends its time
+
+    @property
+    def ratio(self) -> float | None:
+        if self.devenv and self.baseline and self.baseline.median > 0:
+            return self.devenv.median / self.baseline.median
+        return None
+
+    @property
+    def goal(self) -> str:
+        parts = []
+        if self.goal_ratio is not None:
+            parts.append(f"ratio ≤ {self.goal_ratio:g}")
+        if self.goal_rss_mb is not None:
+            parts.append(f"devenv peak RSS < {self.goal_rss_mb:g} MB")
+        return ", ".join(parts) or "report"
+
+    @property
+    def met(self) -> bool | None:
+        """None when there is no goal or nothing to judge."""
+        if self.status != MEASURED or (self.goal_ratio is None and self.goal_rss_mb is None):
+            return None
+        ok = True
+        if self.goal_ratio is not None:
+            if self.ratio is None:
+                return None
+            ok = ok and self.ratio <= self.goal_ratio
+        if self.goal_rss_mb is not None:
+            if not self.rss:
+                return None
+            ok = ok and (self.rss["own_mb"] or self.rss["tree_mb"]) < self.goal_rss_mb
+        return ok
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "devenv_command": self.devenv_cmd,
+                "baseline_command": self.baseline_cmd, "goal": self.goal,
+                "goal_ratio": self.goal_ratio, "goal_rss_mb": self.goal_rss_mb,
+                "status": self.status, "reason": self.reason or None,
+                "devenv": self.devenv.summary() if self.devenv else None,
+                "baseline": self.baseline.summary() if self.baseline else None,
+                "ratio": self.ratio, "met": self.met, "devenv_peak_rss": self.rss, "notes": self.notes,
+                "profile": self.profile}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Doctor's checks of the project found from the working directory: its manifest, its
+/// ports, its `.env` files against git, and stacks it left behind on deleted branches.
+struct ProjectChecks {
+    let ctx: DevenvContext
+    let root: String
+    let file: String
+    let engineUp: Bool
+
+    func all() async -> [DoctorCheck] {
+        let (manifest, project) = manifestCheck()
+        let stacks = ((try? Registry.read(ctx.paths.registryFile))?.stacks ?? [:]).filter { $0.value.root == root }
+        return [manifest, portsCheck(stacks: stacks, project: project),
+                await envIgnoredCheck(project),
+                await branchStacksCheck(stacks: stacks)]
+    }
+
+    func manifestCheck() -> (DoctorCheck, Project?) {
+        do {
+            let p = try Project.load(ctx)
+            let names = p.manifest.services.map(\.name).joined(separator: ", ")
+            return (.pass("manifest", "\(Paths.relative(file, to: ctx.cwd)) is valid: \(p.manifest.services.count) service(s) (\(names)), stack \(p.identity.stack)"), p)
+        } catch let e as DevenvError {
+            return (.fail("manifest", ([e.message] + e.details.map { $0.trimmingCharacters(in: .whitespaces) }).joined(separator: " "),
+                          fix: "Correct devenv.yml at the lines named, then run `devenv doctor` again."), nil)
+        } catch {
+            return (.fail("manifest", "\(error)", fix: "Correct devenv.yml, then run `devenv doctor` again."), nil)
+        }
+    }
+
+    /// Every host port this project's stacks hold in the registry (and pinned ports not
+    /// registered yet) is free or held by its own stack.
+    func portsCheck(stacks: [String: Registry.Entry], project: Project?) -> DoctorCheck {
+        var wanted: [(port: Int, owner: String, stack: String?, pinned: Bool)] = []
+        for (stack, entry) in stacks.sorted(by: { $0.key < $1.key }) {
+            for (key, port) in entry.ports.sorted(by: { $0.value < $1.value }) { wanted.append((port, key, stack, false)) }
+        }
+        for s in project?.manifest.services ?? [] {
+            let pins = [s.pinnedPort].compactMap { $0 } + s.ports.compactMap(\.pinnedHost)
+            for port in pins where !wanted.contains(where: { $0.port == port }) { wanted.append((port, s.name, nil, true)) }
+        }
+        guard !wanted.isEmpty else { return .pass("ports", "no ports registered for this project yet (`devenv up` assigns them)") }
+
+        var own: [String: Set<Int>] = [:]
+        var conflicts: [String] = [], pinnedConflict = false
+        for w in wanted where !PortProbe.isFree(w.port) {
+            if let stack = w.stack, engineUp {
+                if own[stack] == nil {
+                    own[stack] = Set(((try? ctx.engine.containers(project: stack)) ?? []).flatMap { $0.ports.compactMap(\.publicPort) })
+                }
+                if own[stack]!.contains(w.port) { continue }
+            }
+            let holder = describeHolder(port: w.port)
+            if holder == nil && !engineUp { continue }   // docker-proxy, and no engine to say whose
+            conflicts.append("\(w.port) (\(w.owner)\(w.stack.map { " of stack \($0)" } ?? ", pinned")) is held by \(holder ?? "another process")")
+            pinnedConflict = pinnedConflict || w.pinned || isPinned(w.owner, project: project)
+        }
+        guard conflicts.isEmpty else {
+            return .fail("ports", conflicts.joined(separator: "; "),
+                         fix: pinnedConflict
+                            ? "Stop what holds a pinned port (`kill PID`, `docker stop CONTAINER`) or change its `port:` in devenv.yml."
+                            : "Run `devenv up`: it moves the stack's allocated ports to free ones and rewrites the .env files. Or stop the holder (`kill PID`, `docker stop CONTAINER`).")
+        }
+        return .pass("ports", "\(wanted.count) port(s) of \(max(stacks.count, 1)) stack(s) are free or held by their own stack")
+    }
+
+    func isPinned(_ key: String, project: Project?) -> Bool {
+        let service = key.split(separator: ".").first.map(String.init) ?? key
+        guard let s = project?.manifest.service(named: service) else { return false }
+        return s.pinnedPort != nil || s.ports.contains { $0.pinnedHost != nil }
+    }
+
+    /// `python3 -m http.server (pid 4242)`, `container web-1 (compose project shop)`; nil when
+    /// it is docker-proxy and the engine cannot say for which container.
+    func describeHolder(port: Int) -> String? {
+        let listeners = ListenerScanner.listeners(on: port)
+        if listeners.contains(where: { DockerProxy.isDockerProxy($0.holder) }) {
+            guard engineUp, let (status, body) = try? ctx.engine.get("/containers/json"), status == 200,
+                  let all = try? JSONDecoder().decode([ContainerInfo].self, from: body),
+                  let c = all.first(where: { $0.ports.contains { $0.publicPort == port } }) else { return nil }
+            let name = c.names.first.map { String($0.drop { $0 == "/" }) } ?? String(c.id.prefix(12))
+            return "container \(name)" + (c.labels["com.docker.compose.project"].map { " (compose project \($0))" } ?? "")
+        }
+        guard let h = listeners.compactMap(\.holder).first else { return listeners.isEmpty ? nil : "an unknown process" }
+        let command = (h.command ?? "?").split(separator: " ").prefix(4).joined(separator: " ")
+        return "\(command)" + (h.pid.map { " (pid \($0))" } ?? "") + (h.user.map { ", user \($0)" } ?? "")
+    }
+
+    /// Every `.env` file devenv writes is ignored by git (they hold passwords).
+    func envIgnoredCheck(_ project: Project?) async -> DoctorCheck {
+        guard GitInfo.gitDirectory(from: root) != nil else {
+            return .pass("env-ignored", "\(root) is not in a git repository: nothing to keep out of git")
+        }
+        guard let project else { return .skipped("env-ignored", needs: "manifest") }
+        let targets = project.manifest.envTargets.isEmpty ? [".env"] : project.manifest.envTargets.map(\.path)
+        var notIgnored: [String] = [], tracked: [String] = []
+        for path in targets {
+            guard let r = try? await ctx.runner.capture(DoctorCommands.checkIgnore(root: root, path: path)) else {
+                return .fail("env-ignored", "cannot run git", fix: "Install git (Debian: apt-get install git).")
+            }
+            if r.status == 0 { continue }
+            if r.status != 1 { return .fail("env-ignored", "git check-ignore failed: \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))", fix: "Run `git status` in \(root) and repair the repository.") }
+            notIgnored.append(path)
+            if (try? await ctx.runner.capture(DoctorCommands.tracked(root: root, path: path)))?.status == 0 { tracked.append(path) }
+        }
+        guard notIgnored.isEmpty else {
+            let lines = notIgnored.map { "/" + $0 }.joined(separator: "\\n")
+            var fix = "Add \(notIgnored.count == 1 ? "it" : "them") to .gitignore: `printf '\(lines)\\n' >> .gitignore`."
+            if !tracked.isEmpty { fix += " Stop tracking: `git rm --cached \(tracked.joined(separator: " "))` (and rotate the secrets already committed: `devenv down --volumes` then `up`)." }
+            let what = notIgnored.map { $0 + (tracked.contains($0) ? " (tracked!)" : "") }.joined(separator: ", ")
+            return .fail("env-ignored", "not ignored by git: \(what); these files hold passwords", fix: fix)
+        }
+        return .pass("env-ignored", "ignored by git: \(targets.joined(separator: ", "))")
+    }
+
+    /// Stacks of this project whose branch no longer exists.
+    func branchStacksCheck(stacks: [String: Registry.Entry]) async -> DoctorCheck {
+        let branchStacks = stacks.filter { $0.value.branch != nil }.sorted { $0.key < $1.key }
+        guard !branchStacks.isEmpty else { return .pass("branch-stacks", "no branch stacks for this project") }
+        var branches = Set<String>()
+        if GitInfo.gitDirectory(from: root) != nil {
+            guard let r = try? await ctx.runner.capture(DoctorCommands.branches(root: root)), r.succeeded else {
+                return .fail("branch-stacks", "cannot list the git branches of \(root)", fix: "Install git, or run `git branch` in \(root) to see what is wrong.")
+            }
+            branches = Set(r.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+            if let current = GitInfo.currentBranch(at: root) { branches.insert(current) }
+        }
+        let stale = branchStacks.filter { !branches.contains($0.value.branch ?? "") }
+        guard stale.isEmpty else {
+            let list = stale.map { "\($0.key) (branch \($0.value.branch ?? "?"))" }.joined(separator: ", ")
+            return .fail("branch-stacks", "\(stale.count) stack(s) of deleted branches: \(list)",
+                         fix: "Remove them with `devenv gc` (it asks first; their data goes), or one by one: "
+                            + stale.map { "`docker compose --project-name \($0.key) down --volumes`" }.joined(separator: ", ") + ".")
+        }
+        return .pass("branch-stacks", "\(branchStacks.count) branch stack(s), each on an existing branch")
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Deciding whether a staging variable is a secret. A secret's value never reaches the lock,
+/// the terminal, a log or an error; locally it becomes a placeholder unless kept.
+///
+/// A key is secret when the source marks it so (SSM `SecureString`, Fly), when `secret:` lists
+/// it, when its name says so, or when its value does (a URL with a password, a known token
+/// shape). Names shipped to browsers by design (`NEXT_PUBLIC_`, `VITE_`, …) or saying
+/// `PUBLIC`/`PUBLISHABLE` are not secret by name.
+public enum SecretRules {
+    /// Why `v` is a secret (for explanations), or nil when it is not. Never quotes the value.
+    public static func reason(_ v: StagingVar, rules: MirrorRules) -> String? {
+        if rules.isListedSecret(v.name) { return "listed under secret:" }
+        if v.markedSecret { return "the source marks it secret" }
+        if let word = secretWord(in: v.name) { return "its name says \(word)" }
+        guard let value = v.value else { return nil }
+        if Redact.hasCredentials(value) { return "its URL carries a password" }
+        if let shape = tokenShape(value) { return "its value looks like \(shape)" }
+        return nil
+    }
+
+    public static func isSecret(_ v: StagingVar, rules: MirrorRules) -> Bool { reason(v, rules: rules) != nil }
+
+    /// Prefixes bundlers expose to browsers: such values are public by construction.
+    static let publicPrefixes = ["NEXT_PUBLIC_", "VITE_", "EXPO_PUBLIC_", "REACT_APP_", "PUBLIC_", "NUXT_PUBLIC_", "GATSBY_", "SVELTEKIT_PUBLIC_"]
+
+    /// The word of `name` that makes it secret, or nil.
+    public static func secretWord(in name: String) -> String? {
+        let upper = name.uppercased()
+        if publicPrefixes.contains(where: { upper.hasPrefix($0) }) { return nil }
+        let words = upper.split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        if words.contains(where: { $0 == "PUBLIC" || $0 == "PUBLISHABLE" }) { return nil }
+        for (i, w) in words.enumerated() {
+            let last = i == words.count - 1
+            if w.contains("SECRET") { return "SECRET" }
+            if w.hasSuffix("TOKEN") { return "TOKEN" }
+            if w.contains("PASSWORD") || w.contains("PASSWD") || w == "PASS" || w == "PASSPHRASE" { return "PASSWORD" }
+            if w == "PRIVATE" || w.hasSuffix("PRIVATEKEY") { return "PRIVATE" }
+            if w.hasPrefix("CREDENTIAL") { return "CREDENTIALS" }
+            if w == "DSN" || w.hasSuffix("DSN") { return "DSN" }
+            if w == "SALT" || w == "PEPPER" { return w }
+            if last && (w == "KEY" || w == "KEYS" || w.hasSuffix("APIKEY") || w.hasSuffix("ACCESSKEY")) { return "_KEY" }
+            if last && w == "AUTH" { return "AUTH" }
+        }
+        return nil
+    }
+
+    /// Value shapes of well-known credentials, by prefix.
+    static let shapes: [(prefix: String, what: String)] = [
+        ("sk_live_", "a Stripe secret key"), ("sk_test_", "a Stripe secret key"), ("rk_live_", "a Stripe restricted key"),
+        ("rk_test_", "a Stripe restricted key"), ("whsec_", "a webhook signing secret"), ("ghp_", "a GitHub token"),
+        ("github_pat_", "a GitHub token"), ("gho_", "a GitHub token"), ("glpat-", "a GitLab token"), ("xoxb-", "a Slack token"),
+        ("xoxp-", "a Slack token"), ("AKIA", "an AWS access key id"), ("ASIA", "an AWS access key id"),
+        ("-----BEGIN", "a PEM private key"), ("sk-", "an API secret key"), ("SG.", "a SendGrid key"),
+        ("https://hooks.slack.com/", "a Slack webhook URL"), ("https://discord.com/api/webhooks/", "a Discord webhook URL"),
+    ]
+
+    static func tokenShape(_ value: String) -> String? {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        guard v.count >= 16, !v.contains(" ") || v.hasPrefix("-----BEGIN") else { return nil }
+        guard let hit = shapes.first(where: { v.hasPrefix($0.prefix) }) else { return nil }
+        if hit.prefix == "AKIA" || hit.prefix == "ASIA" {  // exactly 20 upper-case letters and digits
+            return v.count == 20 && v.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) ? hit.what : nil
+        }
+        return hit.what
+    }
+
+    /// The placeholder for a secret that is not copied (`__SET_ME__STRIPE_SECRET_KEY`).
+    public static func placeholder(_ key: String) -> String { "__SET_ME__" + key }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// Who holds a port, in the user's words: a process, a container (with its compose
+/// project), or one of devenv's own stacks.
+public struct PortOwner: Sendable, Equatable, Encodable {
+    public var pid: Int32?
+    public var command: String?
+    public var user: String?
+    public var container: String?
+    public var containerID: String?
+    public var composeProject: String?
+    /// Set when the container belongs to a devenv stack.
+    public var stack: String?
+
+    enum CodingKeys: String, CodingKey { case pid, command, user, container, composeProject = "compose_project", stack }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pid, forKey: .pid); try c.encode(command, forKey: .command); try c.encodeIfPresent(user, forKey: .user)
+        try c.encode(container, forKey: .container); try c.encode(composeProject, forKey: .composeProject)
+        try c.encodeIfPresent(stack, forKey: .stack)
+    }
+
+    /// `python3 -m http.server 5432 (pid 4121, user alice)` or
+    /// `container shop-postgres-1 (compose project shop, devenv stack shop)`.
+    public var summary: String {
+        if let container {
+            var parts: [String] = []
+            if let composeProject { parts.append("compose project \(composeProject)") }
+            if let stack { parts.append("devenv stack \(stack)") }
+            return "container \(container)" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
+        }
+        let cmd = command.map { $0.count > 80 ? String($0.prefix(77)) + "..." : $0 } ?? "a process"
+        var meta: [String] = []
+        if let pid { meta.append("pid \(pid)") }
+        if let user { meta.append("user \(user)") }
+        return cmd + (meta.isEmpty ? "" : " (\(meta.joined(separator: ", ")))")
+    }
+}
+
+/// Resolves listeners to owners: docker-proxy holders become the container that publishes
+/// the port (found through the Engine API), everything else stays a process.
+public struct PortOwners {
+    public var engine: EngineClient?
+    private var containers: [ContainerInfo]?
+
+    public init(engine: EngineClient?) { self.engine = engine }
+
+    /// The owner of whatever listens on `port`, or nil when nothing does.
+    public mutating func owner(of port: Int) -> PortOwner? {
+        let listeners = ListenerScanner.listeners(on: port)
+        if let c = container(publishing: port) { return Self.owner(container: c) }
+        guard let l = listeners.first else { return nil }
+        return owner(of: l)
+    }
+
+    public mutating func owner(of listener: Listener) -> PortOwner {
+        if DockerProxy.isDockerProxy(listener.holder), let c = container(publishing: listener.port) {
+            return Self.owner(container: c)
+        }
+        return PortOwner(pid: listener.holder?.pid, command: listener.holder?.command, user: listener.holder?.user)
+    }
+
+    mutating func container(publishing port: Int) -> ContainerInfo? {
+        if containers == nil { containers = (try? engine?.containers(label: "com.docker.compose.project")) ?? [] }
+        if let c = containers?.first(where: { $0.state == "running" && $0.ports.contains { $0.publicPort == port } }) { return c }
+        // Containers started outside compose.
+        if let all = try? engine?.get("/containers/json").1,
+           let list = try? JSONDecoder().decode([ContainerInfo].self, from: all) {
+            return list.first { $0.ports.contains { $0.publicPort == port } }
+        }
+        return nil
+    }
+
+    static func owner(container c: ContainerInfo) -> PortOwner {
+        PortOwner(pid: nil, command: nil, user: nil,
+                  container: c.names.first.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? String(c.id.prefix(12)),
+                  containerID: c.id, composeProject: c.labels["com.docker.compose.project"], stack: c.labels["dev.devenv.stack"])
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Before compose starts anything: every host port the stack will publish is checked. An
+/// allocated port someone else took is moved (and the `.env` files follow, since they are
+/// rendered from the plan); a pinned port that is taken is an error naming the holder
+/// (exit 3); a reserved app port that is taken is reported.
+public struct PortCheck {
+    public struct Outcome {
+        public var moved: [(service: String, from: Int, to: Int, holder: String)] = []
+        public var appPortWarnings: [String] = []
+    }
+
+    public var engine: EngineClient?
+    public var isFree: (Int) -> Bool = PortProbe.isFree
+
+    public init(engine: EngineClient?) { self.engine = engine }
+
+    /// `ours`: host ports the stack's own running containers publish.
+    public func run(plan: inout StackPlan, ours: Set<Int>, paths: DevenvPaths, range: PortRange,
+                    replan: (StackPlan) throws -> StackPlan) throws -> Outcome {
+        var outcome = Outcome()
+        var owners = PortOwners(engine: engine)
+        var taken: [String: Int] = [:]
+        for s in plan.services {
+            for p in s.ports where !ours.contains(p.host) && !isFree(p.host) {
+                let holder = owners.owner(of: p.host)
+                if holder?.stack == plan.identity.stack { continue }
+                let who = holder?.summary ?? "another program"
+                if p.pinned {
+                    throw DevenvError(
+                        "port \(p.host) (pinned for \(s.name) in devenv.yml) is taken by \(who)",
+                        hint: "Free it with `devenv ports free \(p.host)`, or remove `port: \(p.host)` from devenv.yml to let devenv pick one.",
+                        exitCode: .portConflict)
+                }
+                taken[StackPlanner.portKey(s.name, p.name)] = p.host
+                outcome.moved.append((s.name, p.host, 0, who))
+            }
+        }
+        for (name, port) in plan.appPorts.sorted(by: { $0.key < $1.key }) where !isFree(port) {
+            let who = owners.owner(of: port)?.summary ?? "another program"
+            outcome.appPortWarnings.append("your app's port \(port) (ports.\(name)) is already taken by \(who); free it with `devenv ports free \(port)`")
+        }
+        guard !taken.isEmpty else { return outcome }
+        try Registry.update(paths) { reg in
+            guard var entry = reg.stacks[plan.identity.stack] else { return }
+            for key in taken.keys { entry.ports.removeValue(forKey: key) }
+            reg.stacks[plan.identity.stack] = entry
+        }
+        plan = try replan(plan)
+        for i in outcome.moved.indices {
+            let s = outcome.moved[i].service
+            let from = outcome.moved[i].from
+            let key = taken.first { $0.value == from }?.key ?? s
+            let portName = key.split(separator: ".").count > 1 ? String(key.split(separator: ".")[1]) : "main"
+            outcome.moved[i].to = plan.service(s)?.ports.first { $0.name == portName }?.host ?? 0
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Streams every watched service's logs to the output with a `service | ` prefix: one
+/// `docker compose logs --follow` per service. compose ends a follow when the container
+/// stops, so `resume` starts a new one, from where the last ended, once it runs again.
+final class LogMux: @unchecked Sendable {
+    private let output: Output
+    private let compose: ComposeProject
+    private let prefixer: LogPrefixer
+    private let lock = NSLock()
+    private var followers: [String: LogFollower] = [:]
+    /// When each ended follower stopped: the next one starts from there.
+    private var endedAt: [String: Date] = [:]
+    private var stopped = false
+
+    init(output: Output, compose: ComposeProject, prefixer: LogPrefixer) {
+        self.output = output; self.compose = compose; self.prefixer = prefixer
+    }
+
+    /// Starts following `service`: its last lines first, or from `since`.
+    func start(_ service: String, since: Date? = nil) {
+        let command = Compose.followLogs(compose, service: service, since: since.map(Self.rfc3339))
+        let follower = LogFollower(command, onLine: { [output, prefixer] line in
+            guard !LogPrefixer.plain(line).trimmingCharacters(in: .whitespaces).isEmpty else { return }
+            output.print(prefixer.line(service, line))
+        }, onExit: { [weak self] _ in
+            self?.ended(service)
+        })
+        lock.lock()
+        guard !stopped else { lock.unlock(); return }
+        followers[service] = follower
+        endedAt[service] = nil
+        lock.unlock()
+        do { try follower.start() } catch {
+            output.print(prefixer.note("cannot follow \(service)'s logs: \(error)"))
+        }
+    }
+
+    /// Starts a new follow for each of `running` whose last one ended.
+    func resume(running: [String]) {
+        for service in running {
+            lock.lock()
+            let since = endedAt[service]
+            lock.unlock()
+            if let since { start(service, since: since) }
+        }
+    }
+
+    func stopAll() {
+        lock.lock()
+        stopped = true
+        let all = Array(followers.values)
+        lock.unlock()
+        for f in all { f.stop() }
+    }
+
+    private func ended(_ service: String) {
+        lock.lock(); defer { lock.unlock() }
+        if !stopped { endedAt[service] = Date() }
+    }
+
+    static func rfc3339(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: d)
+    }
+}
