@@ -17,7 +17,8 @@ struct Devenv: AsyncParsableCommand {
           devenv down --volumes --yes
         """,
         version: DevenvKitVersion.current,
-        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, ComposeCommand.self, Env.self, Mirror.self, Ports.self, Doctor.self])
+        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, ComposeCommand.self, Env.self, Seed.self, Reset.self,
+                      SnapshotCommand.self, Mirror.self, Ports.self, Doctor.self])
 }
 
 /// Options every command takes.

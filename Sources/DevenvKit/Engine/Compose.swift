@@ -28,6 +28,16 @@ public enum Compose {
         docker(base(p) + ["stop"] + services)
     }
 
+    /// Starts stopped containers of the services again (after a snapshot or restore).
+    public static func start(_ p: ComposeProject, services: [String]) -> Command {
+        docker(base(p) + ["start"] + services)
+    }
+
+    /// Creates the services' containers and volumes without starting them.
+    public static func create(_ p: ComposeProject, services: [String]) -> Command {
+        docker(base(p) + ["create"] + services)
+    }
+
     public static func remove(_ p: ComposeProject, services: [String]) -> Command {
         docker(base(p) + ["rm", "--force", "--stop", "--volumes"] + services)
     }

@@ -22,6 +22,7 @@ public struct UpOperation {
         public var envReport: [String]
         /// Per-service phase durations (also in `report.timings`).
         public var timings: UpTimings
+        public var seedReport = SeedOperation.Report()
     }
 
     public func run(_ ctx: DevenvContext) async throws -> Outcome {
@@ -85,6 +86,8 @@ public struct UpOperation {
 
         if started { try await runSetup(ctx, project: project, services: selected) }
         let envReport = try EnvStage.write(plan, ctx: ctx, force: false)
+        let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services)
+        for a in seedReport.applied { timer.add(.seeding, a.service, seconds: a.seconds ?? 0) }
         containers = try ctx.engine.containers(project: plan.identity.stack)
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
@@ -92,7 +95,8 @@ public struct UpOperation {
         }
         let seconds = Date().timeIntervalSince(start)
         report.timings = timer.timings(services: names, total: seconds)
-        return Outcome(plan: plan, report: report, started: started, seconds: seconds, envReport: envReport, timings: report.timings!)
+        return Outcome(plan: plan, report: report, started: started, seconds: seconds, envReport: envReport, timings: report.timings!,
+                       seedReport: seedReport)
     }
 
     /// Pulls the images not on the engine yet, one `compose pull` per service in parallel so

@@ -8,7 +8,8 @@ struct Up: AsyncParsableCommand {
         discussion: """
         Plans ports and credentials, renders .devenv/stacks/<stack>/compose.yaml, starts what is \
         not already running, probes each service on 127.0.0.1 in its own protocol, then writes \
-        the .env files. A second `up` on a ready stack restarts nothing.
+        the .env files, then applies seeds not applied yet (see `devenv seed`). A second `up` on a \
+        ready stack restarts nothing.
 
         With --attach, up stays in the foreground: it streams every service's logs \
         (`service | line`), keeps probing each service, restarts one that exits or stops \
@@ -49,13 +50,17 @@ struct Up: AsyncParsableCommand {
         op.branch = branch
         op.progress = !json
         let outcome = try await op.run(ctx)
-        if json { try ctx.output.json(outcome.report); return }
+        if json {
+            for line in outcome.seedReport.lines { ctx.output.error(line) }
+            try ctx.output.json(outcome.report); return
+        }
         let verb = outcome.started ? "is ready" : "was already up"
         ctx.output.print("Stack \(ctx.output.style(outcome.plan.identity.stack, .bold)) \(verb) (\(String(format: "%.1f", outcome.seconds))s).")
         for line in StatusBuilder.table(outcome.report, plan: outcome.plan, output: ctx.output) { ctx.output.print(line) }
         if !outcome.envReport.isEmpty {
             for line in outcome.envReport { ctx.output.print(line) }
         }
+        for line in outcome.seedReport.lines { ctx.output.print(line) }
         ctx.output.print(ctx.output.style(outcome.timings.summary, .dim))
         guard attach else { return }
         var supervisor = Supervisor()

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Docker volume commands as values: create, remove, and copy one volume's content into
+/// another with a throwaway container. Snapshots, restores and branch stacks (copying a
+/// parent stack's volumes) all copy data this one way, for every service kind.
+public enum VolumeCommands {
+    /// `docker volume create --label k=v … NAME`.
+    public static func create(_ name: String, labels: [(String, String)]) -> Command {
+        Command("docker", ["volume", "create"] + labels.flatMap { ["--label", "\($0.0)=\($0.1)"] } + [name])
+    }
+
+    /// `docker volume rm NAME…`.
+    public static func remove(_ names: [String]) -> Command {
+        Command("docker", ["volume", "rm"] + names)
+    }
+
+    /// Copies every file of volume `source` into volume `destination`, keeping owners, modes
+    /// and times (`cp -a`), in a throwaway container of `image` — the service's own image,
+    /// so it is already on the machine and its tools match its data. Root inside the
+    /// container (to keep owners), no network, the source mounted read-only.
+    public static func copy(from source: String, to destination: String, image: String, labels: [(String, String)] = []) -> Command {
+        throwaway(image: image, mounts: ["\(source):/from:ro", "\(destination):/to"], labels: labels, script: "cp -a /from/. /to/")
+    }
+
+    /// The folder inside a volume that a restore fills before it swaps.
+    public static let stagingFolder = ".devenv-restore"
+
+    /// Restore, step 1: copies volume `source` into `destination/.devenv-restore/`, leaving
+    /// `destination`'s own data as it is. On failure the partial copy is removed.
+    public static func stage(from source: String, into destination: String, image: String, labels: [(String, String)] = []) -> Command {
+        let s = stagingFolder
+        return throwaway(image: image, mounts: ["\(source):/from:ro", "\(destination):/to"], labels: labels, script:
+            "rm -rf /to/\(s) && mkdir /to/\(s) && cp -a /from/. /to/\(s)/ || { s=$?; rm -rf /to/\(s); exit $s; }")
+    }
+
+    /// Restore, step 2 (after every stage succeeded): replaces the volume's content with
+    /// what was staged — deletes the old entries, then renames the staged ones into place
+    /// (renames within one file system: no second copy, nothing half-written).
+    public static func swapStaged(in volume: String, image: String, labels: [(String, String)] = []) -> Command {
+        let s = stagingFolder
+        return throwaway(image: image, mounts: ["\(volume):/to"], labels: labels, script:
+            "[ -d /to/\(s) ] || { echo 'nothing staged in the volume' >&2; exit 1; }; " +
+            "for f in /to/* /to/.[!.]* /to/..?*; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; [ \"$f\" = /to/\(s) ] || rm -rf \"$f\" || exit 1; done; " +
+            "for f in /to/\(s)/* /to/\(s)/.[!.]* /to/\(s)/..?*; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; mv \"$f\" /to/ || exit 1; done; " +
+            "rmdir /to/\(s)")
+    }
+
+    /// Removes a leftover staging folder (a restore that failed before its swap).
+    public static func unstage(in volume: String, image: String, labels: [(String, String)] = []) -> Command {
+        throwaway(image: image, mounts: ["\(volume):/to"], labels: labels, script: "rm -rf /to/\(stagingFolder)")
+    }
+
+    /// `docker run --rm` of `image` with `sh -c SCRIPT` instead of its entrypoint.
+    static func throwaway(image: String, mounts: [String], labels: [(String, String)], script: String) -> Command {
+        Command("docker", ["run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "sh"]
+            + labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
+            + mounts.flatMap { ["-v", $0] }
+            + [image, "-c", script])
+    }
+}

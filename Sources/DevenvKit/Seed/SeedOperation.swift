@@ -1,0 +1,140 @@
+import Foundation
+
+/// Applies a stack's seeds: every file the ledger does not know yet, in manifest order,
+/// each streamed into its service's container. A file changed since it was applied is
+/// reported and left alone. `force` applies every file again, whatever the ledger says.
+/// A failing file stops the run (exit 1), naming the file and the tool's error; it is not
+/// recorded, the files before it are.
+public enum SeedOperation {
+    public struct Report: Encodable, Sendable {
+        public var applied: [Line] = []
+        public var unchanged: [Line] = []
+        public var changed: [Line] = []
+        /// Human lines for the command to print.
+        public var lines: [String] = []
+
+        public struct Line: Encodable, Sendable {
+            public var service: String
+            public var file: String
+            public var target: String
+            public var seconds: Double?
+            public var appliedAt: Date?
+            enum CodingKeys: String, CodingKey { case service, file, target, seconds, appliedAt = "applied_at" }
+        }
+
+        enum CodingKeys: String, CodingKey { case applied, unchanged, changed }
+    }
+
+    /// `devenv up`'s seed stage, run with the stack lock held and the services ready.
+    /// `services`: only these (empty: all).
+    public static func applyNew(_ ctx: DevenvContext, project: Project, plan: StackPlan, services: [String] = [],
+                                force: Bool = false) async throws -> Report {
+        var report = Report()
+        guard !plan.manifest.seeds.isEmpty else { return report }
+        let items = try parse(plan, cwd: ctx.cwd).filter { services.isEmpty || services.contains($0.service) }
+        let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
+        var ledger = try SeedLedger.load(ledgerPath)
+        var bucketsMade = Set<String>()
+        for item in items {
+            guard let service = plan.service(item.service) else { continue }
+            let fingerprint = try FileFingerprint.of(item.path)
+            var knownSum: String?
+            let state = try ledger.state(of: item, fingerprint: fingerprint, digest: { try SHA256.hex(ofFile: item.path) })
+            switch state {
+            case .applied(let e), .touched(let e, _):
+                guard !force else { knownSum = e.sha256; break }
+                if case .touched(var fresh, let fp) = state {   // same content, new mtime: remember it
+                    fresh.size = fp.size; fresh.mtimeNanoseconds = fp.mtimeNanoseconds
+                    ledger.record(fresh)
+                    try ledger.save(ledgerPath)
+                }
+                report.unchanged.append(.init(service: item.service, file: item.file, target: item.target, appliedAt: e.appliedAt))
+                continue
+            case .changed(let e, let sum):
+                guard force else {
+                    report.changed.append(.init(service: item.service, file: item.file, target: item.target, appliedAt: e.appliedAt))
+                    report.lines.append("! \(item.file) changed since it was applied to \(item.service) (\(item.target)) on \(Self.date(e.appliedAt)); " +
+                                        "not applied again. `devenv seed \(item.service) --force` applies \(item.service)'s seeds again on top of its data; " +
+                                        "`devenv reset \(item.service)` starts it from empty data.")
+                    continue
+                }
+                knownSum = sum
+            case .new:
+                break
+            }
+            if case .minioObject(let bucket, _) = item.action, bucketsMade.insert(bucket).inserted {
+                try await run(ctx, try SeedCommands.createBucket(bucket, service: service, project: project.composeProject), item: item)
+            }
+            let start = Date()
+            let hashing = knownSum == nil ? Task.detached { try SHA256.hex(ofFile: item.path) } : nil
+            try await run(ctx, try SeedCommands.apply(item, service: service, project: project.composeProject), item: item)
+            let sum = try await hashing?.value ?? knownSum ?? ""
+            let seconds = Date().timeIntervalSince(start)
+            ledger.record(.init(service: item.service, file: item.file, target: item.target, sha256: sum, fingerprint: fingerprint, appliedAt: ctx.now()))
+            try ledger.save(ledgerPath)
+            report.applied.append(.init(service: item.service, file: item.file, target: item.target, seconds: seconds))
+            report.lines.append("Seeded \(item.service) (\(item.target)) from \(item.file) in \(String(format: "%.1f", seconds))s.")
+        }
+        return report
+    }
+
+    /// The manifest's seeds, validated against the plan (Postgres databases, files on disk).
+    public static func parse(_ plan: StackPlan, cwd: String) throws -> [SeedItem] {
+        var databases: [String: [String]] = [:]
+        for s in plan.services where s.kindName == "postgres" { databases[s.name] = s.context["databases"] as? [String] ?? [] }
+        do { return try SeedParser(databases: databases).parse(plan.manifest) }
+        catch let e as ManifestError { throw e.asDevenvError(cwd: cwd) }
+    }
+
+    static func run(_ ctx: DevenvContext, _ command: Command, item: SeedItem) async throws {
+        let r = try await ctx.runner.capture(command)
+        guard !r.succeeded else { return }
+        throw failure(item, status: r.status, stdout: r.stdout, stderr: r.stderr)
+    }
+
+    /// The error for a seed that failed: the file, where it went, and the tool's own words.
+    static func failure(_ item: SeedItem, status: Int32, stdout: String, stderr: String) -> DevenvError {
+        let err = stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        var shown = err.isEmpty ? Array(stdout.split(separator: "\n", omittingEmptySubsequences: true).suffix(6).map(String.init)) : Array(err.prefix(6))
+        if err.count > 6 { shown.append("… (\(err.count - 6) more lines)") }
+        return DevenvError(
+            "seed \(item.file) failed on \(item.service) (\(item.target)), exit status \(status):",
+            hint: "Fix \(item.file) and run `devenv seed \(item.service)`. It was not recorded as applied; the seeds before it were.",
+            details: shown.isEmpty ? ["  (the tool printed nothing)"] : shown.map { "  | " + $0 })
+    }
+
+    static func date(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: d)
+    }
+
+    /// `devenv seed [SERVICE] [--force]`: checks the services run, then applies.
+    public static func run(_ ctx: DevenvContext, service: String?, force: Bool, branch: Bool) async throws -> Report {
+        let project = try Project.load(ctx, branch: branch)
+        if let service { try project.checkServices([service]) }
+        try ctx.engine.ping()
+        let lock = try FileLock.acquire(ctx.paths.stackLock(project.identity.stack)) {
+            ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
+        }
+        defer { lock.unlock() }
+        let plan = try ComposeFile.ensure(ctx, project: project)
+        let wanted = service.map { [$0] } ?? []
+        let items = try parse(plan, cwd: ctx.cwd).filter { wanted.isEmpty || wanted.contains($0.service) }
+        guard !items.isEmpty else {
+            var r = Report()
+            r.lines = [service.map { "No seeds for \($0) in devenv.yml." } ?? "No seeds in devenv.yml (see README: \"Seeds\")."]
+            return r
+        }
+        let containers = try ctx.engine.containers(project: plan.identity.stack)
+        for name in Set(items.map(\.service)).sorted() where !containers.contains(where: { $0.service == name && $0.state == "running" }) {
+            throw DevenvError("\(name) is not running", hint: "Start the stack with `devenv up` (it applies new seeds itself).")
+        }
+        var report = try await applyNew(ctx, project: project, plan: plan, services: wanted, force: force)
+        if report.applied.isEmpty && report.changed.isEmpty {
+            report.lines.append("Every seed is already applied (\(report.unchanged.count) file\(report.unchanged.count == 1 ? "" : "s")).")
+        }
+        return report
+    }
+}

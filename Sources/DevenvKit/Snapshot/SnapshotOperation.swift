@@ -1,0 +1,145 @@
+import Foundation
+
+/// `devenv snapshot save | restore | ls | rm`. The same for every kind: the services are
+/// stopped while their volumes are copied (consistent data), each volume is copied by a
+/// throwaway container of the service's own image (`VolumeCommands`), and the services are
+/// started again and waited for.
+public struct SnapshotOperation {
+    public var branch = false
+    public var timeout: TimeInterval = 120
+
+    public init(branch: Bool = false) { self.branch = branch }
+
+    /// Copies every data volume of the stack into snapshot `name`.
+    public func save(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
+        try Snapshot.validate(name)
+        return try await locked(ctx) { project, plan in
+            let stack = plan.identity.stack
+            if !(try ctx.engine.volumes(label: "\(Snapshot.label)=\(name)").filter { $0.labels["dev.devenv.stack"] == stack }).isEmpty {
+                throw DevenvError.usage("stack '\(stack)' already has a snapshot '\(name)'",
+                                        hint: "Pick another name, or remove it first with `devenv snapshot rm \(name)`.")
+            }
+            let targets = StackVolumes.present(plan, services: plan.services, existing: try StackVolumes.existing(ctx.engine, stack: stack))
+            guard !targets.isEmpty else {
+                throw DevenvError("stack '\(stack)' has no data yet", hint: "Start it with `devenv up`, then take the snapshot.")
+            }
+            let running = try runningServices(ctx, stack: stack, among: targets.map(\.service.name))
+            let created = ISO8601DateFormatter().string(from: ctx.now())
+            try await ServiceRestart.stop(ctx, project: project, running)
+            var made: [String] = []
+            do {
+                for t in targets {
+                    let volume = Snapshot.volumeName(stack: stack, snapshot: name, service: t.service.name, key: t.key)
+                    let labels = Snapshot.labels(identity: plan.identity, snapshot: name, service: t.service.name, key: t.key, image: t.service.image, created: created)
+                    try await ctx.runner.check(VolumeCommands.create(volume, labels: labels))
+                    made.append(volume)
+                    try await copyStep("copying \(t.volume) into the snapshot", ctx,
+                                       VolumeCommands.copy(from: t.volume, to: volume, image: t.service.image, labels: plan.identity.labels))
+                }
+                let ledger = try SeedLedger.load(SeedLedger.path(stateDir: plan.stateDir))
+                let services = Set(targets.map(\.service.name))
+                try SeedLedger(seeds: ledger.seeds.filter { services.contains($0.service) }).save(Snapshot.ledgerFile(stateDir: plan.stateDir, name: name))
+            } catch {
+                if !made.isEmpty { _ = try? await ctx.runner.capture(VolumeCommands.remove(made)) }
+                try? await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
+                throw error
+            }
+            try await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
+            return Snapshot(name: name, services: Array(Set(targets.map(\.service.name))).sorted(), bytes: nil, created: created, volumes: made)
+        }
+    }
+
+    /// Replaces the data of every service in snapshot `name` with the snapshot's. Each
+    /// snapshot is first copied into its volume's staging folder; only when every copy
+    /// succeeded are the volumes swapped (renames) — a failed copy leaves the data as it was.
+    public func restore(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
+        try await locked(ctx) { project, plan in
+            let stack = plan.identity.stack
+            let snaps = try Snapshot.volumes(ctx.engine, stack: stack, name: name)
+            var pairs: [(snapshot: String, target: String, service: PlannedService)] = []
+            for v in snaps {
+                guard let svc = v.labels[Snapshot.serviceLabel], let key = v.labels[Snapshot.volumeLabel], let s = plan.service(svc) else {
+                    ctx.output.error("note: snapshot volume \(v.name) belongs to no service of devenv.yml now; skipped")
+                    continue
+                }
+                pairs.append((v.name, StackVolumes.name(stack: stack, key: key), s))
+            }
+            let services = Array(Set(pairs.map(\.service.name))).sorted()
+            let existing = try StackVolumes.existing(ctx.engine, stack: stack)
+            let missing = services.filter { svc in pairs.contains { $0.service.name == svc && existing[$0.target] == nil } }
+            if !missing.isEmpty {
+                do { try await ctx.runner.check(Compose.create(project.composeProject, services: missing)) }
+                catch let f as CommandFailure { throw Compose.explain(f) }
+            }
+            let running = try runningServices(ctx, stack: stack, among: services)
+            try await ServiceRestart.stop(ctx, project: project, running)
+            let labels = plan.identity.labels
+            do {
+                for p in pairs {
+                    try await copyStep("copying snapshot \(p.snapshot) for \(p.service.name)", ctx,
+                                       VolumeCommands.stage(from: p.snapshot, into: p.target, image: p.service.image, labels: labels))
+                }
+            } catch {
+                for p in pairs { _ = try? await ctx.runner.capture(VolumeCommands.unstage(in: p.target, image: p.service.image, labels: labels)) }
+                try? await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
+                throw DevenvError("restoring snapshot '\(name)' failed; the current data is unchanged", hint: "\(error)")
+            }
+            for p in pairs {
+                try await copyStep("replacing the data of \(p.service.name)", ctx, VolumeCommands.swapStaged(in: p.target, image: p.service.image, labels: labels))
+            }
+            let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
+            var ledger = try SeedLedger.load(ledgerPath)
+            let saved = try SeedLedger.load(Snapshot.ledgerFile(stateDir: plan.stateDir, name: name))
+            for s in services { ledger.forget(service: s) }
+            for e in saved.seeds where services.contains(e.service) { ledger.record(e) }
+            try ledger.save(ledgerPath)
+            try await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
+            return Snapshot(name: name, services: services, bytes: nil, created: snaps.first?.labels[Snapshot.createdLabel] ?? "", volumes: snaps.map(\.name))
+        }
+    }
+
+    /// Every snapshot of the stack, with sizes.
+    public func list(_ ctx: DevenvContext) throws -> [Snapshot] {
+        let project = try Project.load(ctx, branch: branch)
+        try ctx.engine.ping()
+        return try Snapshot.list(ctx.engine, stack: project.identity.stack, sizes: true)
+    }
+
+    /// Deletes snapshot `name` (its volumes and saved ledger).
+    public func remove(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
+        try await locked(ctx) { _, plan in
+            let vols = try Snapshot.volumes(ctx.engine, stack: plan.identity.stack, name: name)
+            try await ctx.runner.check(VolumeCommands.remove(vols.map(\.name)))
+            try? FileManager.default.removeItem(atPath: Snapshot.ledgerFile(stateDir: plan.stateDir, name: name))
+            return Snapshot(name: name, services: Array(Set(vols.compactMap { $0.labels[Snapshot.serviceLabel] })).sorted(), bytes: nil,
+                            created: vols.first?.labels[Snapshot.createdLabel] ?? "", volumes: vols.map(\.name))
+        }
+    }
+
+    // MARK: -
+
+    /// Loads the project, takes the stack lock and plans, then runs `body`.
+    func locked<T>(_ ctx: DevenvContext, _ body: (Project, StackPlan) async throws -> T) async throws -> T {
+        let project = try Project.load(ctx, branch: branch)
+        try ctx.engine.ping()
+        let lock = try FileLock.acquire(ctx.paths.stackLock(project.identity.stack)) {
+            ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
+        }
+        defer { lock.unlock() }
+        let plan = try ComposeFile.ensure(ctx, project: project)
+        return try await body(project, plan)
+    }
+
+    func runningServices(_ ctx: DevenvContext, stack: String, among names: [String]) throws -> [String] {
+        let containers = try ctx.engine.containers(project: stack)
+        return Array(Set(names)).sorted().filter { n in containers.contains { $0.service == n && $0.state == "running" } }
+    }
+
+    func copyStep(_ what: String, _ ctx: DevenvContext, _ command: Command) async throws {
+        let r = try await ctx.runner.capture(command)
+        guard r.succeeded else {
+            throw DevenvError("\(what) failed (exit \(r.status))",
+                              details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import DevenvKit
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the seed files of devenv.yml that are not applied yet.",
+        discussion: """
+        `devenv up` does this by itself. Each applied file is recorded with its checksum in \
+        .devenv/stacks/<stack>/seeds.json; a file changed since it was applied is reported and \
+        skipped. --force applies every seed file again, whatever the ledger says (on top of \
+        the current data; `devenv reset` starts from empty data). A failing file stops the run \
+        (exit 1) and is not recorded.
+
+        Examples:
+          devenv seed
+          devenv seed postgres --force
+          devenv seed --json | jq '.applied[].file'
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Only this service's seeds.") var service: String?
+    @Flag(help: "Apply every seed file again, applied or not (changed files included).") var force = false
+    @Flag(help: "Print JSON: {applied: [{service, file, target, seconds}], unchanged: [...], changed: [...]}.") var json = false
+    @Flag(help: "Use the stack of the current git branch.") var branch = false
+
+    func run() async throws {
+        let ctx = global.context()
+        let report = try await SeedOperation.run(ctx, service: service, force: force, branch: branch)
+        if json {
+            for line in report.lines where line.hasPrefix("!") { ctx.output.error(line) }
+            try ctx.output.json(report)
+            return
+        }
+        for line in report.lines { ctx.output.print(line) }
+    }
+}

@@ -1,0 +1,54 @@
+import Testing
+@testable import DevenvKit
+
+@Suite struct VolumeCommandTests {
+    let throwaway = ["docker", "run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "sh"]
+
+    @Test func createAndRemove() {
+        #expect(VolumeCommands.create("shop--snap--one--postgres", labels: [("dev.devenv.stack", "shop"), ("dev.devenv.snapshot", "one")]).argv
+            == ["docker", "volume", "create", "--label", "dev.devenv.stack=shop", "--label", "dev.devenv.snapshot=one", "shop--snap--one--postgres"])
+        #expect(VolumeCommands.remove(["a", "b"]).argv == ["docker", "volume", "rm", "a", "b"])
+    }
+
+    @Test func copyUsesAThrowawayContainerOfTheServicesImage() {
+        let c = VolumeCommands.copy(from: "shop_postgres-data", to: "shop--snap--one--postgres", image: "postgres:16", labels: [("dev.devenv.stack", "shop")])
+        #expect(c.argv == throwaway + ["--label", "dev.devenv.stack=shop", "-v", "shop_postgres-data:/from:ro", "-v", "shop--snap--one--postgres:/to",
+                                       "postgres:16", "-c", "cp -a /from/. /to/"])
+    }
+
+    @Test func restoreStagesThenSwaps() {
+        let stage = VolumeCommands.stage(from: "snap", into: "shop_redis-data", image: "redis:7")
+        #expect(Array(stage.argv.dropLast()) == throwaway + ["-v", "snap:/from:ro", "-v", "shop_redis-data:/to", "redis:7", "-c"])
+        #expect(stage.argv.last == "rm -rf /to/.devenv-restore && mkdir /to/.devenv-restore && cp -a /from/. /to/.devenv-restore/ || { s=$?; rm -rf /to/.devenv-restore; exit $s; }")
+        let swap = VolumeCommands.swapStaged(in: "shop_redis-data", image: "redis:7")
+        #expect(Array(swap.argv.dropLast()) == throwaway + ["-v", "shop_redis-data:/to", "redis:7", "-c"])
+        #expect(swap.argv.last?.hasPrefix("[ -d /to/.devenv-restore ] ||") == true)
+        #expect(VolumeCommands.unstage(in: "v", image: "i").argv.last == "rm -rf /to/.devenv-restore")
+    }
+
+    /// The swap script run on a real folder: old entries (hidden ones too) go, staged ones arrive.
+    @Test func swapScriptReplacesContentByRenames() throws {
+        let dir = TestSupport.tempDir("swap")
+        try TestSupport.run(["sh", "-c", "cd \(dir) && mkdir -p old/.devenv-restore/sub && touch old/a old/.hidden old/..odd && echo new > old/.devenv-restore/b && touch old/.devenv-restore/.dot old/.devenv-restore/sub/c"])
+        let script = try #require(VolumeCommands.swapStaged(in: "v", image: "i").argv.last).replacingOccurrences(of: "/to", with: dir + "/old")
+        let (status, _, err) = try TestSupport.run(["sh", "-c", script])
+        #expect(status == 0, "\(err)")
+        let (_, listing, _) = try TestSupport.run(["sh", "-c", "cd \(dir)/old && find . | sort"])
+        #expect(listing == ".\n./.dot\n./b\n./sub\n./sub/c\n")
+    }
+
+    @Test func snapshotNamesAndLabels() throws {
+        #expect(Snapshot.volumeName(stack: "shop", snapshot: "one", service: "postgres", key: "postgres-data") == "shop--snap--one--postgres")
+        #expect(Snapshot.volumeName(stack: "shop", snapshot: "one", service: "qdrant", key: "storage") == "shop--snap--one--storage")
+        try Snapshot.validate("before-migration.2")
+        for bad in ["", "-x", "a b", "a--b", "a/b"] { #expect(throws: DevenvError.self) { try Snapshot.validate(bad) } }
+        #expect(Snapshot.humanSize(55_347_150) == "55.3 MB")
+        #expect(Snapshot.humanSize(512) == "512 B")
+    }
+
+    @Test func composeStartAndCreate() {
+        let p = ComposeProject(name: "shop", file: "/r/c.yaml")
+        #expect(Compose.start(p, services: ["postgres"]).argv == ["docker", "compose", "--project-name", "shop", "--file", "/r/c.yaml", "start", "postgres"])
+        #expect(Compose.create(p, services: ["redis"]).argv == ["docker", "compose", "--project-name", "shop", "--file", "/r/c.yaml", "create", "redis"])
+    }
+}
