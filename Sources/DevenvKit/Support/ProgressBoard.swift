@@ -26,13 +26,16 @@ public final class ProgressBoard: @unchecked Sendable {
         }
     }
 
+    /// Sets a service's phase; `seconds` marks it final, and the time shown is then the time
+    /// since `up` began, like the running clock before it.
     public func set(_ service: String, _ phase: String, seconds: Double? = nil) {
         lock.lock()
         let changed = states[service]?.phase != phase
-        states[service] = (phase, Date(), seconds)
+        let elapsed = seconds.map { _ in Date().timeIntervalSince(start) }
+        states[service] = (phase, Date(), elapsed)
         lock.unlock()
         guard enabled, changed, !output.isTerminal else { return }
-        output.print("\(service): \(phase)" + (seconds.map { String(format: " (%.1fs)", $0) } ?? ""))
+        output.print("\(service): \(phase)" + (elapsed.map { String(format: " (%.1fs)", $0) } ?? ""))
     }
 
     public func setAll(_ phase: String) { for n in names { set(n, phase) } }
