@@ -14,7 +14,7 @@ public enum BranchCopy {
         public var seconds: Double
         /// The parent's services that were stopped for the copy (and started again).
         public var stoppedParent: [String]
-        /// How long they were down.
+        /// How long they were down: stop, copy, start, until they answered again.
         public var parentDowntime: Double
     }
 
@@ -62,16 +62,22 @@ public enum BranchCopy {
             throw DevenvError("copying \(parent.stack)'s data into \(plan.identity.stack) failed; \(parent.stack) is unchanged",
                               hint: "Run `devenv up` again, or `devenv up --fresh` to start empty and seed. (\(error))")
         }
-        let downtime = Date().timeIntervalSince(stopped)
+        // The ledger goes with the data before anything else can fail: a branch whose parent is
+        // slow to come back must not seed its copied data a second time on the next `up`.
+        do {
+            let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
+            let path = SeedLedger.path(stateDir: plan.stateDir)
+            var ledger = try SeedLedger.load(path)
+            for s in services { ledger.forget(service: s) }
+            for e in parentLedger.seeds where services.contains(e.service) { ledger.record(e) }
+            try ledger.save(path)
+        } catch {
+            try? await ServiceRestart.start(ctx, project: parentProject, plan: parentPlan, running, timeout: timeout)
+            throw error
+        }
         try await ServiceRestart.start(ctx, project: parentProject, plan: parentPlan, running, timeout: timeout)
-
-        let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
-        let path = SeedLedger.path(stateDir: plan.stateDir)
-        var ledger = try SeedLedger.load(path)
-        for s in services { ledger.forget(service: s) }
-        for e in parentLedger.seeds where services.contains(e.service) { ledger.record(e) }
-        try ledger.save(path)
-        return Outcome(services: services, seconds: Date().timeIntervalSince(began), stoppedParent: running, parentDowntime: downtime)
+        return Outcome(services: services, seconds: Date().timeIntervalSince(began), stoppedParent: running,
+                       parentDowntime: Date().timeIntervalSince(stopped))
     }
 
     /// Every pair at once, each in its own throwaway container.

@@ -109,7 +109,7 @@ public struct BranchStart {
             var line = "New branch stack \(stack) starts with \(parent.stack)'s data: copied \(copy.services.joined(separator: ", ")) "
                 + String(format: "in %.1fs", copy.seconds)
             if !copy.stoppedParent.isEmpty {
-                line += String(format: " (%@ of %@ stopped for %.1fs for a consistent copy, and running again)",
+                line += String(format: " (%@ of %@ stopped for a consistent copy, and ready again after %.1fs)",
                                copy.stoppedParent.joined(separator: ", "), parent.stack, copy.parentDowntime)
             }
             return line + "."

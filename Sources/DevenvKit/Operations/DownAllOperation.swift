@@ -27,6 +27,10 @@ public struct DownAllOperation {
             }
         }
         for r in records {
+            if r.containers.isEmpty && r.volumes.isEmpty && r.networks.isEmpty {
+                ctx.output.print("Stack \(r.stack) was not running and holds no data.")
+                continue
+            }
             let lock = try FileLock.acquire(ctx.paths.stackLock(r.stack)) {
                 ctx.output.error("waiting for another devenv working on stack '\(r.stack)'…")
             }

@@ -43,7 +43,7 @@ import Testing
         let parent = BranchStart.Parent(stack: "shop-main", entry: entry, volumes: [])
         let copy = BranchCopy.Outcome(services: ["postgres", "redis"], seconds: 2.34, stoppedParent: ["postgres"], parentDowntime: 1.5)
         #expect(BranchStart.summary(.copy(parent), stack: "shop-x", copy: copy, seedSeconds: nil)
-            == "New branch stack shop-x starts with shop-main's data: copied postgres, redis in 2.3s (postgres of shop-main stopped for 1.5s for a consistent copy, and running again).")
+            == "New branch stack shop-x starts with shop-main's data: copied postgres, redis in 2.3s (postgres of shop-main stopped for a consistent copy, and ready again after 1.5s).")
         #expect(BranchStart.summary(.fresh(why: "--fresh"), stack: "shop-x", copy: nil, seedSeconds: 3.01)
             == "New branch stack shop-x started empty: --fresh; seeding took 3.0s.")
         #expect(BranchStart.summary(.existing(note: nil), stack: "shop-x", copy: nil, seedSeconds: 1) == nil)
