@@ -36,7 +36,7 @@ final class ProjectFixture {
 
     func tearDown() {
         if FileManager.default.fileExists(atPath: root + "/devenv.yml") {
-            _ = try? devenv(["down", "--volumes", "--yes"])
+            _ = try? devenv(["down", "--all", "--volumes", "--yes"])   // every stack of the project: branches and worktrees too
         }
         // Anything the stack left behind, found by devenv's labels only.
         _ = try? Self.run(["sh", "-c", "ids=$(docker ps -aq --filter label=dev.devenv.project=\(name)); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; vols=$(docker volume ls -q --filter label=dev.devenv.project=\(name)); [ -z \"$vols\" ] || docker volume rm $vols >/dev/null"])

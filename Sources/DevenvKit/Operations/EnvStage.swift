@@ -50,18 +50,25 @@ public enum EnvStage {
         }.sorted()
     }
 
-    /// What devenv last wrote, per file and key (`<stateDir>/env-written.json`): how a
-    /// person's edit is told apart from a stale value.
+    /// What devenv last wrote, per file and key (`<root>/.devenv/env-written.json`): how a
+    /// person's edit is told apart from a stale value. One record per project folder, not per
+    /// stack: the files are the folder's, and after a branch switch they hold what the other
+    /// branch's stack wrote — devenv's values, not a person's, so the next `up` replaces them.
+    /// (Before branch stacks the record lived in `<stateDir>/env-written.json`; it is still read
+    /// when the folder has no record yet.)
     static func lastWritten(_ plan: StackPlan) -> [String: [String: String]] {
-        guard let data = FileManager.default.contents(atPath: plan.stateDir + "/env-written.json") else { return [:] }
+        let data = FileManager.default.contents(atPath: recordFile(plan)) ?? FileManager.default.contents(atPath: plan.stateDir + "/env-written.json")
+        guard let data else { return [:] }
         return (try? JSONDecoder().decode([String: [String: String]].self, from: data)) ?? [:]
     }
 
     static func saveLastWritten(_ plan: StackPlan, _ state: [String: [String: String]]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(state), to: plan.stateDir + "/env-written.json", newFileMode: 0o600)
+        try AtomicFile.write(try encoder.encode(state), to: recordFile(plan), newFileMode: 0o600)
     }
+
+    static func recordFile(_ plan: StackPlan) -> String { plan.manifest.root + "/.devenv/env-written.json" }
 
     /// Writes every target with the merge rules (managed keys updated in place, missing ones
     /// appended, every other byte kept; a person's edit kept unless `force`). Returns one

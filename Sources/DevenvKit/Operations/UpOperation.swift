@@ -6,6 +6,8 @@ public struct UpOperation {
     public var services: [String] = []
     public var timeout: TimeInterval = 120
     public var branch = false
+    /// How a new branch stack gets its data (`--fresh`, `--from STACK`).
+    public var branchStart = BranchStart()
     /// Print progress lines (off for `--json`).
     public var progress = true
     /// Where each stage records how long it took, per service.
@@ -23,6 +25,8 @@ public struct UpOperation {
         /// Per-service phase durations (also in `report.timings`).
         public var timings: UpTimings
         public var seedReport = SeedOperation.Report()
+        /// Where a new branch stack's data came from and how long it took; nil otherwise.
+        public var origin: String?
     }
 
     public func run(_ ctx: DevenvContext) async throws -> Outcome {
@@ -38,6 +42,12 @@ public struct UpOperation {
         let planner = project.planner(ctx)
         var plan = try planner.plan(project.manifest, identity: project.identity)
         var containers = try ctx.engine.containers(project: plan.identity.stack)
+        let decision = try branchStart.decide(ctx, plan: plan, containers: containers)
+        if case .existing(let note?) = decision { ctx.output.error(note) }
+        if case .copy(let parent) = decision {
+            try Credentials.copy(from: parent.stack, to: plan.identity.stack, paths: ctx.paths)
+            plan = try planner.plan(project.manifest, identity: project.identity)
+        }
         let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
         let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours, paths: ctx.paths, range: project.portRange) { _ in
             try planner.plan(project.manifest, identity: project.identity)
@@ -57,14 +67,20 @@ public struct UpOperation {
 
         let board = ProgressBoard(output: ctx.output, services: names, enabled: progress)
         var started = false
+        var copied: BranchCopy.Outcome?
         if !alreadyUp {
             let missing = selected.filter { !ctx.engine.imageExists($0.image) }
             for s in missing { board.set(s.name, "pulling \(s.image)") }
             do {
                 try await pull(ctx, project: project, services: missing)
+                if case .copy(let parent) = decision {
+                    board.setAll("copying data from \(parent.stack)")
+                    copied = try await BranchCopy.run(ctx, project: project, plan: plan, parent: parent, timeout: timeout)
+                }
                 board.setAll("starting")
                 try await timer.measure(.starting, names) { try await ctx.runner.check(Compose.up(project.composeProject, services: services)) }
             } catch let f as CommandFailure { board.finish(); throw Compose.explain(f) }
+            catch { board.finish(); throw error }
             started = true
         }
 
@@ -95,8 +111,10 @@ public struct UpOperation {
         }
         let seconds = Date().timeIntervalSince(start)
         report.timings = timer.timings(services: names, total: seconds)
+        let seeding = seedReport.applied.isEmpty ? nil : seedReport.applied.reduce(0) { $0 + ($1.seconds ?? 0) }
         return Outcome(plan: plan, report: report, started: started, seconds: seconds, envReport: envReport, timings: report.timings!,
-                       seedReport: seedReport)
+                       seedReport: seedReport,
+                       origin: BranchStart.summary(decision, stack: plan.identity.stack, copy: copied, seedSeconds: seeding))
     }
 
     /// Pulls the images not on the engine yet, one `compose pull` per service in parallel so

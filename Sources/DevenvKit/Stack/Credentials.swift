@@ -28,6 +28,13 @@ public enum Credentials {
         return store
     }
 
+    /// Gives `stack` the secrets of `parent`: a branch stack whose data is a copy of its
+    /// parent's must log in the way that data was initialised (Postgres keeps its password).
+    public static func copy(from parent: String, to stack: String, paths: DevenvPaths) throws {
+        guard let data = FileManager.default.contents(atPath: paths.credentialsFile(parent)) else { return }
+        try AtomicFile.write(data, to: paths.credentialsFile(stack), newFileMode: 0o600)
+    }
+
     /// Letters and digits only: safe in URLs, shells, YAML and every dotenv dialect.
     public static func random(length: Int) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")

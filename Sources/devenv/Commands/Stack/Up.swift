@@ -11,6 +11,12 @@ struct Up: AsyncParsableCommand {
         the .env files, then applies seeds not applied yet (see `devenv seed`). A second `up` on a \
         ready stack restarts nothing.
 
+        With `isolation: branch` in devenv.yml, or --branch for one run, the stack is the current \
+        git branch's own (`<name>-<branch>`, one per worktree). A new branch stack starts with a \
+        copy of its parent's data: the default branch's stack (origin/HEAD, main or master), or \
+        --from STACK. The parent's services are stopped for the copy and started again. --fresh \
+        starts it empty and runs the seeds instead.
+
         With --attach, up stays in the foreground: it streams every service's logs \
         (`service | line`), keeps probing each service, restarts one that exits or stops \
         answering for --grace seconds (waiting 1 s, 2 s, 4 s… between restarts) and says why. \
@@ -21,6 +27,7 @@ struct Up: AsyncParsableCommand {
           devenv up
           devenv up postgres --timeout 300
           devenv up --json | jq -r '.services[0].url'
+          devenv up --branch --from shop-develop
           devenv up --attach
           devenv up --attach --keep --max-restarts 10
         """)
@@ -29,6 +36,9 @@ struct Up: AsyncParsableCommand {
     @Argument(help: "Only these services (default: all).") var services: [String] = []
     @Option(help: "Seconds to wait for every service to be ready.") var timeout: Double = 120
     @Flag(help: "Use a stack of the current git branch for this run.") var branch = false
+    @Flag(help: "A new branch stack starts empty and runs the seeds, instead of copying its parent's data.") var fresh = false
+    @Option(help: ArgumentHelp("A new branch stack copies this stack's data (default: the default branch's stack).", valueName: "STACK"))
+    var from: String?
     @Flag(help: "Print the stack's status as JSON (same shape as `devenv status --json`, plus `timings`).") var json = false
     @Flag(help: "Stay in the foreground: stream logs, restart what fails, stop the stack on Ctrl-C.") var attach = false
     @Flag(help: "With --attach: leave the stack running when devenv exits.") var keep = false
@@ -38,6 +48,7 @@ struct Up: AsyncParsableCommand {
     func validate() throws {
         if attach && json { throw ValidationError("--attach streams logs; it cannot be combined with --json.") }
         if !attach && (keep || maxRestarts != 5 || grace != 30) { throw ValidationError("--keep, --max-restarts and --grace only apply with --attach.") }
+        if fresh && from != nil { throw ValidationError("--fresh starts empty and --from copies a stack: use one of them.") }
         if maxRestarts < 0 { throw ValidationError("--max-restarts must be 0 or more.") }
         if grace <= 0 { throw ValidationError("--grace must be more than 0 seconds.") }
     }
@@ -48,9 +59,11 @@ struct Up: AsyncParsableCommand {
         op.services = services
         op.timeout = timeout
         op.branch = branch
+        op.branchStart = BranchStart(fresh: fresh, from: from)
         op.progress = !json
         let outcome = try await op.run(ctx)
         if json {
+            if let origin = outcome.origin { ctx.output.error(origin) }
             for line in outcome.seedReport.lines { ctx.output.error(line) }
             try ctx.output.json(outcome.report); return
         }
@@ -61,6 +74,7 @@ struct Up: AsyncParsableCommand {
             for line in outcome.envReport { ctx.output.print(line) }
         }
         for line in outcome.seedReport.lines { ctx.output.print(line) }
+        if let origin = outcome.origin { ctx.output.print(origin) }
         ctx.output.print(ctx.output.style(outcome.timings.summary, .dim))
         guard attach else { return }
         var supervisor = Supervisor()

@@ -1,0 +1,83 @@
+import Foundation
+
+/// `devenv gc`: finds every stack on the machine whose project folder is gone, whose worktree
+/// was removed or whose branch was deleted (`GcPolicy`), says what it would remove and the
+/// disk that frees, asks (or needs `--yes` without a terminal), then removes each stack's
+/// labelled containers, networks and volumes and forgets it in the registry.
+public struct GcOperation {
+    public var dryRun = false
+    public var yes = false
+
+    public init(dryRun: Bool, yes: Bool) { self.dryRun = dryRun; self.yes = yes }
+
+    public struct Candidate: Sendable {
+        public var record: StackRecord
+        public var reason: String
+    }
+
+    /// The stacks to remove, in `ls` order.
+    public func candidates(_ ctx: DevenvContext) async throws -> [Candidate] {
+        try ctx.engine.ping()
+        var branchesByRoot: [String: Set<String>?] = [:]
+        var out: [Candidate] = []
+        for r in try StackInventory.collect(ctx, sizes: true) {
+            var isDir: ObjCBool = false
+            let exists = !r.root.isEmpty && FileManager.default.fileExists(atPath: r.root, isDirectory: &isDir) && isDir.boolValue
+            let isBranch = !(r.branch ?? "").isEmpty
+            let workTree = exists && isBranch && GitRefs.isWorkTree(r.root)
+            var branches: Set<String>?
+            if workTree {
+                if let known = branchesByRoot[r.root] { branches = known } else {
+                    let result = try? await ctx.runner.capture(GitRefs.localBranchesCommand(root: r.root))
+                    branches = result.flatMap { $0.succeeded ? GitRefs.parseLocalBranches($0.stdout) : nil }
+                    branchesByRoot[r.root] = .some(branches)
+                }
+            }
+            let facts = GcPolicy.Facts(root: r.root, branch: r.branch, rootExists: exists, isWorkTree: workTree,
+                                       localBranches: branches, checkedOut: workTree ? GitInfo.currentBranch(at: r.root) : nil)
+            if case .remove(let why) = GcPolicy.verdict(facts) { out.append(Candidate(record: r, reason: why)) }
+        }
+        return out
+    }
+
+    public func run(_ ctx: DevenvContext) async throws {
+        let found = try await candidates(ctx)
+        guard !found.isEmpty else {
+            ctx.output.print("Nothing to remove: every stack's project folder, worktree and branch still exist (`devenv ls` lists them).")
+            return
+        }
+        let total = found.compactMap(\.record.diskBytes).reduce(0, +)
+        ctx.output.print(dryRun ? "Would remove:" : "To remove:")
+        for c in found {
+            let r = c.record
+            let what = "\(r.containers.count) container\(r.containers.count == 1 ? "" : "s"), \(r.volumes.count) volume\(r.volumes.count == 1 ? "" : "s")"
+            ctx.output.print("  \(ctx.output.style(r.stack, .bold)) (project \(r.project)\(r.branch.map { ", branch \($0)" } ?? "")): "
+                             + "\(c.reason); \(what), \(Snapshot.humanSize(r.diskBytes ?? 0))")
+        }
+        let stacks = "\(found.count) stack\(found.count == 1 ? "" : "s")"
+        if dryRun { ctx.output.print("Would free \(Snapshot.humanSize(total)) (\(stacks)). Run `devenv gc` to remove them."); return }
+        if !yes {
+            switch ctx.output.confirm("Remove \(stacks) and delete their data (\(Snapshot.humanSize(total)))?") {
+            case nil:
+                throw DevenvError.usage("`gc` deletes stacks and their data and needs --yes when not run on a terminal",
+                                        hint: "See what it would remove with `devenv gc --dry-run`, then run `devenv gc --yes`.")
+            case false?: ctx.output.print("Nothing removed."); return
+            case true?: break
+            }
+        }
+        var freed: Int64 = 0
+        for c in found {
+            let stack = c.record.stack
+            let lock = try FileLock.acquire(ctx.paths.stackLock(stack)) {
+                ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
+            }
+            defer { lock.unlock() }
+            let removed = try await StackRemoval.removeResources(ctx, stack: stack, volumes: true)
+            try StackRemoval.forget(ctx, stack: stack, root: c.record.root)
+            freed += c.record.diskBytes ?? 0
+            ctx.output.print("Removed \(stack): \(removed.containers) container\(removed.containers == 1 ? "" : "s"), "
+                             + "\(removed.volumes.count) volume\(removed.volumes.count == 1 ? "" : "s"), \(removed.networks) network\(removed.networks == 1 ? "" : "s").")
+        }
+        ctx.output.print("Freed \(Snapshot.humanSize(freed)) (\(stacks)).")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import DevenvKit
+
+/// Branch stacks against real plans: which volumes a copy pairs up, what `up` says, and the
+/// `.env` record shared by every stack of one project folder.
+@Suite struct BranchPlanTests {
+    static let manifest = """
+    name: shop
+    isolation: branch
+    services:
+      postgres: { version: "15" }
+      redis: { version: "7" }
+      qdrant:
+        image: qdrant/qdrant:v1.12.0
+        ports: { http: 6333 }
+        volumes: [storage:/qdrant/storage, ./config:/qdrant/config]
+    """
+
+    static func plan(root: String, branch: String, home: String) throws -> StackPlan {
+        let manifest = try TestSupport.parse(manifest, file: root + "/devenv.yml")
+        var planner = StackPlanner(templates: try TestSupport.templates(), imageMap: ImageMap(),
+                                   paths: DevenvPaths(environment: ["DEVENV_HOME": home, "HOME": home]), portRange: .default)
+        planner.isPortFree = { _ in true }
+        planner.credentialsOverride = ["postgres": ["password": "pg"], "redis": ["password": "rd"]]
+        return try planner.plan(manifest, identity: StackIdentity(project: "shop", root: root, branch: branch))
+    }
+
+    @Test func aCopyPairsTheVolumesBothStacksHave() throws {
+        let home = TestSupport.tempDir("home")
+        let plan = try Self.plan(root: "/src/shop", branch: "feature/x", home: home)
+        let stack = plan.identity.stack
+        let pairs = BranchCopy.pairs(plan, parent: "shop-main", parentVolumes: ["shop-main_postgres-data", "shop-main_storage", "other_redis-data"])
+        #expect(pairs.map(\.service) == ["postgres", "qdrant"])
+        #expect(pairs.map(\.from) == ["shop-main_postgres-data", "shop-main_storage"])
+        #expect(pairs.map(\.to) == ["\(stack)_postgres-data", "\(stack)_storage"])
+        #expect(pairs.first?.image == "postgres:15")
+        #expect(BranchCopy.pairs(plan, parent: "shop-main", parentVolumes: []).isEmpty)
+    }
+
+    @Test func upSaysWhereTheDataCameFromAndHowLongItTook() throws {
+        let entry = Registry.Entry(project: "shop", root: "/r", branch: "main", block: 17000, ports: [:], composeFile: "", created: Date(), lastUsed: Date())
+        let parent = BranchStart.Parent(stack: "shop-main", entry: entry, volumes: [])
+        let copy = BranchCopy.Outcome(services: ["postgres", "redis"], seconds: 2.34, stoppedParent: ["postgres"], parentDowntime: 1.5)
+        #expect(BranchStart.summary(.copy(parent), stack: "shop-x", copy: copy, seedSeconds: nil)
+            == "New branch stack shop-x starts with shop-main's data: copied postgres, redis in 2.3s (postgres of shop-main stopped for a consistent copy, and ready again after 1.5s).")
+        #expect(BranchStart.summary(.fresh(why: "--fresh"), stack: "shop-x", copy: nil, seedSeconds: 3.01)
+            == "New branch stack shop-x started empty: --fresh; seeding took 3.0s.")
+        #expect(BranchStart.summary(.existing(note: nil), stack: "shop-x", copy: nil, seedSeconds: 1) == nil)
+    }
+
+    /// After a branch switch the `.env` holds the other stack's values: devenv wrote them, so
+    /// they are replaced, not kept as a person's edit. A person's edit still wins.
+    @Test func switchingBranchesPointsTheEnvFileAtEachStackInTurn() throws {
+        let root = TestSupport.tempDir("envswitch"), home = TestSupport.tempDir("home")
+        let ctx = DevenvContext(cwd: root, environment: ["DEVENV_HOME": home], output: Output(environment: [:]), runner: ProcessRunner())
+        let main = try Self.plan(root: root, branch: "main", home: home)
+        let feature = try Self.plan(root: root, branch: "feature/x", home: home)
+        let mainPort = try #require(main.service("postgres")?.mainPort?.host), featurePort = try #require(feature.service("postgres")?.mainPort?.host)
+        #expect(mainPort != featurePort)
+        func pgport() throws -> String? {
+            try String(contentsOfFile: root + "/.env", encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("PGPORT=") }.map { String($0.dropFirst(7)) }
+        }
+        _ = try EnvStage.write(main, ctx: ctx, force: false)
+        #expect(try pgport() == String(mainPort))
+        let toFeature = try EnvStage.write(feature, ctx: ctx, force: false)
+        #expect(try pgport() == String(featurePort))
+        #expect(!toFeature.joined().contains("kept your value"))
+        _ = try EnvStage.write(main, ctx: ctx, force: false)
+        #expect(try pgport() == String(mainPort))
+
+        let text = try String(contentsOfFile: root + "/.env", encoding: .utf8)
+        try text.replacingOccurrences(of: "PGHOST=127.0.0.1", with: "PGHOST=db.local").write(toFile: root + "/.env", atomically: true, encoding: .utf8)
+        let edited = try EnvStage.write(feature, ctx: ctx, force: false)
+        #expect(edited.joined().contains("kept your value of PGHOST"))
+        #expect(try pgport() == String(featurePort))
+    }
+}
