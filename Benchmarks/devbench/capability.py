@@ -21,7 +21,10 @@ def has_command(ws: Workspace, project: str, *words: str, options: tuple[str, ..
             known = ", ".join(s.get("commandName", "?") for s in subs if s.get("commandName") != "help")
             return False, f"`{path} {word}` is not in this build (`{path}` has: {known})"
         node, path = match, f"{path} {word}"
-    flags = {n.get("name") for a in node.get("arguments") or [] for n in a.get("names") or [] if n.get("kind") == "long"}
+    # A command with a default subcommand (`devenv ports` → `list`) takes that one's flags too.
+    default = next((s for s in node.get("subcommands") or [] if s.get("commandName") == node.get("defaultSubcommand")), None)
+    args = (node.get("arguments") or []) + ((default or {}).get("arguments") or [])
+    flags = {n.get("name") for a in args for n in a.get("names") or [] if n.get("kind") == "long"}
     missing = [o for o in options if o.lstrip("-") not in flags]
     if missing:
         return False, f"`{path}` does not take {', '.join(missing)} in this build"
