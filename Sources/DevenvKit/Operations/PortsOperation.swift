@@ -48,6 +48,20 @@ public enum PortsOperation {
         return rows
     }
 
+    /// The rows as JSON text (same shape as encoding `Row`; written directly for speed).
+    public static func json(_ rows: [Row]) -> String {
+        JSONText.array(rows.map { r in
+            let holder = r.holder.map { h in
+                JSONText.object([("command", JSONText.string(h.command)), ("compose_project", JSONText.string(h.composeProject)),
+                                 ("container", JSONText.string(h.container)), ("pid", JSONText.number(h.pid))]
+                                + (h.stack.map { [("stack", JSONText.string($0))] } ?? [])
+                                + (h.user.map { [("user", JSONText.string($0))] } ?? []), indent: "    ")
+            } ?? "null"
+            return JSONText.object([("holder", holder), ("port", String(r.port)), ("service", JSONText.string(r.service)),
+                                    ("stack", JSONText.string(r.stack)), ("state", JSONText.string(r.state))], indent: "  ")
+        })
+    }
+
     public static func table(_ rows: [Row], output: Output) -> [String] {
         Table.render(header: ["PORT", "STACK", "SERVICE", "STATE", "HOLDER"], rows: rows.map { r in
             let state: String

@@ -108,7 +108,13 @@ public enum Table {
         }.map { "  " + $0 }
     }
 
+    /// Width on screen: characters outside `ESC [ … m` colour codes.
     static func visible(_ s: String) -> Int {
-        s.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression).count
+        guard s.contains("\u{1B}") else { return s.count }
+        var n = 0, inEscape = false
+        for ch in s {
+            if inEscape { if ch == "m" { inEscape = false } } else if ch == "\u{1B}" { inEscape = true } else { n += 1 }
+        }
+        return n
     }
 }
