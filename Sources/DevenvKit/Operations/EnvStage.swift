@@ -73,9 +73,10 @@ public enum EnvStage {
     /// Writes every target with the merge rules (managed keys updated in place, missing ones
     /// appended, every other byte kept; a person's edit kept unless `force`). Returns one
     /// line per file that changed or needs attention.
-    public static func write(_ plan: StackPlan, ctx: DevenvContext, force: Bool) throws -> [String] {
+    public static func write(_ plan: StackPlan, ctx: DevenvContext, force: Bool) async throws -> [String] {
         let targets = try targets(plan)
-        var state = lastWritten(plan)
+        let before = lastWritten(plan)
+        var state = before
         var lines: [String] = []
         for t in targets {
             let path = plan.manifest.root + "/" + t.path
@@ -83,10 +84,10 @@ public enum EnvStage {
             let merged = try Dotenv.merge(existing: existing, managed: t.values, lastWritten: state[t.path] ?? [:], force: force, file: t.path)
             if merged.changed {
                 try AtomicFile.write(merged.text, to: path, newFileMode: 0o600)
-                if existing == nil, GitTracking.isTracked(path, root: plan.manifest.root) {
-                    lines.append("warning: \(t.path) is tracked by git and now holds local passwords; untrack it (`git rm --cached \(t.path)`) and ignore it")
-                } else if existing != nil, GitTracking.isTracked(path, root: plan.manifest.root) {
-                    lines.append("warning: \(t.path) is tracked by git; its local values would be committed")
+                if await GitTracking.isTracked(path, root: plan.manifest.root, runner: ctx.runner) {
+                    lines.append(existing == nil
+                        ? "warning: \(t.path) is tracked by git and now holds local passwords; untrack it (`git rm --cached \(t.path)`) and ignore it"
+                        : "warning: \(t.path) is tracked by git; its local values would be committed")
                 }
             }
             var written = state[t.path] ?? [:]
@@ -103,7 +104,7 @@ public enum EnvStage {
             }
             if !parts.isEmpty { lines.append("\(t.path): " + parts.joined(separator: "; ")) }
         }
-        if state != lastWritten(plan) { try saveLastWritten(plan, state) }
+        if state != before { try saveLastWritten(plan, state) }
         return lines
     }
 
@@ -123,17 +124,16 @@ public enum EnvStage {
     }
 }
 
-/// Whether a file is tracked by git (one `git ls-files` call, only after devenv wrote it).
-enum GitTracking {
-    static func isTracked(_ path: String, root: String) -> Bool {
+/// Whether a file is tracked by git: one `git ls-files` through the runner, only after
+/// devenv wrote the file, and only inside a git work tree.
+public enum GitTracking {
+    /// `git -C ROOT ls-files --error-unmatch PATH` exits 0 when git tracks PATH.
+    public static func lsFiles(_ path: String, root: String) -> Command {
+        Command("git", ["-C", root, "ls-files", "--error-unmatch", path])
+    }
+
+    static func isTracked(_ path: String, root: String, runner: ProcessRunning) async -> Bool {
         guard GitInfo.gitDirectory(from: root) != nil else { return false }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", root, "ls-files", "--error-unmatch", path]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
+        return (try? await runner.capture(lsFiles(path, root: root)))?.succeeded ?? false
     }
 }

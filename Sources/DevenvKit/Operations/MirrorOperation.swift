@@ -119,7 +119,7 @@ public enum MirrorOperation {
         if !options.dryRun {
             if merged.changed {
                 try AtomicFile.write(Data(merged.text.utf8), to: s.targetPath, newFileMode: 0o600)
-                if GitTracking.isTracked(s.targetPath, root: s.root) {
+                if await GitTracking.isTracked(s.targetPath, root: s.root, runner: ctx.runner) {
                     notes.append("warning: \(s.target) is tracked by git; its local values would be committed")
                 }
             }

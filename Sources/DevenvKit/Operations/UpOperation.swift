@@ -101,10 +101,10 @@ public struct UpOperation {
         }
 
         if started { try await runSetup(ctx, project: project, services: selected) }
-        let envReport = try EnvStage.write(plan, ctx: ctx, force: false)
+        let envReport = try await EnvStage.write(plan, ctx: ctx, force: false)
         let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services)
         for a in seedReport.applied { timer.add(.seeding, a.service, seconds: a.seconds ?? 0) }
-        containers = try ctx.engine.containers(project: plan.identity.stack)
+        if started || copied != nil { containers = try ctx.engine.containers(project: plan.identity.stack) }
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
             report.services[i].health = "ready"   // every selected service just answered its probe

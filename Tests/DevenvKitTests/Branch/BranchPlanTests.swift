@@ -51,7 +51,7 @@ import Testing
 
     /// After a branch switch the `.env` holds the other stack's values: devenv wrote them, so
     /// they are replaced, not kept as a person's edit. A person's edit still wins.
-    @Test func switchingBranchesPointsTheEnvFileAtEachStackInTurn() throws {
+    @Test func switchingBranchesPointsTheEnvFileAtEachStackInTurn() async throws {
         let root = TestSupport.tempDir("envswitch"), home = TestSupport.tempDir("home")
         let ctx = DevenvContext(cwd: root, environment: ["DEVENV_HOME": home], output: Output(environment: [:]), runner: ProcessRunner())
         let main = try Self.plan(root: root, branch: "main", home: home)
@@ -61,17 +61,17 @@ import Testing
         func pgport() throws -> String? {
             try String(contentsOfFile: root + "/.env", encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("PGPORT=") }.map { String($0.dropFirst(7)) }
         }
-        _ = try EnvStage.write(main, ctx: ctx, force: false)
+        _ = try await EnvStage.write(main, ctx: ctx, force: false)
         #expect(try pgport() == String(mainPort))
-        let toFeature = try EnvStage.write(feature, ctx: ctx, force: false)
+        let toFeature = try await EnvStage.write(feature, ctx: ctx, force: false)
         #expect(try pgport() == String(featurePort))
         #expect(!toFeature.joined().contains("kept your value"))
-        _ = try EnvStage.write(main, ctx: ctx, force: false)
+        _ = try await EnvStage.write(main, ctx: ctx, force: false)
         #expect(try pgport() == String(mainPort))
 
         let text = try String(contentsOfFile: root + "/.env", encoding: .utf8)
         try text.replacingOccurrences(of: "PGHOST=127.0.0.1", with: "PGHOST=db.local").write(toFile: root + "/.env", atomically: true, encoding: .utf8)
-        let edited = try EnvStage.write(feature, ctx: ctx, force: false)
+        let edited = try await EnvStage.write(feature, ctx: ctx, force: false)
         #expect(edited.joined().contains("kept your value of PGHOST"))
         #expect(try pgport() == String(featurePort))
     }

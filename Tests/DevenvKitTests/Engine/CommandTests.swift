@@ -30,6 +30,10 @@ import Testing
         #expect(port.exitCode == .portConflict)
     }
 
+    @Test func gitTrackingAsksGitLsFiles() {
+        #expect(GitTracking.lsFiles("api/.env", root: "/r").argv == ["git", "-C", "/r", "ls-files", "--error-unmatch", "api/.env"])
+    }
+
     @Test func engineAddressFromDockerHost() {
         #expect(EngineClient.from(environment: [:]).endpoint == .unix(path: "/var/run/docker.sock"))
         #expect(EngineClient.from(environment: ["DOCKER_HOST": "tcp://10.0.0.5:2376"]).endpoint == .tcp(host: "10.0.0.5", port: 2376))

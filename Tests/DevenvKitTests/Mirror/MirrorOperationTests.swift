@@ -159,12 +159,12 @@ struct MirrorOperationTests {
         state["api/.env"]?["REDIS_URL"] = stale
         try EnvStage.saveLastWritten(plan, state)
         #expect(try EnvStage.check(plan).contains("api/.env: REDIS_URL is stale"))
-        _ = try EnvStage.write(plan, ctx: p.ctx, force: false)
+        _ = try await EnvStage.write(plan, ctx: p.ctx, force: false)
         #expect(p.read("api/.env")?.contains("REDIS_URL=" + redis) == true)
 
         // A person's own value is kept, by env and by mirror.
         try p.write("api/.env", (p.read("api/.env") ?? "").replacingOccurrences(of: redis, with: "redis://localhost:6379/5"))
-        #expect(try EnvStage.write(plan, ctx: p.ctx, force: false).contains { $0.contains("kept your value of REDIS_URL") })
+        #expect(try await EnvStage.write(plan, ctx: p.ctx, force: false).contains { $0.contains("kept your value of REDIS_URL") })
         let report = try await MirrorOperation.run(p.ctx, options: options())
         #expect(report.keys.first { $0.mirrored.key == "REDIS_URL" }?.action == .keptLocalValue)
         #expect(p.read("api/.env")?.contains("REDIS_URL=redis://localhost:6379/5") == true)

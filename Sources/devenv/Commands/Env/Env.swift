@@ -36,7 +36,7 @@ struct Env: AsyncParsableCommand {
             throw DevenvError("the .env files are out of date:", hint: "Run `devenv env` (or `devenv up`) to update them.",
                               details: problems.map { "  " + $0 })
         }
-        let lines = try EnvStage.write(plan, ctx: ctx, force: force)
+        let lines = try await EnvStage.write(plan, ctx: ctx, force: force)
         if lines.isEmpty { ctx.output.print("The .env files are up to date.") }
         for l in lines { ctx.output.print(l) }
     }
