@@ -6,8 +6,20 @@ enum TestSupport {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let fixtures = repoRoot + "/Tests/DevenvKitTests/Fixtures"
 
-    static func templates() throws -> TemplateStore {
-        try TemplateStore.load(searchPath: [repoRoot + "/templates"])
+    static func templates() throws -> KindCatalogue {
+        try KindCatalogue.load(searchPath: [repoRoot + "/templates"])
+    }
+
+    /// A plan with ports claimed in a private registry under `home` (every port counts as
+    /// free) and the given secrets instead of stored ones.
+    static func plan(_ manifest: Manifest, identity: StackIdentity, secrets: Credentials.Store, home: String,
+                     imageMap: ImageMap = ImageMap()) throws -> StackPlan {
+        let planner = StackPlanner(kinds: try templates(), imageMap: imageMap)
+        var claim = Claim(paths: DevenvPaths(environment: ["DEVENV_HOME": home, "HOME": home]), portRange: .default)
+        claim.isPortFree = { _ in true }
+        let ports = try claim.claim(planner.portRequests(manifest), identity: identity,
+                                    composeFile: StackPlanner.stateDir(root: identity.root, stack: identity.stack) + "/compose.yaml", secrets: []).ports
+        return try planner.plan(manifest, identity: identity, claims: Claims(ports: ports, secrets: secrets, claimed: true))
     }
 
     static func tempDir(_ name: String = "t") -> String {
@@ -17,7 +29,7 @@ enum TestSupport {
     }
 
     static func parse(_ yaml: String, file: String = "/p/devenv.yml") throws -> Manifest {
-        try ManifestLoader(kindSettings: try templates().kindSettings).parse(yaml, file: file)
+        try ManifestLoader(kinds: try templates()).parse(yaml, file: file)
     }
 
     static func problems(_ yaml: String) -> [ManifestProblem] {

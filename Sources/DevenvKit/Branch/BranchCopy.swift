@@ -104,9 +104,7 @@ public enum BranchCopy {
             throw DevenvError("the registry's stack '\(parent.stack)' does not match \(parent.entry.root)/devenv.yml (it names stack '\(project.identity.stack)')",
                               hint: "Pick the parent with `devenv up --from STACK`, or start empty with `devenv up --fresh`.")
         }
-        var planner = project.planner(pctx)
-        planner.touch = false
-        let plan = try planner.plan(project.manifest, identity: project.identity)
+        let plan = try project.proposedPlan(pctx)
         if !FileManager.default.fileExists(atPath: plan.composeFile) {
             try AtomicFile.write(try ComposeRenderer.render(plan), to: plan.composeFile, newFileMode: 0o644)
         }

@@ -28,9 +28,11 @@ public struct DownOperation {
             case true?: break
             }
         }
-        try ComposeFile.ensure(ctx, project: project)
+        let plan = try ComposeFile.ensure(ctx, project: project, claim: false)
         let containers = try ctx.engine.containers(project: stack)
-        do { try await ctx.runner.check(Compose.down(project.composeProject, volumes: volumes)) }
+        let (compose, cleanup) = try ComposeFile.project(for: plan)
+        defer { cleanup() }
+        do { try await ctx.runner.check(Compose.down(compose, volumes: volumes)) }
         catch let f as CommandFailure { throw Compose.explain(f) }
         if containers.isEmpty && !volumes {
             ctx.output.print("Stack \(stack) was not running.")

@@ -5,11 +5,11 @@ public enum EnvOperation {
     /// `{"files":{"api/.env":{"KEY":"value"}}}`
     public struct Files: Encodable { public var files: [String: [String: String]] }
 
-    public static func plan(_ ctx: DevenvContext, branch: Bool) throws -> StackPlan {
+    /// `claim`: reserve ports and credentials first (writing `.env` files, printing values a
+    /// program will use); otherwise the plan is read-only (`--check`).
+    public static func plan(_ ctx: DevenvContext, branch: Bool, claim: Bool) throws -> StackPlan {
         let project = try Project.load(ctx, branch: branch)
-        var planner = project.planner(ctx)
-        planner.touch = false
-        return try planner.plan(project.manifest, identity: project.identity)
+        return claim ? try project.claimedPlan(ctx, touch: false, holdingLock: false) : try project.proposedPlan(ctx)
     }
 
     /// Every value with the stack's secrets replaced by `****` (for a terminal).

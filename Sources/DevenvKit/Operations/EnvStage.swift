@@ -15,30 +15,19 @@ public enum EnvStage {
             var values: [(String, String)] = []
             for s in plan.services {
                 guard let kind = s.kind else { continue }
-                var ctx = s.context
-                for (k, v) in s.values { ctx[k] = v }
-                for (key, template) in kind.dotenv where !values.contains(where: { $0.0 == key }) {
-                    values.append((key, try Templating.render(template, ctx)))
+                for entry in kind.dotenv where !values.contains(where: { $0.0 == entry.key }) {
+                    values.append((entry.key, try Templating.render(entry.template, s.context)))
                 }
             }
             let out = values.isEmpty ? [] : [Target(path: ".env", values: values)]
             return mirrored ? MirrorEnvKeys.adding(to: out, plan: plan) : out
         }
+        // Template keys were checked when the project loaded (SpecValidation).
         let ctx = plan.templateContext
-        var problems: [ManifestProblem] = []
         var out: [Target] = []
         for t in plan.manifest.envTargets {
-            var values: [(String, String)] = []
-            for k in t.keys {
-                for ref in Templating.references(in: k.template) where !Templating.resolves(ref, in: ctx) {
-                    problems.append(ManifestProblem(line: k.line, column: k.column,
-                        "unknown template key '{{\(ref)}}' in \(t.path) \(k.key)\(Suggest.hint(ref, among: templateKeys(ctx)))"))
-                }
-                values.append((k.key, try Templating.render(k.template, ctx)))
-            }
-            out.append(Target(path: t.path, values: values))
+            out.append(Target(path: t.path, values: try t.keys.map { ($0.key, try Templating.render($0.template, ctx)) }))
         }
-        if !problems.isEmpty { throw ManifestError(file: plan.manifest.file, problems: problems).asDevenvError }
         return mirrored ? MirrorEnvKeys.adding(to: out, plan: plan) : out
     }
 

@@ -25,8 +25,8 @@ public struct InitOperation {
         if FileManager.default.fileExists(atPath: file) && !force {
             throw DevenvError.usage("\(ManifestLoader.fileName) already exists here", hint: "Edit it, or overwrite it with `devenv init --force`.")
         }
-        let templates = try TemplateStore.load(searchPath: TemplateStore.defaultSearchPath(environment: ctx.environment, projectRoot: ctx.cwd))
-        let detected = Self.detect(in: ctx.cwd)
+        let templates = try KindCatalogue.load(searchPath: KindCatalogue.defaultSearchPath(environment: ctx.environment, projectRoot: ctx.cwd))
+        let detected = Self.detect(in: ctx.cwd, kinds: templates)
         var choices: [Choice]
         if let services {
             choices = try services.map { try Self.parseChoice($0, kinds: templates.kinds) }
@@ -43,7 +43,7 @@ public struct InitOperation {
         }
         guard !choices.isEmpty else { throw DevenvError.usage("no services chosen", hint: "For example: `devenv init --services postgres,redis`.") }
         let text = Self.manifest(name: name, choices: choices, env: detected.env, kinds: templates.kinds)
-        _ = try ManifestLoader(kindSettings: templates.kindSettings).parse(text, file: file)
+        _ = try ManifestLoader(kinds: templates).parse(text, file: file)
         try AtomicFile.write(text, to: file, newFileMode: 0o644)
         return text
     }
@@ -60,7 +60,8 @@ public struct InitOperation {
     }
 
     /// What an existing compose file and `.env.example` suggest.
-    static func detect(in dir: String) -> (services: [Choice], env: [(String, String)]) {
+    static func detect(in dir: String, kinds: KindCatalogue) -> (services: [Choice], env: [(String, String)]) {
+        let hints = InitHintTable(kinds)
         var choices: [Choice] = []
         func add(_ c: Choice) { if !choices.contains(where: { $0.name == c.name }) { choices.append(c) } }
         for f in ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"] {
@@ -69,13 +70,9 @@ public struct InitOperation {
             for (k, v) in services {
                 guard let image = v["image"]?.string, let svc = k.string else { continue }
                 let (repo, tag) = ImageMap.split(image)
-                let base = repo.split(separator: "/").last.map(String.init) ?? repo
-                switch base {
-                case "postgres", "postgis": add(Choice(name: "postgres", version: tag))
-                case "mongo": add(Choice(name: "mongodb", version: tag))
-                case "redis", "valkey": add(Choice(name: "redis", version: tag))
-                case "minio": add(Choice(name: "minio"))
-                default:
+                if let kind = hints.kind(forImage: repo) {
+                    add(Choice(name: kind.name, version: tag.flatMap { $0 == "latest" ? nil : $0 }))
+                } else {
                     var ports: [String: Int] = [:]
                     for p in v["ports"]?.sequence ?? [] {
                         if let s = p.string, let last = s.split(separator: ":").last.flatMap({ Int($0.split(separator: "/")[0]) }) {
@@ -95,7 +92,7 @@ public struct InitOperation {
                 guard !l.hasPrefix("#"), let eq = l.firstIndex(of: "=") else { continue }
                 let key = l[..<eq].replacingOccurrences(of: "export ", with: "").trimmingCharacters(in: .whitespaces)
                 let value = l[l.index(after: eq)...].trimmingCharacters(in: CharacterSet(charactersIn: " '\""))
-                if let (kind, template) = Self.guess(key: key, value: value) {
+                if let (kind, template) = hints.guess(key: key, value: value) {
                     add(Choice(name: kind))
                     env.append((key, template))
                 }
@@ -103,18 +100,6 @@ public struct InitOperation {
             break
         }
         return (choices, env)
-    }
-
-    static func guess(key: String, value: String) -> (String, String)? {
-        if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") || key == "DATABASE_URL" && value.isEmpty { return ("postgres", "{{postgres.url}}") }
-        if value.hasPrefix("mongodb://") || value.hasPrefix("mongodb+srv://") || key.hasPrefix("MONGO") && key.hasSuffix("URL") || key.hasSuffix("URI") && key.hasPrefix("MONGO") { return ("mongodb", "{{mongodb.url}}") }
-        if value.hasPrefix("redis://") || value.hasPrefix("rediss://") || key == "REDIS_URL" { return ("redis", "{{redis.url}}") }
-        switch key {
-        case "AWS_ACCESS_KEY_ID", "S3_ACCESS_KEY", "MINIO_ACCESS_KEY": return ("minio", "{{minio.access_key}}")
-        case "AWS_SECRET_ACCESS_KEY", "S3_SECRET_KEY", "MINIO_SECRET_KEY": return ("minio", "{{minio.secret_key}}")
-        case "S3_ENDPOINT", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "MINIO_ENDPOINT": return ("minio", "{{minio.endpoint}}")
-        default: return nil
-        }
     }
 
     static func manifest(name: String?, choices: [Choice], env: [(String, String)], kinds: [String: ServiceKind]) -> String {

@@ -3,30 +3,32 @@ import Foundation
 /// The local side of mirroring, read from the stack plan: what each backing service answers
 /// to here, the local service versions, and the rules with their templates rendered.
 enum MirrorLocal {
-    /// The first service of each kind (Postgres, MongoDB, Redis, MinIO as S3), with the same
-    /// values `devenv env` writes: `{{postgres.url}}` and so on.
+    /// The first service speaking each mirror protocol (its kind's `mirror.protocol`: Postgres,
+    /// MongoDB, Redis, S3), with the same values `devenv env` writes: `{{postgres.url}}` and so on.
     static func services(_ plan: StackPlan) -> LocalServices {
-        func first(_ kind: String) -> PlannedService? { plan.services.first { $0.kindName == kind } }
+        func first(_ p: InfraService) -> PlannedService? { plan.services.first { $0.kind?.mirror?.protocolName == p.rawValue } }
         var local = LocalServices()
-        if let pg = first("postgres"), let url = pg.url {
-            local.postgres = .init(url: url, databases: databases(pg))
+        if let pg = first(.postgres), let url = pg.url {
+            local.postgres = .init(url: url, databases: names(pg))
         }
-        if let mongo = first("mongodb"), let url = mongo.url {
-            local.mongodb = .init(url: url, databases: databases(mongo))
+        if let mongo = first(.mongodb), let url = mongo.url {
+            local.mongodb = .init(url: url, databases: names(mongo))
         }
-        if let redis = first("redis"), let url = redis.url {
+        if let redis = first(.redis), let url = redis.url {
             local.redis = .init(url: url)
         }
-        if let minio = first("minio"), let endpoint = minio.value("endpoint") {
-            local.s3 = .init(endpoint: endpoint, accessKey: minio.value("access_key") ?? "",
-                             secretKey: minio.value("secret_key") ?? "", region: minio.value("region") ?? "us-east-1",
-                             buckets: minio.spec.buckets)
+        if let s3 = first(.s3), let endpoint = s3.value("endpoint") {
+            local.s3 = .init(endpoint: endpoint, accessKey: s3.value("access_key") ?? "",
+                             secretKey: s3.value("secret_key") ?? "", region: s3.value("region") ?? "us-east-1",
+                             buckets: names(s3))
         }
         return local
     }
 
-    static func databases(_ s: PlannedService) -> [String] {
-        if !s.spec.databases.isEmpty { return s.spec.databases }
+    /// The names devenv.yml gives the service (its kind's `mirror.names` setting: databases,
+    /// buckets), else its default database.
+    static func names(_ s: PlannedService) -> [String] {
+        if let setting = s.kind?.mirror?.names, let list = s.spec.settings[setting]?.strings, !list.isEmpty { return list }
         return [s.value("database")].compactMap { $0 }.filter { !$0.isEmpty }
     }
 

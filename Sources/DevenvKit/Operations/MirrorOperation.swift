@@ -32,12 +32,12 @@ public enum MirrorOperation {
     }
 
     public static func run(_ ctx: DevenvContext, options: Options) async throws -> MirrorReport {
-        let setup = try prepare(ctx, branch: options.branch)
+        let setup = try prepare(ctx, branch: options.branch, claim: !options.check && !options.dryRun)
         return options.check ? try await check(setup, ctx: ctx, options: options) : try await write(setup, ctx: ctx, options: options)
     }
 
-    static func prepare(_ ctx: DevenvContext, branch: Bool) throws -> Setup {
-        let plan = try EnvOperation.plan(ctx, branch: branch)
+    static func prepare(_ ctx: DevenvContext, branch: Bool, claim: Bool) throws -> Setup {
+        let plan = try EnvOperation.plan(ctx, branch: branch, claim: claim)
         let manifest = plan.manifest
         guard let node = manifest.staging else {
             throw DevenvError.usage("\(Paths.relative(manifest.file, to: ctx.cwd)) has no staging: section, so there is nothing to mirror",

@@ -43,7 +43,7 @@ public struct ResetOperation {
                 ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
             }
             defer { lock.unlock() }
-            let plan = try ComposeFile.ensure(ctx, project: project)
+            let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
             let services = plan.services.filter { service == nil || $0.name == service }
             names = services.map(\.name)
             do { try await ctx.runner.check(Compose.remove(project.composeProject, services: names)) }

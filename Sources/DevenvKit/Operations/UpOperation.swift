@@ -34,23 +34,22 @@ public struct UpOperation {
         let project = try Project.load(ctx, branch: branch)
         try project.checkServices(services)
         try ctx.engine.ping()
-        let lock = try FileLock.acquire(ctx.paths.stackLock(project.identity.stack)) {
-            if progress { ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…") }
-        }
+        let lock = try project.stackLock(ctx, quiet: !progress)
         defer { lock.unlock() }
 
-        let planner = project.planner(ctx)
-        var plan = try planner.plan(project.manifest, identity: project.identity)
-        var containers = try ctx.engine.containers(project: plan.identity.stack)
-        let decision = try branchStart.decide(ctx, plan: plan, containers: containers)
+        var containers = try ctx.engine.containers(project: project.identity.stack)
+        let decision = try branchStart.decide(ctx, plan: try project.proposedPlan(ctx), containers: containers)
         if case .existing(let note?) = decision { ctx.output.error(note) }
         if case .copy(let parent) = decision {
-            try Credentials.copy(from: parent.stack, to: plan.identity.stack, paths: ctx.paths)
-            plan = try planner.plan(project.manifest, identity: project.identity)
+            try Credentials.copy(from: parent.stack, to: project.identity.stack, paths: ctx.paths)
         }
+        // The one claim of `up`: ports in the machine registry and credentials, under the stack lock.
+        var plan = try project.claimedPlan(ctx)
         let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
-        let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours, paths: ctx.paths, range: project.portRange) { _ in
-            try planner.plan(project.manifest, identity: project.identity)
+        let claim = project.claim(ctx)
+        let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours) { keys in
+            try claim.release(keys, stack: project.identity.stack)
+            return try project.claimedPlan(ctx)
         }
         for m in portCheck.moved {
             ctx.output.error("port \(m.from) of \(m.service) is taken by \(m.holder); moved to \(m.to) (the .env files follow)")
@@ -59,7 +58,7 @@ public struct UpOperation {
         try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
         let compose = try ComposeRenderer.render(plan)
         let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
-        if existing != compose { try AtomicFile.write(compose, to: plan.composeFile, newFileMode: 0o644) }
+        if existing != compose { try AtomicFile.write(compose, to: plan.composeFile, newFileMode: 0o600) }
 
         let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
         let names = selected.map(\.name)
@@ -143,11 +142,11 @@ public struct UpOperation {
             for step in kind.setup {
                 if let when = step.when {
                     let v = s.context[when]
-                    if (v as? [Any])?.isEmpty ?? true, (v as? String)?.isEmpty ?? true { continue }
+                    if (v as? [Any])?.isEmpty ?? true, (v as? String)?.isEmpty ?? true, (v as? Bool) != true { continue }
                 }
-                let argv = try step.run.map { try Templating.render($0, s.context) }
                 ran = true
-                do { try await ctx.runner.check(Compose.exec(project.composeProject, service: s.name, argv)) }
+                let command = try SeedCommands.command(step.run, s.context, service: s, project: project.composeProject, tool: step.tool, stdinFile: nil)
+                do { try await ctx.runner.check(command) }
                 catch let f as CommandFailure {
                     throw DevenvError("setting up \(s.name) failed", details: f.stderr.split(separator: "\n").suffix(10).map { "  " + $0 })
                 }

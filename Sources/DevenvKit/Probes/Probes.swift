@@ -11,15 +11,20 @@ public enum Probe {
     }
 
     public static func check(_ spec: ProbeSpec, host: String = "127.0.0.1", timeout: TimeInterval = 1) -> Outcome {
+        if spec.type == .none { return .ready }
         do {
             let conn = try SocketConnection.connect(.tcp(host: host, port: spec.port), timeout: timeout)
             defer { conn.close() }
-            switch spec {
-            case .postgres(_, let user, let database): return try postgres(conn, user: user, database: database)
-            case .redis(_, let password): return try redis(conn, password: password)
+            let p = spec.parameters
+            switch spec.type {
+            case .postgres: return try postgres(conn, user: p["user"] ?? "postgres", database: p["database"] ?? "postgres")
+            case .mysql: return try mysql(conn)
+            case .redis: return try redis(conn, password: p["password"])
             case .mongodb: return try mongodb(conn)
-            case .http(let port, let path): return try http(conn, host: "\(host):\(port)", path: path)
-            case .tcp: return .ready
+            case .memcached: return try memcached(conn)
+            case .amqp: return try amqp(conn)
+            case .http: return try http(conn, host: "\(host):\(spec.port)", path: p["path"].flatMap { $0.isEmpty ? nil : $0 } ?? "/")
+            case .tcp, .none: return .ready
             }
         } catch {
             return .notReady("\(error)")

@@ -34,3 +34,11 @@ public enum Templating {
         return true
     }
 }
+
+extension Templating {
+    /// `first(databases)` → `databases`: the variable a swift-mustache transform applies to.
+    public static func stripTransform(_ tag: String) -> String {
+        guard tag.hasSuffix(")"), let open = tag.firstIndex(of: "(") else { return tag }
+        return String(tag[tag.index(after: open)..<tag.index(before: tag.endIndex)])
+    }
+}

@@ -1,33 +1,59 @@
 import Foundation
 
-/// The commands that apply seeds, built from the kind's `seed:` argv templates in
-/// `templates/services/<kind>/service.yml` and run in the service's container with
-/// `docker compose exec -T`, the seed file streamed to stdin (never read into devenv).
+/// The commands that apply seeds, built from the kind's `seed:` argv templates
+/// (`templates/services/<kind>/service.yml`) and run in the service's container with
+/// `docker compose exec -T` (or a tool image's throwaway container), the seed file streamed
+/// to stdin (never read into devenv).
 public enum SeedCommands {
     /// The command applying `item` to `service`.
     public static func apply(_ item: SeedItem, service: PlannedService, project: ComposeProject) throws -> Command {
-        let argv = try render(item.action.templateName, item.action.templateContext, service: service)
-        return Compose.exec(project, service: service.name, argv, stdinFile: item.path)
+        let schema = try schema(service)
+        guard schema.formats.indices.contains(item.format) else { throw DevenvError("kind '\(service.kindName)' has no seed format \(item.format)") }
+        let ctx = context(service, item)
+        return try command(schema.formats[item.format].run, ctx, service: service, project: project, tool: schema.tool, stdinFile: item.path)
     }
 
-    /// MinIO: creates `bucket` if it is missing (before its objects are uploaded).
-    public static func createBucket(_ bucket: String, service: PlannedService, project: ComposeProject) throws -> Command {
-        Compose.exec(project, service: service.name, try render("bucket", ["bucket": bucket], service: service))
+    /// The kind's `seed.once` step for `item` and the key it runs once per (`uploads` for a
+    /// bucket), or nil when the kind has none.
+    public static func once(_ item: SeedItem, service: PlannedService, project: ComposeProject) throws -> (key: String, command: Command)? {
+        let schema = try schema(service)
+        guard let once = schema.once else { return nil }
+        let ctx = context(service, item)
+        let key = try Templating.render(once.per, ctx)
+        return (key, try command(once.run, ctx, service: service, project: project, tool: schema.tool, stdinFile: nil))
     }
 
-    /// Renders the kind's template `name` against the service's context plus `{{seed.…}}`.
-    /// An argument that renders to nothing is left out (optional flags such as `--jsonArray`).
-    static func render(_ name: String, _ seed: [String: Any], service: PlannedService) throws -> [String] {
-        guard let kind = service.kind else {
-            throw DevenvError("service '\(service.name)' is an image without a kind; it cannot be seeded")
+    static func schema(_ service: PlannedService) throws -> SeedSchema {
+        guard let schema = service.kind?.seed else {
+            throw DevenvError("service '\(service.name)' (\(service.kindName)) cannot be seeded")
         }
-        guard let template = kind.seed[name], !template.isEmpty else {
-            throw DevenvError("kind '\(kind.name)' has no seed command '\(name)'",
-                              hint: "Add `seed: { \(name): [argv…] }` to \(kind.folder)/service.yml.")
-        }
+        return schema
+    }
+
+    static func context(_ service: PlannedService, _ item: SeedItem) -> [String: Any] {
         var ctx = service.context
-        for (k, v) in service.values { ctx[k] = v }
-        ctx["seed"] = seed
-        return try template.map { try Templating.render($0, ctx) }.filter { !$0.isEmpty }
+        ctx["seed"] = item.templateContext
+        return ctx
+    }
+
+    /// Renders `argv` (an argument that renders to nothing is left out: optional flags such as
+    /// `--jsonArray`), in the service's container or the tool image's.
+    static func command(_ argv: [String], _ ctx: [String: Any], service: PlannedService, project: ComposeProject,
+                        tool: ToolImage?, stdinFile: String?) throws -> Command {
+        let args = try argv.map { try Templating.render($0, ctx) }.filter { !$0.isEmpty }
+        guard let tool else { return Compose.exec(project, service: service.name, args, stdinFile: stdinFile) }
+        let env = try tool.env.map { ($0.key, try Templating.render($0.template, ctx)) }
+        return ToolContainer.run(image: tool.image, project: project, environment: env, argv: args, stdinFile: stdinFile)
+    }
+}
+
+/// A throwaway container of a tool image on the stack's network (`docker run --rm -i`).
+/// Variables are passed by name (`-e NAME`) with their values in the docker CLI's own
+/// environment, so no value is in any argv.
+public enum ToolContainer {
+    public static func run(image: String, project: ComposeProject, environment: [(String, String)], argv: [String], stdinFile: String?) -> Command {
+        var args = ["run", "--rm", "-i", "--network", "\(project.name)_default", "--label", "dev.devenv.stack=\(project.name)"]
+        for (k, _) in environment { args += ["-e", k] }
+        return Compose.docker(args + [image] + argv, environment: Dictionary(environment, uniquingKeysWith: { $1 }), stdinFile: stdinFile)
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// One seed file to apply to one target: the unit the ledger records.
 ///
-/// A MinIO folder becomes one item per file (object key = path relative to the folder), so
-/// a new file in the folder is uploaded on the next `up` without uploading the others again.
+/// A folder (kinds whose `seed.folders` is true) becomes one item per file, keyed by its path
+/// inside the folder, so a new file is applied on the next `up` without the others again.
 public struct SeedItem: Sendable, Equatable {
     /// The service (name in `services:`) the file goes to.
     public var service: String
@@ -11,68 +11,28 @@ public struct SeedItem: Sendable, Equatable {
     public var file: String
     /// The absolute path streamed to the container.
     public var path: String
-    public var action: SeedAction
+    /// Which of the kind's `seed.formats` applies it.
+    public var format: Int
+    /// `{{seed.…}}`: the entry's options (defaults filled in), the key's named groups,
+    /// `file`, `name`, `key`, `content_type`.
+    public var values: [String: SettingValue]
+    /// What the file is applied to, as the ledger and messages name it (`shop`, `myflow.users`,
+    /// `uploads/logo.png`): the kind's `seed.target` rendered.
+    public var target: String
     /// Where the manifest asks for it (for messages).
     public var line: Int
     public var column: Int
 
-    public init(service: String, file: String, path: String, action: SeedAction, line: Int = 0, column: Int = 0) {
-        self.service = service; self.file = file; self.path = path; self.action = action
-        self.line = line; self.column = column
+    public init(service: String, file: String, path: String, format: Int = 0, values: [String: SettingValue] = [:],
+                target: String, line: Int = 0, column: Int = 0) {
+        self.service = service; self.file = file; self.path = path; self.format = format
+        self.values = values; self.target = target; self.line = line; self.column = column
     }
 
-    /// What the file is applied to, as the ledger and messages name it: a database, a
-    /// `db.collection`, `bucket/key`.
-    public var target: String { action.target }
-}
+    /// `{{seed.…}}` as a Mustache context.
+    public var templateContext: [String: Any] { values.mapValues(\.templateValue) }
 
-/// How a seed file is applied, by service kind.
-public enum SeedAction: Sendable, Equatable {
-    /// A `.sql` or `.sql.gz` file into a Postgres database; `transaction` wraps the file in one.
-    case postgres(database: String, gzip: Bool, transaction: Bool)
-    /// A file of Redis commands (one per line, `redis-cli` syntax).
-    case redis
-    /// A `.json` array (`jsonArray`) or `.ndjson` file into `db.collection` with mongoimport.
-    case mongoImport(database: String, collection: String, jsonArray: Bool)
-    /// A `.js` file run by mongosh against a database.
-    case mongoScript(database: String)
-    /// One file of a bucket folder uploaded as `bucket/key`.
-    case minioObject(bucket: String, key: String)
-
-    public var target: String {
-        switch self {
-        case .postgres(let db, _, _): return db
-        case .redis: return "redis"
-        case .mongoImport(let db, let collection, _): return "\(db).\(collection)"
-        case .mongoScript(let db): return db
-        case .minioObject(let bucket, let key): return "\(bucket)/\(key)"
-        }
-    }
-
-    /// The name of the argv template in the kind's `service.yml` `seed:` block.
-    public var templateName: String {
-        switch self {
-        case .postgres(_, let gzip, _): return gzip ? "sql_gz" : "sql"
-        case .redis: return "commands"
-        case .mongoImport: return "import"
-        case .mongoScript: return "script"
-        case .minioObject: return "upload"
-        }
-    }
-
-    /// The keys `{{seed.…}}` in the argv template can use.
-    public var templateContext: [String: Any] {
-        switch self {
-        case .postgres(let db, _, let tx): return ["database": db, "transaction": tx]
-        case .redis: return [:]
-        case .mongoImport(let db, let c, let array): return ["database": db, "collection": c, "jsonArray": array]
-        case .mongoScript(let db): return ["database": db]
-        case .minioObject(let bucket, let key):
-            return ["bucket": bucket, "key": key, "object": "\(bucket)/\(key)", "contentType": Self.contentType(of: key)]
-        }
-    }
-
-    /// The Content-Type an uploaded object gets, from its extension (S3 clients serve it back).
+    /// The Content-Type an object store serves a file back with, from its extension.
     public static func contentType(of key: String) -> String {
         let types = [
             "json": "application/json", "txt": "text/plain", "md": "text/markdown", "csv": "text/csv",

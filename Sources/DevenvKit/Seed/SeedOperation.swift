@@ -30,11 +30,11 @@ public enum SeedOperation {
     public static func applyNew(_ ctx: DevenvContext, project: Project, plan: StackPlan, services: [String] = [],
                                 force: Bool = false) async throws -> Report {
         var report = Report()
-        guard !plan.manifest.seeds.isEmpty else { return report }
-        let items = try parse(plan, cwd: ctx.cwd).filter { services.isEmpty || services.contains($0.service) }
+        let items = project.seeds.filter { services.isEmpty || services.contains($0.service) }
+        guard !items.isEmpty else { return report }
         let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
         var ledger = try SeedLedger.load(ledgerPath)
-        var bucketsMade = Set<String>()
+        var onceDone = Set<String>()
         for item in items {
             guard let service = plan.service(item.service) else { continue }
             let fingerprint = try FileFingerprint.of(item.path)
@@ -62,8 +62,9 @@ public enum SeedOperation {
             case .new:
                 break
             }
-            if case .minioObject(let bucket, _) = item.action, bucketsMade.insert(bucket).inserted {
-                try await run(ctx, try SeedCommands.createBucket(bucket, service: service, project: project.composeProject), item: item)
+            if let once = try SeedCommands.once(item, service: service, project: project.composeProject),
+               onceDone.insert(item.service + "\u{0}" + once.key).inserted {
+                try await run(ctx, once.command, item: item)
             }
             let start = Date()
             let hashing = knownSum == nil ? Task.detached { try SHA256.hex(ofFile: item.path) } : nil
@@ -76,14 +77,6 @@ public enum SeedOperation {
             report.lines.append("Seeded \(item.service) (\(item.target)) from \(item.file) in \(String(format: "%.1f", seconds))s.")
         }
         return report
-    }
-
-    /// The manifest's seeds, validated against the plan (Postgres databases, files on disk).
-    public static func parse(_ plan: StackPlan, cwd: String) throws -> [SeedItem] {
-        var databases: [String: [String]] = [:]
-        for s in plan.services where s.kindName == "postgres" { databases[s.name] = s.context["databases"] as? [String] ?? [] }
-        do { return try SeedParser(databases: databases).parse(plan.manifest) }
-        catch let e as ManifestError { throw e.asDevenvError(cwd: cwd) }
     }
 
     static func run(_ ctx: DevenvContext, _ command: Command, item: SeedItem) async throws {
@@ -119,9 +112,9 @@ public enum SeedOperation {
             ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
         }
         defer { lock.unlock() }
-        let plan = try ComposeFile.ensure(ctx, project: project)
+        let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
         let wanted = service.map { [$0] } ?? []
-        let items = try parse(plan, cwd: ctx.cwd).filter { wanted.isEmpty || wanted.contains($0.service) }
+        let items = project.seeds.filter { wanted.isEmpty || wanted.contains($0.service) }
         guard !items.isEmpty else {
             var r = Report()
             r.lines = [service.map { "No seeds for \($0) in devenv.yml." } ?? "No seeds in devenv.yml (see README: \"Seeds\")."]

@@ -126,7 +126,7 @@ public struct SnapshotOperation {
             ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
         }
         defer { lock.unlock() }
-        let plan = try ComposeFile.ensure(ctx, project: project)
+        let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
         return try await body(project, plan)
     }
 

@@ -19,11 +19,8 @@ import Testing
 
     static func plan(root: String, branch: String, home: String) throws -> StackPlan {
         let manifest = try TestSupport.parse(manifest, file: root + "/devenv.yml")
-        var planner = StackPlanner(templates: try TestSupport.templates(), imageMap: ImageMap(),
-                                   paths: DevenvPaths(environment: ["DEVENV_HOME": home, "HOME": home]), portRange: .default)
-        planner.isPortFree = { _ in true }
-        planner.credentialsOverride = ["postgres": ["password": "pg"], "redis": ["password": "rd"]]
-        return try planner.plan(manifest, identity: StackIdentity(project: "shop", root: root, branch: branch))
+        return try TestSupport.plan(manifest, identity: StackIdentity(project: "shop", root: root, branch: branch),
+                                    secrets: ["postgres": ["password": "pg"], "redis": ["password": "rd"]], home: home)
     }
 
     @Test func aCopyPairsTheVolumesBothStacksHave() throws {

@@ -70,6 +70,6 @@ import Testing
     }
 
     @Test func closedPortIsNotReady() {
-        #expect(Probe.check(.redis(port: 1, password: nil), timeout: 0.2) != .ready)
+        #expect(Probe.check(ProbeSpec(.redis, port: 1), timeout: 0.2) != .ready)
     }
 }

@@ -72,7 +72,7 @@ struct MirrorOperationTests {
         #expect(report.target == "api/.env")
         let api = try Dotenv.parse(try #require(p.read("api/.env")), file: "api/.env")
         let values = Dictionary(api.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-        let plan = try EnvOperation.plan(p.ctx, branch: false)
+        let plan = try EnvOperation.plan(p.ctx, branch: false, claim: false)
         #expect(values["MINE"] == "1")
         #expect(values["DATABASE_URL"] == plan.service("postgres")?.url, "env: wins and gives the same local URL")
         #expect(values["REDIS_URL"] == plan.service("redis")?.url)
@@ -146,7 +146,7 @@ struct MirrorOperationTests {
     @Test func devenvEnvKeepsMirroredInfrastructureKeysCurrent() async throws {
         let p = try project(Self.railwayStaging)
         _ = try await MirrorOperation.run(p.ctx, options: options())
-        let plan = try EnvOperation.plan(p.ctx, branch: false)
+        let plan = try EnvOperation.plan(p.ctx, branch: false, claim: false)
         let redis = try #require(plan.service("redis")?.url)
         let api = try #require(try EnvStage.targets(plan).first { $0.path == "api/.env" })
         #expect(api.values.map(\.key) == ["DATABASE_URL", "REDIS_URL"], "env: keys, then mirrored infrastructure keys only")

@@ -19,14 +19,8 @@ import Yams
         let text = try String(contentsOfFile: dir + "/devenv.yml", encoding: .utf8)
         let root = "/projects/\(name)"
         let manifest = try TestSupport.parse(text, file: root + "/devenv.yml")
-        let home = TestSupport.tempDir("golden")
-        var planner = StackPlanner(templates: try TestSupport.templates(),
-                                   imageMap: ImageMap(rules: ["postgres:15": "stand-in/postgres:15"]),
-                                   paths: DevenvPaths(environment: ["DEVENV_HOME": home, "HOME": home]),
-                                   portRange: .default)
-        planner.isPortFree = { _ in true }
-        planner.credentialsOverride = secrets
-        return try planner.plan(manifest, identity: StackIdentity(project: manifest.name, root: root, branch: nil))
+        return try TestSupport.plan(manifest, identity: StackIdentity(project: manifest.name, root: root, branch: nil), secrets: secrets,
+                                    home: TestSupport.tempDir("golden"), imageMap: ImageMap(rules: ["postgres:15": "stand-in/postgres:15"]))
     }
 
     static func envText(_ plan: StackPlan) throws -> String {
@@ -77,11 +71,8 @@ import Yams
 
     @Test func imageMappingRewritesBeforeCompose() throws {
         let manifest = try TestSupport.parse("services: { postgres: { version: \"15\" } }", file: "/p/devenv.yml")
-        let home = TestSupport.tempDir("map")
-        var planner = StackPlanner(templates: try TestSupport.templates(), imageMap: ImageMap(rules: ["postgres:15": "mirror.corp/pg:15"]),
-                                   paths: DevenvPaths(environment: ["DEVENV_HOME": home]), portRange: .default)
-        planner.isPortFree = { _ in true }
-        let plan = try planner.plan(manifest, identity: StackIdentity(project: "p", root: "/p", branch: nil))
+        let plan = try TestSupport.plan(manifest, identity: StackIdentity(project: "p", root: "/p", branch: nil), secrets: [:],
+                                        home: TestSupport.tempDir("map"), imageMap: ImageMap(rules: ["postgres:15": "mirror.corp/pg:15"]))
         #expect(try ComposeRenderer.render(plan).contains("image: \"mirror.corp/pg:15\""))
     }
 }

@@ -102,9 +102,11 @@ import Testing
 
     @Test func minioCreatesTheBucketThenPipesEachObject() throws {
         let item = try #require(items.first { $0.file == "seeds/uploads/img/logo.png" })
-        #expect(item.action == .minioObject(bucket: "uploads", key: "img/logo.png"))
+        #expect(item.target == "uploads/img/logo.png")
         let minio = try #require(f.plan.service("minio"))
-        let mb = try SeedCommands.createBucket("uploads", service: minio, project: f.compose)
+        let once = try #require(try SeedCommands.once(item, service: minio, project: f.compose))
+        #expect(once.key == "uploads")
+        let mb = once.command
         #expect(mb.argv == base + ["minio", "sh", "-c",
             "export MC_HOST_local=\"http://$MINIO_ROOT_USER:$MINIO_ROOT_PASSWORD@127.0.0.1:9000\"; exec mc --quiet mb --ignore-existing \"local/$1\"",
             "mc", "uploads"])
@@ -117,7 +119,7 @@ import Testing
     }
 
     @Test func aFailureNamesTheFileAndShowsTheToolsError() {
-        let item = SeedItem(service: "postgres", file: "db/bad.sql", path: "/p/db/bad.sql", action: .postgres(database: "shop", gzip: false, transaction: true))
+        let item = SeedItem(service: "postgres", file: "db/bad.sql", path: "/p/db/bad.sql", target: "shop")
         let e = SeedOperation.failure(item, status: 3, stdout: "", stderr: "psql:<stdin>:2: ERROR:  syntax error at or near \"SELEC\"\nLINE 1: SELEC 1;\n")
         #expect(e.exitCode == .failure)
         #expect(e.message == "seed db/bad.sql failed on postgres (shop), exit status 3:")

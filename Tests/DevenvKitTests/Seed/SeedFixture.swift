@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import DevenvKit
 
 /// A temporary project folder with seed files, planned with fixed secrets.
@@ -20,21 +21,27 @@ struct SeedFixture {
             try text.write(toFile: full, atomically: true, encoding: .utf8)
         }
         let manifest = try TestSupport.parse(yaml, file: root + "/devenv.yml")
-        var planner = StackPlanner(templates: try TestSupport.templates(), imageMap: ImageMap(),
-                                   paths: DevenvPaths(environment: ["DEVENV_HOME": root + "/.home", "HOME": root]), portRange: .default)
-        planner.isPortFree = { _ in true }
-        planner.credentialsOverride = Self.secrets
-        plan = try planner.plan(manifest, identity: StackIdentity(project: manifest.name, root: root, branch: nil))
+        plan = try TestSupport.plan(manifest, identity: StackIdentity(project: manifest.name, root: root, branch: nil),
+                                    secrets: Self.secrets, home: root + "/.home")
     }
 
-    func items() throws -> [SeedItem] { try SeedOperation.parse(plan, cwd: root) }
+    var validation: SpecValidation.Result {
+        get throws { SpecValidation.run(plan.manifest, kinds: try TestSupport.templates(), identity: plan.identity, imageMap: ImageMap()) }
+    }
+
+    /// The seeds, or the usage error a command would print for their problems.
+    func items() throws -> [SeedItem] {
+        let v = try validation
+        if !v.problems.isEmpty { throw ManifestError(file: plan.manifest.file, problems: v.problems).asDevenvError(cwd: root) }
+        return v.seeds
+    }
+
+    /// The first glob of the kind format that applies `item`.
+    func format(_ item: SeedItem) throws -> String {
+        let kind = try #require(plan.service(item.service)?.kind?.seed)
+        return kind.formats[item.format].match[0]
+    }
 
     /// The manifest problems seed parsing reports, as `LINE:COLUMN: message`.
-    func problems() -> [String] {
-        var databases: [String: [String]] = [:]
-        for s in plan.services where s.kindName == "postgres" { databases[s.name] = s.context["databases"] as? [String] ?? [] }
-        do { _ = try SeedParser(databases: databases).parse(plan.manifest); return [] }
-        catch let e as ManifestError { return e.problems.map(\.description) }
-        catch { return ["\(error)"] }
-    }
+    func problems() -> [String] { ((try? validation)?.problems ?? []).map(\.description) }
 }

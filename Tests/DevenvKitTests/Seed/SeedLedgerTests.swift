@@ -3,7 +3,7 @@ import Testing
 @testable import DevenvKit
 
 @Suite struct SeedLedgerTests {
-    let item = SeedItem(service: "postgres", file: "db/seed.sql", path: "/p/db/seed.sql", action: .postgres(database: "shop", gzip: false, transaction: true))
+    let item = SeedItem(service: "postgres", file: "db/seed.sql", path: "/p/db/seed.sql", target: "shop")
     let fp = FileFingerprint(size: 10, mtimeNanoseconds: 1_700_000_000_123_456_789)
 
     func ledger(sha: String = "abc") -> SeedLedger {
@@ -13,7 +13,7 @@ import Testing
     @Test func unknownFileIsNew() {
         #expect(SeedLedger().state(of: item, fingerprint: fp, digest: { "abc" }) == .new)
         var other = item
-        other.action = .postgres(database: "shop_test", gzip: false, transaction: true)
+        other.target = "shop_test"
         #expect(ledger().state(of: other, fingerprint: fp, digest: { "abc" }) == .new, "the same file into another database is another seed")
     }
 

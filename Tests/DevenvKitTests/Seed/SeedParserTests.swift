@@ -31,22 +31,21 @@ import Testing
         #expect(items.map(\.file) == ["db/schema.sql", "db/seed.sql.gz", "db/test.sql", "seeds/cache.redis",
                                       "seeds/users.json", "seeds/events.ndjson", "seeds/indexes.js",
                                       "seeds/uploads/docs/a.txt", "seeds/uploads/logo.png"])
-        #expect(items[0].action == .postgres(database: "shop", gzip: false, transaction: true))
-        #expect(items[1].action == .postgres(database: "shop", gzip: true, transaction: true))
-        #expect(items[2].action == .postgres(database: "shop_test", gzip: false, transaction: false))
-        #expect(items[3].action == .redis)
-        #expect(items[4].action == .mongoImport(database: "myflow", collection: "users", jsonArray: true))
-        #expect(items[5].action == .mongoImport(database: "myflow", collection: "events", jsonArray: false))
-        #expect(items[6].action == .mongoScript(database: "myflow"))
-        #expect(items[7].action == .minioObject(bucket: "uploads", key: "docs/a.txt"))
-        #expect(items[7].target == "uploads/docs/a.txt")
+        let formats = try items.map { try f.format($0) }
+        #expect(formats == ["*.sql", "*.sql.gz", "*.sql", "*", "*.json", "*.ndjson", "*.js", "*", "*"])
+        #expect(items.map(\.target) == ["shop", "shop", "shop_test", "redis", "myflow.users", "myflow.events", "myflow",
+                                        "uploads/docs/a.txt", "uploads/logo.png"])
+        #expect(items[0].values["transaction"] == .bool(true) && items[2].values["transaction"] == .bool(false))
+        #expect(items[4].values["collection"] == .string("users") && items[6].values["collection"] == nil)
+        #expect(items[7].values["bucket"] == .string("uploads") && items[7].values["key"] == .string("docs/a.txt"))
         #expect(items[0].path == f.root + "/db/schema.sql")
         #expect(items[0].line == 9 && items[0].column == 7)
     }
 
     @Test func postgresDefaultsToTheServicesFirstDatabase() throws {
         let f = try SeedFixture("name: My-Shop\nservices:\n  postgres: {}\nseed:\n  postgres: [a.sql]\n", files: ["a.sql": ""])
-        #expect(try f.items().first?.action == .postgres(database: "my_shop", gzip: false, transaction: true))
+        #expect(try f.items().first?.target == "my_shop")
+        #expect(try f.items().first?.values["database"] == .string("my_shop"))
     }
 
     @Test func everyProblemNamesLineAndColumn() throws {
@@ -75,17 +74,17 @@ import Testing
         let p = f.problems()
         let expected = [
             "10:7: seed file 'db/missing.sql' does not exist (looked for \(f.root)/db/missing.sql)",
-            "11:7: postgres seed 'db/notes.txt' must be a .sql or .sql.gz file",
+            "11:7: postgres seed 'db/notes.txt' must be a .sql.gz or .sql file",
             "12:35: database 'shop_tset' is not one of postgres's databases (shop, shop_test); did you mean 'shop_test'?; add it to services.postgres.databases",
-            "13:7: a postgres seed written as a map needs 'file:', e.g. { file: db/seed.sql, database: app }",
+            "13:7: a postgres seed written as a map needs 'file:', e.g. { file: seeds/data.sql, database: … }",
             "14:25: unknown key 'transacton' in a postgres seed; did you mean 'transaction'?; expected one of: file, database, transaction",
             "15:11: seed file 'seeds/nope.redis' does not exist (looked for \(f.root)/seeds/nope.redis)",
-            "17:5: 'users' must name db.collection for seeds/users.json, e.g. 'users.users'",
-            "18:15: mongodb seed 'seeds/users.csv' must be a .json (array), .ndjson (one document per line) or .js (mongosh) file",
-            "19:12: 'Uploads' is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')",
-            "19:38: 'seeds/file.txt' must be a folder: each file in it becomes an object of bucket 'files'",
+            "17:5: 'users' has no collection for seeds/users.json (db.collection for .json and .ndjson files, db for .js files)",
+            "18:15: mongodb seed 'seeds/users.csv' must be a .json, .ndjson, .jsonl or .js file",
+            "19:12: 'Uploads' is not a valid minio seed key (a bucket name: 3-63 lower-case letters, digits, '.' and '-')",
+            "19:38: 'seeds/file.txt' must be a folder: each file in it is one seed of 'files'",
             "19:61: seed folder 'seeds/none/' does not exist (looked for \(f.root)/seeds/none)",
-            "20:11: service 'qdrant' (an image) cannot be seeded; seeds work for postgres, redis, mongodb, minio",
+            "20:11: service 'qdrant' (an image) cannot be seeded; seeds work for minio, mongodb, postgres, redis",
         ]
         for e in expected { #expect(p.contains(e), "missing: \(e)\ngot:\n\(p.joined(separator: "\n"))") }
         #expect(p.count == expected.count, "\(p.joined(separator: "\n"))")
@@ -113,9 +112,9 @@ import Testing
         }
     }
 
-    @Test func minioObjectsGetAContentType() {
-        #expect(SeedAction.contentType(of: "img/logo.PNG") == "image/png")
-        #expect(SeedAction.contentType(of: "data.json") == "application/json")
-        #expect(SeedAction.contentType(of: "blob") == "application/octet-stream")
+    @Test func objectsGetAContentType() {
+        #expect(SeedItem.contentType(of: "img/logo.PNG") == "image/png")
+        #expect(SeedItem.contentType(of: "data.json") == "application/json")
+        #expect(SeedItem.contentType(of: "blob") == "application/octet-stream")
     }
 }

@@ -26,7 +26,7 @@ struct Env: AsyncParsableCommand {
 
     func run() async throws {
         let ctx = global.context()
-        let plan = try EnvOperation.plan(ctx, branch: branch)
+        let plan = try EnvOperation.plan(ctx, branch: branch, claim: !check)
         let mask = ctx.output.isTerminal && !showSecrets
         if json { try ctx.output.json(try EnvOperation.files(plan, mask: mask)); return }
         if shell { for line in try EnvOperation.shell(plan, mask: mask) { ctx.output.print(line) }; return }

@@ -18,10 +18,7 @@ struct ComposeCommand: AsyncParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Arguments for docker compose.") var arguments: [String] = []
 
     func run() async throws {
-        let ctx = global.context()
-        let project = try Project.load(ctx)
-        try ComposeFile.ensure(ctx, project: project)
-        let status = try await ctx.runner.attach(Compose.passthrough(project.composeProject, arguments))
+        let status = try await ComposePassthrough.run(global.context(), arguments)
         if status != 0 { throw ExitCode(status) }
     }
 }

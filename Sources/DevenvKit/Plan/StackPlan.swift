@@ -10,6 +10,9 @@ public struct StackPlan {
     public var appPorts: [String: Int]
     /// `<root>/.devenv/stacks/<stack>/`: the compose file, ledgers, snapshots.
     public var stateDir: String
+    /// False when some port or secret is only proposed (a read-only command on a stack `up`
+    /// never reserved): nothing may start on such a plan.
+    public var claimed: Bool = true
     public var composeFile: String { stateDir + "/compose.yaml" }
 
     public func service(_ name: String) -> PlannedService? { services.first { $0.name == name } }
@@ -53,15 +56,13 @@ public struct PlannedService {
     /// The readiness check, spoken from the host on the published port.
     public var probe: ProbeSpec? {
         if let kind {
-            guard let port = mainPort?.host else { return nil }
-            switch kind.probe {
-            case "postgres": return .postgres(port: port, user: value("user") ?? "postgres", database: value("database") ?? "postgres")
-            case "redis": return .redis(port: port, password: value("password"))
-            case "mongodb": return .mongodb(port: port)
-            case "minio": return .http(port: port, path: "/minio/health/live")
-            case "http": return .http(port: port, path: "/")
-            default: return .tcp(port: port)
-            }
+            let probe = kind.probe
+            guard probe.type != .none else { return nil }
+            guard let port = (probe.port.flatMap { n in ports.first { $0.name == n } } ?? mainPort)?.host else { return nil }
+            var ctx = context
+            for (k, v) in values { ctx[k] = v }
+            let parameters = probe.parameters.mapValues { (try? Templating.render($0, ctx)) ?? $0 }
+            return ProbeSpec(probe.type, port: port, parameters)
         }
         switch spec.ready {
         case .http(let path, let portName):
@@ -83,17 +84,3 @@ public struct PlannedPort: Sendable, Equatable {
     public var pinned: Bool
 }
 
-/// A host-side readiness check.
-public enum ProbeSpec: Sendable, Equatable {
-    case postgres(port: Int, user: String, database: String)
-    case redis(port: Int, password: String?)
-    case mongodb(port: Int)
-    case http(port: Int, path: String)
-    case tcp(port: Int)
-
-    public var port: Int {
-        switch self {
-        case .postgres(let p, _, _), .redis(let p, _), .mongodb(let p), .http(let p, _), .tcp(let p): return p
-        }
-    }
-}

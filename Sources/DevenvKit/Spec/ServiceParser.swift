@@ -3,7 +3,7 @@ import Yams
 
 /// Reads `services:`: known kinds by name (or `kind:`), anything with `image:` as generic.
 struct ServiceParser {
-    var kindSettings: [String: [String]]
+    var kinds: KindCatalogue
     static let common = ["kind", "version", "image", "port", "env", "command", "volumes"]
     static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "volumes"]
 
@@ -25,27 +25,33 @@ struct ServiceParser {
 
     private func parseService(name: String, keyNode: Node, _ node: Node, _ reader: inout NodeReader) -> ServiceSpec? {
         guard let m = reader.mapping(node, "service '\(name)'") else { return nil }
-        let kinds = kindSettings.keys.sorted()
+        let known = kinds.names
         var kind: String
         if let kindNode = m["kind"] {
             guard let k = reader.string(kindNode, "kind") else { return nil }
-            guard kindSettings[k] != nil || k == ServiceSpec.genericKind else {
-                reader.problem(kindNode, "unknown kind '\(k)'\(Suggest.hint(k, among: kinds)); expected one of: \(kinds.joined(separator: ", ")), or 'image:' for any other image")
+            guard known.contains(k) || k == ServiceSpec.genericKind else {
+                reader.problem(kindNode, "unknown kind '\(k)'\(Suggest.hint(k, among: known)); expected one of: \(known.joined(separator: ", ")), or 'image:' for any other image")
                 return nil
             }
             kind = k
-        } else if kindSettings[name] != nil {
+        } else if known.contains(name) {
             kind = name
         } else if m["image"] != nil {
             kind = ServiceSpec.genericKind
         } else {
-            let near = Suggest.nearest(name, among: kinds)
+            let near = Suggest.nearest(name, among: known)
             reader.problem(keyNode, "service '\(name)' is not a known kind and has no 'image:'" +
-                (near.map { "; did you mean '\($0)'?" } ?? "") + "; known kinds: \(kinds.joined(separator: ", "))")
+                (near.map { "; did you mean '\($0)'?" } ?? "") + "; known kinds: \(known.joined(separator: ", "))")
+            return nil
+        }
+        if let broken = kinds.broken[kind] {
+            reader.problem(m["kind"] ?? keyNode, "kind '\(kind)' cannot be used: its folder has \(broken.problems.count) problem\(broken.problems.count == 1 ? "" : "s") (listed below)")
+            reader.problems += broken.located
             return nil
         }
         var spec = ServiceSpec(name: name, kind: kind, line: keyNode.mark?.line ?? 0)
-        let allowed = kind == ServiceSpec.genericKind ? Self.genericKeys : Self.common + (kindSettings[kind] ?? [])
+        let kindSettings = kinds.kinds[kind]?.settings ?? []
+        let allowed = kind == ServiceSpec.genericKind ? Self.genericKeys : Self.common + kindSettings.map(\.name)
         for (key, v) in reader.entries(m, allowed: allowed, context: "in service '\(name)'") {
             switch key {
             case "kind": break
@@ -56,16 +62,6 @@ struct ServiceParser {
                     spec.image = image
                 }
             case "port": spec.pinnedPort = reader.port(v, "port")
-            case "databases":
-                spec.databases = reader.strings(v, "databases") ?? []
-                for d in spec.databases where d.range(of: "^[A-Za-z_][A-Za-z0-9_-]*$", options: .regularExpression) == nil {
-                    reader.problem(v, "database name '\(d)' must be letters, digits, '_' and '-'")
-                }
-            case "buckets":
-                spec.buckets = reader.strings(v, "buckets") ?? []
-                for b in spec.buckets where b.range(of: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", options: .regularExpression) == nil {
-                    reader.problem(v, "bucket name '\(b)' must be 3-63 lower-case letters, digits, '.' and '-'")
-                }
             case "ports": spec.ports = parsePorts(v, &reader)
             case "ready": spec.ready = parseReady(v, &reader)
             case "env":
@@ -78,7 +74,10 @@ struct ServiceParser {
                 if case .scalar(let s) = v { spec.command = s.string.split(separator: " ").map(String.init) }
                 else { spec.command = reader.strings(v, "command") }
             case "volumes": spec.volumes = reader.strings(v, "volumes") ?? []
-            default: break
+            default:
+                if let setting = kindSettings.first(where: { $0.name == key }), let value = SettingReader.read(v, as: setting, &reader) {
+                    spec.settings[key] = value
+                }
             }
         }
         if kind == ServiceSpec.genericKind {

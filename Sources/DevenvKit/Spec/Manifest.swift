@@ -37,8 +37,8 @@ public struct ServiceSpec: Sendable {
     public var image: String?
     /// A pinned host port for the service's main port (`port: 5432`).
     public var pinnedPort: Int?
-    public var databases: [String] = []
-    public var buckets: [String] = []
+    /// The kind's settings as devenv.yml gives them (`databases: [a, b]`); defaults are the kind's.
+    public var settings: [String: SettingValue] = [:]
     /// Generic services: named container ports (`ports: { http: 6333 }`).
     public var ports: [NamedPort] = []
     public var ready: ReadySpec?

@@ -73,3 +73,50 @@ struct NodeReader {
         }
     }
 }
+
+extension NodeReader {
+    mutating func bool(_ node: Node, _ what: String) -> Bool? {
+        if case .scalar(let s) = node {
+            switch s.string.lowercased() {
+            case "true", "yes", "on": return true
+            case "false", "no", "off": return false
+            default: break
+            }
+        }
+        problem(node, "\(what) must be true or false, found \(Self.describe(node))")
+        return nil
+    }
+
+    mutating func int(_ node: Node, _ what: String) -> Int? {
+        if case .scalar(let s) = node, let n = Int(s.string) { return n }
+        problem(node, "\(what) must be a whole number, found \(Self.describe(node))")
+        return nil
+    }
+
+    /// A map of names to text templates, in file order.
+    mutating func templates(_ node: Node, _ what: String) -> [TemplateEntry] {
+        guard let m = mapping(node, what) else { return [] }
+        var out: [TemplateEntry] = []
+        for (k, v) in m {
+            guard let key = string(k, "a key of \(what)"), let value = scalarText(v, "\(what).\(key)") else { continue }
+            out.append(TemplateEntry(key: key, template: value))
+        }
+        return out
+    }
+
+    /// A list of text values (an argv), numbers and booleans as their text.
+    mutating func argv(_ node: Node, _ what: String) -> [String]? {
+        guard let seq = node.sequence else {
+            problem(node, "\(what) must be a list of arguments, e.g. [\"sh\", \"-c\", \"…\"], found \(Self.describe(node))")
+            return nil
+        }
+        return seq.compactMap { scalarText($0, "each argument of \(what)") }
+    }
+
+    /// Whether `pattern` compiles as a regular expression; a problem at `node` otherwise.
+    mutating func regex(_ node: Node, _ what: String) -> String? {
+        guard let p = string(node, what) else { return nil }
+        guard (try? NSRegularExpression(pattern: p)) != nil else { problem(node, "\(what) '\(p)' is not a valid regular expression"); return nil }
+        return p
+    }
+}

@@ -15,9 +15,9 @@ public struct PortCheck {
 
     public init(engine: EngineClient?) { self.engine = engine }
 
-    /// `ours`: host ports the stack's own running containers publish.
-    public func run(plan: inout StackPlan, ours: Set<Int>, paths: DevenvPaths, range: PortRange,
-                    replan: (StackPlan) throws -> StackPlan) throws -> Outcome {
+    /// `ours`: host ports the stack's own running containers publish. `moveAway`: gives up
+    /// the claim on the given port keys and plans again (so they get free ports).
+    public func run(plan: inout StackPlan, ours: Set<Int>, moveAway: ([String]) throws -> StackPlan) throws -> Outcome {
         var outcome = Outcome()
         var owners = PortOwners(engine: engine)
         var taken: [String: Int] = [:]
@@ -41,12 +41,7 @@ public struct PortCheck {
             outcome.appPortWarnings.append("your app's port \(port) (ports.\(name)) is already taken by \(who); free it with `devenv ports free \(port)`")
         }
         guard !taken.isEmpty else { return outcome }
-        try Registry.update(paths) { reg in
-            guard var entry = reg.stacks[plan.identity.stack] else { return }
-            for key in taken.keys { entry.ports.removeValue(forKey: key) }
-            reg.stacks[plan.identity.stack] = entry
-        }
-        plan = try replan(plan)
+        plan = try moveAway(Array(taken.keys))
         for i in outcome.moved.indices {
             let s = outcome.moved[i].service
             let from = outcome.moved[i].from

@@ -7,10 +7,10 @@ public struct ManifestLoader {
     public static let fileName = "devenv.yml"
     static let topKeys = ["name", "isolation", "services", "env", "ports", "seed", "staging"]
 
-    /// Settings each service kind accepts beyond the common ones.
-    public var kindSettings: [String: [String]]
+    /// The kinds services may use (their settings are validated here too).
+    public var kinds: KindCatalogue
 
-    public init(kindSettings: [String: [String]]) { self.kindSettings = kindSettings }
+    public init(kinds: KindCatalogue) { self.kinds = kinds }
 
     /// Walks up from `directory` to find `devenv.yml`, like git finds `.git`.
     public static func find(from directory: String) -> String? {
@@ -23,17 +23,38 @@ public struct ManifestLoader {
         }
     }
 
-    public func load(file: String) throws -> Manifest {
+    /// The manifest and every problem in it; the manifest is nil only when the file could
+    /// not be read as YAML at all. Problems other stages check (seeds, env keys, staging) are
+    /// added by `SpecValidation`.
+    public func read(file: String) throws -> (Manifest?, [ManifestProblem]) {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw DevenvError.usage("cannot read \(file)", hint: "Check the file exists and is readable.")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ManifestError(file: file, problems: [ManifestProblem(line: 1, column: 1, "the file is not UTF-8 text")])
+            return (nil, [ManifestProblem(line: 1, column: 1, "the file is not UTF-8 text")])
         }
-        return try parse(text, file: file)
+        return read(text, file: file)
+    }
+
+    public func load(file: String) throws -> Manifest {
+        let (manifest, problems) = try read(file: file)
+        guard let manifest, problems.isEmpty else { throw ManifestError(file: file, problems: problems) }
+        return manifest
     }
 
     public func parse(_ text: String, file: String) throws -> Manifest {
+        let (manifest, problems) = read(text, file: file)
+        guard let manifest, problems.isEmpty else { throw ManifestError(file: file, problems: problems) }
+        return manifest
+    }
+
+    public func read(_ text: String, file: String) -> (Manifest?, [ManifestProblem]) {
+        do { return try readOrThrow(text, file: file) }
+        catch let e as ManifestError { return (nil, e.problems) }
+        catch { return (nil, [ManifestProblem(line: 1, column: 1, "\(error)")]) }
+    }
+
+    func readOrThrow(_ text: String, file: String) throws -> (Manifest?, [ManifestProblem]) {
         let root = (file as NSString).deletingLastPathComponent
         var reader = NodeReader()
         let node: Node?
@@ -62,7 +83,7 @@ public struct ManifestLoader {
                     if let iso = Isolation(rawValue: s) { manifest.isolation = iso }
                     else { reader.problem(value, "isolation must be 'project' or 'branch', not '\(s)'\(Suggest.hint(s, among: ["project", "branch"]))") }
                 }
-            case "services": manifest.services = ServiceParser(kindSettings: kindSettings).parse(value, &reader)
+            case "services": manifest.services = ServiceParser(kinds: kinds).parse(value, &reader)
             case "env": manifest.envTargets = parseEnv(value, &reader)
             case "ports": manifest.appPorts = parseAppPorts(value, &reader)
             case "seed":
@@ -75,8 +96,7 @@ public struct ManifestLoader {
         }
         if top["services"] == nil, !top.contains(where: { $0.key.string.map { Suggest.nearest($0, among: ["services"]) != nil } ?? false }) { reader.problem(node, "missing 'services:'; expected a map of services, e.g. 'services: { postgres: { version: \"16\" } }'") }
         crossCheck(manifest, top, &reader)
-        if !reader.problems.isEmpty { throw ManifestError(file: file, problems: reader.problems) }
-        return manifest
+        return (manifest, reader.problems)
     }
 
     static func defaultName(root: String) -> String {
