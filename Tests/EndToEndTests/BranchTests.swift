@@ -113,12 +113,7 @@ import Testing
             try Self.repo(p)
             _ = try Self.up(p)
             let a = try p.addWorktree("feature/a"), b = try p.addWorktree("feature/b")
-            var results: [ProjectFixture.Result?] = [nil, nil]
-            let lock = NSLock()
-            DispatchQueue.concurrentPerform(iterations: 2) { i in
-                let r = try? p.devenv(["up"], at: i == 0 ? a : b)
-                lock.lock(); results[i] = r; lock.unlock()
-            }
+            let results = ProjectFixture.concurrently(2) { i in try? p.devenv(["up"], at: i == 0 ? a : b) }
             for (i, r) in results.enumerated() { #expect(r?.status == 0, "up in worktree \(i) failed: \(r?.stderr ?? "")") }
             var urls = Set<String>()
             for (dir, branch) in [(a, "feature/a"), (b, "feature/b"), (p.root, "main")] {

@@ -88,8 +88,7 @@ func freePort() -> Int {
             try ProjectFixture.with("par-b") { b in
                 try a.manifest("services:\n  postgres: { version: \"15\" }\n  redis: { version: \"7\" }\n")
                 try b.manifest("services:\n  postgres: { version: \"15\" }\n  redis: { version: \"7\" }\n")
-                var results: [ProjectFixture.Result?] = [nil, nil]
-                DispatchQueue.concurrentPerform(iterations: 2) { i in results[i] = try? (i == 0 ? a : b).devenv(["up"]) }
+                let results = ProjectFixture.concurrently(2) { i in try? (i == 0 ? a : b).devenv(["up"]) }
                 #expect(results.allSatisfy { $0?.status == 0 }, "\(results.map { $0?.stderr ?? "" })")
                 let pa = try Set(["postgres", "redis"].compactMap { try a.service($0)["port"] as? Int })
                 let pb = try Set(["postgres", "redis"].compactMap { try b.service($0)["port"] as? Int })
@@ -106,12 +105,7 @@ func freePort() -> Int {
     @Test func fourUpsAtOnceMakeOneStack() throws {
         try ProjectFixture.with("four-ups") { p in
             try p.manifest("services:\n  redis: { version: \"7\" }\n")
-            var codes = [Int32](repeating: -1, count: 4)
-            let lock = NSLock()
-            DispatchQueue.concurrentPerform(iterations: 4) { i in
-                let r = try? p.devenv(["up"])
-                lock.lock(); codes[i] = r?.status ?? -1; lock.unlock()
-            }
+            let codes = ProjectFixture.concurrently(4) { _ in (try? p.devenv(["up"]))?.status ?? -1 }
             #expect(codes == [0, 0, 0, 0])
             #expect(try p.containerIDs().count == 1)
             let data = try #require(FileManager.default.contents(atPath: ProjectFixture.home + "/registry.json"))

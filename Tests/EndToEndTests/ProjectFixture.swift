@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import DevenvKit
 
 /// A temporary project folder with its own stack name, driven through the real `devenv`
 /// binary against the real engine. `ProjectFixture.with` tears the stack down (volumes too)
 /// and removes the folder afterwards, in reverse order, even when the test fails.
-final class ProjectFixture {
+final class ProjectFixture: @unchecked Sendable {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static var binary: String { ProcessInfo.processInfo.environment["DEVENV_BIN"] ?? repoRoot + "/.build/debug/devenv" }
     /// One registry for the whole test run, so parallel stacks never share a port.
@@ -54,7 +55,17 @@ final class ProjectFixture {
 
     func manifest(_ body: String) throws { try write("devenv.yml", "name: \(name)\n" + body) }
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
+    struct Result: Sendable { var status: Int32; var stdout: String; var stderr: String }
+
+    /// Runs `body` for 0..<n at once (threads, like n terminals) and returns the results in order.
+    static func concurrently<T: Sendable>(_ n: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        let box = Locked([T?](repeating: nil, count: n))
+        DispatchQueue.concurrentPerform(iterations: n) { i in
+            let r = body(i)
+            box.with { $0[i] = r }
+        }
+        return box.with { $0.map { $0! } }
+    }
 
     @discardableResult
     func devenv(_ args: [String], env: [String: String] = [:]) throws -> Result {
@@ -85,13 +96,13 @@ final class ProjectFixture {
         try p.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
+        let errors = Locked(Data())
         let group = DispatchGroup()
-        var o = Data(), e = Data()
-        group.enter(); DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { let d = err.fileHandleForReading.readDataToEndOfFile(); errors.with { $0 = d }; group.leave() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: errors.with { $0 }, as: UTF8.self))
     }
 
     /// Container ids of the stack, by service.

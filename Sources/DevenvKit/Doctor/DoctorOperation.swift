@@ -52,7 +52,7 @@ public struct DoctorOperation {
                 info["DockerRootDir"] as? String ?? "")
     }
 
-    func json(_ engine: EngineClient, _ path: String) -> [String: Any] {
+    func json(_ engine: any ContainerEngine, _ path: String) -> [String: Any] {
         guard let (status, body) = try? engine.get(path), status == 200 else { return [:] }
         return (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:]
     }
@@ -86,7 +86,7 @@ public struct DoctorOperation {
 
     /// Free space on the file system holding the engine's data (a local engine only).
     func diskCheck(_ ctx: DevenvContext, rootDir: String) -> DoctorCheck {
-        guard case .unix = ctx.engine.endpoint, !rootDir.isEmpty else {
+        guard ctx.engine.isLocal, !rootDir.isEmpty else {
             return .pass("disk", "the engine keeps its data \(rootDir.isEmpty ? "" : "in \(rootDir) ")on another machine (\(ctx.engine.address)); not measured from here")
         }
         var s = statvfs()

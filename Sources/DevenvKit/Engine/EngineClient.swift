@@ -1,8 +1,20 @@
 import Foundation
 
+/// The Docker Engine API as devenv uses it: read-only questions (state, health, labels, ports,
+/// volumes, events), all built on one `GET`. The live one is `EngineClient`; tests of
+/// orchestration substitute one that answers from fixtures.
+public protocol ContainerEngine: Sendable {
+    /// How the user named the engine (`unix:///var/run/docker.sock`), for messages.
+    var address: String { get }
+    /// Whether the engine runs on this machine (its disk is this machine's).
+    var isLocal: Bool { get }
+    /// One API request: the HTTP status and body.
+    func get(_ path: String, timeout: TimeInterval) throws -> (Int, Data)
+}
+
 /// Read-only questions to the Docker Engine API over its socket (state, health, labels,
 /// ports): one request costs well under a millisecond, where spawning `docker` costs tens.
-public struct EngineClient: Sendable {
+public struct EngineClient: ContainerEngine {
     public var endpoint: SocketConnection.Endpoint
     /// How the user named the engine (`unix:///var/run/docker.sock`).
     public var address: String
@@ -27,15 +39,7 @@ public struct EngineClient: Sendable {
             exitCode: .engineUnavailable)
     }
 
-    /// Throws an exit-4 error when the engine does not answer.
-    public func ping(timeout: TimeInterval = 3) throws {
-        do {
-            let (status, _) = try get("/_ping", timeout: timeout)
-            guard status == 200 else { throw SocketConnection.Failure(description: "HTTP \(status)") }
-        } catch let e as SocketConnection.Failure {
-            throw Self.unavailable(detail: e.description, address: address)
-        }
-    }
+    public var isLocal: Bool { if case .unix = endpoint { return true } else { return false } }
 
     public func get(_ path: String, timeout: TimeInterval = 10) throws -> (Int, Data) {
         let conn = try SocketConnection.connect(endpoint, timeout: timeout)
@@ -52,6 +56,20 @@ public struct EngineClient: Sendable {
         guard b.count >= 4 else { return nil }
         for i in 0...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
         return nil
+    }
+}
+
+extension ContainerEngine {
+    public func get(_ path: String) throws -> (Int, Data) { try get(path, timeout: 10) }
+
+    /// Throws an exit-4 error when the engine does not answer.
+    public func ping(timeout: TimeInterval = 3) throws {
+        do {
+            let (status, _) = try get("/_ping", timeout: timeout)
+            guard status == 200 else { throw SocketConnection.Failure(description: "HTTP \(status)") }
+        } catch let e as SocketConnection.Failure {
+            throw EngineClient.unavailable(detail: e.description, address: address)
+        }
     }
 
     /// Every container (running or not) carrying `label` (`key` or `key=value`).

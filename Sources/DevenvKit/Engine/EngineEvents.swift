@@ -9,7 +9,7 @@ public struct ContainerExit: Sendable, Equatable {
     public var oomKilled: Bool
 }
 
-extension EngineClient {
+extension ContainerEngine {
     /// The `die` events between two times (oldest first) for the containers `filters` selects
     /// (Engine API filters, e.g. `["label": ["com.docker.compose.project=shop"]]`). A
     /// container's own exit code is reset when its restart policy starts it again; these keep it.

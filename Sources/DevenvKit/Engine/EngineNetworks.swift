@@ -1,7 +1,7 @@
 import Foundation
 
 /// Read-only network questions to the Engine API (listing by label).
-extension EngineClient {
+extension ContainerEngine {
     /// Every network carrying `label` (`key` or `key=value`).
     public func networks(label: String) throws -> [NetworkInfo] {
         let filters = "{\"label\":[\"\(label)\"]}"

@@ -1,15 +1,14 @@
 import Foundation
 
 /// Read-only volume questions to the Engine API (listing by label, sizes).
-extension EngineClient {
+extension ContainerEngine {
     /// Every volume carrying `label` (`key` or `key=value`).
     public func volumes(label: String) throws -> [VolumeInfo] {
         let filters = "{\"label\":[\"\(label)\"]}"
         let q = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filters
         let (status, body) = try get("/volumes?filters=\(q)")
         guard status == 200 else { throw DevenvError("the engine answered HTTP \(status) to a volume list") }
-        struct List: Decodable { var Volumes: [VolumeInfo]? }
-        return try JSONDecoder().decode(List.self, from: body).Volumes ?? []
+        return try JSONDecoder().decode(VolumeList.self, from: body).Volumes ?? []
     }
 
     /// Bytes used by each volume, by name (`docker system df -v`); empty when the engine
@@ -43,3 +42,6 @@ public struct VolumeInfo: Decodable, Sendable {
         createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
     }
 }
+
+/// `GET /volumes`.
+struct VolumeList: Decodable { var Volumes: [VolumeInfo]? }

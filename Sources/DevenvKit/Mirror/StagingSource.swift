@@ -25,7 +25,7 @@ public enum StagingFormat: String, Sendable, CaseIterable {
 
 /// Parses dotenv text into ordered pairs. Injected so the mirror library shares the one
 /// dotenv parser of `Env/` (`{ try Dotenv.parse($0, file: path, lookup: …) }`).
-public typealias DotenvParser = (String) throws -> [(key: String, value: String)]
+public typealias DotenvParser = @Sendable (String) throws -> [(key: String, value: String)]
 
 /// Where staging's config comes from (`staging.from` in `devenv.yml`).
 public enum StagingSource: Sendable, Equatable {

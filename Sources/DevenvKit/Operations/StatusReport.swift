@@ -53,7 +53,7 @@ public struct ServiceStatus: Encodable {
 public enum StatusBuilder {
     /// Combines the plan with what the engine says about the stack's containers. A service
     /// without a healthcheck verdict is probed once from the host.
-    public static func build(_ plan: StackPlan, containers: [ContainerInfo], engine: EngineClient?, probe: Bool = true) -> StatusReport {
+    public static func build(_ plan: StackPlan, containers: [ContainerInfo], engine: (any ContainerEngine)?, probe: Bool = true) -> StatusReport {
         let services = plan.services.map { s -> ServiceStatus in
             let c = containers.first { $0.service == s.name }
             let state = c?.runState ?? "missing"

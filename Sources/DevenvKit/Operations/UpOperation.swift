@@ -83,14 +83,14 @@ public struct UpOperation {
             started = true
         }
 
-        let waiter = ReadinessWaiter()
-        let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names)
-        watcher.start()
-        let results = waiter.wait(selected.compactMap { s in s.probe.map { (s.name, $0) } }, timeout: timeout) { name, secs in
+        let waiter = ReadinessWaiter(prober: ctx.prober)
+        let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names).start()
+        let timer = timer
+        let results = await waiter.wait(selected.compactMap { s in s.probe.map { (s.name, $0) } }, timeout: timeout) { name, secs in
             board.set(name, "ready", seconds: secs)
             timer.record(.readiness, [name], seconds: secs)
         }
-        watcher.stop()
+        watcher.cancel()
         for s in selected where s.probe == nil { board.set(s.name, "ready", seconds: 0); timer.record(.readiness, [s.name], seconds: 0) }
         let failed = results.filter { if case .ready = $0.value { return false } else { return true } }
         for name in failed.keys { board.set(name, "not ready") }
@@ -170,24 +170,19 @@ public struct UpOperation {
 
 /// Watches the stack's containers while `up` waits, so a service whose container exits or
 /// keeps restarting fails at once instead of at the deadline.
-final class ContainerWatcher: @unchecked Sendable {
-    let engine: EngineClient, stack: String, waiter: ReadinessWaiter, services: [String]
-    private var timer: DispatchSourceTimer?
-    private var restarts: [String: Int] = [:]
+struct ContainerWatcher: Sendable {
+    let engine: any ContainerEngine, stack: String, waiter: ReadinessWaiter, services: [String]
 
-    init(engine: EngineClient, stack: String, waiter: ReadinessWaiter, services: [String]) {
-        self.engine = engine; self.stack = stack; self.waiter = waiter; self.services = services
+    /// Checks once a second until the returned task is cancelled.
+    func start() -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                if Task.isCancelled { return }
+                await Blocking.run { check() }
+            }
+        }
     }
-
-    func start() {
-        let t = DispatchSource.makeTimerSource(queue: .global())
-        t.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1))
-        t.setEventHandler { [weak self] in self?.check() }
-        t.resume()
-        timer = t
-    }
-
-    func stop() { timer?.cancel(); timer = nil }
 
     private func check() {
         guard let containers = try? engine.containers(project: stack) else { return }

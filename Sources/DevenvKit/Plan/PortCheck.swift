@@ -10,10 +10,10 @@ public struct PortCheck {
         public var appPortWarnings: [String] = []
     }
 
-    public var engine: EngineClient?
+    public var engine: (any ContainerEngine)?
     public var isFree: (Int) -> Bool = PortProbe.isFree
 
-    public init(engine: EngineClient?) { self.engine = engine }
+    public init(engine: (any ContainerEngine)?) { self.engine = engine }
 
     /// `ours`: host ports the stack's own running containers publish. `moveAway`: gives up
     /// the claim on the given port keys and plans again (so they get free ports).

@@ -41,10 +41,10 @@ public struct PortOwner: Sendable, Equatable, Encodable {
 /// Resolves listeners to owners: docker-proxy holders become the container that publishes
 /// the port (found through the Engine API), everything else stays a process.
 public struct PortOwners {
-    public var engine: EngineClient?
+    public var engine: (any ContainerEngine)?
     private var containers: [ContainerInfo]?
 
-    public init(engine: EngineClient?) { self.engine = engine }
+    public init(engine: (any ContainerEngine)?) { self.engine = engine }
 
     /// The owner of whatever listens on `port`, or nil when nothing does.
     public mutating func owner(of port: Int) -> PortOwner? {

@@ -1,7 +1,34 @@
 import Foundation
 
-/// Polls every service's probe from the host until it answers or the deadline passes.
-/// Services are probed in parallel, each on its own thread (probes block on sockets).
+/// Answers "does this service answer yet?" from the host. The live one speaks each protocol
+/// on 127.0.0.1 (`Probe.check`); tests of orchestration substitute their own.
+public protocol Prober: Sendable {
+    func check(_ spec: ProbeSpec, timeout: TimeInterval) async -> Probe.Outcome
+}
+
+/// The probes of the running binary. A probe's socket calls block (with their own deadlines),
+/// so each runs off the cooperative pool and the caller's task is suspended, not blocked.
+public struct HostProber: Prober {
+    public init() {}
+    public func check(_ spec: ProbeSpec, timeout: TimeInterval) async -> Probe.Outcome {
+        await Blocking.run { Probe.check(spec, timeout: timeout) }
+    }
+}
+
+/// Runs a blocking call (a socket with a deadline) on a GCD thread and suspends the calling
+/// task until it returns, so async code never blocks a cooperative thread.
+public enum Blocking {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: body()) } }
+    }
+
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in DispatchQueue.global().async { c.resume(with: Result { try body() }) } }
+    }
+}
+
+/// Polls every service's probe from the host, all in parallel, until each answers, fails or
+/// runs out of time.
 public final class ReadinessWaiter: @unchecked Sendable {
     public enum Result: Equatable, Sendable {
         case ready(seconds: Double)
@@ -11,8 +38,9 @@ public final class ReadinessWaiter: @unchecked Sendable {
 
     private let lock = NSLock()
     private var stopped: [String: String] = [:]
+    let prober: any Prober
 
-    public init() {}
+    public init(prober: any Prober = HostProber()) { self.prober = prober }
 
     /// Marks a service as failed (its container exited); its poller stops at once.
     public func fail(_ service: String, reason: String) {
@@ -24,43 +52,35 @@ public final class ReadinessWaiter: @unchecked Sendable {
         return stopped[service]
     }
 
-    /// Blocks until every service is ready, failed or out of time. `onReady` is called as
-    /// each becomes ready.
+    /// Waits until every service is ready, failed or out of time. `onReady` is called as each
+    /// becomes ready, with the seconds since the wait began.
     public func wait(_ probes: [(name: String, probe: ProbeSpec)], timeout: TimeInterval,
-                     onReady: @escaping @Sendable (String, Double) -> Void) -> [String: Result] {
+                     onReady: @escaping @Sendable (String, Double) -> Void) async -> [String: Result] {
         let start = Date()
         let deadline = start.addingTimeInterval(timeout)
-        let group = DispatchGroup()
-        let resultsLock = NSLock()
-        var results: [String: Result] = [:]
-        for (name, probe) in probes {
-            group.enter()
-            let thread = Thread { [self] in
-                var delay: TimeInterval = 0.05
-                var last = "no answer yet"
-                var result: Result
-                while true {
-                    if let reason = self.stopReason(name) { result = .failed(reason); break }
-                    switch Probe.check(probe, timeout: min(2, max(0.2, deadline.timeIntervalSinceNow))) {
-                    case .ready:
-                        let secs = Date().timeIntervalSince(start)
-                        onReady(name, secs)
-                        result = .ready(seconds: secs)
-                    case .notReady(let why):
-                        last = why
-                        if Date() >= deadline { result = .timedOut(last: last); break }
-                        Thread.sleep(forTimeInterval: min(delay, max(0, deadline.timeIntervalSinceNow)))
-                        delay = min(delay * 1.5, 0.1)
-                        continue
+        return await withTaskGroup(of: (String, Result).self) { group in
+            for (name, probe) in probes {
+                group.addTask { [self] in
+                    var delay: TimeInterval = 0.05
+                    while true {
+                        if let reason = stopReason(name) { return (name, .failed(reason)) }
+                        let outcome = await prober.check(probe, timeout: min(2, max(0.2, deadline.timeIntervalSinceNow)))
+                        switch outcome {
+                        case .ready:
+                            let secs = Date().timeIntervalSince(start)
+                            onReady(name, secs)
+                            return (name, .ready(seconds: secs))
+                        case .notReady(let why):
+                            if Date() >= deadline { return (name, .timedOut(last: why)) }
+                            try? await Task.sleep(nanoseconds: UInt64(min(delay, max(0, deadline.timeIntervalSinceNow)) * 1e9))
+                            delay = min(delay * 1.5, 0.1)
+                        }
                     }
-                    break
                 }
-                resultsLock.lock(); results[name] = result; resultsLock.unlock()
-                group.leave()
             }
-            thread.start()
+            var results: [String: Result] = [:]
+            for await (name, result) in group { results[name] = result }
+            return results
         }
-        group.wait()
-        return results
     }
 }

@@ -36,7 +36,7 @@ public struct Snapshot: Encodable, Sendable {
     }
 
     /// Every snapshot of `stack`, oldest first, from the volumes' labels.
-    public static func list(_ engine: EngineClient, stack: String, sizes: Bool) throws -> [Snapshot] {
+    public static func list(_ engine: any ContainerEngine, stack: String, sizes: Bool) throws -> [Snapshot] {
         let volumes = try engine.volumes(label: "dev.devenv.stack=\(stack)").filter { $0.labels[label] != nil }
         let usage = sizes && !volumes.isEmpty ? engine.volumeSizes() : [:]
         var byName: [String: Snapshot] = [:]
@@ -53,7 +53,7 @@ public struct Snapshot: Encodable, Sendable {
     }
 
     /// The volumes of snapshot `name`, or a usage error listing the snapshots there are.
-    static func volumes(_ engine: EngineClient, stack: String, name: String) throws -> [VolumeInfo] {
+    static func volumes(_ engine: any ContainerEngine, stack: String, name: String) throws -> [VolumeInfo] {
         let vols = try engine.volumes(label: "\(label)=\(name)").filter { $0.labels["dev.devenv.stack"] == stack }
         guard !vols.isEmpty else {
             let names = try list(engine, stack: stack, sizes: false).map(\.name)

@@ -18,7 +18,7 @@ public enum StackVolumes {
     public static func name(stack: String, key: String) -> String { "\(stack)_\(key)" }
 
     /// The stack's own volumes as the engine has them (snapshots excluded), by name.
-    public static func existing(_ engine: EngineClient, stack: String) throws -> [String: VolumeInfo] {
+    public static func existing(_ engine: any ContainerEngine, stack: String) throws -> [String: VolumeInfo] {
         var out: [String: VolumeInfo] = [:]
         for v in try engine.volumes(label: "dev.devenv.stack=\(stack)") where v.labels[Snapshot.label] == nil { out[v.name] = v }
         return out
@@ -49,7 +49,7 @@ enum ServiceRestart {
         do { try await ctx.runner.check(Compose.start(project.composeProject, services: services)) }
         catch let f as CommandFailure { throw Compose.explain(f) }
         let probes = plan.services.filter { services.contains($0.name) }.compactMap { s in s.probe.map { (s.name, $0) } }
-        let results = ReadinessWaiter().wait(probes, timeout: timeout) { _, _ in }
+        let results = await ReadinessWaiter(prober: ctx.prober).wait(probes, timeout: timeout) { _, _ in }
         if let (name, result) = results.sorted(by: { $0.key < $1.key }).first(where: { if case .ready = $0.value { return false } else { return true } }) {
             var up = UpOperation()
             up.timeout = timeout

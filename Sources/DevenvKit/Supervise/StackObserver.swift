@@ -4,13 +4,13 @@ import Foundation
 /// host-side probe (the same check `up` waits for), and how containers ended since the last
 /// poll (the engine's `die` and `oom` events). Blocking: call it off the concurrency pool.
 final class StackObserver: @unchecked Sendable {
-    let engine: EngineClient
+    let engine: any ContainerEngine
     let stack: String
     let services: [String]
     let probes: [String: ProbeSpec]
     private var eventsSince: Date
 
-    init(engine: EngineClient, stack: String, services: [String], probes: [String: ProbeSpec], since: Date) {
+    init(engine: any ContainerEngine, stack: String, services: [String], probes: [String: ProbeSpec], since: Date) {
         self.engine = engine; self.stack = stack; self.services = services; self.probes = probes; eventsSince = since
     }
 
@@ -62,13 +62,4 @@ final class StackObserver: @unchecked Sendable {
         }
         return out
     }
-}
-
-/// A value behind a lock.
-final class Locked<T>: @unchecked Sendable {
-    private var v: T
-    private let lock = NSLock()
-    init(_ v: T) { self.v = v }
-    var value: T { lock.lock(); defer { lock.unlock() }; return v }
-    func with<R>(_ body: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return body(&v) }
 }

@@ -8,17 +8,21 @@ public final class DevenvContext: @unchecked Sendable {
     public let paths: DevenvPaths
     public let output: Output
     public let runner: ProcessRunning
-    public let engine: EngineClient
-    public let now: () -> Date
+    public let engine: any ContainerEngine
+    /// Readiness questions from the host (`HostProber`; tests answer themselves).
+    public let prober: any Prober
+    /// The clock: what "now" is for ledgers, registry dates and timings.
+    public let now: @Sendable () -> Date
 
     public init(cwd: String, environment: [String: String], output: Output, runner: ProcessRunning,
-                engine: EngineClient? = nil, now: @escaping () -> Date = Date.init) {
+                engine: (any ContainerEngine)? = nil, prober: any Prober = HostProber(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.cwd = cwd
         self.environment = environment
         self.paths = DevenvPaths(environment: environment)
         self.output = output
         self.runner = runner
         self.engine = engine ?? EngineClient.from(environment: environment)
+        self.prober = prober
         self.now = now
     }
 

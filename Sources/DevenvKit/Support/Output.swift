@@ -6,12 +6,14 @@ import Darwin
 #endif
 
 /// Where a command writes: human lines to stdout/stderr, colour only on a terminal and
-/// never with `NO_COLOR`.
+/// never with `NO_COLOR`. `Output.capturing()` records instead (tests of orchestration).
 public final class Output: @unchecked Sendable {
     public let isTerminal: Bool
     public let stdinIsTerminal: Bool
     public let color: Bool
     private let lock = NSLock()
+    /// Set when capturing: what was written to each stream.
+    private var captured: (out: String, err: String)?
 
     public init(environment: [String: String]) {
         isTerminal = isatty(STDOUT_FILENO) == 1
@@ -19,17 +21,39 @@ public final class Output: @unchecked Sendable {
         color = isTerminal && environment["NO_COLOR"].map { $0.isEmpty } ?? true && environment["TERM"] != "dumb"
     }
 
-    public func print(_ line: String = "") { write(line + "\n", to: stdout) }
-    public func error(_ line: String) { write(line + "\n", to: stderr) }
-    public func raw(_ text: String) { write(text, to: stdout) }
-
-    private func write(_ text: String, to file: UnsafeMutablePointer<FILE>) {
-        lock.lock(); defer { lock.unlock() }
-        fputs(text, file)
-        fflush(file)
+    private init(capturing: Void) {
+        isTerminal = false; stdinIsTerminal = false; color = false
+        captured = ("", "")
     }
 
-    public enum Style: String { case bold = "1", dim = "2", red = "31", green = "32", yellow = "33", blue = "34", magenta = "35", cyan = "36" }
+    /// An output that keeps what is written (no terminal, no colour, no questions answered).
+    public static func capturing() -> Output { Output(capturing: ()) }
+
+    /// What was printed to stdout and stderr so far (empty unless capturing).
+    public var printed: (stdout: String, stderr: String) {
+        lock.lock(); defer { lock.unlock() }
+        return (captured?.out ?? "", captured?.err ?? "")
+    }
+
+    public func print(_ line: String = "") { write(line + "\n", fd: STDOUT_FILENO) }
+    public func error(_ line: String) { write(line + "\n", fd: STDERR_FILENO) }
+    public func raw(_ text: String) { write(text, fd: STDOUT_FILENO) }
+
+    private func write(_ text: String, fd: Int32) {
+        lock.lock(); defer { lock.unlock() }
+        if captured != nil {
+            if fd == STDOUT_FILENO { captured!.out += text } else { captured!.err += text }
+            return
+        }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc_write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return }
+            bytes = bytes.dropFirst(n)
+        }
+    }
+
+    public enum Style: String, Sendable { case bold = "1", dim = "2", red = "31", green = "32", yellow = "33", blue = "34", magenta = "35", cyan = "36" }
 
     public func style(_ text: String, _ style: Style) -> String {
         color ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text

@@ -64,21 +64,19 @@ import Testing
     @Test func concurrentAllocationsNeverShareAPort() throws {
         let home = TestSupport.tempDir("reg")
         let paths = DevenvPaths(environment: ["DEVENV_HOME": home])
-        let results = NSMutableArray()
+        let results = Locked([Int]())
         DispatchQueue.concurrentPerform(iterations: 12) { i in
             let ports = try? Registry.update(paths) { reg in
                 try PortAllocator.allocate(identity: identity("s\(i)"), composeFile: "", requests: [PortRequest(key: "postgres"), PortRequest(key: "redis")],
                                            range: .default, registry: &reg, now: Date()) { _ in true }
             }
-            objc_sync(results) { results.addObjects(from: Array((ports ?? [:]).values)) }
+            results.with { $0 += Array((ports ?? [:]).values) }
         }
-        let all = results.compactMap { $0 as? Int }
+        let all = results.with { $0 }
         #expect(all.count == 24)
         #expect(Set(all).count == 24)
         #expect(try Registry.read(paths.registryFile).stacks.count == 12)
     }
-
-    func objc_sync(_ o: AnyObject, _ body: () -> Void) { let l = NSLock(); l.lock(); body(); l.unlock() }
 }
 
 @Suite struct ImageMapTests {
