@@ -9,8 +9,10 @@ public struct StatusReport: Encodable {
     public var services: [ServiceStatus]
     /// Only in `up --json`: how long each phase took (status never sets it).
     public var timings: UpTimings? = nil
+    /// The app's processes (`processes:` in devenv.yml); empty without them.
+    public var processes: [ProcessStatus] = []
 
-    enum CodingKeys: String, CodingKey { case stack, project, branch, root, services, timings }
+    enum CodingKeys: String, CodingKey { case stack, project, branch, root, services, timings, processes }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -19,6 +21,7 @@ public struct StatusReport: Encodable {
         try c.encode(branch, forKey: .branch)
         try c.encode(root, forKey: .root)
         try c.encode(services, forKey: .services)
+        try c.encode(processes, forKey: .processes)
         try c.encodeIfPresent(timings, forKey: .timings)
     }
 }
