@@ -185,4 +185,13 @@ public struct InitHints: Sendable, Equatable {
     public var env: [TemplateEntry]
     public var schemes: [String]
     public var suggest: Bool
+    /// Settings a compose service's `environment:` carries (`databases: POSTGRES_DB`), for
+    /// carrying a hand-kept compose file over.
+    public var settings: [InitSetting] = []
+}
+
+/// A setting of the kind and the compose environment variable that holds its value.
+public struct InitSetting: Sendable, Equatable {
+    public var setting: String
+    public var variable: String
 }
