@@ -32,6 +32,7 @@ public enum PortsOperation {
         for l in ListenerScanner.scan() where byPort[l.port] == nil || byPort[l.port]?.holder?.pid == nil { byPort[l.port] = l }
         let engineUp = (try? ctx.engine.ping(timeout: 1)) != nil
         var owners = PortOwners(engine: engineUp ? ctx.engine : nil)
+        let processGroups = ProcessStatusReader.supervisedPorts(registry)
         var rows: [Row] = []
         let ports = all ? Set(byPort.keys).union(managed.keys) : Set(managed.keys)
         for port in ports.sorted() {
@@ -43,6 +44,8 @@ public enum PortsOperation {
             let owner = owners.owner(of: l)
             var state = "listening"
             if let m, !m.service.hasPrefix("app."), owner.stack != m.stack { state = "conflict" }
+            // A port one of devenv's supervised processes should hold, held by another program.
+            if m?.service.hasPrefix("app.") == true, let group = processGroups[port], owner.pid.map({ getpgid($0) }) != group { state = "conflict" }
             rows.append(Row(port: port, stack: m?.stack ?? owner.stack, service: m?.service, state: state, holder: owner))
         }
         return rows

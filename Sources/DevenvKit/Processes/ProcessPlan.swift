@@ -45,7 +45,10 @@ public enum ProcessPlanner {
             let rendered = try p.run.texts.map { try Templating.render($0, ctx) }
             let command: Command
             switch p.run {
-            case .shell: command = Command("/bin/sh", ["-c", rendered[0]], environment: env, workingDirectory: cwd)
+            case .shell:
+                // A plain command line is exec'd by the shell: its pid is the program's, signals reach it directly.
+                let line = Self.isSimple(rendered[0]) ? "exec " + rendered[0] : rendered[0]
+                command = Command("/bin/sh", ["-c", line], environment: env, workingDirectory: cwd)
             case .argv:
                 var exe = rendered[0]
                 if exe.contains("/") && !exe.hasPrefix("/") { exe = (cwd as NSString).appendingPathComponent(exe) }
@@ -68,6 +71,15 @@ public enum ProcessPlanner {
                 fingerprint: fingerprint(command))
         }
         return order(planned)
+    }
+
+    /// A shell line that is one command: no operators, redirections, substitutions or
+    /// assignments in front (`exec` can take its place).
+    static func isSimple(_ line: String) -> Bool {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty, !t.hasPrefix("exec "), !t.contains(where: { ";&|<>()`\n{}".contains($0) }), !t.contains("$(") else { return false }
+        let first = t.split(separator: " ").first.map(String.init) ?? ""
+        return !first.contains("=") && !["if", "for", "while", "case", "until", "!", "cd", "export", "source", "."].contains(first)
     }
 
     /// The `env:` targets a process takes its keys from: `env:` as written; else the targets

@@ -47,6 +47,17 @@ public enum ProcessStatusReader {
         }
     }
 
+    /// Port → process group of every process a running supervisor runs, across stacks.
+    public static func supervisedPorts(_ registry: Registry) -> [Int: Int32] {
+        var out: [Int: Int32] = [:]
+        for (stack, e) in registry.stacks where e.ports.keys.contains(where: { $0.hasPrefix("app.") }) {
+            let paths = ProcessPaths(stateDir: StackPlanner.stateDir(root: e.root, stack: stack))
+            guard SupervisorProbe.running(paths) != nil, let state = (try? ProcessState.read(paths)) ?? nil else { continue }
+            for p in state.processes { if let port = p.port, let pid = p.pid { out[port] = pid } }
+        }
+        return out
+    }
+
     /// The human table under the services': state in colour, pid, port, restarts, command.
     public static func table(_ rows: [ProcessStatus], output: Output) -> [String] {
         Table.render(header: ["PROCESS", "STATE", "PID", "PORT", "RESTARTS", "COMMAND"], rows: rows.map { r in
