@@ -61,7 +61,7 @@ public struct StagingLock: Sendable, Equatable {
     }
 
     /// SHA-256 hex of `devenv:KEY=VALUE`.
-    public static func digest(key: String, value: String) -> String { SHA256.hex("devenv:\(key)=\(value)") }
+    public static func digest(key: String, value: String) -> String { Checksum.sha256("devenv:\(key)=\(value)") }
 
     /// The variables as the lock knows them (sorted): secrets carry no value (except a
     /// password-less database URL) and are marked secret.

@@ -119,6 +119,6 @@ public enum ProcessPlanner {
 
     static func fingerprint(_ c: Command) -> String {
         let env = c.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        return String(SHA256.hex((c.argv + ["--cwd", c.workingDirectory ?? "", "--env"] + env).joined(separator: "\u{0}")).prefix(16))
+        return String(Checksum.sha256((c.argv + ["--cwd", c.workingDirectory ?? "", "--env"] + env).joined(separator: "\u{0}")).prefix(16))
     }
 }

@@ -39,7 +39,7 @@ public enum SeedOperation {
             guard let service = plan.service(item.service) else { continue }
             let fingerprint = try FileFingerprint.of(item.path)
             var knownSum: String?
-            let state = try ledger.state(of: item, fingerprint: fingerprint, digest: { try SHA256.hex(ofFile: item.path) })
+            let state = try ledger.state(of: item, fingerprint: fingerprint, digest: { try Checksum.sha256(ofFile: item.path) })
             switch state {
             case .applied(let e), .touched(let e, _):
                 guard !force else { knownSum = e.sha256; break }
@@ -67,7 +67,7 @@ public enum SeedOperation {
                 try await run(ctx, once.command, item: item)
             }
             let start = Date()
-            let hashing = knownSum == nil ? Task.detached { try SHA256.hex(ofFile: item.path) } : nil
+            let hashing = knownSum == nil ? Task.detached { try Checksum.sha256(ofFile: item.path) } : nil
             try await run(ctx, try SeedCommands.apply(item, service: service, project: project.composeProject), item: item)
             let sum = try await hashing?.value ?? knownSum ?? ""
             let seconds = Date().timeIntervalSince(start)

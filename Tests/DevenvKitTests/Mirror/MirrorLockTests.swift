@@ -27,11 +27,11 @@ struct MirrorLockTests {
         ("The quick brown fox jumps over the lazy dog", "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592"),
     ])
     func sha256(input: String, hex: String) {
-        #expect(SHA256.hex(input) == hex)
+        #expect(Checksum.sha256(input) == hex)
     }
 
     @Test func sha256OfAMillionAs() {
-        #expect(SHA256.hex(String(repeating: "a", count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(Checksum.sha256(String(repeating: "a", count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test func lockHoldsNoSecretValueAndRoundTrips() throws {

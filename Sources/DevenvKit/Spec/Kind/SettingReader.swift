@@ -32,7 +32,7 @@ enum SettingReader {
 
     static func check(_ value: String, _ setting: KindSetting, _ node: Node, _ reader: inout NodeReader) {
         guard let pattern = setting.pattern, value.range(of: "^(?:\(pattern))$", options: .regularExpression) == nil else { return }
-        let rule = setting.patternDescription.map { " (\($0))" } ?? " (must match \(pattern))"
+        let rule = " (\(setting.patternDescription ?? setting.describe ?? "must match \(pattern)"))"
         reader.problem(node, "\(setting.type == .list ? "each of " : "")\(setting.name): '\(value)' is not valid\(rule)")
     }
 }

@@ -1,18 +1,5 @@
 import Foundation
 
-public enum StatusOperation {
-    /// Read-only: the plan is proposed, never claimed (`status` writes nothing).
-    public static func run(_ ctx: DevenvContext, branch: Bool) throws -> (StackPlan, StatusReport) {
-        let project = try Project.load(ctx, branch: branch)
-        let plan = try project.proposedPlan(ctx)
-        try ctx.engine.ping()
-        let containers = try ctx.engine.containers(project: plan.identity.stack)
-        var report = StatusBuilder.build(plan, containers: containers, engine: ctx.engine)
-        report.processes = ProcessStatusReader.rows(plan)
-        return (plan, report)
-    }
-}
-
 /// The stack's compose file (`.devenv/stacks/<stack>/compose.yaml`, 0600: it holds passwords),
 /// rendered from a plan, for the commands that hand the stack to compose.
 public enum ComposeFile {

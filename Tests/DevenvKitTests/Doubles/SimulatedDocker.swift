@@ -1,0 +1,150 @@
+import Foundation
+@testable import DevenvKit
+
+/// A Docker engine in memory, for unit tests of orchestration: its Engine API answers
+/// (`ContainerEngine`) and its CLI (`ProcessRunning`) share one state, so `compose up` run
+/// through the runner makes containers the engine then lists. Every command is recorded.
+final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendable {
+    struct Container { var id: String; var service: String; var project: String; var state: String; var labels: [String: String]; var ports: [Int: Int] }
+    struct Volume { var name: String; var labels: [String: String] }
+
+    private let state = Locked((containers: [Container](), volumes: [Volume](), images: Set<String>(), commands: [Command]()))
+    var address: String { "unix:///simulated.sock" }
+    var isLocal: Bool { true }
+
+    init(images: Set<String> = []) { state.with { $0.images = images } }
+
+    var commands: [Command] { state.value.commands }
+    /// The docker argv of every recorded command after `compose --project-name P --file F`.
+    var composeVerbs: [[String]] {
+        commands.map { c in
+            guard c.arguments.first == "compose", let f = c.arguments.firstIndex(of: "--file") else { return c.arguments }
+            return Array(c.arguments[(f + 2)...])
+        }
+    }
+    var containers: [Container] { state.value.containers }
+
+    func addContainer(project: String, service: String, state s: String = "running", labels: [String: String] = [:], ports: [Int: Int] = [:]) {
+        state.with {
+            $0.containers.append(Container(id: "c\($0.containers.count + 1)", service: service, project: project, state: s,
+                                           labels: labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": service]) { a, _ in a },
+                                           ports: ports))
+        }
+    }
+
+    func addVolume(_ name: String, labels: [String: String]) { state.with { $0.volumes.append(Volume(name: name, labels: labels)) } }
+
+    // MARK: ProcessRunning: the CLI
+
+    func capture(_ command: Command) async throws -> CommandResult {
+        state.with { $0.commands.append(command) }
+        let a = command.arguments
+        guard a.first == "compose", let f = a.firstIndex(of: "--file"), let p = a.firstIndex(of: "--project-name") else {
+            if a.first == "volume", a.dropFirst().first == "rm" { state.with { s in s.volumes.removeAll { a.contains($0.name) } } }
+            if a.first == "rm" { state.with { s in s.containers.removeAll { a.contains($0.id) } } }
+            return CommandResult(status: 0, stdout: "", stderr: "")
+        }
+        let project = a[p + 1], file = a[f + 1]
+        let verb = Array(a[(f + 2)...])
+        switch verb.first {
+        case "up":
+            let services = Self.services(inComposeFile: file)
+            let wanted = verb.dropFirst().filter { !$0.hasPrefix("-") }
+            for s in services.keys where wanted.isEmpty || wanted.contains(s) {
+                state.with { st in
+                    st.containers.removeAll { $0.project == project && $0.service == s }
+                    st.containers.append(Container(id: "c-\(s)-\(st.commands.count)", service: s, project: project, state: "running",
+                                                   labels: services[s]!.merging(["com.docker.compose.project": project, "com.docker.compose.service": s]) { a, _ in a },
+                                                   ports: [:]))
+                }
+            }
+        case "down":
+            state.with { st in
+                st.containers.removeAll { $0.project == project }
+                if verb.contains("--volumes") { st.volumes.removeAll { $0.labels["dev.devenv.stack"] == project } }
+            }
+        case "rm":
+            let names = verb.dropFirst().filter { !$0.hasPrefix("-") }
+            state.with { st in st.containers.removeAll { $0.project == project && names.contains($0.service) } }
+        case "pull":
+            for s in verb.dropFirst().filter({ !$0.hasPrefix("-") }) {
+                if let image = Self.images(inComposeFile: file)[s] { state.with { $0.images.insert(image) } }
+            }
+        default: break
+        }
+        return CommandResult(status: 0, stdout: "", stderr: "")
+    }
+
+    func attach(_ command: Command) async throws -> Int32 { _ = try await capture(command); return 0 }
+
+    /// Each service's labels in a rendered compose file.
+    static func services(inComposeFile file: String) -> [String: [String: String]] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let node = try? Yams.compose(yaml: text), let services = node["services"]?.mapping else { return [:] }
+        var out: [String: [String: String]] = [:]
+        for (k, v) in services {
+            guard let name = k.string else { continue }
+            var labels: [String: String] = [:]
+            for (lk, lv) in v["labels"]?.mapping ?? Yams.Node.Mapping([]) { if let a = lk.string, let b = lv.string { labels[a] = b } }
+            out[name] = labels
+        }
+        return out
+    }
+
+    static func images(inComposeFile file: String) -> [String: String] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let node = try? Yams.compose(yaml: text), let services = node["services"]?.mapping else { return [:] }
+        var out: [String: String] = [:]
+        for (k, v) in services { if let n = k.string, let i = v["image"]?.string { out[n] = i } }
+        return out
+    }
+
+    // MARK: ContainerEngine: the Engine API
+
+    func get(_ path: String, timeout: TimeInterval) throws -> (Int, Data) {
+        let s = state.value
+        let (route, label) = Self.route(path)
+        func json(_ value: Any) -> (Int, Data) { (200, try! JSONSerialization.data(withJSONObject: value)) }
+        switch route {
+        case "/_ping": return (200, Data("OK".utf8))
+        case "/version": return json(["Version": "simulated", "ApiVersion": "1.41"])
+        case "/containers/json":
+            return json(s.containers.filter { Self.matches($0.labels, label) }.map { c in
+                ["Id": c.id, "Names": ["/\(c.project)-\(c.service)-1"], "Image": "", "State": c.state, "Status": c.state == "running" ? "Up 1 second" : "Exited (0)",
+                 "Labels": c.labels, "Ports": c.ports.map { ["IP": "127.0.0.1", "PrivatePort": $0.value, "PublicPort": $0.key, "Type": "tcp"] }] as [String: Any]
+            })
+        case "/volumes": return json(["Volumes": s.volumes.filter { Self.matches($0.labels, label) }.map { ["Name": $0.name, "Labels": $0.labels] }])
+        case "/networks": return json([[String: Any]]())
+        case "/system/df": return json(["Volumes": [[String: Any]]()])
+        case "/events": return (200, Data())
+        default:
+            if route.hasPrefix("/images/") {
+                let ref = String(route.dropFirst(8).dropLast(5)).removingPercentEncoding ?? ""
+                return s.images.contains(ref) ? json(["Id": ref]) : (404, Data())
+            }
+            if route.hasPrefix("/containers/") { return json(["RestartCount": 0, "State": ["ExitCode": 0]]) }
+            return (404, Data())
+        }
+    }
+
+    /// The path without its query, and the `label` filter when there is one.
+    static func route(_ path: String) -> (String, String?) {
+        let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let q = parts[1].removingPercentEncoding,
+              let r = q.range(of: "\"label\":[\""), let end = q[r.upperBound...].range(of: "\"") else { return (parts[0], nil) }
+        return (parts[0], String(q[r.upperBound..<end.lowerBound]))
+    }
+
+    static func matches(_ labels: [String: String], _ filter: String?) -> Bool {
+        guard let filter else { return true }
+        let kv = filter.split(separator: "=", maxSplits: 1).map(String.init)
+        return kv.count == 2 ? labels[kv[0]] == kv[1] : labels[kv[0]] != nil
+    }
+}
+
+import Yams
+
+/// Every service answers at once.
+struct ReadyProber: Prober {
+    func check(_ spec: ProbeSpec, timeout: TimeInterval) async -> Probe.Outcome { .ready }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import DevenvKit
+
+/// `service.yml` is validated like devenv.yml: every problem at its line and column, in the
+/// kind's own file, and a broken kind fails only the manifests that use it.
+@Suite struct KindLoaderTests {
+    /// A kind folder under a temporary templates folder.
+    static func kind(_ name: String, _ yaml: String, compose: String = "image: \"{{image}}\"\n") throws -> String {
+        let root = TestSupport.tempDir("kind")
+        let folder = root + "/services/" + name
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try yaml.write(toFile: folder + "/service.yml", atomically: true, encoding: .utf8)
+        try compose.write(toFile: folder + "/compose.yml", atomically: true, encoding: .utf8)
+        return root
+    }
+
+    static func problems(_ yaml: String, compose: String = "image: \"{{image}}\"\n") throws -> [String] {
+        let root = try kind("k", yaml, compose: compose)
+        switch KindLoader.load(folder: root + "/services/k") {
+        case .success: return []
+        case .failure(let e): return e.problems.map(\.description)
+        }
+    }
+
+    @Test func everyBuiltInKindLoadsAndIsPinned() throws {
+        let catalogue = try TestSupport.templates()
+        #expect(catalogue.broken.isEmpty, "\(catalogue.broken.mapValues { $0.problems.map(\.description) })")
+        for kind in catalogue.kinds.values {
+            #expect(kind.version != "latest" && !kind.version.isEmpty, "\(kind.name) must pin its version")
+            #expect(!kind.image.hasPrefix("minio/"), "\(kind.name): minio/minio is gone from Docker Hub")
+        }
+    }
+
+    @Test func unknownProbeSettingTypeAndKeysAreProblemsAtTheirPlace() throws {
+        let p = try Self.problems("""
+        image: x/y
+        version: "1"
+        ports: { main: 80 }
+        probe: { type: htp }
+        settings:
+          topics: { type: lsit }
+        valeus: {}
+        """)
+        #expect(p.contains { $0.hasPrefix("4:16: unknown probe 'htp'; did you mean 'http'?") }, "\(p)")
+        #expect(p.contains { $0.hasPrefix("6:19: unknown setting type 'lsit'; did you mean 'list'?") }, "\(p)")
+        #expect(p.contains { $0.hasPrefix("7:1: unknown key 'valeus' in service.yml; did you mean 'values'?") }, "\(p)")
+    }
+
+    @Test func settingsMustBeTypedNotAList() throws {
+        let p = try Self.problems("image: x/y\nversion: \"1\"\nsettings: [topics]\n")
+        #expect(p.contains { $0.hasPrefix("3:11: settings must be a map of name → { type: string|int|bool|list") }, "\(p)")
+    }
+
+    @Test func versionMustBePinnedAndImageHasNoTag() throws {
+        let p = try Self.problems("image: redis:7\nversion: latest\n")
+        #expect(p.contains { $0.hasPrefix("1:8: image is the repository only") }, "\(p)")
+        #expect(p.contains { $0.hasPrefix("2:10: version must pin a tag (never 'latest')") }, "\(p)")
+    }
+
+    @Test func templateKeysAreCheckedInValuesSetupSeedsAndComposeYml() throws {
+        let p = try Self.problems("""
+        image: x/y
+        version: "1"
+        ports: { main: 80 }
+        settings:
+          topics: { type: list, default: [] }
+        values:
+          url: "http://127.0.0.1:{{ports.mian}}/{{first(topics)}}"
+          later: "{{url}}"
+        setup:
+          - when: topic
+            run: ["sh", "-c", "{{#topics}}make {{.}};{{/topics}} {{secret.password}}"]
+        seed:
+          entries: list
+          formats:
+            - { match: "*.txt", run: ["load", "{{seed.nope}}", "{{seed.file}}"] }
+        """, compose: "image: \"{{image}}\"\nenvironment:\n  X: \"{{urll}}\"\n")
+        #expect(p.contains { $0.hasPrefix("7:8: unknown template key '{{ports.mian}}' in values.url; did you mean 'ports.main'?") }, "\(p)")
+        #expect(p.contains { $0.hasPrefix("10:11: setup.when 'topic' is not a key of the kind's context; did you mean 'topics'?") }, "\(p)")
+        #expect(p.contains { $0.hasPrefix("11:23: unknown template key '{{secret.password}}' in setup.run") }, "\(p)")
+        #expect(p.contains { $0.hasPrefix("15:39: unknown template key '{{seed.nope}}' in seed.formats") }, "\(p)")
+        #expect(p.contains { $0.contains("compose.yml:3: unknown template key '{{urll}}'; did you mean 'url'?") }, "\(p)")
+        #expect(p.count == 5, "\(p)")
+    }
+
+    @Test func aBrokenKindFailsOnlyTheManifestThatUsesIt() throws {
+        let root = try Self.kind("kafka", "image: x/kafka\nversion: \"3\"\nprobe: kafak\n")
+        let catalogue = try KindCatalogue.load(searchPath: [root, TestSupport.repoRoot + "/templates"])
+        #expect(catalogue.broken["kafka"] != nil)
+        #expect(catalogue.kinds["postgres"] != nil)
+        _ = try ManifestLoader(kinds: catalogue).parse("services: { postgres: {} }", file: "/p/devenv.yml")
+        do {
+            _ = try ManifestLoader(kinds: catalogue).parse("services:\n  kafka: {}\n", file: "/p/devenv.yml")
+            Issue.record("expected the kind's problems")
+        } catch let e as ManifestError {
+            let lines = e.lines(relativeTo: "/")
+            #expect(lines.contains { $0.hasPrefix("p/devenv.yml:2:3: kind 'kafka' cannot be used: its folder has 1 problem") }, "\(lines)")
+            #expect(lines.contains { $0.hasSuffix("services/kafka/service.yml:3:8: unknown probe 'kafak'; did you mean 'kafka'?") == false && $0.contains("services/kafka/service.yml:3:8: unknown probe 'kafak'") }, "\(lines)")
+        }
+    }
+
+    @Test func settingsAreTypedInTheManifest() throws {
+        let p = TestSupport.problems("""
+        services:
+          postgres: { databases: "Bad Name" }
+          minio: { buckets: [ok-bucket, X] }
+        """)
+        #expect(p.map(\.description).contains { $0.hasPrefix("2:26: each of databases: 'Bad Name' is not valid (letters, digits, '_' and '-')") }, "\(p)")
+        #expect(p.map(\.description).contains { $0.hasPrefix("3:21: each of buckets: 'X' is not valid (3-63 lower-case") }, "\(p)")
+    }
+}

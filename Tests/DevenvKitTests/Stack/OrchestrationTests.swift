@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import DevenvKit
+
+/// `up`, `down`, `reset` and `gc` against a simulated engine: what each runs, in which order,
+/// what it writes and what it says — without Docker.
+@Suite struct OrchestrationTests {
+    struct World {
+        let root: String, home: String
+        let docker: SimulatedDocker
+        let output = Output.capturing()
+        var ctx: DevenvContext {
+            DevenvContext(cwd: root, environment: ["DEVENV_HOME": home, "HOME": home, "DEVENV_PORT_RANGE": "30000-30999", "DEVENV_IMAGES_FILE": home + "/none.yml"],
+                          output: output, runner: docker, engine: docker, prober: ReadyProber(), now: { Date(timeIntervalSince1970: 1_800_000_000) })
+        }
+
+        init(_ manifest: String, images: Set<String> = []) throws {
+            root = TestSupport.tempDir("orch"); home = TestSupport.tempDir("orch-home")
+            docker = SimulatedDocker(images: images)
+            try manifest.write(toFile: root + "/devenv.yml", atomically: true, encoding: .utf8)
+        }
+        var stack: String { (root as NSString).lastPathComponent.lowercased() }
+    }
+
+    static let manifest = "name: shop\nservices:\n  postgres: { version: \"16\", databases: [shop, shop_test] }\n  redis: {}\n"
+
+    @Test func upClaimsPullsStartsSetsUpAndWritesEnv() async throws {
+        let w = try World(Self.manifest, images: ["redis:7"])
+        var up = UpOperation()
+        up.progress = false
+        let outcome = try await up.run(w.ctx)
+        #expect(outcome.started)
+        let verbs = w.docker.composeVerbs
+        #expect(verbs.first == ["pull", "--quiet", "postgres"], "only the missing image is pulled: \(verbs)")
+        #expect(verbs.contains(["up", "--detach", "--quiet-pull", "--remove-orphans"]))
+        let setup = try #require(verbs.first { $0.first == "exec" })
+        #expect(Array(setup.prefix(3)) == ["exec", "-T", "postgres"])
+        #expect(setup.last?.contains("datname = 'shop_test'") == true, "extra databases are created after the start")
+        let registry = try Registry.read(DevenvPaths(environment: ["DEVENV_HOME": w.home]).registryFile)
+        #expect(registry.stacks["shop"]?.ports.keys.sorted() == ["postgres", "redis"], "up claims the ports")
+        let composeMode = try FileManager.default.attributesOfItem(atPath: outcome.plan.composeFile)[.posixPermissions] as? Int
+        #expect(composeMode == 0o600, "the compose file holds passwords")
+        let env = try String(contentsOfFile: w.root + "/.env", encoding: .utf8)
+        #expect(env.contains("DATABASE_URL=postgres://devenv:") && env.contains("/shop\n") && env.contains("REDIS_URL=redis://default:"))
+        #expect(outcome.report.services.allSatisfy { $0.health == "ready" })
+    }
+
+    @Test func aSecondUpOnAStackUpAsPlannedRunsNoCompose() async throws {
+        let w = try World(Self.manifest, images: ["postgres:16", "redis:7"])
+        var up = UpOperation()
+        up.progress = false
+        _ = try await up.run(w.ctx)
+        let before = w.docker.commands.count
+        let again = try await up.run(w.ctx)
+        #expect(!again.started)
+        #expect(w.docker.commands.count == before, "\(w.docker.composeVerbs.suffix(3))")
+    }
+
+    @Test func downKeepsDataAndAsksBeforeDeletingIt() async throws {
+        let w = try World(Self.manifest, images: ["postgres:16", "redis:7"])
+        var up = UpOperation()
+        up.progress = false
+        _ = try await up.run(w.ctx)
+        try await DownOperation(volumes: false, yes: false, branch: false).run(w.ctx)
+        #expect(w.docker.composeVerbs.last == ["down", "--remove-orphans"])
+        #expect(w.output.printed.stdout.contains("Stopped stack shop; its data is kept"))
+        await #expect(throws: DevenvError.self) { try await DownOperation(volumes: true, yes: false, branch: false).run(w.ctx) }
+        #expect(w.docker.composeVerbs.last == ["down", "--remove-orphans"], "nothing deleted without --yes")
+        try await DownOperation(volumes: true, yes: true, branch: false).run(w.ctx)
+        #expect(w.docker.composeVerbs.last == ["down", "--remove-orphans", "--volumes"])
+    }
+
+    @Test func downOfAStackNeverClaimedWritesNothing() async throws {
+        let w = try World(Self.manifest)
+        try await DownOperation(volumes: false, yes: false, branch: false).run(w.ctx)
+        #expect(!FileManager.default.fileExists(atPath: w.home + "/registry.json"))
+        #expect(!FileManager.default.fileExists(atPath: w.root + "/.devenv/stacks/shop/compose.yaml"))
+        #expect(w.output.printed.stdout.contains("was not running"))
+    }
+
+    @Test func resetRemovesOneServicesDataThenBringsItUpAgain() async throws {
+        let w = try World(Self.manifest, images: ["postgres:16", "redis:7"])
+        var up = UpOperation()
+        up.progress = false
+        _ = try await up.run(w.ctx)
+        w.docker.addVolume("shop_postgres-data", labels: ["dev.devenv.stack": "shop"])
+        w.docker.addVolume("shop_redis-data", labels: ["dev.devenv.stack": "shop"])
+        let outcome = try #require(try await ResetOperation(service: "postgres", yes: true, branch: false).run(w.ctx))
+        #expect(outcome.removed == ["shop_postgres-data"])
+        let verbs = w.docker.composeVerbs
+        let rm = try #require(verbs.firstIndex(of: ["rm", "--force", "--stop", "--volumes", "postgres"]))
+        let volumeRm = try #require(verbs.firstIndex { $0.starts(with: ["volume", "rm"]) })
+        let upAgain = try #require(verbs.lastIndex(of: ["up", "--detach", "--quiet-pull", "postgres"]))
+        #expect(rm < volumeRm && volumeRm < upAgain, "remove, delete the data, then start: \(verbs)")
+        #expect(w.docker.containers.contains { $0.service == "redis" }, "redis is left alone")
+    }
+
+    @Test func gcRemovesOnlyStacksWhoseFolderIsGone() async throws {
+        let w = try World(Self.manifest)
+        let labels = ["dev.devenv.stack": "gone-stack", "dev.devenv.project": "gone", "dev.devenv.root": "/nowhere/gone", "dev.devenv.branch": ""]
+        w.docker.addContainer(project: "gone-stack", service: "postgres", state: "exited", labels: labels)
+        w.docker.addVolume("gone-stack_postgres-data", labels: labels)
+        w.docker.addContainer(project: "alive", service: "redis", labels: ["dev.devenv.stack": "alive", "dev.devenv.project": "alive",
+                                                                          "dev.devenv.root": w.root, "dev.devenv.branch": ""])
+        let gc = GcOperation(dryRun: true, yes: false)
+        try await gc.run(w.ctx)
+        #expect(w.output.printed.stdout.contains("gone-stack"))
+        #expect(!w.output.printed.stdout.contains("alive"))
+        #expect(w.docker.commands.allSatisfy { $0.arguments.first != "rm" }, "a dry run removes nothing")
+        try await GcOperation(dryRun: false, yes: true).run(w.ctx)
+        #expect(w.docker.commands.contains { $0.arguments.starts(with: ["rm", "--force"]) })
+        #expect(w.docker.commands.contains { $0.arguments == ["volume", "rm", "gone-stack_postgres-data"] })
+        #expect(w.docker.containers.map(\.project) == ["alive"])
+    }
+}
