@@ -51,7 +51,7 @@ public enum ProcessPlanner {
                 command = Command("/bin/sh", ["-c", line], environment: env, workingDirectory: cwd)
             case .argv:
                 var exe = rendered[0]
-                if exe.contains("/") && !exe.hasPrefix("/") { exe = (cwd as NSString).appendingPathComponent(exe) }
+                if exe.contains("/") && !exe.hasPrefix("/") { exe = ((cwd as NSString).appendingPathComponent(exe) as NSString).standardizingPath }
                 command = Command(exe, Array(rendered.dropFirst()), environment: env, workingDirectory: cwd)
             }
             var display: String

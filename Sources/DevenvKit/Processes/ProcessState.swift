@@ -154,9 +154,19 @@ public enum ProcessInfoProbe {
     /// Whether `pid` still runs the process that started at `ticks` (any live pid where the
     /// start time is unknown).
     public static func isSame(_ pid: Int32, ticks: UInt64?) -> Bool {
-        guard pid > 1, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard pid > 1, kill(pid, 0) == 0 || errno == EPERM, !isZombie(pid) else { return false }
         guard let ticks, let now = startTicks(pid) else { return true }
         return now == ticks
+    }
+
+    /// Whether the process has ended and waits to be reaped (Linux).
+    static func isZombie(_ pid: Int32) -> Bool {
+        #if os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return false }
+        return text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+        #else
+        return false
+        #endif
     }
 
     /// Whether any process of the group still runs.

@@ -147,7 +147,10 @@ public struct ManifestLoader {
         for (k, v) in m {
             guard let name = reader.string(k, "a port name") else { continue }
             if case .scalar(let s) = v, s.string == "auto" { ports.append(AppPort(name: name, port: nil)); continue }
-            guard let port = reader.port(v, "ports.\(name) (or 'auto' for one from the stack's block)") else { continue }
+            guard case .scalar(let s) = v, let port = Int(s.string), (1...65535).contains(port) else {
+                reader.problem(v, "ports.\(name) must be a port number between 1 and 65535, or 'auto' for one from the stack's block, found \(NodeReader.describe(v))")
+                continue
+            }
             ports.append(AppPort(name: name, port: port))
         }
         return ports

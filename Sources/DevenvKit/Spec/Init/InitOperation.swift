@@ -121,9 +121,8 @@ public struct InitOperation {
                 return head == "ports" || head == "stack" || head == "project" || names.contains(head)
             }
         }
-        let ports = d.ports.filter { p in processes.contains { $0.name == p.name } || d.env.contains { $0.keys.contains { $0.value.contains("{{ports.\(p.name)}}") } } }
-        if !ports.isEmpty {
-            lines.append("ports: { " + ports.map { "\($0.name): \($0.port.map(String.init) ?? "auto")" }.joined(separator: ", ") + " }")
+        if !d.ports.isEmpty {
+            lines.append("ports: { " + d.ports.map { "\($0.name): \($0.port.map(String.init) ?? "auto")" }.joined(separator: ", ") + " }")
         }
         let env = d.env.map { ($0.file, $0.keys.filter { usable($0.value) }) }.filter { !$0.1.isEmpty }
         if !env.isEmpty {
