@@ -1,3 +1,4 @@
+import DevenvKit
 import Foundation
 import Testing
 
@@ -133,6 +134,28 @@ import Testing
             let who = try ProjectFixture.run(["curl", "-sS", "-K", "-", "http://127.0.0.1:\(port)/api/whoami"],
                                              stdin: "user = \"\(u.user ?? ""):\(u.password ?? "")\"\n")
             #expect(who.stdout.contains("\"name\":\"devenv\""), "\(who.stdout) \(who.stderr)")
+        }
+    }
+
+    /// `devenv compose config --images` on a manifest with one service of every built-in kind,
+    /// without the machine's image map: each kind's pinned default image, none `latest`, none
+    /// from Docker Hub's removed minio/minio, and nothing started.
+    @Test func composeConfigImagesListsAPinnedImageForEveryKind() throws {
+        let kinds = try KindCatalogue.load(searchPath: [ProjectFixture.repoRoot + "/templates"])
+        #expect(kinds.broken.isEmpty && kinds.kinds.count >= 15)
+        try ProjectFixture.with("images") { p in
+            try p.manifest("services:\n" + kinds.names.map { "  \($0): {}\n" }.joined())
+            let r = try p.devenv(["compose", "config", "--images"], env: ["DEVENV_IMAGES_FILE": p.root + "/no-images.yml"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let images = Set(r.stdout.split(separator: "\n").map(String.init))
+            #expect(images.count == kinds.kinds.count, "\(images.sorted())")
+            for kind in kinds.kinds.values {
+                #expect(images.contains("\(kind.image):\(kind.version)"), "\(kind.name): \(kind.image):\(kind.version) not listed")
+            }
+            #expect(!images.contains { $0.hasSuffix(":latest") || !$0.contains(":") })
+            #expect(!images.contains { $0.hasPrefix("minio/") || $0.hasPrefix("docker.io/minio/") })
+            #expect(images.contains("quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"))
+            #expect(try p.containerIDs().isEmpty)
         }
     }
 

@@ -59,6 +59,7 @@ if ! image_ok devenv-testbed/postgres:15 || ! image_ok devenv-testbed/redis:7; t
     fi
     install -m 0755 "$here/postgres-entrypoint.sh" "$cache/rootfs/usr/local/bin/postgres-entrypoint.sh"
     install -m 0755 "$here/redis-entrypoint.sh" "$cache/rootfs/usr/local/bin/redis-entrypoint.sh"
+    install -m 0755 "$here/redis-entrypoint.sh" "$cache/rootfs/usr/local/bin/docker-entrypoint.sh"   # the official image's name, in PATH
     mkdir -p "$cache/rootfs/data" "$cache/rootfs/docker-entrypoint-initdb.d"
     say "importing the stand-in images"
     tar -C "$cache/rootfs" -c . | docker import \

@@ -46,7 +46,8 @@ struct KindTemplateCheck {
             }
             var stepKeys = all
             if let each = step["each"], let name = each.string {
-                if kind.setting(name)?.type == .list { stepKeys.insert("item") } else {
+                stepKeys.insert("item")
+                if kind.setting(name)?.type != .list {
                     let lists = kind.settings.filter { $0.type == .list }.map(\.name)
                     problems.append(problem(each, "setup.each '\(name)' is not a list setting of the kind\(Suggest.hint(name, among: lists))"))
                 }
