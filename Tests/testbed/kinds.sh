@@ -46,7 +46,7 @@ for m in "${mappings[@]}"; do image_ok "${m##* }" || missing=1; done
 if [ -n "$missing" ]; then
     if [ ! -f "$rootfs/.complete" ]; then
         command -v debootstrap >/dev/null || apt_install debootstrap
-        say "building a Debian rootfs with ${packages//,/, } (about two minutes)"
+        say "building a Debian rootfs with ${packages//,/, } (about four minutes)"
         started=$SECONDS
         rm -rf "$rootfs.partial" "$rootfs"; mkdir -p "$cache"
         debootstrap --variant=minbase --include="$packages" bookworm "$rootfs.partial" >"$cache/kinds-debootstrap.log" 2>&1 \

@@ -27,7 +27,9 @@ chown -R clickhouse:clickhouse /var/lib/clickhouse /etc/clickhouse-server/users.
 if [ ! -f /var/lib/clickhouse/.devenv-initialised ]; then
     client=$(mktemp)
     printf '<config><user>%s</user><password>%s</password></config>\n' "$user" "$password" > "$client"
-    setpriv --reuid=clickhouse --regid=clickhouse --init-groups clickhouse-server --config-file=/etc/clickhouse-server/config.xml &
+    # The first-start server listens in the container only, so nothing outside sees it ready
+    # before the database exists (the official entrypoint does the same).
+    setpriv --reuid=clickhouse --regid=clickhouse --init-groups clickhouse-server --config-file=/etc/clickhouse-server/config.xml -- --listen_host=127.0.0.1 &
     pid=$!
     for _ in $(seq 1 120); do clickhouse-client --config-file="$client" --query "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
     if [ -n "${CLICKHOUSE_DB:-}" ]; then clickhouse-client --config-file="$client" --query "CREATE DATABASE IF NOT EXISTS $CLICKHOUSE_DB"; fi
