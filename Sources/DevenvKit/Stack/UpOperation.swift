@@ -145,8 +145,7 @@ public struct UpOperation {
                     if (v as? [Any])?.isEmpty ?? true, (v as? String)?.isEmpty ?? true, (v as? Bool) != true { continue }
                 }
                 ran = true
-                let command = try SeedCommands.command(step.run, s.context, service: s, project: project.composeProject, tool: step.tool, stdinFile: nil)
-                do { try await ctx.runner.check(command) }
+                do { for command in try SetupCommands.commands(step, service: s, project: project.composeProject) { try await ctx.runner.check(command) } }
                 catch let f as CommandFailure {
                     throw DevenvError("setting up \(s.name) failed", details: f.stderr.split(separator: "\n").suffix(10).map { "  " + $0 })
                 }
