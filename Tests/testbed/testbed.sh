@@ -95,4 +95,6 @@ if ! grep -q 'devenv-testbed/postgres:15' "$map" 2>/dev/null; then
         echo "  redis:7: devenv-testbed/redis:7"
     } > "$map.tmp" && mv "$map.tmp" "$map"
 fi
+# 6. Other engines: a docker context over a relay socket, a remote engine over ssh, podman (engines.sh).
+bash "$here/engines.sh"
 say "ready (engine $(docker version -f '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /'))"

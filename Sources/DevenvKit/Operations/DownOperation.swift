@@ -32,6 +32,7 @@ public struct DownOperation {
         let containers = try ctx.engine.containers(project: stack)
         do { try await ctx.runner.check(Compose.down(project.composeProject, volumes: volumes)) }
         catch let f as CommandFailure { throw Compose.explain(f) }
+        await RemoteStack.disconnect(ctx, stack: stack)
         if containers.isEmpty && !volumes {
             ctx.output.print("Stack \(stack) was not running.")
         } else {

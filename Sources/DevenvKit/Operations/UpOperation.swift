@@ -49,6 +49,7 @@ public struct UpOperation {
             plan = try planner.plan(project.manifest, identity: project.identity)
         }
         let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
+            .union(RemoteStack.heldPorts(ctx, stack: plan.identity.stack))
         let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours, paths: ctx.paths, range: project.portRange) { _ in
             try planner.plan(project.manifest, identity: project.identity)
         }
@@ -58,6 +59,7 @@ public struct UpOperation {
         for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
         try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
         let compose = try ComposeRenderer.render(plan)
+        try RemoteStack.checkMounts(ctx, compose: compose)
         let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
         if existing != compose { try AtomicFile.write(compose, to: plan.composeFile, newFileMode: 0o644) }
 
@@ -84,6 +86,7 @@ public struct UpOperation {
             started = true
         }
 
+        if let note = try await RemoteStack.connect(ctx, plan: plan), progress { ctx.output.error(note) }
         let waiter = ReadinessWaiter()
         let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names)
         watcher.start()
@@ -106,6 +109,7 @@ public struct UpOperation {
         for a in seedReport.applied { timer.add(.seeding, a.service, seconds: a.seconds ?? 0) }
         if started || copied != nil { containers = try ctx.engine.containers(project: plan.identity.stack) }
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
+        RemoteStack.annotate(&report, ctx)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }
