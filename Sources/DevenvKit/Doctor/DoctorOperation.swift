@@ -33,6 +33,7 @@ public struct DoctorOperation {
         let root = (file as NSString).deletingLastPathComponent
         let project = ProjectChecks(ctx: ctx, root: root, file: file, engineUp: info != nil)
         checks += await project.all()
+        checks += EngineCheck.forwards(ctx, root: root)
         return Outcome(checks: checks, projectRoot: root)
     }
 

@@ -39,3 +39,27 @@ enum EngineCheck {
         return text
     }
 }
+
+extension EngineCheck {
+    /// One `forward` check per stack of the project at `root` that runs on an ssh engine: its
+    /// ssh session lives and every forwarded port listens on 127.0.0.1.
+    static func forwards(_ ctx: DevenvContext, root: String) -> [DoctorCheck] {
+        let stacks = ((try? Registry.read(ctx.paths.registryFile))?.stacks ?? [:]).filter { $0.value.root == root }.keys.sorted()
+        return stacks.compactMap { stack -> DoctorCheck? in
+            guard let record = StackEngineRecord.read(ctx.paths, stack: stack), record.endpoint.hasPrefix("ssh://") else { return nil }
+            guard let f = record.forward else {
+                return .pass("forward", "stack \(stack) runs on \(record.endpoint) and is down: no forward needed")
+            }
+            guard StackForward.isAlive(f) else {
+                return .fail("forward", "the ssh session (pid \(f.pid)) forwarding stack \(stack)'s ports to \(record.endpoint) has ended",
+                             fix: "Run `devenv up`: it starts the forward again (check the host with `ssh \(SSHTarget.parse(record.endpoint)?.host ?? "HOST") true`).")
+            }
+            let silent = f.ports.filter { PortProbe.isFree($0) }
+            guard silent.isEmpty else {
+                return .fail("forward", "ports \(silent.map(String.init).joined(separator: ", ")) of stack \(stack) are not listening on 127.0.0.1 although its ssh (pid \(f.pid)) runs",
+                             fix: "Run `devenv down` then `devenv up` to start a new forward.")
+            }
+            return .pass("forward", "stack \(stack): ports \(f.ports.map(String.init).joined(separator: ", ")) forwarded from 127.0.0.1 to \(record.endpoint) by devenv's ssh (pid \(f.pid))")
+        }
+    }
+}

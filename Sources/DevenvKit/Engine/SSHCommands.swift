@@ -38,6 +38,11 @@ public enum SSHCommands {
         Command("ssh", login(t) + ["-o", "ControlPath=\(control)", "-O", "forward", "-L", "\(local):\(remote)", "--", t.host])
     }
 
+    /// Removes that forward again (a remote socket that no longer answers).
+    public static func cancelForward(_ t: SSHTarget, control: String, local: String, remote: String) -> Command {
+        Command("ssh", login(t) + ["-o", "ControlPath=\(control)", "-O", "cancel", "-L", "\(local):\(remote)", "--", t.host])
+    }
+
     /// Runs `argv` on the remote machine over the master (quoted for the remote shell).
     public static func remote(_ t: SSHTarget, control: String, _ argv: [String]) -> Command {
         Command("ssh", login(t) + options + ["-o", "ControlMaster=no", "-o", "ControlPath=\(control)", "-T", "--", t.host,

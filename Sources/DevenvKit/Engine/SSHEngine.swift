@@ -63,18 +63,35 @@ public final class SSHEngine: @unchecked Sendable {
                 throw SSHEngine.failure(target, detail: r.status == 124 ? "ssh did not log in within \(SSHCommands.connectTimeout + 1) s" : SSHCommands.reason(r.stderr))
             }
         }
-        let remoteSocket = try target.socketPath ?? remoteEngineSocket()
-        if let remoteSocket {
-            let r = try ProcessRunner.runBlocking(SSHCommands.forwardSocket(target, control: control, local: localSocket, remote: remoteSocket), timeout: 5)
-            if r.succeeded, EndpointResolver.socketAnswers(localSocket) {
-                try? FileManager.default.removeItem(atPath: routeFile)
-                route = .forwarded(local: localSocket)
-                return route!
-            }
+        // The remote engine's socket: the URL's, the one found last time (checked with a ping),
+        // else the remote docker's own answer.
+        let cached = (try? String(contentsOfFile: routeFile, encoding: .utf8)).flatMap { $0.hasPrefix("unix:") ? String($0.dropFirst(5)) : nil }
+        if target.socketPath == nil, let cached {
+            if forward(to: cached), Self.pings(localSocket) { route = .forwarded(local: localSocket); return route! }
+            _ = try? ProcessRunner.runBlocking(SSHCommands.cancelForward(target, control: control, local: localSocket, remote: cached), timeout: 5)
+        }
+        if let remoteSocket = try target.socketPath ?? remoteEngineSocket(), forward(to: remoteSocket) {
+            try? ("unix:" + remoteSocket).write(toFile: routeFile, atomically: true, encoding: .utf8)
+            route = .forwarded(local: localSocket)
+            return route!
         }
         try? "dial-stdio".write(toFile: routeFile, atomically: true, encoding: .utf8)
         route = .dialStdio
         return .dialStdio
+    }
+
+    /// Adds the forward of the local socket to `remote` over the master.
+    private func forward(to remote: String) -> Bool {
+        let r = try? ProcessRunner.runBlocking(SSHCommands.forwardSocket(target, control: control, local: localSocket, remote: remote), timeout: 5)
+        return r?.succeeded == true && EndpointResolver.socketAnswers(localSocket)
+    }
+
+    /// An engine answers `GET /_ping` on the socket.
+    static func pings(_ path: String) -> Bool {
+        guard let c = try? SocketConnection.connect(.unix(path: path), timeout: 3) else { return false }
+        defer { c.close() }
+        guard (try? c.send("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")) != nil, let reply = try? c.receiveAll() else { return false }
+        return String(decoding: reply.prefix(16), as: UTF8.self).contains(" 200 ")
     }
 
     /// The remote docker's own engine socket path, when it is a unix socket.
