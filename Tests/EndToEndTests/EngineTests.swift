@@ -204,7 +204,7 @@ struct EngineTestbed {
                 let r = try p.devenv(command)
                 let seconds = Date().timeIntervalSince(began)
                 #expect(r.status == 4, "\(command) against a dead host: \(r.stderr)")
-                #expect(r.stderr.contains("the Docker engine at \(bed["DEAD_HOST"]) is not reachable over ssh"), "\(r.stderr)")
+                #expect(r.stderr.contains("the Docker engine is not reachable at \(bed["DEAD_HOST"]) over ssh"), "\(r.stderr)")
                 #expect(r.stderr.contains("timed out"), "\(r.stderr)")
                 print("dead ssh host: `devenv \(command.joined(separator: " "))` exited \(r.status) after \(String(format: "%.2f", seconds)) s")
             }

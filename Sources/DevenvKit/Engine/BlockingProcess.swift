@@ -16,22 +16,51 @@ extension ProcessRunner {
     public final class Stream: @unchecked Sendable {
         public let connection: SocketConnection
         public let pid: pid_t
-        private let errFD: Int32
+        private var errFD: Int32
         private var reaped = false
 
         init(connection: SocketConnection, pid: pid_t, errFD: Int32) {
             self.connection = connection; self.pid = pid; self.errFD = errFD
         }
 
-        /// What the command printed on stderr so far (after it ended: all of it).
-        public func errorOutput() -> String { String(decoding: ProcessRunner.drain(errFD, until: Date()), as: UTF8.self) }
+        /// Sends to the command's stdin; a command that already ended says why.
+        public func send(_ text: String) throws {
+            do { try connection.send(text) } catch { throw SocketConnection.Failure(description: ended(otherwise: "\(error)")) }
+        }
+
+        /// Everything the command prints until it ends. A command that ends before reading all
+        /// it was sent resets the socket: what arrived before counts; nothing at all is an error
+        /// carrying the command's last error line.
+        public func receiveAll() throws -> [UInt8] {
+            var out: [UInt8] = []
+            while true {
+                let chunk: [UInt8]
+                do { chunk = try connection.receive() } catch {
+                    if !out.isEmpty { return out }
+                    throw SocketConnection.Failure(description: ended(otherwise: "\(error)"))
+                }
+                if chunk.isEmpty {
+                    if out.isEmpty { throw SocketConnection.Failure(description: ended(otherwise: "no reply")) }
+                    return out
+                }
+                out += chunk
+            }
+        }
+
+        /// The command's last error line once it has ended (waited for briefly), else `otherwise`.
+        func ended(otherwise: String) -> String {
+            if !reaped { reaped = true; _ = ProcessRunner.reap(pid, deadline: Date().addingTimeInterval(1)) }
+            let err = String(decoding: ProcessRunner.drain(errFD, until: Date()), as: UTF8.self)
+            return err.split(whereSeparator: \.isNewline).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? otherwise
+        }
 
         public func close(grace: TimeInterval = 1) {
             connection.close()
-            guard !reaped else { return }
-            reaped = true
-            _ = ProcessRunner.reap(pid, deadline: Date().addingTimeInterval(grace))
-            _ = Glibc_close(errFD)
+            if !reaped {
+                reaped = true
+                _ = ProcessRunner.reap(pid, deadline: Date().addingTimeInterval(grace))
+            }
+            if errFD >= 0 { _ = Glibc_close(errFD); errFD = -1 }
         }
 
         deinit { close(grace: 0) }

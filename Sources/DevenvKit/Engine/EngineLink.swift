@@ -14,13 +14,8 @@ extension SocketConnection: EngineConnection {
 }
 
 extension ProcessRunner.Stream: EngineConnection {
-    public func send(_ text: String) throws { try connection.send(text) }
-    public func receiveAll() throws -> [UInt8] { try connection.receiveAll() }
     public func close() { close(grace: 1) }
-    public var failureNote: String {
-        let line = errorOutput().split(separator: "\n").last.map(String.init) ?? ""
-        return line.isEmpty ? "" : ": " + line
-    }
+    public var failureNote: String { "" }
 }
 
 /// How bytes reach the engine: a unix or plain tcp socket; `docker system dial-stdio` with the
@@ -47,6 +42,9 @@ final class EngineLink: @unchecked Sendable {
     }
 
     init(broken: DevenvError) { kind = .broken(broken); endpoint = nil }
+
+    /// A link whose every request is a run of `command` (tests stand in for dial-stdio).
+    init(fakeStream command: Command) { kind = .dialStdio(command); endpoint = nil }
 
     func open(timeout: TimeInterval) throws -> EngineConnection {
         switch kind {
@@ -81,16 +79,16 @@ enum EngineMessages {
                     "If it runs elsewhere, point devenv at it as you would docker: `devenv COMMAND --context NAME`, DOCKER_CONTEXT or DOCKER_HOST. Check with `docker info`.",
                 exitCode: .engineUnavailable)
         case .wellKnown(let product):
-            return DevenvError("the \(product) engine at \(e.host) is not answering\(why)",
-                               hint: "Restart \(product), or point devenv at another engine: `devenv COMMAND --context NAME` or DOCKER_HOST.",
+            return DevenvError("the Docker engine is not reachable at \(e.host), \(product)'s socket\(why)",
+                               hint: "Start it (restart \(product)), or point devenv at another engine: `devenv COMMAND --context NAME` or DOCKER_HOST.",
                                exitCode: .engineUnavailable)
         case .dockerHost:
-            return DevenvError("the Docker engine at DOCKER_HOST=\(e.host) is not reachable\(why)",
-                               hint: "Start that engine, or fix or unset DOCKER_HOST (docker uses it before any context). Check with `docker info`.",
+            return DevenvError("the Docker engine is not reachable at DOCKER_HOST=\(e.host)\(why)",
+                               hint: "Start it, or fix or unset DOCKER_HOST (docker uses it before any context). Check with `docker info`.",
                                exitCode: .engineUnavailable)
         case .contextOption(let n), .contextVariable(let n), .currentContext(let n, _):
-            return DevenvError("the Docker engine of \(e.source.description) is not reachable at \(e.host)\(why)",
-                               hint: "Start that engine, or pick another context: `docker context ls`, then `devenv COMMAND --context NAME` or `docker context use NAME`. Check with `docker --context \(n) info`.",
+            return DevenvError("the Docker engine is not reachable at \(e.host), the engine of \(e.source.description)\(why)",
+                               hint: "Start it, or pick another context: `docker context ls`, then `devenv COMMAND --context NAME` or `docker context use NAME`. Check with `docker --context \(n) info`.",
                                exitCode: .engineUnavailable)
         }
     }

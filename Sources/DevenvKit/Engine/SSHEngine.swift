@@ -66,11 +66,11 @@ public final class SSHEngine: @unchecked Sendable {
         // The remote engine's socket: the URL's, the one found last time (checked with a ping),
         // else the remote docker's own answer.
         let cached = (try? String(contentsOfFile: routeFile, encoding: .utf8)).flatMap { $0.hasPrefix("unix:") ? String($0.dropFirst(5)) : nil }
-        if target.socketPath == nil, let cached {
-            if forward(to: cached), Self.pings(localSocket) { route = .forwarded(local: localSocket); return route! }
-            _ = try? ProcessRunner.runBlocking(SSHCommands.cancelForward(target, control: control, local: localSocket, remote: cached), timeout: 5)
-        }
-        if let remoteSocket = try target.socketPath ?? remoteEngineSocket(), forward(to: remoteSocket) {
+        if target.socketPath == nil, let cached, forward(to: cached) { route = .forwarded(local: localSocket); return route! }
+        if let remoteSocket = try target.socketPath ?? remoteEngineSocket() {
+            guard forward(to: remoteSocket) else {
+                throw SSHEngine.failure(target, detail: "no engine answers on \(remoteSocket) there; is it running? (`ssh \(target.host) docker info`)")
+            }
             try? ("unix:" + remoteSocket).write(toFile: routeFile, atomically: true, encoding: .utf8)
             route = .forwarded(local: localSocket)
             return route!
@@ -80,10 +80,13 @@ public final class SSHEngine: @unchecked Sendable {
         return .dialStdio
     }
 
-    /// Adds the forward of the local socket to `remote` over the master.
+    /// Forwards the local socket to `remote` over the master and checks an engine answers
+    /// through it; takes the forward back when none does.
     private func forward(to remote: String) -> Bool {
         let r = try? ProcessRunner.runBlocking(SSHCommands.forwardSocket(target, control: control, local: localSocket, remote: remote), timeout: 5)
-        return r?.succeeded == true && EndpointResolver.socketAnswers(localSocket)
+        if r?.succeeded == true, Self.pings(localSocket) { return true }
+        _ = try? ProcessRunner.runBlocking(SSHCommands.cancelForward(target, control: control, local: localSocket, remote: remote), timeout: 5)
+        return false
     }
 
     /// An engine answers `GET /_ping` on the socket.
@@ -134,8 +137,8 @@ public final class SSHEngine: @unchecked Sendable {
     static func failure(_ t: SSHTarget, detail: String) -> DevenvError {
         var probe = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=\(SSHCommands.connectTimeout)"] + SSHCommands.login(t) + [t.host, "docker", "version"]
         probe = probe.map(SSHCommands.quote)
-        return DevenvError("the Docker engine at \(t.url) is not reachable over ssh" + (detail.isEmpty ? "" : " (\(detail))"),
-                           hint: "Check that `\(probe.joined(separator: " "))` answers: devenv logs in without prompting (a key or ssh-agent) and gives a host \(SSHCommands.connectTimeout) s to answer.",
+        return DevenvError("the Docker engine is not reachable at \(t.url) over ssh" + (detail.isEmpty ? "" : " (\(detail))"),
+                           hint: "Start it on that host, and check that `\(probe.joined(separator: " "))` answers: devenv logs in without prompting (a key or ssh-agent) and gives a host \(SSHCommands.connectTimeout) s to answer.",
                            exitCode: .engineUnavailable)
     }
 }

@@ -127,3 +127,41 @@ final class Recorder: ProcessRunning, @unchecked Sendable {
     private func record(_ c: Command) { lock.lock(); recorded.append(c); lock.unlock() }
     func attach(_ command: Command) async throws -> Int32 { _ = try await capture(command); return 0 }
 }
+
+/// The synchronous transports: a command as an engine stream (what `docker system dial-stdio`
+/// and `ssh … dial-stdio` are), and a blocking run with a deadline (ssh's master).
+@Suite struct BlockingProcessTests {
+    @Test func aCommandCarriesAnEngineRequest() throws {
+        // Reads the request line, answers like an engine, ends: as dial-stdio does when the engine closes.
+        let fake = Command("sh", ["-c", "read -r line; printf 'HTTP/1.0 200 OK\\r\\nApi-Version: 1.41\\r\\n\\r\\n%s' \"$line\""])
+        let engine = EngineClient(endpoint: EngineEndpoint(address: .tcp(host: "box", port: 2376, tls: TLSSettings(verify: true, certDirectory: nil)), source: .dockerHost),
+                                  link: EngineLink(fakeStream: fake))
+        let (status, body) = try engine.get("/_ping", timeout: 5)
+        #expect(status == 200)
+        #expect(String(decoding: body, as: UTF8.self).hasPrefix("GET /_ping HTTP/1.0"))
+        try engine.ping()
+    }
+
+    @Test func aCommandThatFailsSaysWhy() {
+        let broken = EngineClient(endpoint: EngineEndpoint(address: .unix(path: "/x.sock"), source: .dockerHost),
+                                  link: EngineLink(fakeStream: Command("sh", ["-c", "echo 'error during connect: no such host' >&2; exit 1"])))
+        do { try broken.ping(); Issue.record("expected exit 4") } catch let e as DevenvError {
+            #expect(e.exitCode == .engineUnavailable)
+            #expect(e.message.contains("no such host"), "\(e.message)")
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func blockingRunsCaptureAndTimeOut() throws {
+        let ok = try ProcessRunner.runBlocking(Command("sh", ["-c", "echo out; echo err >&2; exit 3"]), timeout: 5)
+        #expect(ok == CommandResult(status: 3, stdout: "out\n", stderr: "err\n"))
+        let began = Date()
+        let slow = try ProcessRunner.runBlocking(Command("sleep", ["5"]), timeout: 0.3)
+        #expect(slow.status == 124)
+        #expect(Date().timeIntervalSince(began) < 4)
+        let env = try ProcessRunner.runBlocking(Command("sh", ["-c", "printf %s \"$DOCKER_HOST\""], environment: ["DOCKER_HOST": "unix:///x.sock"]), timeout: 5)
+        #expect(env.stdout == "unix:///x.sock")
+        // A child that backgrounds itself closing its output (ssh -f) does not hold the run.
+        let bg = try ProcessRunner.runBlocking(Command("sh", ["-c", "(sleep 3 >/dev/null 2>&1 &) ; echo started"]), timeout: 2)
+        #expect(bg.status == 0 && bg.stdout == "started\n")
+    }
+}
