@@ -109,7 +109,7 @@ struct EngineTestbed {
     /// (b) The remote engine through DOCKER_HOST=ssh://….
     @Test func remoteEngineOverDockerHost() throws {
         let bed = try EngineTestbed.load()
-        try remoteStack(bed, label: "rhost", environment: ["DOCKER_HOST": bed["REMOTE_HOST"]], args: [])
+        try remoteStack(bed, label: "rhost", environment: ["DOCKER_HOST": bed["REMOTE_HOST"]], args: [], localFirst: true)
     }
 
     /// (b) The remote engine through a docker context whose host is ssh://….
@@ -120,11 +120,21 @@ struct EngineTestbed {
 
     /// up runs the stack on the remote engine; the .env URLs on 127.0.0.1 reach Postgres and
     /// Redis from here; data survives down/up; down closes the forward.
-    func remoteStack(_ bed: EngineTestbed, label: String, environment: [String: String], args: [String]) throws {
+    /// `localFirst`: the same stack runs on the local engine first; its `.env` must be the remote one's, byte for byte.
+    func remoteStack(_ bed: EngineTestbed, label: String, environment: [String: String], args: [String], localFirst: Bool = false) throws {
         try ProjectFixture.with(label) { p in
+            try p.manifest(Self.postgresRedis)
+            var localEnv: String?
+            if localFirst {
+                p.environment = EngineTestbed.clean
+                p.onTearDown { _ = try? p.devenv(["down", "--all", "--volumes", "--yes"], env: EngineTestbed.clean) }
+                let local = try p.devenv(["up"])
+                #expect(local.status == 0, "local up failed: \(local.stderr)")
+                localEnv = try p.read(".env")
+                #expect(try p.devenv(["down", "--volumes", "--yes"]).status == 0)
+            }
             p.environment = EngineTestbed.clean.merging(environment) { $1 }
             p.cleanupDockerHost = bed["REMOTE_DOCKER_HOST"]
-            try p.manifest(Self.postgresRedis)
             p.onTearDown {
                 _ = try? p.devenv(["down", "--all", "--volumes", "--yes"] + args)
                 // devenv's engine connection idles out after 10 minutes; the test closes it now.
@@ -143,6 +153,10 @@ struct EngineTestbed {
             #expect(try p.containerIDs().isEmpty, "nothing of the stack on the local engine")
 
             let env = try p.read(".env")
+            if let localEnv {
+                #expect(env == localEnv, "the .env of a remote stack must be the local one's, byte for byte")
+                #expect(up.stderr.contains("last ran on unix:///var/run/docker.sock"), "\(up.stderr)")
+            }
             let pgURL = try #require(Self.value("DATABASE_URL", in: env))
             let redisURL = try #require(Self.value("REDIS_URL", in: env))
             #expect(pgURL.contains("@127.0.0.1:") && redisURL.contains("@127.0.0.1:"))
