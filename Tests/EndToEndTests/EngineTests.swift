@@ -135,6 +135,8 @@ struct EngineTestbed {
             }
             p.environment = EngineTestbed.clean.merging(environment) { $1 }
             p.cleanupDockerHost = bed["REMOTE_DOCKER_HOST"]
+            try p.write("db/seed.sql", "CREATE TABLE seeded(n int); INSERT INTO seeded VALUES (1), (2), (3);\n")
+            try p.manifest(Self.postgresRedis + "\nseed:\n  postgres: [db/seed.sql]\n")
             p.onTearDown {
                 _ = try? p.devenv(["down", "--all", "--volumes", "--yes"] + args)
                 // devenv's engine connection idles out after 10 minutes; the test closes it now.
@@ -160,6 +162,8 @@ struct EngineTestbed {
             let pgURL = try #require(Self.value("DATABASE_URL", in: env))
             let redisURL = try #require(Self.value("REDIS_URL", in: env))
             #expect(pgURL.contains("@127.0.0.1:") && redisURL.contains("@127.0.0.1:"))
+            let seeded = try ProjectFixture.run(["psql", pgURL, "-tAc", "SELECT count(*) FROM seeded"])
+            #expect(seeded.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "3", "the seed streams over compose exec -T: \(seeded.stderr)")
             let create = try ProjectFixture.run(["psql", pgURL, "-v", "ON_ERROR_STOP=1", "-qc", "CREATE TABLE notes(t text); INSERT INTO notes VALUES ('kept')"])
             #expect(create.status == 0, "\(create.stderr)")
             #expect(try ProjectFixture.run(["redis-cli", "-u", redisURL, "--no-auth-warning", "SET", "greeting", "hello"]).stdout.contains("OK"))
@@ -180,6 +184,9 @@ struct EngineTestbed {
                 #expect((holder?["pid"] as? Int).map(Int32.init) == (forward["pid"] as? Int).map(Int32.init))
             }
             let port = try #require(Int(pgURL.split(separator: ":").last?.split(separator: "/").first ?? ""))
+            let ls = try JSONSerialization.jsonObject(with: Data(try p.devenv(["ls", "--json"] + args).stdout.utf8)) as? [[String: Any]] ?? []
+            let listed = try #require(ls.first { $0["stack"] as? String == p.name })
+            #expect(listed["engine"] as? String == bed["REMOTE_HOST"] && listed["state"] as? String == "running", "\(listed)")
             #expect(try p.devenv(["doctor"] + args).stdout.contains("forwarded from 127.0.0.1 to \(bed["REMOTE_HOST"]) by devenv's ssh"))
 
             // A forward that died: doctor says so, `up` starts it again.
@@ -204,6 +211,29 @@ struct EngineTestbed {
             #expect(try ProjectFixture.run(["redis-cli", "-u", redisURL, "--no-auth-warning", "GET", "greeting"]).stdout.contains("hello"))
             #expect(try p.devenv(["down", "--volumes", "--yes"] + args).status == 0)
             #expect(Self.stopsListening(port))
+        }
+    }
+
+    /// A host folder cannot be mounted by a remote engine: refused before anything starts.
+    @Test func hostFoldersOnARemoteEngineAreRefused() throws {
+        let bed = try EngineTestbed.load()
+        try ProjectFixture.with("rbind") { p in
+            p.environment = EngineTestbed.clean.merging(["DOCKER_HOST": bed["REMOTE_HOST"]]) { $1 }
+            p.cleanupDockerHost = bed["REMOTE_DOCKER_HOST"]
+            try p.manifest("""
+            services:
+              web:
+                image: devenv-testbed/redis:7
+                ports: { http: 6379 }
+                volumes: ["./conf:/etc/conf"]
+            """)
+            let r = try p.devenv(["up"])
+            #expect(r.status == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("service web mounts \(p.root)/conf"), "\(r.stderr)")
+            #expect(r.stderr.contains("named volume"))
+            let remote = try ProjectFixture.run(["docker", "ps", "-aq", "--filter", "label=dev.devenv.project=\(p.name)"],
+                                                env: ["DOCKER_HOST": bed["REMOTE_DOCKER_HOST"], "DOCKER_CONTEXT": ""])
+            #expect(remote.stdout.isEmpty, "nothing may start")
         }
     }
 

@@ -143,6 +143,7 @@ up() {
         if [ "$want" != "$have" ]; then
             say "copying $image into the remote engine"
             docker save "$image" | remote_docker load >/dev/null
+            [ -z "$have" ] || remote_docker image rm "$have" >/dev/null 2>&1 || true   # the copy it replaces
         fi
     done
 
@@ -224,6 +225,7 @@ EOF
         if [ "$want" != "$have" ]; then
             say "copying $image into podman"
             docker save "$image" | podman load -q >/dev/null
+            [ -z "$have" ] || podman image rm "$have" >/dev/null 2>&1 || true
         fi
     done
 
