@@ -139,11 +139,7 @@ struct EngineTestbed {
             try p.manifest(Self.postgresRedis + "\nseed:\n  postgres: [db/seed.sql]\n")
             p.onTearDown {
                 _ = try? p.devenv(["down", "--all", "--volumes", "--yes"] + args)
-                // devenv's engine connection idles out after 10 minutes; the test closes it now.
-                let run = ProjectFixture.home + "/run"
-                for ctl in (try? FileManager.default.contentsOfDirectory(atPath: run))?.filter({ $0.hasSuffix(".ctl") }) ?? [] {
-                    _ = try? ProjectFixture.run(["ssh", "-o", "ControlPath=\(run)/\(ctl)", "-O", "exit", "placeholder"])
-                }
+                Self.closeEngineConnections()
             }
 
             let up = try p.devenv(["up"] + args)
@@ -220,6 +216,7 @@ struct EngineTestbed {
         try ProjectFixture.with("rbind") { p in
             p.environment = EngineTestbed.clean.merging(["DOCKER_HOST": bed["REMOTE_HOST"]]) { $1 }
             p.cleanupDockerHost = bed["REMOTE_DOCKER_HOST"]
+            p.onTearDown { Self.closeEngineConnections() }
             try p.manifest("""
             services:
               web:
@@ -277,6 +274,15 @@ struct EngineTestbed {
             let redis = try #require(try p.service("redis")["url"] as? String)
             #expect(try ProjectFixture.run(["redis-cli", "-u", redis, "--no-auth-warning", "PING"]).stdout.contains("PONG"))
             #expect(try p.devenv(["down"]).status == 0)
+        }
+    }
+
+    /// devenv's engine connections idle out after 10 minutes; a test closes its own at once
+    /// (the fixture's teardown has run its last `devenv` by then).
+    static func closeEngineConnections() {
+        let run = ProjectFixture.home + "/run"
+        for ctl in (try? FileManager.default.contentsOfDirectory(atPath: run))?.filter({ $0.hasSuffix(".ctl") }) ?? [] {
+            _ = try? ProjectFixture.run(["ssh", "-o", "ControlPath=\(run)/\(ctl)", "-O", "exit", "placeholder"])
         }
     }
 
