@@ -28,6 +28,7 @@ public struct DownAllOperation {
         }
         for r in records {
             if r.containers.isEmpty && r.volumes.isEmpty && r.networks.isEmpty {
+                await RemoteStack.disconnect(ctx, stack: r.stack)
                 ctx.output.print("Stack \(r.stack) was not running and holds no data.")
                 continue
             }
@@ -41,6 +42,7 @@ public struct DownAllOperation {
             } else {
                 try await StackRemoval.removeResources(ctx, stack: r.stack, volumes: volumes)
             }
+            await RemoteStack.disconnect(ctx, stack: r.stack)
             if r.containers.isEmpty && !volumes {
                 ctx.output.print("Stack \(r.stack) was not running.")
             } else {

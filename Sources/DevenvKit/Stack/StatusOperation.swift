@@ -7,6 +7,8 @@ public enum StatusOperation {
         let plan = try project.proposedPlan(ctx)
         try ctx.engine.ping()
         let containers = try ctx.engine.containers(project: plan.identity.stack)
-        return (plan, StatusBuilder.build(plan, containers: containers, engine: ctx.engine))
+        var report = StatusBuilder.build(plan, containers: containers, engine: ctx.engine)
+        RemoteStack.annotate(&report, ctx)
+        return (plan, report)
     }
 }

@@ -46,6 +46,7 @@ public struct UpOperation {
         // The one claim of `up`: ports in the machine registry and credentials, under the stack lock.
         var plan = try project.claimedPlan(ctx)
         let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
+            .union(RemoteStack.heldPorts(ctx, stack: plan.identity.stack))
         let claim = project.claim(ctx)
         let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours) { keys in
             try claim.release(keys, stack: project.identity.stack)
@@ -57,6 +58,7 @@ public struct UpOperation {
         for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
         try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
         let compose = try ComposeRenderer.render(plan)
+        try RemoteStack.checkMounts(ctx, compose: compose)
         let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
         if existing != compose { try AtomicFile.write(compose, to: plan.composeFile, newFileMode: 0o600) }
 
@@ -83,6 +85,7 @@ public struct UpOperation {
             started = true
         }
 
+        if let note = try await RemoteStack.connect(ctx, plan: plan), progress { ctx.output.error(note) }
         let waiter = ReadinessWaiter(prober: ctx.prober)
         let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names).start()
         let timer = timer
@@ -105,6 +108,7 @@ public struct UpOperation {
         for a in seedReport.applied { timer.add(.seeding, a.service, seconds: a.seconds ?? 0) }
         if started || copied != nil { containers = try ctx.engine.containers(project: plan.identity.stack) }
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
+        RemoteStack.annotate(&report, ctx)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }

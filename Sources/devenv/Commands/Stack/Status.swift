@@ -21,5 +21,7 @@ struct Status: AsyncParsableCommand {
         if json { try ctx.output.json(report); return }
         ctx.output.print("Stack \(ctx.output.style(report.stack, .bold)) (\(report.root)\(report.branch.map { ", branch \($0)" } ?? ""))")
         for line in StatusBuilder.table(report, plan: plan, output: ctx.output) { ctx.output.print(line) }
+        ctx.output.print(ctx.output.style("Engine: \(report.engine ?? ctx.engine.address) (\(ctx.engine.endpoint.source.description))" +
+                                          (RemoteStack.forwardSummary(ctx, stack: report.stack).map { "; " + $0 } ?? ""), .dim))
     }
 }
