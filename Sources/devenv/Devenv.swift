@@ -26,10 +26,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: [.customShort("C"), .customLong("directory")], help: ArgumentHelp("Run as if devenv was started in DIR.", valueName: "DIR"))
     var directory: String?
 
-    func context() -> DevenvContext {
-        let live = DevenvContext.live()
-        guard let directory else { return live }
-        let abs = directory.hasPrefix("/") ? directory : live.cwd + "/" + directory
-        return DevenvContext(cwd: abs, environment: live.environment, output: live.output, runner: live.runner)
-    }
+    @Option(name: [.customShort("c"), .customLong("context")],
+            help: ArgumentHelp("The docker context to use, as `docker --context` (default: DOCKER_HOST, DOCKER_CONTEXT, then the current context).", valueName: "NAME"))
+    var dockerContext: String?
+
+    func context() -> DevenvContext { DevenvContext.live(dockerContext: dockerContext, directory: directory) }
 }

@@ -18,6 +18,12 @@ final class ProjectFixture: @unchecked Sendable {
     let root: String
     let name: String
     private var cleanups: [() -> Void] = []
+    /// Variables every `devenv` run of this fixture gets (an engine: DOCKER_HOST, DOCKER_CONFIG …).
+    var environment: [String: String] = [:]
+    /// A program line the binary runs under (`unshare -m sh -c '…' devenv`); empty: none.
+    var launcher: [String] = []
+    /// The engine the label cleanup asks (`docker -H`), when it is not the default one.
+    var cleanupDockerHost: String?
 
     init(_ label: String) throws {
         name = "e2e-\(label)-\(UUID().uuidString.prefix(6).lowercased())"
@@ -40,7 +46,7 @@ final class ProjectFixture: @unchecked Sendable {
             _ = try? devenv(["down", "--all", "--volumes", "--yes"])   // every stack of the project: branches and worktrees too
         }
         // Anything the stack left behind, found by devenv's labels only.
-        _ = try? Self.run(["sh", "-c", "ids=$(docker ps -aq --filter label=dev.devenv.project=\(name)); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; vols=$(docker volume ls -q --filter label=dev.devenv.project=\(name)); [ -z \"$vols\" ] || docker volume rm $vols >/dev/null"])
+        _ = try? Self.run(["sh", "-c", (cleanupDockerHost.map { "export DOCKER_HOST=\($0) DOCKER_CONTEXT=; " } ?? "") + "ids=$(docker ps -aq --filter label=dev.devenv.project=\(name)); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; vols=$(docker volume ls -q --filter label=dev.devenv.project=\(name)); [ -z \"$vols\" ] || docker volume rm $vols >/dev/null"])
         for c in cleanups.reversed() { c() }
         cleanups.removeAll()
     }
@@ -69,7 +75,8 @@ final class ProjectFixture: @unchecked Sendable {
 
     @discardableResult
     func devenv(_ args: [String], env: [String: String] = [:]) throws -> Result {
-        try Self.run([Self.binary] + args, cwd: root, env: ["DEVENV_HOME": Self.home, "NO_COLOR": "1"].merging(env) { $1 })
+        try Self.run(launcher + [Self.binary] + args, cwd: root,
+                     env: ["DEVENV_HOME": Self.home, "NO_COLOR": "1"].merging(environment) { $1 }.merging(env) { $1 })
     }
 
     /// `devenv status --json` decoded.

@@ -59,6 +59,7 @@ if ! image_ok devenv-testbed/postgres:15 || ! image_ok devenv-testbed/redis:7; t
     fi
     install -m 0755 "$here/postgres-entrypoint.sh" "$cache/rootfs/usr/local/bin/postgres-entrypoint.sh"
     install -m 0755 "$here/redis-entrypoint.sh" "$cache/rootfs/usr/local/bin/redis-entrypoint.sh"
+    install -m 0755 "$here/redis-entrypoint.sh" "$cache/rootfs/usr/local/bin/docker-entrypoint.sh"   # the official image's name, in PATH
     mkdir -p "$cache/rootfs/data" "$cache/rootfs/docker-entrypoint-initdb.d"
     say "importing the stand-in images"
     tar -C "$cache/rootfs" -c . | docker import \
@@ -95,4 +96,8 @@ if ! grep -q 'devenv-testbed/postgres:15' "$map" 2>/dev/null; then
         echo "  redis:7: devenv-testbed/redis:7"
     } > "$map.tmp" && mv "$map.tmp" "$map"
 fi
+# 6. Stand-ins for the other kinds Debian packages (MariaDB, RabbitMQ, Memcached, ClickHouse, Valkey).
+bash "$here/kinds.sh"
+# 7. Other engines: a docker context over a relay socket, a remote engine over ssh, podman (engines.sh).
+bash "$here/engines.sh"
 say "ready (engine $(docker version -f '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /'))"

@@ -73,6 +73,7 @@ public struct GcOperation {
             }
             defer { lock.unlock() }
             let removed = try await StackRemoval.removeResources(ctx, stack: stack, volumes: true)
+            await RemoteStack.disconnect(ctx, stack: stack)
             try StackRemoval.forget(ctx, stack: stack, root: c.record.root)
             freed += c.record.diskBytes ?? 0
             ctx.output.print("Removed \(stack): \(removed.containers) container\(removed.containers == 1 ? "" : "s"), "

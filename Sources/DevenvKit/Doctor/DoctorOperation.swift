@@ -33,6 +33,7 @@ public struct DoctorOperation {
         let root = (file as NSString).deletingLastPathComponent
         let project = ProjectChecks(ctx: ctx, root: root, file: file, engineUp: info != nil)
         checks += await project.all()
+        checks += EngineCheck.forwards(ctx, root: root)
         return Outcome(checks: checks, projectRoot: root)
     }
 
@@ -45,10 +46,7 @@ public struct DoctorOperation {
         }
         let version = json(ctx.engine, "/version")
         let info = json(ctx.engine, "/info")
-        let v = version["Version"] as? String ?? "unknown version"
-        let api = version["ApiVersion"] as? String ?? "?"
-        let platform = [version["Os"] as? String, version["Arch"] as? String].compactMap { $0 }.joined(separator: "/")
-        return (.pass("engine", "Docker Engine \(v) (API \(api)\(platform.isEmpty ? "" : ", " + platform)) at \(ctx.engine.address)"),
+        return (.pass("engine", EngineCheck.describe(version: version) + " " + EngineCheck.whereAndHow(ctx.engine, environment: ctx.environment)),
                 info["DockerRootDir"] as? String ?? "")
     }
 
@@ -86,7 +84,7 @@ public struct DoctorOperation {
 
     /// Free space on the file system holding the engine's data (a local engine only).
     func diskCheck(_ ctx: DevenvContext, rootDir: String) -> DoctorCheck {
-        guard ctx.engine.isLocal, !rootDir.isEmpty else {
+        guard !ctx.engine.endpoint.isRemote, !rootDir.isEmpty else {
             return .pass("disk", "the engine keeps its data \(rootDir.isEmpty ? "" : "in \(rootDir) ")on another machine (\(ctx.engine.address)); not measured from here")
         }
         var s = statvfs()

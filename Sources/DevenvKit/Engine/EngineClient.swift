@@ -1,52 +1,74 @@
 import Foundation
 
 /// The Docker Engine API as devenv uses it: read-only questions (state, health, labels, ports,
-/// volumes, events), all built on one `GET`. The live one is `EngineClient`; tests of
-/// orchestration substitute one that answers from fixtures.
+/// volumes, events), all built on one `GET`, plus the environment that binds the docker CLI
+/// to the same engine. The live one is `EngineClient`; tests of orchestration substitute one
+/// that answers from fixtures.
 public protocol ContainerEngine: Sendable {
-    /// How the user named the engine (`unix:///var/run/docker.sock`), for messages.
-    var address: String { get }
-    /// Whether the engine runs on this machine (its disk is this machine's).
-    var isLocal: Bool { get }
+    /// The engine, and how it was chosen.
+    var endpoint: EngineEndpoint { get }
     /// One API request: the HTTP status and body.
     func get(_ path: String, timeout: TimeInterval) throws -> (Int, Data)
+    /// The docker CLI's environment for this engine (`DOCKER_HOST`, TLS variables).
+    func dockerEnvironment() throws -> [String: String]
 }
 
-/// Read-only questions to the Docker Engine API over its socket (state, health, labels,
-/// ports): one request costs well under a millisecond, where spawning `docker` costs tens.
+/// Read-only questions to the Docker Engine API (state, health, labels, ports): one request
+/// costs well under a millisecond on a socket, where spawning `docker` costs tens. It talks to
+/// the endpoint ``EndpointResolver`` chose; ``EngineLink`` carries the bytes (a socket, a
+/// `docker system dial-stdio` for TLS, an ssh engine's forwarded socket).
 public struct EngineClient: ContainerEngine {
-    public var endpoint: SocketConnection.Endpoint
-    /// How the user named the engine (`unix:///var/run/docker.sock`).
-    public var address: String
+    /// The engine, and how it was chosen.
+    public let endpoint: EngineEndpoint
+    let link: EngineLink
 
-    public static func from(environment: [String: String]) -> EngineClient {
-        let host = environment["DOCKER_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "unix:///var/run/docker.sock"
-        if host.hasPrefix("unix://") { return EngineClient(endpoint: .unix(path: String(host.dropFirst(7))), address: host) }
-        if host.hasPrefix("tcp://") || host.hasPrefix("http://") {
-            let rest = host.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
-            let parts = rest.split(separator: ":")
-            let port = parts.count > 1 ? Int(parts[1]) ?? 2375 : 2375
-            return EngineClient(endpoint: .tcp(host: String(parts.first ?? "127.0.0.1"), port: port), address: host)
+    init(endpoint: EngineEndpoint, link: EngineLink) { self.endpoint = endpoint; self.link = link }
+
+    /// The engine of `--context` (nil: none given) and the environment, by docker's rules. A
+    /// configuration devenv cannot use (a missing context, a bad DOCKER_HOST) is not thrown
+    /// here but by the first request, so commands that never need the engine still run.
+    public static func resolve(contextOption: String?, environment: [String: String]) -> EngineClient {
+        let paths = DevenvPaths(environment: environment)
+        do {
+            let endpoint = try EndpointResolver(contextOption: contextOption, environment: environment).resolve()
+            return EngineClient(endpoint: endpoint, link: EngineLink(endpoint, runDirectory: SSHEngine.runDirectory(paths: paths)))
+        } catch let e as DevenvError {
+            return EngineClient(endpoint: EngineEndpoint(address: .unix(path: EndpointResolver.defaultSocket), source: .defaultSocket),
+                                link: EngineLink(broken: e))
+        } catch {
+            return EngineClient(endpoint: EngineEndpoint(address: .unix(path: EndpointResolver.defaultSocket), source: .defaultSocket),
+                                link: EngineLink(broken: DevenvError("\(error)", exitCode: .engineUnavailable)))
         }
-        return EngineClient(endpoint: .unix(path: host), address: host)
     }
 
+    public static func from(environment: [String: String]) -> EngineClient { resolve(contextOption: nil, environment: environment) }
+
+    /// A client for a fixed endpoint (tests, a stack's recorded engine).
+    public static func at(_ endpoint: EngineEndpoint, paths: DevenvPaths) -> EngineClient {
+        EngineClient(endpoint: endpoint, link: EngineLink(endpoint, runDirectory: SSHEngine.runDirectory(paths: paths)))
+    }
+
+    /// The generic exit-4 error (compose said it cannot connect).
     public static func unavailable(detail: String, address: String? = nil) -> DevenvError {
         DevenvError(
             "the Docker engine is not reachable" + (address.map { " at \($0)" } ?? "") + (detail.isEmpty ? "" : " (\(detail))"),
             hint: "Start it: Linux `sudo systemctl start docker` (or `sudo dockerd &`), macOS: open Docker Desktop or run `colima start`. " +
-                "If it runs elsewhere, set DOCKER_HOST. Check with `docker info`.",
+                "If it runs elsewhere, set DOCKER_HOST or use a docker context (`devenv COMMAND --context NAME`). Check with `docker info`.",
             exitCode: .engineUnavailable)
     }
 
-    public var isLocal: Bool { if case .unix = endpoint { return true } else { return false } }
+    /// The docker CLI's environment for this engine (see ``EngineEndpoint/dockerEnvironment(via:)``);
+    /// an ssh engine's connection is set up first.
+    public func dockerEnvironment() throws -> [String: String] { try link.dockerEnvironment() }
 
     public func get(_ path: String, timeout: TimeInterval = 10) throws -> (Int, Data) {
-        let conn = try SocketConnection.connect(endpoint, timeout: timeout)
+        let conn = try link.open(timeout: timeout)
         defer { conn.close() }
         try conn.send("GET \(path) HTTP/1.0\r\nHost: docker\r\nUser-Agent: devenv\r\n\r\n")
         let raw = try conn.receiveAll()
-        guard let split = Self.headerEnd(raw) else { throw SocketConnection.Failure(description: "malformed reply from the engine") }
+        guard let split = Self.headerEnd(raw) else {
+            throw SocketConnection.Failure(description: raw.isEmpty ? "no reply from the engine" + conn.failureNote : "malformed reply from the engine")
+        }
         let head = String(decoding: raw[..<split], as: UTF8.self)
         let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return (status, Data(raw[(split + 4)...]))
@@ -60,7 +82,15 @@ public struct EngineClient: ContainerEngine {
 }
 
 extension ContainerEngine {
+    /// How the user names the engine (`unix:///var/run/docker.sock`, `ssh://me@box`).
+    public var address: String { endpoint.host }
+    /// Whether the engine runs on this machine (its disk is this machine's).
+    public var isLocal: Bool { !endpoint.isRemote && !endpoint.isSSH }
+
     public func get(_ path: String) throws -> (Int, Data) { try get(path, timeout: 10) }
+
+    /// This engine's exit-4 error: where devenv looked, how it chose it, what to do.
+    public func unavailable(detail: String) -> DevenvError { EngineMessages.unavailable(endpoint, detail: detail) }
 
     /// Throws an exit-4 error when the engine does not answer.
     public func ping(timeout: TimeInterval = 3) throws {
@@ -68,7 +98,10 @@ extension ContainerEngine {
             let (status, _) = try get("/_ping", timeout: timeout)
             guard status == 200 else { throw SocketConnection.Failure(description: "HTTP \(status)") }
         } catch let e as SocketConnection.Failure {
-            throw EngineClient.unavailable(detail: e.description, address: address)
+            throw unavailable(detail: e.description)
+        } catch var e as DevenvError where e.exitCode == .engineUnavailable {
+            if case .ssh = endpoint.address, !e.message.contains(endpoint.source.description) { e.message += "; chosen by \(endpoint.source.description)" }
+            throw e
         }
     }
 

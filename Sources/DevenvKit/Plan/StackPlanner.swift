@@ -61,7 +61,7 @@ public struct StackPlanner: Sendable {
     }
 
     func planService(_ s: ServiceSpec, ports: [PlannedPort], secrets: [String: String], identity: StackIdentity) throws -> PlannedService {
-        let kind = kinds.kinds[s.kind]
+        let kind = kinds.kinds[s.kind]?.mappingToolImages(imageMap)
         let requested = requestedImage(s)
         let image = imageMap.resolve(requested)
         let built = try ServiceContext.build(s, kind: kind, identity: identity, image: image, ports: ports, secrets: secrets)

@@ -9,16 +9,19 @@ public struct PortOwner: Sendable, Equatable, Encodable {
     public var container: String?
     public var containerID: String?
     public var composeProject: String?
-    /// Set when the container belongs to a devenv stack.
+    /// Set when the container belongs to a devenv stack (or the process is a stack's forward).
     public var stack: String?
+    /// Set when the process is devenv's ssh forwarding a stack's ports: the remote engine.
+    public var forward: String?
 
-    enum CodingKeys: String, CodingKey { case pid, command, user, container, composeProject = "compose_project", stack }
+    enum CodingKeys: String, CodingKey { case pid, command, user, container, composeProject = "compose_project", stack, forward }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(pid, forKey: .pid); try c.encode(command, forKey: .command); try c.encodeIfPresent(user, forKey: .user)
         try c.encode(container, forKey: .container); try c.encode(composeProject, forKey: .composeProject)
         try c.encodeIfPresent(stack, forKey: .stack)
+        try c.encodeIfPresent(forward, forKey: .forward)
     }
 
     /// `python3 -m http.server 5432 (pid 4121, user alice)` or
@@ -29,6 +32,9 @@ public struct PortOwner: Sendable, Equatable, Encodable {
             if let composeProject { parts.append("compose project \(composeProject)") }
             if let stack { parts.append("devenv stack \(stack)") }
             return "container \(container)" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
+        }
+        if let forward {
+            return "devenv's ssh forward to \(forward)" + (pid.map { " (pid \($0)" + (stack.map { ", stack \($0)" } ?? "") + ")" } ?? "")
         }
         let cmd = command.map { $0.count > 80 ? String($0.prefix(77)) + "..." : $0 } ?? "a process"
         var meta: [String] = []
@@ -42,6 +48,8 @@ public struct PortOwner: Sendable, Equatable, Encodable {
 /// the port (found through the Engine API), everything else stays a process.
 public struct PortOwners {
     public var engine: (any ContainerEngine)?
+    /// devenv's forward sessions: pid → (stack, remote engine) (``RemoteStack/forwardHolders(_:)``).
+    public var forwards: [Int32: (stack: String, endpoint: String)] = [:]
     private var containers: [ContainerInfo]?
 
     public init(engine: (any ContainerEngine)?) { self.engine = engine }
@@ -58,7 +66,9 @@ public struct PortOwners {
         if DockerProxy.isDockerProxy(listener.holder), let c = container(publishing: listener.port) {
             return Self.owner(container: c)
         }
-        return PortOwner(pid: listener.holder?.pid, command: listener.holder?.command, user: listener.holder?.user)
+        var owner = PortOwner(pid: listener.holder?.pid, command: listener.holder?.command, user: listener.holder?.user)
+        if let pid = owner.pid, let f = forwards[pid] { owner.stack = f.stack; owner.forward = f.endpoint }
+        return owner
     }
 
     mutating func container(publishing port: Int) -> ContainerInfo? {

@@ -32,6 +32,7 @@ public enum PortsOperation {
         for l in ListenerScanner.scan() where byPort[l.port] == nil || byPort[l.port]?.holder?.pid == nil { byPort[l.port] = l }
         let engineUp = (try? ctx.engine.ping(timeout: 1)) != nil
         var owners = PortOwners(engine: engineUp ? ctx.engine : nil)
+        owners.forwards = RemoteStack.forwardHolders(ctx)
         let processGroups = ProcessStatusReader.supervisedPorts(registry)
         var rows: [Row] = []
         let ports = all ? Set(byPort.keys).union(managed.keys) : Set(managed.keys)
@@ -56,7 +57,8 @@ public enum PortsOperation {
         JSONText.array(rows.map { r in
             let holder = r.holder.map { h in
                 JSONText.object([("command", JSONText.string(h.command)), ("compose_project", JSONText.string(h.composeProject)),
-                                 ("container", JSONText.string(h.container)), ("pid", JSONText.number(h.pid))]
+                                 ("container", JSONText.string(h.container))]
+                                + (h.forward.map { [("forward", JSONText.string($0))] } ?? []) + [("pid", JSONText.number(h.pid))]
                                 + (h.stack.map { [("stack", JSONText.string($0))] } ?? [])
                                 + (h.user.map { [("user", JSONText.string($0))] } ?? []), indent: "    ")
             } ?? "null"
@@ -120,6 +122,7 @@ public struct FreePortOperation {
         case .downStack(let s, let file):
             do { try await ctx.runner.check(Compose.down(ComposeProject(name: s, file: file), volumes: false)) }
             catch let f as CommandFailure { throw Compose.explain(f) }
+            await RemoteStack.disconnect(ctx, stack: s)
         case .stopContainer(let id, _):
             try await ctx.runner.check(Self.stopContainer(id))
         case .signal(let pid):

@@ -28,8 +28,10 @@ extension Probe {
     /// (type 1) on channel 0 carrying Connection.Start (class 10, method 10).
     static func amqp(_ conn: SocketConnection) throws -> Outcome {
         try conn.send(Array("AMQP".utf8) + [0, 0, 9, 1])
-        let head = try conn.receive(exactly: 11)
+        // A server that speaks another version answers with its own 8-byte header and closes.
+        var head = try conn.receive(exactly: 8)
         if head.starts(with: Array("AMQP".utf8)) { return .notReady("the server wants another AMQP version") }
+        head += try conn.receive(exactly: 3)
         guard head[0] == 1, head[1] == 0, head[2] == 0 else { return .notReady("unexpected AMQP frame type \(head[0])") }
         let classID = Int(head[7]) << 8 | Int(head[8]), methodID = Int(head[9]) << 8 | Int(head[10])
         return classID == 10 && methodID == 10 ? .ready : .notReady("AMQP method \(classID).\(methodID) instead of Connection.Start")

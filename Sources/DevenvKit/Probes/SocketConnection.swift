@@ -22,6 +22,13 @@ public final class SocketConnection {
         public var description: String
     }
 
+    /// Takes over a connected stream socket (one end of a socket pair) with the same deadlines.
+    public static func adopt(fd: Int32, timeout: TimeInterval) -> SocketConnection {
+        let conn = SocketConnection(fd: fd)
+        conn.setTimeouts(timeout)
+        return conn
+    }
+
     public static func connect(_ endpoint: Endpoint, timeout: TimeInterval) throws -> SocketConnection {
         switch endpoint {
         case .tcp(let host, let port): return try connectTCP(host: host, port: port, timeout: timeout)

@@ -34,7 +34,9 @@ struct ServiceParser {
                 return nil
             }
             kind = k
-        } else if known.contains(name) {
+        } else if known.contains(name), !(m["image"] != nil && (m["ports"] != nil || m["ready"] != nil)) {
+            // Named like a kind, unless it describes its own image (`ports:`/`ready:`, which only a
+            // generic service takes): a kind added later never changes what a manifest means.
             kind = name
         } else if m["image"] != nil {
             kind = ServiceSpec.genericKind

@@ -32,6 +32,7 @@ public struct DownAllOperation {
                 if !stopped.isEmpty { ctx.output.print("Stopped processes \(stopped.joined(separator: ", ")) of stack \(r.stack).") }
             }
             if r.containers.isEmpty && r.volumes.isEmpty && r.networks.isEmpty {
+                await RemoteStack.disconnect(ctx, stack: r.stack)
                 ctx.output.print("Stack \(r.stack) was not running and holds no data.")
                 continue
             }
@@ -45,6 +46,7 @@ public struct DownAllOperation {
             } else {
                 try await StackRemoval.removeResources(ctx, stack: r.stack, volumes: volumes)
             }
+            await RemoteStack.disconnect(ctx, stack: r.stack)
             if r.containers.isEmpty && !volumes {
                 ctx.output.print("Stack \(r.stack) was not running.")
             } else {

@@ -37,6 +37,7 @@ public struct DownOperation {
         defer { cleanup() }
         do { try await ctx.runner.check(Compose.down(compose, volumes: volumes)) }
         catch let f as CommandFailure { throw Compose.explain(f) }
+        await RemoteStack.disconnect(ctx, stack: stack)
         if containers.isEmpty && !volumes {
             ctx.output.print("Stack \(stack) was not running.")
         } else {

@@ -22,12 +22,15 @@ public struct StackRecord: Encodable, Sendable {
     /// The compose file the registry remembers.
     public var composeFile: String?
     public var inRegistry: Bool
+    /// The engine it runs on (`unix:///var/run/docker.sock`, `ssh://me@box`): recorded by `up`,
+    /// else the engine it was found on. Set by ``StackEngines/collect(_:sizes:)`` (`ls`).
+    public var engine: String? = nil
     public var containers: [String]
     public var volumes: [String]
     public var networks: [String]
 
     enum CodingKeys: String, CodingKey {
-        case stack, project, root, branch, state, ports, diskBytes = "disk_bytes", lastUsed = "last_used"
+        case stack, project, root, branch, state, ports, diskBytes = "disk_bytes", lastUsed = "last_used", engine
     }
 
     /// DESIGN's `ls --json` shape: `{"stack","project","root","branch","state","ports","disk_bytes","last_used"}`.
@@ -41,6 +44,7 @@ public struct StackRecord: Encodable, Sendable {
         try c.encode(ports, forKey: .ports)
         try c.encode(diskBytes, forKey: .diskBytes)
         try c.encode(lastUsed.map { ISO8601DateFormatter().string(from: $0) }, forKey: .lastUsed)
+        try c.encodeIfPresent(engine, forKey: .engine)
     }
 }
 

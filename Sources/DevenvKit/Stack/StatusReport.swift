@@ -9,10 +9,21 @@ public struct StatusReport: Encodable {
     public var services: [ServiceStatus]
     /// Only in `up --json`: how long each phase took (status never sets it).
     public var timings: UpTimings? = nil
+    /// The engine the stack runs on (`unix:///var/run/docker.sock`, `ssh://me@box`).
+    public var engine: String? = nil
+    /// For a remote engine: the ssh session forwarding its ports (`{"pid","ports","alive"}`).
+    public var forward: ForwardStatus? = nil
+
+    public struct ForwardStatus: Encodable, Equatable {
+        public var pid: Int32
+        public var ports: [Int]
+        public var alive: Bool
+    }
+
     /// The app's processes (`processes:` in devenv.yml); empty without them.
     public var processes: [ProcessStatus] = []
 
-    enum CodingKeys: String, CodingKey { case stack, project, branch, root, services, timings, processes }
+    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings, processes }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -20,6 +31,8 @@ public struct StatusReport: Encodable {
         try c.encode(project, forKey: .project)
         try c.encode(branch, forKey: .branch)
         try c.encode(root, forKey: .root)
+        try c.encodeIfPresent(engine, forKey: .engine)
+        try c.encodeIfPresent(forward, forKey: .forward)
         try c.encode(services, forKey: .services)
         try c.encode(processes, forKey: .processes)
         try c.encodeIfPresent(timings, forKey: .timings)

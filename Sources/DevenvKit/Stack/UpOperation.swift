@@ -54,6 +54,7 @@ public struct UpOperation {
         var plan = try project.claimedPlan(ctx)
         let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
             .union(try ProcessesStage.prepare(ctx, plan: plan, selection: selection))
+            .union(RemoteStack.heldPorts(ctx, stack: plan.identity.stack))
         let claim = project.claim(ctx)
         var check = PortCheck(engine: ctx.engine)
         check.processPorts = try ProcessesStage.ports(plan, selection: selection)
@@ -67,6 +68,7 @@ public struct UpOperation {
         for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
         try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
         let compose = try ComposeRenderer.render(plan)
+        try RemoteStack.checkMounts(ctx, compose: compose)
         let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
         if existing != compose { try AtomicFile.write(compose, to: plan.composeFile, newFileMode: 0o600) }
 
@@ -93,6 +95,7 @@ public struct UpOperation {
             started = true
         }
 
+        if let note = try await RemoteStack.connect(ctx, plan: plan), progress { ctx.output.error(note) }
         let waiter = ReadinessWaiter(prober: ctx.prober)
         let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names).start()
         let timer = timer
@@ -115,6 +118,7 @@ public struct UpOperation {
         for a in seedReport.applied { timer.add(.seeding, a.service, seconds: a.seconds ?? 0) }
         if started || copied != nil { containers = try ctx.engine.containers(project: plan.identity.stack) }
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
+        RemoteStack.annotate(&report, ctx)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }
@@ -159,8 +163,7 @@ public struct UpOperation {
                     if (v as? [Any])?.isEmpty ?? true, (v as? String)?.isEmpty ?? true, (v as? Bool) != true { continue }
                 }
                 ran = true
-                let command = try SeedCommands.command(step.run, s.context, service: s, project: project.composeProject, tool: step.tool, stdinFile: nil)
-                do { try await ctx.runner.check(command) }
+                do { for command in try SetupCommands.commands(step, service: s, project: project.composeProject) { try await ctx.runner.check(command) } }
                 catch let f as CommandFailure {
                     throw DevenvError("setting up \(s.name) failed", details: f.stderr.split(separator: "\n").suffix(10).map { "  " + $0 })
                 }

@@ -13,13 +13,16 @@ final class LogMux: @unchecked Sendable {
     private var endedAt: [String: Date] = [:]
     private var stopped = false
 
-    init(output: Output, compose: ComposeProject, prefixer: LogPrefixer) {
-        self.output = output; self.compose = compose; self.prefixer = prefixer
+    /// The engine's environment for `docker` (``EngineBoundRunner``): followers run outside the runner.
+    private let engineEnvironment: [String: String]
+
+    init(output: Output, compose: ComposeProject, prefixer: LogPrefixer, engineEnvironment: [String: String] = [:]) {
+        self.output = output; self.compose = compose; self.prefixer = prefixer; self.engineEnvironment = engineEnvironment
     }
 
     /// Starts following `service`: its last lines first, or from `since`.
     func start(_ service: String, since: Date? = nil) {
-        let command = Compose.followLogs(compose, service: service, since: since.map(Self.rfc3339))
+        let command = EngineBoundRunner.bind(Compose.followLogs(compose, service: service, since: since.map(Self.rfc3339)), environment: engineEnvironment)
         let follower = LogFollower(command, onLine: { [output, prefixer] line in
             guard !LogPrefixer.plain(line).trimmingCharacters(in: .whitespaces).isEmpty else { return }
             output.print(prefixer.line(service, line))

@@ -27,7 +27,7 @@ public struct Supervisor {
         defer { trap.release() }
         let out = ctx.output
         let prefixer = LogPrefixer(services: services + extraNames, color: out.color)
-        let logs = LogMux(output: out, compose: compose, prefixer: prefixer)
+        let logs = LogMux(output: out, compose: compose, prefixer: prefixer, engineEnvironment: (try? ctx.engine.dockerEnvironment()) ?? [:])
         for s in services { logs.start(s) }
 
         let probes = Dictionary(uniqueKeysWithValues: services.compactMap { n in plan.service(n)?.probe.map { (n, $0) } })

@@ -7,7 +7,9 @@ public final class DevenvContext: @unchecked Sendable {
     public let environment: [String: String]
     public let paths: DevenvPaths
     public let output: Output
+    /// Runs commands; every `docker` command is bound to `engine` (``EngineBoundRunner``).
     public let runner: ProcessRunning
+    /// The one engine this command talks to (`--context`, DOCKER_HOST, DOCKER_CONTEXT, …).
     public let engine: any ContainerEngine
     /// Readiness questions from the host (`HostProber`; tests answer themselves).
     public let prober: any Prober
@@ -15,21 +17,25 @@ public final class DevenvContext: @unchecked Sendable {
     public let now: @Sendable () -> Date
 
     public init(cwd: String, environment: [String: String], output: Output, runner: ProcessRunning,
-                engine: (any ContainerEngine)? = nil, prober: any Prober = HostProber(), now: @escaping @Sendable () -> Date = { Date() }) {
+                engine: (any ContainerEngine)? = nil, dockerContext: String? = nil, prober: any Prober = HostProber(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.cwd = cwd
         self.environment = environment
         self.paths = DevenvPaths(environment: environment)
         self.output = output
-        self.runner = runner
-        self.engine = engine ?? EngineClient.from(environment: environment)
+        let engine = engine ?? EngineClient.resolve(contextOption: dockerContext, environment: environment)
+        self.engine = engine
+        self.runner = EngineBoundRunner(runner, engine: engine)
         self.prober = prober
         self.now = now
     }
 
     /// The context of the running binary.
-    public static func live() -> DevenvContext {
+    /// `dockerContext`: the `--context` option.
+    public static func live(dockerContext: String? = nil, directory: String? = nil) -> DevenvContext {
         let env = ProcessInfo.processInfo.environment
-        return DevenvContext(cwd: FileManager.default.currentDirectoryPath, environment: env,
-                             output: Output(environment: env), runner: ProcessRunner())
+        let cwd = FileManager.default.currentDirectoryPath
+        let dir = directory.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 } ?? cwd
+        return DevenvContext(cwd: dir, environment: env, output: Output(environment: env), runner: ProcessRunner(), dockerContext: dockerContext)
     }
 }

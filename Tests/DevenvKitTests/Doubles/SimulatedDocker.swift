@@ -9,8 +9,8 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
     struct Volume { var name: String; var labels: [String: String] }
 
     private let state = Locked((containers: [Container](), volumes: [Volume](), images: Set<String>(), commands: [Command]()))
-    var address: String { "unix:///simulated.sock" }
-    var isLocal: Bool { true }
+    var endpoint: EngineEndpoint { EngineEndpoint(address: .unix(path: "/simulated.sock"), source: .defaultSocket) }
+    func dockerEnvironment() throws -> [String: String] { [:] }
 
     init(images: Set<String> = []) { state.with { $0.images = images } }
 

@@ -35,9 +35,10 @@ import Testing
     }
 
     @Test func engineAddressFromDockerHost() {
-        #expect(EngineClient.from(environment: [:]).endpoint == .unix(path: "/var/run/docker.sock"))
-        #expect(EngineClient.from(environment: ["DOCKER_HOST": "tcp://10.0.0.5:2376"]).endpoint == .tcp(host: "10.0.0.5", port: 2376))
-        #expect(EngineClient.from(environment: ["DOCKER_HOST": "unix:///run/user/1000/docker.sock"]).endpoint == .unix(path: "/run/user/1000/docker.sock"))
+        let none = ["DOCKER_CONFIG": "/nonexistent", "HOME": "/nonexistent"]
+        #expect(EngineClient.from(environment: none).endpoint.address == .unix(path: "/var/run/docker.sock"))
+        #expect(EngineClient.from(environment: none.merging(["DOCKER_HOST": "tcp://10.0.0.5:2376"]) { $1 }).endpoint.address == .tcp(host: "10.0.0.5", port: 2376, tls: nil))
+        #expect(EngineClient.from(environment: none.merging(["DOCKER_HOST": "unix:///run/user/1000/docker.sock"]) { $1 }).endpoint.address == .unix(path: "/run/user/1000/docker.sock"))
     }
 }
 

@@ -65,7 +65,7 @@ import Testing
     @Test func genericServiceNeedsAnImageAndUnknownKeysAreNamed() {
         let text = TestSupport.problems("""
         services:
-          qdrant: { image: qdrant/qdrant, prots: { http: 6333 } }
+          typesense: { image: typesense/typesense, prots: { http: 8108 } }
           search: { ports: { http: 1 } }
         """).map(\.description)
         #expect(text.contains { $0.contains("'prots'") && $0.contains("did you mean 'ports'") })

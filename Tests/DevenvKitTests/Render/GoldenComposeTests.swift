@@ -6,12 +6,23 @@ import Yams
 /// Fixture manifests beside their committed expected compose.yaml and .env. A test fails
 /// when rendering drifts; `UPDATE_GOLDEN=1 swift test` rewrites the expected files.
 @Suite struct GoldenComposeTests {
-    static let cases = ["postgres", "redis", "mongodb", "minio", "generic", "full"]
+    static let cases = ["postgres", "redis", "mongodb", "minio", "generic", "full",
+                        "rustfs", "mysql", "mariadb", "valkey", "memcached", "qdrant", "rabbitmq", "mailpit",
+                        "meilisearch", "opensearch", "redpanda", "clickhouse", "localstack", "keycloak"]
     static let secrets: Credentials.Store = [
         "postgres": ["password": "pgSecret0000000000000000"],
         "redis": ["password": "redisSecret0000000000000"],
         "mongodb": ["password": "mongoSecret0000000000000"],
         "minio": ["access_key": "minioAccess000000000", "secret_key": "minioSecret00000000000000000000000000000"],
+        "rustfs": ["access_key": "rustfsAccess00000000", "secret_key": "rustfsSecret0000000000000000000000000000"],
+        "mysql": ["password": "mysqlSecret0000000000000", "root_password": "mysqlRoot000000000000000"],
+        "mariadb": ["password": "mariadbSecret00000000000", "root_password": "mariadbRoot0000000000000"],
+        "valkey": ["password": "valkeySecret000000000000"],
+        "qdrant": ["api_key": "qdrantKey00000000000000000000000"],
+        "rabbitmq": ["password": "rabbitSecret000000000000"],
+        "meilisearch": ["master_key": "meiliMaster00000000000000000000"],
+        "clickhouse": ["password": "clickhouseSecret00000000"],
+        "keycloak": ["admin_password": "keycloakAdmin00000000000"],
     ]
 
     static func plan(_ name: String) throws -> StackPlan {

@@ -84,7 +84,7 @@ import Testing
             "19:12: 'Uploads' is not a valid minio seed key (a bucket name: 3-63 lower-case letters, digits, '.' and '-')",
             "19:38: 'seeds/file.txt' must be a folder: each file in it is one seed of 'files'",
             "19:61: seed folder 'seeds/none/' does not exist (looked for \(f.root)/seeds/none)",
-            "20:11: service 'qdrant' (an image) cannot be seeded; seeds work for minio, mongodb, postgres, redis",
+            "20:11: service 'qdrant' (an image) cannot be seeded; seeds work for clickhouse, mariadb, minio, mongodb, mysql, postgres, redis, rustfs, valkey",
         ]
         for e in expected { #expect(p.contains(e), "missing: \(e)\ngot:\n\(p.joined(separator: "\n"))") }
         #expect(p.count == expected.count, "\(p.joined(separator: "\n"))")

@@ -201,13 +201,14 @@ public struct KindLoader {
     }
 
     mutating func parseSetup(_ node: Node) -> [SetupStep] {
-        guard let seq = node.sequence else { reader.problem(node, "setup must be a list of { when: KEY, run: [argv] }"); return [] }
+        guard let seq = node.sequence else { reader.problem(node, "setup must be a list of { when: KEY, each: LIST, run: [argv] }"); return [] }
         return seq.compactMap { item in
             guard let m = reader.mapping(item, "a setup step") else { return nil }
-            var step = SetupStep(when: nil, run: [], tool: nil)
-            for (key, v) in reader.entries(m, allowed: ["when", "run", "tool"], context: "in a setup step") {
+            var step = SetupStep(run: [])
+            for (key, v) in reader.entries(m, allowed: ["when", "each", "run", "tool"], context: "in a setup step") {
                 switch key {
                 case "when": step.when = reader.string(v, "when")
+                case "each": step.each = reader.string(v, "each")
                 case "tool": step.tool = parseTool(v, "setup.tool")
                 default: step.run = reader.argv(v, "run") ?? []
                 }

@@ -44,8 +44,16 @@ struct KindTemplateCheck {
             if let when = step["when"], let key = when.string, !resolvable(key, all) {
                 problems.append(problem(when, "setup.when '\(key)' is not a key of the kind's context\(Suggest.hint(key, among: all.sorted()))"))
             }
-            walk(step["run"], all, "setup.run")
-            walk(step["tool"]?["env"], all, "setup.tool.env")
+            var stepKeys = all
+            if let each = step["each"], let name = each.string {
+                stepKeys.insert("item")
+                if kind.setting(name)?.type != .list {
+                    let lists = kind.settings.filter { $0.type == .list }.map(\.name)
+                    problems.append(problem(each, "setup.each '\(name)' is not a list setting of the kind\(Suggest.hint(name, among: lists))"))
+                }
+            }
+            walk(step["run"], stepKeys, "setup.run")
+            walk(step["tool"]?["env"], stepKeys, "setup.tool.env")
         }
         if let seed = top["seed"] {
             let keys = seedKeys

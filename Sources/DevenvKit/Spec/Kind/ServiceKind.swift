@@ -108,9 +108,16 @@ public struct KindProbe: Sendable, Equatable {
 public struct SetupStep: Sendable, Equatable {
     /// A context key that must be non-empty for the step to run.
     public var when: String?
+    /// A list setting: the step runs once per item, with the item as `{{item}}` (one bucket,
+    /// one database per command); nil: once.
+    public var each: String?
     public var run: [String]
     /// Run in a throwaway container of this image on the stack's network instead.
     public var tool: ToolImage?
+
+    public init(when: String? = nil, each: String? = nil, run: [String], tool: ToolImage? = nil) {
+        self.when = when; self.each = each; self.run = run; self.tool = tool
+    }
 }
 
 /// A throwaway container of another image, on the stack's network, for tools the service's

@@ -7,8 +7,10 @@ struct Ls: AsyncParsableCommand {
         abstract: "List every stack on this machine, across projects.",
         discussion: """
         From the registry and the engine's labelled containers and volumes: stack, project, \
-        branch, state (running, stopped: data kept, missing: nothing on the engine), ports, disk \
-        used by its volumes (snapshots included), last use, folder.
+        branch, state (running, stopped: data kept, missing: nothing on the engine, unknown: its \
+        engine does not answer), ports, disk used by its volumes (snapshots included), last use, \
+        the engine it runs on, folder. A stack `up` started on another engine (a context, an \
+        ssh host) is read from that engine.
 
         Examples:
           devenv ls
@@ -16,24 +18,24 @@ struct Ls: AsyncParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Flag(help: "Print JSON: [{stack, project, root, branch, state, ports, disk_bytes, last_used}].") var json = false
+    @Flag(help: "Print JSON: [{stack, project, root, branch, state, ports, disk_bytes, last_used, engine}].") var json = false
 
     func run() async throws {
         let ctx = global.context()
         try ctx.engine.ping()
-        let stacks = try StackInventory.collect(ctx, sizes: true)
+        let stacks = try StackEngines.collect(ctx, sizes: true)
         if json { try ctx.output.json(stacks); return }
         guard !stacks.isEmpty else { ctx.output.print("No stacks on this machine. `devenv up` in a project starts one."); return }
         let date = DateFormatter()
         date.locale = Locale(identifier: "en_US_POSIX")
         date.dateFormat = "yyyy-MM-dd HH:mm"
-        let rows = [["STACK", "PROJECT", "BRANCH", "STATE", "PORTS", "DISK", "LAST USED", "ROOT"]] + stacks.map { s in
+        let rows = [["STACK", "PROJECT", "BRANCH", "STATE", "PORTS", "DISK", "LAST USED", "ENGINE", "ROOT"]] + stacks.map { s in
             [s.stack, s.project, s.branch ?? "-", s.state, s.ports.values.sorted().map(String.init).joined(separator: ","),
-             Snapshot.humanSize(s.diskBytes), s.lastUsed.map { date.string(from: $0) } ?? "-", s.root.isEmpty ? "-" : s.root]
+             Snapshot.humanSize(s.diskBytes), s.lastUsed.map { date.string(from: $0) } ?? "-", s.engine ?? "-", s.root.isEmpty ? "-" : s.root]
         }
-        let widths = (0..<8).map { i in rows.map { $0[i].count }.max() ?? 0 }
+        let widths = (0..<9).map { i in rows.map { $0[i].count }.max() ?? 0 }
         for r in rows {
-            ctx.output.print("  " + r.enumerated().map { i, c in i == 7 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            ctx.output.print("  " + r.enumerated().map { i, c in i == 8 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
     }
 }

@@ -24,5 +24,7 @@ struct Status: AsyncParsableCommand {
         if !report.processes.isEmpty {
             for line in ProcessStatusReader.table(report.processes, output: ctx.output) { ctx.output.print(line) }
         }
+        ctx.output.print(ctx.output.style("Engine: \(report.engine ?? ctx.engine.address) (\(ctx.engine.endpoint.source.description))" +
+                                          (RemoteStack.forwardSummary(ctx, stack: report.stack).map { "; " + $0 } ?? ""), .dim))
     }
 }
