@@ -134,6 +134,13 @@ import Glibc
             #expect(follow.waitFor("GET /followed-by-devenv", timeout: Self.recovery) != nil, "\(follow.stdout)")
             follow.signal(SIGKILL)
 
+            // `up web` restarts it under the running supervisor: a new pid, no death counted.
+            let again = try p.devenv(["up", "web"])
+            #expect(again.status == 0 && again.stdout.contains("supervisor that was running already"), "\(again.stdout)\(again.stderr)")
+            let restarted = try #require(try Self.processes(p)["web"])
+            #expect(restarted["ready"] as? Bool == true && restarted["restarts"] as? Int == 0)
+            let newPid = Int32(try #require(restarted["pid"] as? Int))
+            #expect(newPid != pid && !Self.alive(pid))
             let table = try p.devenv(["status"])
             #expect(table.stdout.contains("PROCESS") && table.stdout.contains("web") && table.stdout.contains(String(port)), "\(table.stdout)")
             let status = try p.status()
@@ -142,7 +149,7 @@ import Glibc
             let down = try p.devenv(["down"])
             #expect(down.status == 0, "\(down.stderr)")
             #expect(down.stdout.contains("Stopped processes web."), "\(down.stdout)")
-            #expect(!Self.alive(pid), "down stops the process")
+            #expect(!Self.alive(newPid), "down stops the process")
             #expect(PortProbe.isFree(port))
             #expect(try Self.processes(p)["web"]?["state"] as? String == "stopped")
             #expect(try p.containerIDs().isEmpty)

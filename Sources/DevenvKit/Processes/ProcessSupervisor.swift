@@ -28,10 +28,10 @@ public final class ProcessSupervisor: @unchecked Sendable {
     /// Plans the processes again from devenv.yml, for a request.
     let replan: @Sendable () throws -> [PlannedProcess]
 
-    private let lock = NSLock()
-    private var records: [String: Record] = [:]
-    private var order: [String] = []
-    private var handled: [String] = []
+    let lock = NSLock()
+    var records: [String: Record] = [:]
+    var order: [String] = []
+    var handled: [String] = []
     private var lastWritten: ProcessState?
 
     final class Record {
@@ -233,39 +233,6 @@ public final class ProcessSupervisor: @unchecked Sendable {
         }
     }
 
-    /// Applies the requests other `devenv up` runs left in `requests/`.
-    func handleRequests() {
-        let requests = ProcessRequest.take(paths)
-        guard !requests.isEmpty else { return }
-        var plans: [PlannedProcess]
-        do { plans = try replan() } catch {
-            sink.note("cannot apply a request: \(error)", problem: true)
-            lock.lock(); handled += requests.map { "\($0.id):error" }; lock.unlock()
-            return
-        }
-        for request in requests {
-            let wanted = ProcessPlanner.closure(request.start + request.restart, of: plans)
-            add(wanted)
-            lock.lock()
-            for p in wanted {
-                guard let r = records[p.name] else { continue }
-                let changed = r.plan.fingerprint != p.fingerprint
-                let asked = request.restart.contains(p.name)
-                switch r.watch.phase {
-                case .running:
-                    if changed || asked { r.restartNext = p; stopLocked(r) }
-                case .failed, .stopped, .backoff:
-                    r.plan = p
-                    r.watch.reset()
-                case .waiting: r.plan = p
-                }
-            }
-            handled.append(request.id)
-            if handled.count > 50 { handled.removeFirst(handled.count - 50) }
-            lock.unlock()
-        }
-    }
-
     /// Stops every process: TERM to each group, KILL to what is left after the grace period.
     func stopAll() async {
         let (running, names) = beginStop()
@@ -295,7 +262,7 @@ public final class ProcessSupervisor: @unchecked Sendable {
     }
 
     /// Sends TERM to the record's group and marks the exit as expected (lock held).
-    private func stopLocked(_ r: Record) {
+    func stopLocked(_ r: Record) {
         r.stopping = true
         r.termSentAt = Date()
         Self.signalGroup(r, SIGTERM)
