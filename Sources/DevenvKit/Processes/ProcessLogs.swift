@@ -8,11 +8,13 @@ import Darwin
 /// `devenv logs NAME [-f]` for a process: its log file, whole or its last lines, then
 /// (with `follow`) new lines as they are written, until interrupted.
 public enum ProcessLogs {
-    /// The last `lines` lines of a file (empty when it does not exist).
-    public static func tail(_ path: String, lines: Int) -> [String] {
+    /// The last `lines` lines of a file (empty when it does not exist); with `from`, only
+    /// those from the last line that starts with it (the latest run: `[devenv] started api`).
+    public static func tail(_ path: String, lines: Int, from marker: String? = nil) -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         var all = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if all.last == "" { all.removeLast() }
+        if let marker, let start = all.lastIndex(where: { $0.hasPrefix(marker) }) { all = Array(all[start...]) }
         return Array(all.suffix(lines))
     }
 

@@ -78,7 +78,7 @@ enum ProcessReadiness {
             case .failed(let reason): why = reason
             case .timedOut(let last): why = "was not ready after \(Int(timeout)) s (\(last))"
             }
-            let lines = ProcessLogs.tail(paths.log(name), lines: 20).map { "  | " + $0 }
+            let lines = ProcessLogs.tail(paths.log(name), lines: 20, from: "[devenv] started \(name) ").map { "  | " + $0 }
             return DevenvError("process \(name) \(why). Its last log lines:",
                                hint: "See all of them with `devenv logs \(name)`; raise the wait with `devenv up --timeout SECONDS`.",
                                details: lines.isEmpty ? ["  (no output)"] : lines)
