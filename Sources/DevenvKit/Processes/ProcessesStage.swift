@@ -143,7 +143,7 @@ public struct ProcessesStage {
                                                   read: { (try? ProcessState.read(paths)) ?? nil }, alive: alive) { name, secs in
             board.set(name, "ready", seconds: secs)
         }
-        for (name, r) in results where r != .ready(seconds: 0) { if case .ready = r {} else { board.set(name, "not ready") } }
+        for (name, r) in results { if case .ready = r { continue }; board.set(name, "not ready") }
         board.finish()
         return results
     }

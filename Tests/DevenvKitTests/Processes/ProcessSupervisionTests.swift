@@ -97,7 +97,7 @@ import Testing
         supervisor.add([planned("b", "echo b runs; exit 3", after: ["a"]), planned("a", "sleep 300 & echo $! > child.pid; echo a runs; wait")])
         let stop = Locked(false)
         let loop = Task { await supervisor.run(until: { stop.value }) }
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(180)   // bounds a hang; a loaded machine may be slow
         while Date() < deadline, ((try? ProcessState.read(paths)) ?? nil)?.entry("b")?.state != "failed" { try await Task.sleep(nanoseconds: 20_000_000) }
         let s = try #require(try ProcessState.read(paths), "the state file follows the supervisor")
         #expect(s.processes.map(\.name) == ["a", "b"])

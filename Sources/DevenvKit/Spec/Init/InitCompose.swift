@@ -52,7 +52,7 @@ enum InitCompose {
                     if let kind = hints.kind(forImage: repo) {
                         var c = InitOperation.Choice(name: kind.name, version: tag.flatMap { $0 == "latest" ? nil : $0 })
                         for s in kind.initHints?.settings ?? [] {
-                            guard let value = env.first(where: { $0.0 == s.variable })?.1, !value.isEmpty else { continue }
+                            guard let value = s.variables.lazy.compactMap({ v in env.first { $0.0 == v }?.1 }).first, !value.isEmpty else { continue }
                             c.settings.append("\(s.setting): " + (kind.setting(s.setting)?.type == .list ? "[\(value)]" : yamlQuote(value)))
                         }
                         if !d.services.contains(where: { $0.name == c.name }) { d.services.append(c) }

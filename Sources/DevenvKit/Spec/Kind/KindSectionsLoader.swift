@@ -146,7 +146,11 @@ extension KindLoader {
             case "env": hints.env = reader.templates(v, "init.env")
             case "schemes": hints.schemes = reader.strings(v, "init.schemes") ?? []
             case "settings":
-                hints.settings = reader.templates(v, "init.settings").map { InitSetting(setting: $0.key, variable: $0.template) }
+                guard let sm = reader.mapping(v, "init.settings") else { continue }
+                for (k, vars) in sm {
+                    guard let name = reader.string(k, "a setting name"), let list = reader.strings(vars, "init.settings.\(name)") else { continue }
+                    hints.settings.append(InitSetting(setting: name, variables: list))
+                }
             default: hints.suggest = reader.bool(v, "init.suggest") ?? false
             }
         }

@@ -197,8 +197,9 @@ public struct InitHints: Sendable, Equatable {
     public var settings: [InitSetting] = []
 }
 
-/// A setting of the kind and the compose environment variable that holds its value.
+/// A setting of the kind and the compose environment variables that may hold its value
+/// (the first one a compose service sets wins).
 public struct InitSetting: Sendable, Equatable {
     public var setting: String
-    public var variable: String
+    public var variables: [String]
 }
