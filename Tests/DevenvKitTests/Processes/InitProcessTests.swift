@@ -78,6 +78,18 @@ import Testing
         #expect(try ProcessSpecTests.problems(text, root: dir).isEmpty, "\(text)")
     }
 
+    @Test func eachKindsInitSettingsCarryTheDatabaseOver() throws {
+        let dir = try Self.folder(["compose.yaml": """
+        services:
+          mysql: { image: "mysql:8.4", environment: { MYSQL_DATABASE: shop, MYSQL_ROOT_PASSWORD: x } }
+          mongo: { image: "mongo:7.0", environment: [MONGO_INITDB_DATABASE=events] }
+          cache: { image: "redis:7" }
+        """])
+        let text = try Self.initialise(dir)
+        #expect(text.contains("mysql: { version: \"8.4\", databases: [shop] }") && text.contains("mongodb: { version: \"7.0\", databases: [events] }")
+                && text.contains("redis: { version: \"7\" }"), "\(text)")
+    }
+
     @Test func aPackageJsonStartScriptUsesThePackageManagerOfItsLockfile() throws {
         let dir = try Self.folder(["package.json": #"{"scripts": {"start": "next start"}}"#, "pnpm-lock.yaml": ""])
         let p = try #require(InitProcesses.detect(folder: dir, cwd: nil, name: nil))
