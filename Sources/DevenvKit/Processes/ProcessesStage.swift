@@ -117,9 +117,8 @@ public struct ProcessesStage {
 
     /// `up --detach`: start `devenv supervise` in the background and wait for its processes.
     func startDetached(_ ctx: DevenvContext, _ wanted: [PlannedProcess], plan: StackPlan, paths: ProcessPaths) async throws -> ProcessLaunch {
-        let exe = Bundle.main.executablePath ?? CommandLine.arguments[0]
-        let command = Command(exe, ["supervise", "-C", plan.manifest.root, "--stack", plan.identity.stack]
-                              + (branch ? ["--branch"] : []) + ["--"] + wanted.map(\.name))
+        let command = Self.supervisorCommand(executable: Bundle.main.executablePath ?? CommandLine.arguments[0], root: plan.manifest.root,
+                                             stack: plan.identity.stack, branch: branch, processes: wanted.map(\.name))
         let pid = try ctx.runner.detach(command, output: paths.supervisorLog)
         let targets = wanted.map { ProcessReadiness.Target(name: $0.name, minRuns: 1, restarts: 0) }
         let results = await wait(ctx, targets, request: nil, paths: paths) { Self.childAlive(pid) }
@@ -133,6 +132,11 @@ public struct ProcessesStage {
         }
         return .running(try ProcessState.read(paths) ?? ProcessState(supervisor: pid, detached: true, stack: plan.identity.stack),
                         supervisor: pid, handedOver: false)
+    }
+
+    /// The background supervisor: this devenv binary's hidden `supervise` command.
+    public static func supervisorCommand(executable: String, root: String, stack: String, branch: Bool, processes: [String]) -> Command {
+        Command(executable, ["supervise", "-C", root, "--stack", stack] + (branch ? ["--branch"] : []) + ["--"] + processes)
     }
 
     func wait(_ ctx: DevenvContext, _ targets: [ProcessReadiness.Target], request: String?, paths: ProcessPaths,

@@ -72,6 +72,11 @@ import Testing
         #expect(ProcessPlanner.closure(["web"], of: a).map(\.name) == ["api", "web"])
     }
 
+    @Test func theBackgroundSupervisorIsThisBinarysSuperviseCommand() {
+        let c = ProcessesStage.supervisorCommand(executable: "/usr/local/bin/devenv", root: "/src/shop", stack: "shop-feature-x", branch: true, processes: ["api", "web"])
+        #expect(c.argv == ["/usr/local/bin/devenv", "supervise", "-C", "/src/shop", "--stack", "shop-feature-x", "--branch", "--", "api", "web"])
+    }
+
     @Test func upNamesSelectServicesAndProcesses() throws {
         let m = try Self.plan().manifest
         let everything = try UpSelection(manifest: m, names: [])
