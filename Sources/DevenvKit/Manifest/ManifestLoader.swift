@@ -28,7 +28,7 @@ public struct ManifestLoader {
             throw DevenvError.usage("cannot read \(file)", hint: "Check the file exists and is readable.")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ManifestError(file: file, problems: [ManifestProblem(line: 1, column: 1, "the file is not UTF-8 text")])
+            throw ManifestError(file: file, problems: [YamlProblem.notUTF8(data)])
         }
         return try parse(text, file: file)
     }
@@ -40,7 +40,7 @@ public struct ManifestLoader {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ManifestError(file: file, problems: [Self.problem(from: error)])
+            throw ManifestError(file: file, problems: [YamlProblem.problem(from: error, text: text)])
         }
         var manifest = Manifest(
             file: file, root: root, name: Self.defaultName(root: root), isolation: .project,

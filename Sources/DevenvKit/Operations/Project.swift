@@ -7,6 +7,8 @@ public struct Project {
     public var identity: StackIdentity
     public var imageMap: ImageMap
     public var portRange: PortRange
+    /// Services whose data `devenv reset` is wiping: damaged credentials may be made anew for them.
+    public var resetting: Set<String> = []
 
     /// Finds `devenv.yml` from the working directory up, loads and validates it.
     /// `branch`: true forces a branch stack for this run (`--branch`).
@@ -38,6 +40,16 @@ public struct Project {
         var p = StackPlanner(templates: templates, imageMap: imageMap, paths: ctx.paths, portRange: portRange)
         p.now = ctx.now
         let engine = ctx.engine
+        var recovery = CredentialsRecovery(engine: engine, manifest: manifest, templates: templates, identity: identity, paths: ctx.paths)
+        recovery.resetting = resetting
+        let output = ctx.output, file = ctx.paths.credentialsFile(identity.stack)
+        p.paths.recovery.credentials = { [recovery] _, damaged in
+            let (store, recovered) = try recovery.recover(damaged: damaged)
+            output.error("note: the credentials \(file) were damaged; "
+                + (recovered.isEmpty ? "no service had data yet, so new ones were made" : "recovered the passwords of \(recovered.joined(separator: ", ")) from the stack's containers")
+                + "; the damaged file is kept beside it")
+            return store
+        }
         p.stackHasContainers = { stack in
             guard let list = try? engine.containers(label: "dev.devenv.stack=\(stack)") else { return true }
             return !list.isEmpty

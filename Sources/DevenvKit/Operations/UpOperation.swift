@@ -56,10 +56,10 @@ public struct UpOperation {
             ctx.output.error("port \(m.from) of \(m.service) is taken by \(m.holder); moved to \(m.to) (the .env files follow)")
         }
         for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
-        try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
+        try EnvStage.preflight(plan)
+        if let note = try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root), progress { ctx.output.error("note: " + note) }
         let compose = try ComposeRenderer.render(plan)
-        let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
-        if existing != compose { try AtomicFile.write(compose, to: plan.composeFile, newFileMode: 0o644) }
+        let existing = try ComposeFile.write(compose, plan: plan)
 
         let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
         let names = selected.map(\.name)
@@ -200,19 +200,5 @@ final class ContainerWatcher: @unchecked Sendable {
                 waiter.fail(name, reason: "keeps restarting (\(info.restarts) restarts, last exit code \(info.exitCode))")
             }
         }
-    }
-}
-
-/// Keeps devenv's generated files out of git.
-public enum GitIgnore {
-    static let block = "\n# devenv: generated stack files (project service kinds in .devenv/templates/ stay tracked)\n.devenv/*\n!.devenv/templates/\n"
-
-    public static func ensureDevenvIgnored(root: String) throws {
-        guard FileManager.default.fileExists(atPath: root + "/.git") else { return }
-        let path = root + "/.gitignore"
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        if lines.contains(where: { [".devenv", ".devenv/", "/.devenv", "/.devenv/", ".devenv/*", "/.devenv/*"].contains($0) }) { return }
-        try AtomicFile.write((text.isEmpty || text.hasSuffix("\n") ? text : text + "\n") + block.dropFirst(text.isEmpty ? 1 : 0), to: path, newFileMode: 0o644)
     }
 }

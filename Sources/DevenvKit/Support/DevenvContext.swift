@@ -15,10 +15,20 @@ public final class DevenvContext: @unchecked Sendable {
                 engine: EngineClient? = nil, now: @escaping () -> Date = Date.init) {
         self.cwd = cwd
         self.environment = environment
-        self.paths = DevenvPaths(environment: environment)
+        let engine = engine ?? EngineClient.from(environment: environment)
+        var paths = DevenvPaths(environment: environment)
+        let registryFile = paths.registryFile
+        let range = (try? PortRange.from(environment: environment)) ?? .default
+        paths.recovery.registry = { damaged in
+            let rebuilt = try RegistryRecovery(engine: engine, environment: environment, range: range).rebuild(path: registryFile, damaged: damaged)
+            output.error("note: the registry \(registryFile) was damaged (\(damaged.isEmpty ? "empty" : "not valid JSON")); rebuilt it from the engine's "
+                + "devenv containers (\(rebuilt.stacks.count) stack\(rebuilt.stacks.count == 1 ? "" : "s"), their ports kept); the damaged file is kept beside it")
+            return rebuilt
+        }
+        self.paths = paths
         self.output = output
         self.runner = runner
-        self.engine = engine ?? EngineClient.from(environment: environment)
+        self.engine = engine
         self.now = now
     }
 

@@ -13,9 +13,10 @@ public final class Output: @unchecked Sendable {
     public let color: Bool
     private let lock = NSLock()
 
-    public init(environment: [String: String]) {
+    /// `interactive`: whether questions may be asked (default: stdin is a terminal); tests pass false.
+    public init(environment: [String: String], interactive: Bool? = nil) {
         isTerminal = isatty(STDOUT_FILENO) == 1
-        stdinIsTerminal = isatty(STDIN_FILENO) == 1
+        stdinIsTerminal = interactive ?? (isatty(STDIN_FILENO) == 1)
         color = isTerminal && environment["NO_COLOR"].map { $0.isEmpty } ?? true && environment["TERM"] != "dumb"
     }
 
