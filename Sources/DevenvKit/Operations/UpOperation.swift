@@ -38,6 +38,7 @@ public struct UpOperation {
             if progress { ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…") }
         }
         defer { lock.unlock() }
+        await ChildGuard.shared.start(holding: lock)   // a killed `up` keeps the lock until its children are dead
 
         let planner = project.planner(ctx)
         var plan = try planner.plan(project.manifest, identity: project.identity)
@@ -48,7 +49,7 @@ public struct UpOperation {
             try Credentials.copy(from: parent.stack, to: plan.identity.stack, paths: ctx.paths)
             plan = try planner.plan(project.manifest, identity: project.identity)
         }
-        let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
+        let ours = Set(containers.flatMap { $0.ports.compactMap(\.publicPort) })   // its own containers in any state
         let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours, paths: ctx.paths, range: project.portRange) { _ in
             try planner.plan(project.manifest, identity: project.identity)
         }
@@ -86,6 +87,7 @@ public struct UpOperation {
 
         let waiter = ReadinessWaiter()
         let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names)
+        watcher.damagePatterns = DataDamage.patterns(selected)
         watcher.start()
         let results = waiter.wait(selected.compactMap { s in s.probe.map { (s.name, $0) } }, timeout: timeout) { name, secs in
             board.set(name, "ready", seconds: secs)
@@ -164,7 +166,8 @@ public struct UpOperation {
         case .failed(let reason): why = reason
         case .ready: why = "is ready"
         }
-        return DevenvError("\(service) \(why). Its last log lines:", hint: "See all logs with `devenv logs \(service)`; raise the wait with `devenv up --timeout SECONDS`.",
+        return DevenvError("\(service) \(why). Its last log lines:",
+                           hint: DataDamage.hint(service: service, result: result) ?? "See all logs with `devenv logs \(service)`; raise the wait with `devenv up --timeout SECONDS`.",
                            details: lines.isEmpty ? ["  (no log output)"] : lines)
     }
 }
@@ -173,6 +176,8 @@ public struct UpOperation {
 /// keeps restarting fails at once instead of at the deadline.
 final class ContainerWatcher: @unchecked Sendable {
     let engine: EngineClient, stack: String, waiter: ReadinessWaiter, services: [String]
+    /// Per service, log lines meaning its data folder cannot be used (`DataDamage`).
+    var damagePatterns: [String: [String]] = [:]
     private var timer: DispatchSourceTimer?
     private var restarts: [String: Int] = [:]
 
@@ -194,7 +199,9 @@ final class ContainerWatcher: @unchecked Sendable {
         guard let containers = try? engine.containers(project: stack) else { return }
         for name in services {
             guard let c = containers.first(where: { $0.service == name }) else { continue }
-            if c.state == "exited" || c.state == "dead" {
+            if let line = DataDamage.scan(engine, container: c.id, patterns: damagePatterns[name] ?? []) {
+                waiter.fail(name, reason: DataDamage.reason(line))
+            } else if c.state == "exited" || c.state == "dead" {
                 waiter.fail(name, reason: "stopped (\(c.status))")
             } else if c.state == "restarting", let info = engine.restartInfo(id: c.id), info.restarts >= 3 {
                 waiter.fail(name, reason: "keeps restarting (\(info.restarts) restarts, last exit code \(info.exitCode))")

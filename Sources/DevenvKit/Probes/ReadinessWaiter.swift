@@ -46,6 +46,8 @@ public final class ReadinessWaiter: @unchecked Sendable {
                         let secs = Date().timeIntervalSince(start)
                         onReady(name, secs)
                         result = .ready(seconds: secs)
+                    case .failed(let why):
+                        result = .failed(why)
                     case .notReady(let why):
                         last = why
                         if Date() >= deadline { result = .timedOut(last: last); break }

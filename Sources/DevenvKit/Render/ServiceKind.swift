@@ -23,6 +23,9 @@ public struct ServiceKind: Sendable {
     /// Seed commands by name (`exec`, `import`, …) as argv templates.
     public var seed: [String: [String]]
     public var composeFragment: String
+    /// Log lines (substrings, Mustache templates) meaning the service cannot start from its
+    /// data folder as it is — e.g. a first start that was cut short (`damaged_data:`).
+    public var damagedData: [String] = []
 
     public struct SetupStep: Sendable {
         /// A context key that must be non-empty for the step to run.
@@ -69,6 +72,7 @@ public struct ServiceKind: Sendable {
             setup: node["setup"]?.sequence?.map { SetupStep(when: $0["when"]?.string, run: $0["run"]?.sequence?.compactMap(\.string) ?? []) } ?? [],
             seed: Dictionary(uniqueKeysWithValues: (node["seed"]?.mapping ?? Node.Mapping([])).compactMap { k, v in
                 k.string.map { ($0, v.sequence?.compactMap(\.string) ?? []) } }),
-            composeFragment: fragment)
+            composeFragment: fragment,
+            damagedData: node["damaged_data"]?.sequence?.compactMap(\.string) ?? [])
     }
 }

@@ -21,8 +21,13 @@ public struct PortCheck {
         var outcome = Outcome()
         var owners = PortOwners(engine: engine)
         var taken: [String: Int] = [:]
+        var own: Set<Int>?
         for s in plan.services {
             for p in s.ports where !ours.contains(p.host) && !isFree(p.host) {
+                // The stack's own containers in any state (created by a killed `up`, restarting,
+                // exited) keep their ports: never move a port away from the stack itself.
+                if own == nil { own = Self.boundPorts(engine: engine, stack: plan.identity.stack) }
+                if own!.contains(p.host) { continue }
                 let holder = owners.owner(of: p.host)
                 if holder?.stack == plan.identity.stack { continue }
                 let who = holder?.summary ?? "another program"
@@ -41,6 +46,21 @@ public struct PortCheck {
             outcome.appPortWarnings.append("your app's port \(port) (ports.\(name)) is already taken by \(who); free it with `devenv ports free \(port)`")
         }
         guard !taken.isEmpty else { return outcome }
+        return try move(taken, outcome: outcome, plan: &plan, paths: paths, replan: replan)
+    }
+
+    /// Host ports the stack's containers publish or will publish, in any state
+    /// (`HostConfig.PortBindings`, through the Engine API).
+    static func boundPorts(engine: EngineClient?, stack: String) -> Set<Int> {
+        guard let engine, let list = try? engine.containers(project: stack) else { return [] }
+        var out = Set(list.flatMap { $0.ports.compactMap(\.publicPort) })
+        for c in list { for b in engine.inspect(c.id)?.bindings ?? [] { out.insert(b.host) } }
+        return out
+    }
+
+    func move(_ taken: [String: Int], outcome: Outcome, plan: inout StackPlan, paths: DevenvPaths,
+              replan: (StackPlan) throws -> StackPlan) throws -> Outcome {
+        var outcome = outcome
         try Registry.update(paths) { reg in
             guard var entry = reg.stacks[plan.identity.stack] else { return }
             for key in taken.keys { entry.ports.removeValue(forKey: key) }

@@ -55,7 +55,7 @@ public struct PlannedService {
         if let kind {
             guard let port = mainPort?.host else { return nil }
             switch kind.probe {
-            case "postgres": return .postgres(port: port, user: value("user") ?? "postgres", database: value("database") ?? "postgres")
+            case "postgres": return .postgres(port: port, user: value("user") ?? "postgres", database: value("database") ?? "postgres", password: value("password"))
             case "redis": return .redis(port: port, password: value("password"))
             case "mongodb": return .mongodb(port: port)
             case "minio": return .http(port: port, path: "/minio/health/live")
@@ -85,7 +85,8 @@ public struct PlannedPort: Sendable, Equatable {
 
 /// A host-side readiness check.
 public enum ProbeSpec: Sendable, Equatable {
-    case postgres(port: Int, user: String, database: String)
+    /// With the password the probe logs in (and tells broken data apart, see `PostgresLogin`).
+    case postgres(port: Int, user: String, database: String, password: String? = nil)
     case redis(port: Int, password: String?)
     case mongodb(port: Int)
     case http(port: Int, path: String)
@@ -93,7 +94,7 @@ public enum ProbeSpec: Sendable, Equatable {
 
     public var port: Int {
         switch self {
-        case .postgres(let p, _, _), .redis(let p, _), .mongodb(let p), .http(let p, _), .tcp(let p): return p
+        case .postgres(let p, _, _, _), .redis(let p, _), .mongodb(let p), .http(let p, _), .tcp(let p): return p
         }
     }
 }
