@@ -57,6 +57,7 @@ public struct UpOperation {
             ctx.output.error("port \(m.from) of \(m.service) is taken by \(m.holder); moved to \(m.to) (the .env files follow)")
         }
         for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
+        if let note = try await RestoreJournal.resume(ctx, plan: plan) { ctx.output.error("note: " + note) }
         try EnvStage.preflight(plan)
         if let note = try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root), progress { ctx.output.error("note: " + note) }
         let compose = try ComposeRenderer.render(plan)
