@@ -22,9 +22,10 @@ import Darwin
 /// included. Interactive commands (`compose exec`, `logs -f`) must stay in the terminal's
 /// process group, so they are named to the guardian by pid instead, and killed by pid.
 ///
-/// The guardian may also hold a stack lock (`start(holding:)`): its standard output is the
-/// lock's file, so the flock outlives a killed devenv until the guardian has killed the
-/// children — the next `devenv up` cannot start while an orphaned compose still runs.
+/// The guardian may also hold a stack lock (`hold(_:)`): its standard output is the lock's
+/// file, so the flock outlives a killed devenv until the guardian has killed the children —
+/// the next `devenv up` cannot start while an orphaned compose still runs. The guardian is
+/// started only when the first child is (a warm `up` that runs nothing starts nothing).
 ///
 /// Why not `PR_SET_PDEATHSIG`: it needs code between fork and exec (posix_spawn has no hook;
 /// a re-exec of the devenv binary as a shim costs a Swift start-up per child), it fires when
@@ -53,12 +54,16 @@ public final class ChildGuard: @unchecked Sendable {
     private var writeEnd: Int32 = -1
     private var starting: [CheckedContinuation<pid_t?, Never>]?
     private var unavailable = false
+    private var pendingLock: FileLock?
 
     init() {}
 
     /// The process group captured children join (the guardian's pid), starting the guardian
     /// on first use; nil when it cannot be started (children then run as before).
-    public func group() async -> pid_t? { await start(holding: nil) }
+    public func group() async -> pid_t? { await start(holding: lock.withLock { pendingLock }) }
+
+    /// The guardian, when it starts, keeps `lock` held until devenv's children are dead.
+    public func hold(_ lockFile: FileLock) { lock.withLock { if guardian == nil { pendingLock = lockFile } } }
 
     /// Starts the guardian if it is not running yet; with `lock`, the guardian keeps that lock
     /// held until the children are dead when devenv is killed. (A guardian started earlier
@@ -81,7 +86,8 @@ public final class ChildGuard: @unchecked Sendable {
                 if let r = ready { c.resume(returning: r) }
             }
         }
-        let pid = await launch(holding: lockFile?.descriptor)
+        let fd = lockFile?.descriptor ?? -1
+        let pid = await launch(holding: fd >= 0 ? fd : nil)
         let waiting: [CheckedContinuation<pid_t?, Never>] = lock.withLock {
             guardian = pid
             unavailable = pid == nil

@@ -44,6 +44,7 @@ public struct ResetOperation {
                 ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
             }
             defer { lock.unlock() }
+            ChildGuard.shared.hold(lock)
             let plan = try ComposeFile.ensure(ctx, project: project)
             let services = plan.services.filter { service == nil || $0.name == service }
             names = services.map(\.name)

@@ -38,7 +38,7 @@ public struct UpOperation {
             if progress { ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…") }
         }
         defer { lock.unlock() }
-        await ChildGuard.shared.start(holding: lock)   // a killed `up` keeps the lock until its children are dead
+        ChildGuard.shared.hold(lock)   // a killed `up` keeps the lock until its children are dead
 
         let planner = project.planner(ctx)
         var plan = try planner.plan(project.manifest, identity: project.identity)

@@ -158,7 +158,7 @@ public struct SnapshotOperation {
             ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
         }
         defer { lock.unlock() }
-        await ChildGuard.shared.start(holding: lock)
+        ChildGuard.shared.hold(lock)
         let plan = try ComposeFile.ensure(ctx, project: project)
         if let note = try await RestoreJournal.resume(ctx, plan: plan) { ctx.output.error("note: " + note) }
         return try await body(project, plan)
