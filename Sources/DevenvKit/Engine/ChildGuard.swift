@@ -35,7 +35,7 @@ public final class ChildGuard: @unchecked Sendable {
     public static let shared = ChildGuard()
 
     /// The guardian's program: remembers named pids (`+PID` / `-PID` lines), and at end of
-    /// input kills them and its own process group.
+    /// input kills them (and the process group each leads, if any) and its own process group.
     static let script = """
         trap '' INT TERM HUP QUIT TSTP TTIN TTOU
         set --
@@ -45,7 +45,7 @@ public final class ChildGuard: @unchecked Sendable {
             -) for p do shift; [ "$p" = "$pid" ] || set -- "$@" "$p"; done ;;
           esac
         done
-        for p do kill -KILL "$p" 2>/dev/null; done
+        for p do kill -KILL -- "-$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
         kill -KILL 0
         """
 
@@ -55,6 +55,8 @@ public final class ChildGuard: @unchecked Sendable {
     private var starting: [CheckedContinuation<pid_t?, Never>]?
     private var unavailable = false
     private var pendingLock: FileLock?
+    private var adopted: Set<pid_t> = []
+    private var sent: Set<pid_t> = []
 
     init() {}
 
@@ -98,15 +100,32 @@ public final class ChildGuard: @unchecked Sendable {
         return pid
     }
 
-    /// Names an interactive child (kept in the terminal's process group) to the guardian.
-    public func register(_ pid: pid_t) { send("+ \(pid)\n") }
-    public func unregister(_ pid: pid_t) { send("- \(pid)\n") }
+    /// Names a child that is not in the guardian's group (an interactive one, kept in the
+    /// terminal's group, or one started with Foundation's `Process`) to the guardian, which
+    /// kills it by pid when devenv ends. Starts the guardian if needed (without waiting).
+    public func register(_ pid: pid_t) {
+        let running: Bool = lock.withLock { adopted.insert(pid); return writeEnd >= 0 }
+        if running { flush() } else { Task.detached { _ = await self.group(); self.flush() } }
+    }
 
-    private func send(_ line: String) {
+    /// The child ended: the guardian forgets it (its pid may be reused).
+    public func unregister(_ pid: pid_t) {
         lock.withLock {
-            guard writeEnd >= 0 else { return }
-            _ = line.utf8CString.withUnsafeBufferPointer { Glibc_write(writeEnd, $0.baseAddress!, $0.count - 1) }
+            adopted.remove(pid)
+            if sent.remove(pid) != nil { write("- \(pid)\n") }
         }
+    }
+
+    private func flush() {
+        lock.withLock {
+            for pid in adopted.subtracting(sent) { write("+ \(pid)\n"); sent.insert(pid) }
+        }
+    }
+
+    /// Under `lock`.
+    private func write(_ line: String) {
+        guard writeEnd >= 0 else { return }
+        _ = line.utf8CString.withUnsafeBufferPointer { Glibc_write(writeEnd, $0.baseAddress!, $0.count - 1) }
     }
 
     private func launch(holding lockFD: Int32?) async -> pid_t? {
