@@ -66,7 +66,7 @@ import Glibc
                 argv = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
                 p.onTearDown { try? FileManager.default.removeItem(atPath: home) }
             }
-            let r = try ProjectFixture.run(argv, cwd: p.root, env: ["DEVENV_HOME": home, "NO_COLOR": "1", "HOME": home])
+            let r = try ProjectFixture.run(argv, cwd: p.root, env: ["DEVENV_HOME": home, "NO_COLOR": "1", "HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own])
             #expect(r.status == 1)
             #expect(r.stderr.contains("cannot update .env: Permission denied"), "\(r.stderr)")
             chmod(p.root + "/.env", 0o600)

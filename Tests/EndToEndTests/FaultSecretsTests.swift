@@ -15,17 +15,17 @@ import Testing
             let sub = repo.root + "/services/shop"
             try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
             try ("name: \(repo.name)\n" + Self.manifest).write(toFile: sub + "/devenv.yml", atomically: true, encoding: .utf8)
-            repo.onTearDown { _ = try? ProjectFixture.run([ProjectFixture.binary, "down", "--volumes", "--yes"], cwd: sub, env: ["DEVENV_HOME": ProjectFixture.home]) }
-            let up = try ProjectFixture.run([ProjectFixture.binary, "up"], cwd: sub, env: ["DEVENV_HOME": ProjectFixture.home, "NO_COLOR": "1"])
+            repo.onTearDown { _ = try? ProjectFixture.run([ProjectFixture.binary, "down", "--volumes", "--yes"], cwd: sub, env: ProjectFixture.baseEnv) }
+            let up = try ProjectFixture.run([ProjectFixture.binary, "up"], cwd: sub, env: ProjectFixture.baseEnv)
             try #require(up.status == 0, "\(up.stderr)")
             #expect(up.stderr.contains("added .devenv/ to .gitignore"), "said once: \(up.stderr)")
             #expect(up.stdout.contains("api/.env: created (added to .gitignore"), "\(up.stdout)")
             let status = try ProjectFixture.run(["git", "-C", repo.root, "status", "--porcelain", "--untracked-files=all"]).stdout
             let listed = status.split(separator: "\n").map { String($0.dropFirst(3)) }.sorted()
             #expect(listed == ["README.md", "services/shop/.gitignore", "services/shop/devenv.yml"], "git sees no secret-bearing file: \(listed)")
-            let again = try ProjectFixture.run([ProjectFixture.binary, "up"], cwd: sub, env: ["DEVENV_HOME": ProjectFixture.home, "NO_COLOR": "1"])
+            let again = try ProjectFixture.run([ProjectFixture.binary, "up"], cwd: sub, env: ProjectFixture.baseEnv)
             #expect(!again.stderr.contains(".gitignore") && !again.stdout.contains(".gitignore"), "said only once")
-            let doctor = try ProjectFixture.run([ProjectFixture.binary, "doctor", "--json"], cwd: sub, env: ["DEVENV_HOME": ProjectFixture.home])
+            let doctor = try ProjectFixture.run([ProjectFixture.binary, "doctor", "--json"], cwd: sub, env: ProjectFixture.baseEnv)
             let checks = try JSONSerialization.jsonObject(with: Data(doctor.stdout.utf8)) as? [[String: Any]] ?? []
             #expect(checks.first { $0["check"] as? String == "env-ignored" }?["ok"] as? Bool == true, "\(doctor.stdout)")
             #expect(doctor.status == 0, "doctor right after up passes: \(doctor.stdout)")

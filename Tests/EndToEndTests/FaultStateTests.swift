@@ -18,7 +18,7 @@ import Testing
     struct Snap: Equatable { var ids: [String]; var env: [UInt8]; var ports: [Int] }
 
     static func snap(_ p: ProjectFixture, home: String) throws -> Snap {
-        let r = try p.devenv(["status", "--json"], env: ["DEVENV_HOME": home])
+        let r = try p.devenv(["status", "--json"], env: ["DEVENV_HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own])
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
         let ports = (obj["services"] as? [[String: Any]] ?? []).compactMap { $0["port"] as? Int }.sorted()
         return Snap(ids: try p.containerIDs(), env: Fault.bytes(p.root + "/.env"), ports: ports)
@@ -31,7 +31,7 @@ import Testing
                 a.onTearDown { try? FileManager.default.removeItem(atPath: home) }
                 for p in [a, b] {
                     try p.manifest(Self.manifest)
-                    let up = try p.devenv(["up"], env: ["DEVENV_HOME": home])
+                    let up = try p.devenv(["up"], env: ["DEVENV_HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own])
                     try #require(up.status == 0, "\(up.stderr)")
                 }
                 let registry = home + "/registry.json"
@@ -39,10 +39,10 @@ import Testing
                 var runs = 0, unchanged = 0
                 for damage in [Data(), Data("{\"version\": 1, \"stacks\": {\"x\"".utf8)] {
                     try damage.write(to: URL(fileURLWithPath: registry))
-                    let status = try a.devenv(["status"], env: ["DEVENV_HOME": home])
+                    let status = try a.devenv(["status"], env: ["DEVENV_HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own])
                     #expect(status.status == 0, "\(status.stderr)")
                     #expect(status.stderr.contains("rebuilt it from the engine"), "\(status.stderr)")
-                    let up = try b.devenv(["up"], env: ["DEVENV_HOME": home])
+                    let up = try b.devenv(["up"], env: ["DEVENV_HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own])
                     #expect(up.status == 0 && up.stdout.contains("already up"), "\(up.stdout)\(up.stderr)")
                     let after = [try Self.snap(a, home: home), try Self.snap(b, home: home)]
                     #expect(after == before, "ports, containers and .env files are unchanged")
@@ -55,14 +55,14 @@ import Testing
 
                 // Without an engine to rebuild from, the damaged file is refused and left as it is.
                 try Data().write(to: URL(fileURLWithPath: registry))
-                let refused = try a.devenv(["status"], env: ["DEVENV_HOME": home, "DOCKER_HOST": "unix:///nonexistent/docker.sock"])
+                let refused = try a.devenv(["status"], env: ["DEVENV_HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own, "DOCKER_HOST": "unix:///nonexistent/docker.sock"])
                 #expect(refused.status != 0)
                 #expect(refused.stderr.contains("registry") && refused.stderr.contains("damaged"), "\(refused.stderr)")
                 #expect(refused.stderr.contains("mv \(registry)"), "names the way out: \(refused.stderr)")
                 #expect(Fault.bytes(registry).isEmpty, "nothing was written")
-                #expect(try a.devenv(["status"], env: ["DEVENV_HOME": home]).status == 0)
+                #expect(try a.devenv(["status"], env: ["DEVENV_HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own]).status == 0)
                 FaultFigures.report("damaged registry: \(runs) runs, \(unchanged) with both live stacks unchanged")
-                for p in [a, b] { _ = try p.devenv(["down", "--volumes", "--yes"], env: ["DEVENV_HOME": home]) }
+                for p in [a, b] { _ = try p.devenv(["down", "--volumes", "--yes"], env: ["DEVENV_HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own]) }
             }
         }
     }
@@ -71,12 +71,13 @@ import Testing
         try ProjectFixture.with("creds") { p in
             let home = Self.home(p)
             p.onTearDown { try? FileManager.default.removeItem(atPath: home) }
-            let env = ["DEVENV_HOME": home]
+            let env = ["DEVENV_HOME": home, "DEVENV_PORT_RANGE": ProjectFixture.ranges.own]
             try p.manifest(Self.manifest)
             try #require(try p.devenv(["up"], env: env).status == 0)
             let file = home + "/stacks/\(p.name)/credentials.json"
             let original = try Data(contentsOf: URL(fileURLWithPath: file))
             let dotenv = Fault.bytes(p.root + "/.env")
+            let ids = try p.containerIDs()
             try Data("{\"postgres\": {\"pass".utf8).write(to: URL(fileURLWithPath: file))
             let up = try p.devenv(["up"], env: env)
             #expect(up.status == 0, "\(up.stderr)")
@@ -84,6 +85,7 @@ import Testing
             let recovered = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: [String: String]]
             #expect(recovered == (try JSONSerialization.jsonObject(with: original) as? [String: [String: String]]), "the same passwords")
             #expect(Fault.bytes(p.root + "/.env") == dotenv, "the .env is unchanged")
+            #expect(try p.containerIDs() == ids, "the live stack is unchanged (nothing recreated)")
             let status = try JSONSerialization.jsonObject(with: Data(try p.devenv(["status", "--json"], env: env).stdout.utf8)) as? [String: Any]
             let url = try #require((status?["services"] as? [[String: Any]])?.first { $0["name"] as? String == "postgres" }?["url"] as? String)
             #expect(try ProjectFixture.run(["psql", url, "-tAc", "SELECT 1"]).stdout.contains("1"), "the URL still logs in")

@@ -35,7 +35,7 @@ enum Fault {
             process.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
             process.arguments = args
             process.currentDirectoryURL = URL(fileURLWithPath: p.root)
-            process.environment = ProcessInfo.processInfo.environment.merging(["DEVENV_HOME": ProjectFixture.home, "NO_COLOR": "1"].merging(env) { $1 }) { $1 }
+            process.environment = ProcessInfo.processInfo.environment.merging(ProjectFixture.baseEnv.merging(env) { $1 }) { $1 }
             process.standardOutput = FileHandle(forWritingAtPath: out)
             process.standardError = FileHandle(forWritingAtPath: err)
             process.standardInput = FileHandle.nullDevice

@@ -117,6 +117,7 @@ public enum EnvStage {
             for (k, v) in t.values where !merged.keptUserValues.contains(k) { written[k] = v }
             state[t.path] = written
         }
+        if let note = try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root) { lines.append("note: " + note) }  // the record holds passwords
         if state != before { try saveLastWritten(plan, state) }
         let ignored = try await GitIgnore.ignoreCreated(created, root: plan.manifest.root, runner: ctx.runner)
         for (file, t, merged) in pending {

@@ -28,6 +28,7 @@ public enum ComposeFile {
     /// file from an older devenv (0644) is made private too.
     @discardableResult
     public static func write(_ text: String, plan: StackPlan) throws -> String? {
+        try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)   // before the first file that holds a password
         try StateFile.makePrivateFolder(plan.manifest.root + "/.devenv")
         try StateFile.makePrivateFolder(plan.stateDir)
         let before = (try? StateFile.read(plan.composeFile, what: "the compose file")).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
