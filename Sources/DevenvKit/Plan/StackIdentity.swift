@@ -77,17 +77,23 @@ public enum GitInfo {
     }
 
     /// The git directory for the work tree containing `path` (`.git` may be a file in a worktree).
-    public static func gitDirectory(from path: String) -> String? {
+    public static func gitDirectory(from path: String) -> String? { locate(from: path)?.gitDir }
+
+    /// The top folder of the work tree containing `path` (what `git rev-parse --show-toplevel`
+    /// prints): the nearest folder at or above `path` with a `.git` folder or `gitdir:` file.
+    public static func workTreeRoot(from path: String) -> String? { locate(from: path)?.workTree }
+
+    static func locate(from path: String) -> (workTree: String, gitDir: String)? {
         var dir = path
         while true {
             let dotgit = dir + "/.git"
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: dotgit, isDirectory: &isDir) {
-                if isDir.boolValue { return dotgit }
+                if isDir.boolValue { return (dir, dotgit) }
                 if let text = try? String(contentsOfFile: dotgit, encoding: .utf8),
                    let line = text.split(separator: "\n").first, line.hasPrefix("gitdir: ") {
                     let target = String(line.dropFirst(8)).trimmingCharacters(in: .whitespaces)
-                    return target.hasPrefix("/") ? target : dir + "/" + target
+                    return (dir, target.hasPrefix("/") ? target : dir + "/" + target)
                 }
                 return nil
             }
