@@ -35,7 +35,7 @@ import Testing
     @Test func secretsAre0600In0700FoldersAndInNoArgv() throws {
         try ProjectFixture.with("modes") { p in
             try p.manifest(Self.manifest)
-            #expect(try p.devenv(["status"]).status == 0, "plans the stack: its passwords exist before up starts")
+            #expect(try p.devenv(["env", "--json"]).status == 0, "claims the stack (status would only propose): its passwords exist before up starts")
             let credentials = ProjectFixture.home + "/stacks/\(p.name)/credentials.json"
             let store = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: credentials))) as? [String: [String: String]] ?? [:]
             let secrets = store.values.flatMap(\.values)

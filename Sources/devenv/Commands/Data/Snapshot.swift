@@ -56,14 +56,7 @@ struct SnapshotCommand: AsyncParsableCommand {
             let snapshots = try SnapshotOperation(branch: branch).list(ctx)
             if json { try ctx.output.json(snapshots); return }
             guard !snapshots.isEmpty else { ctx.output.print("No snapshots. Take one with `devenv snapshot save NAME`."); return }
-            let rows = [["NAME", "SERVICES", "SIZE", "CREATED", "STATE"]] + snapshots.map {
-                [$0.name, $0.services.joined(separator: ","), DevenvKit.Snapshot.humanSize($0.bytes), $0.created,
-                 $0.complete ? "complete" : "incomplete (save interrupted; `devenv snapshot rm \($0.name)`)"]
-            }
-            let widths = (0..<5).map { i in rows.map { $0[i].count }.max() ?? 0 }
-            for r in rows {
-                ctx.output.print("  " + r.enumerated().map { i, c in i == 4 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
-            }
+            for line in Table.render(snapshots) { ctx.output.print(line) }
         }
     }
 
