@@ -20,7 +20,7 @@ final class AttachedDevenv: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
         process.arguments = args
         process.currentDirectoryURL = URL(fileURLWithPath: fixture.root)
-        process.environment = ProcessInfo.processInfo.environment.merging(["DEVENV_HOME": ProjectFixture.home, "NO_COLOR": "1"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(ProjectFixture.baseEnv) { $1 }
         let o = Pipe(), e = Pipe()
         process.standardOutput = o
         process.standardError = e

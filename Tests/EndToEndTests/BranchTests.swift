@@ -182,7 +182,7 @@ extension ProjectFixture {
 
     @discardableResult
     func devenv(_ args: [String], at dir: String) throws -> Result {
-        try Self.run([Self.binary] + args, cwd: dir, env: ["DEVENV_HOME": Self.home, "NO_COLOR": "1"])
+        try Self.run([Self.binary] + args, cwd: dir, env: Self.baseEnv)
     }
 
     /// A worktree of a new branch beside the project folder, removed at tear-down.

@@ -15,6 +15,18 @@ final class ProjectFixture: @unchecked Sendable {
         return dir
     }()
 
+    /// DEVENV_PORT_RANGE split in two: the shared registry's stacks get all but its last 100
+    /// ports; tests with a registry of their own (they damage it on purpose) get those 100, so
+    /// two registries never hand out one port.
+    static let ranges: (shared: String, own: String) = {
+        let text = ProcessInfo.processInfo.environment["DEVENV_PORT_RANGE"] ?? "17000-19999"
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] - parts[0] >= 200 else { return (text, text) }
+        return ("\(parts[0])-\(parts[1] - 100)", "\(parts[1] - 99)-\(parts[1])")
+    }()
+    /// The environment every devenv run of the tests gets.
+    static var baseEnv: [String: String] { ["DEVENV_HOME": home, "NO_COLOR": "1", "DEVENV_PORT_RANGE": ranges.shared] }
+
     let root: String
     let name: String
     private var cleanups: [() -> Void] = []
@@ -75,8 +87,7 @@ final class ProjectFixture: @unchecked Sendable {
 
     @discardableResult
     func devenv(_ args: [String], env: [String: String] = [:]) throws -> Result {
-        try Self.run(launcher + [Self.binary] + args, cwd: root,
-                     env: ["DEVENV_HOME": Self.home, "NO_COLOR": "1"].merging(environment) { $1 }.merging(env) { $1 })
+        try Self.run(launcher + [Self.binary] + args, cwd: root, env: Self.baseEnv.merging(environment) { $1 }.merging(env) { $1 })
     }
 
     /// `devenv status --json` decoded.

@@ -55,7 +55,7 @@ public enum BranchCopy {
         let stopped = Date()
         try await ServiceRestart.stop(ctx, project: parentProject, running)
         do {
-            try await copy(ctx, pairs, labels: plan.identity.labels)
+            try await copy(ctx, pairs, labels: VolumeTask.labels(plan.identity, "branch-copy"))
         } catch {
             try? await ServiceRestart.start(ctx, project: parentProject, plan: parentPlan, running, timeout: timeout)
             _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))

@@ -49,7 +49,7 @@ public struct BranchStart {
         guard existing.isEmpty, !withData.isEmpty, plan.identity.branch != nil else { return .existing(note: note(stack)) }
         if fresh { return .fresh(why: "--fresh") }
 
-        let registry = try Registry.read(ctx.paths.registryFile)
+        let registry = try Registry.load(ctx.paths)
         var volumeCache: [String: Set<String>] = [:]
         func volumes(_ s: String) -> Set<String> {
             if let v = volumeCache[s] { return v }

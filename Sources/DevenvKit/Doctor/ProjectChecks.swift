@@ -10,7 +10,7 @@ struct ProjectChecks {
 
     func all() async -> [DoctorCheck] {
         let (manifest, project) = manifestCheck()
-        let stacks = ((try? Registry.read(ctx.paths.registryFile))?.stacks ?? [:]).filter { $0.value.root == root }
+        let stacks = ((try? Registry.load(ctx.paths))?.stacks ?? [:]).filter { $0.value.root == root }
         return [manifest, portsCheck(stacks: stacks, project: project),
                 await envIgnoredCheck(project),
                 await branchStacksCheck(stacks: stacks)]

@@ -66,7 +66,8 @@ public enum Compose {
     public static func explain(_ failure: CommandFailure) -> DevenvError {
         let err = failure.stderr
         if err.contains("is not a docker command") || err.contains("unknown command: docker compose")
-            || err.contains("unknown shorthand flag") && err.contains("compose") {
+            || err.contains("unknown shorthand flag") && err.contains("compose")
+            || err.contains("unknown flag: --project-name") || err.contains("unknown flag: --file") {
             let v1 = FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-compose") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/docker-compose")
             return DevenvError(
                 v1 ? "only docker-compose v1 is installed; devenv needs compose v2 (`docker compose`)" : "docker compose v2 is not installed",

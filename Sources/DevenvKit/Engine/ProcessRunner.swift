@@ -58,19 +58,23 @@ public struct ProcessRunner: ProcessRunning {
 
     static let captureLimit = 64 * 1024 * 1024
 
+    /// Captured commands run in `ChildGuard`'s process group (they die with devenv, even on
+    /// `kill -9`); attached ones stay in the terminal's group and are named to it by pid.
     public func capture(_ command: Command) async throws -> CommandResult {
         let (executable, arguments, environment, workdir) = configuration(command)
+        var options = PlatformOptions()
+        options.processGroupID = await ChildGuard.shared.group()
         do {
             if let file = command.stdinFile {
                 let fd = try FileDescriptor.open(FilePath(file), .readOnly)
                 let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
-                                                 workingDirectory: workdir,
+                                                 workingDirectory: workdir, platformOptions: options,
                                                  input: .fileDescriptor(fd, closeAfterSpawningProcess: true),
                                                  output: .string(limit: Self.captureLimit), error: .string(limit: Self.captureLimit))
                 return CommandResult(status: Self.code(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
             }
             let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
-                                             workingDirectory: workdir,
+                                             workingDirectory: workdir, platformOptions: options,
                                              output: .string(limit: Self.captureLimit), error: .string(limit: Self.captureLimit))
             return CommandResult(status: Self.code(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
         } catch let e as SubprocessError {
@@ -80,10 +84,15 @@ public struct ProcessRunner: ProcessRunning {
 
     public func attach(_ command: Command) async throws -> Int32 {
         let (executable, arguments, environment, workdir) = configuration(command)
+        let guardian = ChildGuard.shared
+        _ = await guardian.group()
         do {
             let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
                                              workingDirectory: workdir, input: .currentStandardInput,
-                                             output: .currentStandardOutput, error: .currentStandardError)
+                                             output: .currentStandardOutput, error: .currentStandardError) { execution in
+                guardian.register(execution.processIdentifier.value)
+            }
+            guardian.unregister(r.processIdentifier.value)
             return Self.code(r.terminationStatus)
         } catch let e as SubprocessError {
             throw Self.launchError(command, e)

@@ -22,32 +22,41 @@ public enum VolumeCommands {
         throwaway(image: image, mounts: ["\(source):/from:ro", "\(destination):/to"], labels: labels, script: "cp -a /from/. /to/")
     }
 
-    /// The folder inside a volume that a restore fills before it swaps.
+    /// The folder inside a volume that a restore fills before it swaps. While the copy runs it
+    /// is `.devenv-restore`; renamed `.devenv-restore.ready` once the copy is complete;
+    /// `.devenv-restore.moving` once the old data is gone and its entries are being moved in.
     public static let stagingFolder = ".devenv-restore"
 
     /// Restore, step 1: copies volume `source` into `destination/.devenv-restore/`, leaving
-    /// `destination`'s own data as it is. On failure the partial copy is removed.
+    /// `destination`'s own data as it is, and marks the copy complete by renaming the folder
+    /// `.devenv-restore.ready`. On failure the partial copy is removed.
     public static func stage(from source: String, into destination: String, image: String, labels: [(String, String)] = []) -> Command {
-        let s = stagingFolder
+        let s = "/to/" + stagingFolder
         return throwaway(image: image, mounts: ["\(source):/from:ro", "\(destination):/to"], labels: labels, script:
-            "rm -rf /to/\(s) && mkdir /to/\(s) && cp -a /from/. /to/\(s)/ || { s=$?; rm -rf /to/\(s); exit $s; }")
+            "rm -rf \(s) \(s).ready && mkdir \(s) && cp -a /from/. \(s)/ && mv \(s) \(s).ready || { s=$?; rm -rf \(s) \(s).ready; exit $s; }")
     }
 
-    /// Restore, step 2 (after every stage succeeded): replaces the volume's content with
-    /// what was staged — deletes the old entries, then renames the staged ones into place
-    /// (renames within one file system: no second copy, nothing half-written).
+    /// Restore, step 2 (after every stage succeeded): replaces the volume's content with what
+    /// was staged, by renames within one file system (no second copy). Idempotent, so a killed
+    /// restore is finished by running it again: while `.ready` exists the old entries are
+    /// deleted, then it becomes `.moving`; while `.moving` exists its entries are moved in.
     public static func swapStaged(in volume: String, image: String, labels: [(String, String)] = []) -> Command {
         let s = stagingFolder
+        let each = { (dir: String, body: String) in
+            "for f in \(dir)* \(dir).[!.]* \(dir)..?*; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; \(body); done; "
+        }
         return throwaway(image: image, mounts: ["\(volume):/to"], labels: labels, script:
-            "[ -d /to/\(s) ] || { echo 'nothing staged in the volume' >&2; exit 1; }; " +
-            "for f in /to/* /to/.[!.]* /to/..?*; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; [ \"$f\" = /to/\(s) ] || rm -rf \"$f\" || exit 1; done; " +
-            "for f in /to/\(s)/* /to/\(s)/.[!.]* /to/\(s)/..?*; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; mv \"$f\" /to/ || exit 1; done; " +
-            "rmdir /to/\(s)")
+            "cd /to || exit 1; " +
+            "if [ -d \(s).ready ]; then " +
+            each("", "case \"$f\" in \(s)|\(s).ready|\(s).moving) continue;; esac; rm -rf \"$f\" || exit 1") +
+            "mv \(s).ready \(s).moving || exit 1; fi; " +
+            "if [ -d \(s).moving ]; then " + each("\(s).moving/", "mv \"$f\" /to/ || exit 1") + "rmdir \(s).moving || exit 1; fi; " +
+            "rm -rf \(s)")
     }
 
-    /// Removes a leftover staging folder (a restore that failed before its swap).
+    /// Removes a leftover staging folder (a restore that failed or was killed before its swap).
     public static func unstage(in volume: String, image: String, labels: [(String, String)] = []) -> Command {
-        throwaway(image: image, mounts: ["\(volume):/to"], labels: labels, script: "rm -rf /to/\(stagingFolder)")
+        throwaway(image: image, mounts: ["\(volume):/to"], labels: labels, script: "rm -rf /to/\(stagingFolder) /to/\(stagingFolder).ready")
     }
 
     /// `docker run --rm` of `image` with `sh -c SCRIPT` instead of its entrypoint.

@@ -20,7 +20,8 @@ enum MirrorEnvKeys {
         guard let i = targets.firstIndex(where: { $0.path == file }),
               let lock = (try? StagingLock.read(path: root + "/" + StagingLock.fileName)) ?? nil,
               let rules = try? MirrorLocal.rules(config, plan: plan),
-              let present = try? Dotenv.read(path: root + "/" + file, file: file) else { return targets }
+              let text = (try? EnvFile.open(file, root: root))?.text,
+              let present = try? Dotenv.parse(text, file: file) else { return targets }
         let inFile = Set(present.map(\.key))
         var out = targets
         var managed = Set(out[i].values.map(\.key))

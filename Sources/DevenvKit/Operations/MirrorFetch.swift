@@ -14,6 +14,10 @@ enum MirrorFetch {
         case .readFile(let path):
             text = try read(absolute(path, root: root), source: source)
         case .run(let invocation):
+            if case .command(let argv, _) = source {
+                try ManifestTrust(paths: ctx.paths).require(ctx, manifest: root + "/" + ManifestLoader.fileName, commands: [argv],
+                                                            purpose: "to read staging's variables (staging.from.command)")
+            }
             let stdout = try await run(invocation.argv, source: source, ctx: ctx, root: root)
             text = try invocation.outputFile.map { try read($0, source: source) } ?? stdout
         }
@@ -29,6 +33,8 @@ enum MirrorFetch {
     /// (or `name=version` lines) on stdout.
     static func versions(_ argv: [String], ctx: DevenvContext, root: String) async throws -> [String: String] {
         let source = StagingSource.command(argv: argv, format: nil)
+        try ManifestTrust(paths: ctx.paths).require(ctx, manifest: root + "/" + ManifestLoader.fileName, commands: [argv],
+                                                    purpose: "to read staging's service versions (staging.versions.command)")
         let text = try await run(argv, source: source, ctx: ctx, root: root)
         var out: [String: String] = [:]
         for v in try parse(text, source: source) { out[v.name] = v.value ?? "" }

@@ -88,9 +88,10 @@ public enum MirrorOperation {
             ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
         }
         defer { lock?.unlock() }
-        let existing = try readTarget(s)
-        var state = EnvStage.lastWritten(s.plan)
-        let merged = try Dotenv.merge(existing: existing, managed: managed, lastWritten: state[s.target] ?? [:],
+        let file = try EnvFile.open(s.target, root: s.root)
+        try file.checkInsertable(managed)
+        var state = try EnvStage.lastWritten(s.plan, ignoringDamage: options.force)
+        let merged = try Dotenv.merge(existing: file.text, managed: managed, lastWritten: state[s.target] ?? [:],
                                       force: options.force, file: s.target)
 
         var keys: [MirrorReport.Key] = []
@@ -118,8 +119,10 @@ public enum MirrorOperation {
 
         if !options.dryRun {
             if merged.changed {
-                try AtomicFile.write(Data(merged.text.utf8), to: s.targetPath, newFileMode: 0o600)
-                if await GitTracking.isTracked(s.targetPath, root: s.root, runner: ctx.runner) {
+                try file.write(merged.text)
+                if !file.exists, !(try await GitIgnore.ignoreCreated([s.target], root: s.root, runner: ctx.runner)).isEmpty {
+                    notes.append("added \(s.target) to .gitignore: it holds local passwords")
+                } else if await GitTracking.isTracked(file.target, root: s.root, runner: ctx.runner) {
                     notes.append("warning: \(s.target) is tracked by git; its local values would be committed")
                 }
             }
@@ -150,7 +153,7 @@ public enum MirrorOperation {
                 let versions = try await stagingVersions(s, ctx: ctx)
                 stagingVars = vars
                 stagingLock = StagingLock(staging: vars, rules: s.rules, versions: versions, source: s.config.source.label)
-            } catch let e as DevenvError {
+            } catch let e as DevenvError where e.exitCode != .usage {   // an untrusted manifest stops the check
                 notes.append("staging is unreachable (\(e.message.replacingOccurrences(of: "; nothing was changed", with: ""))); "
                              + "compared \(StagingLock.fileName) with the local files only")
             }
@@ -160,7 +163,7 @@ public enum MirrorOperation {
 
         let mapped = Mirror.map(vars, rules: s.rules, local: s.local)
         let expected = mapped.filter { s.envManaged[$0.key] == nil && Dotenv.isValidKey($0.key) }
-        let values = try Dotenv.read(path: s.targetPath, file: s.target)
+        let values = try EnvFile.open(s.target, root: s.root).text.map { try Dotenv.parse($0, file: s.target) } ?? []
         var localOnly = Set(s.envManaged.keys)
         for (k, _) in values where s.config.isLocalOnly(k) { localOnly.insert(k) }
         var drift = Drift.check(staging: stagingLock, lock: lock, expected: expected,
@@ -189,14 +192,6 @@ public enum MirrorOperation {
         if let envValue = s.envManaged[m.key] { shown.localValue = envValue }
         shown.localValue = shown.localValue.map { shown.isPlaceholder ? $0 : EnvOperation.masked($0, plan: s.plan) }
         return MirrorReport.Key(mirrored: shown, file: s.target, action: action, envManaged: s.envManaged[m.key] != nil)
-    }
-
-    static func readTarget(_ s: Setup) throws -> String? {
-        guard FileManager.default.fileExists(atPath: s.targetPath) else { return nil }
-        guard let data = FileManager.default.contents(atPath: s.targetPath), let text = String(data: data, encoding: .utf8) else {
-            throw DevenvError("cannot read \(s.target) as UTF-8 text; nothing was changed", hint: "Check its permissions and encoding.")
-        }
-        return text
     }
 
     static func noLock() -> DevenvError {

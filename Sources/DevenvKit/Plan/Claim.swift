@@ -33,12 +33,12 @@ public struct Claim {
     /// What the stack has, or would get, without writing anything.
     public func propose(_ requests: [PortRequest], identity: StackIdentity, composeFile: String,
                         secrets needs: [(service: String, secrets: [KindSecret])]) throws -> Claims {
-        var reg = try Registry.read(paths.registryFile)
+        var reg = try Registry.readOnly(paths)
         try Self.checkOwner(reg, identity)
         let had = reg.stacks[identity.stack]
         let ports = try PortAllocator.allocate(identity: identity, composeFile: composeFile, requests: requests, range: portRange,
                                                registry: &reg, now: now(), touch: false, isFree: isPortFree)
-        let stored = try Credentials.read(stack: identity.stack, paths: paths)
+        let (stored, _) = try Credentials.read(stack: identity.stack, paths: paths, needs: needs)
         let (secrets, missing) = Credentials.filling(stored, needs: needs)
         let portsClaimed = had.map { e in ports.allSatisfy { e.ports[$0.key] == $0.value } } ?? false
         return Claims(ports: ports, secrets: secrets, claimed: portsClaimed && !missing)

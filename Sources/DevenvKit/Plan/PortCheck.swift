@@ -25,8 +25,13 @@ public struct PortCheck {
         var outcome = Outcome()
         var owners = PortOwners(engine: engine)
         var taken: [String: Int] = [:]
+        var own: Set<Int>?
         for s in plan.services {
             for p in s.ports where !ours.contains(p.host) && !isFree(p.host) {
+                // The stack's own containers in any state (created by a killed `up`, restarting,
+                // exited) keep their ports: never move a port away from the stack itself.
+                if own == nil { own = Self.boundPorts(engine: engine, stack: plan.identity.stack) }
+                if own!.contains(p.host) { continue }
                 let holder = owners.owner(of: p.host)
                 if holder?.stack == plan.identity.stack { continue }
                 let who = holder?.summary ?? "another program"
@@ -56,6 +61,21 @@ public struct PortCheck {
             outcome.moved.append(("process \(name)", port, 0, who))
         }
         guard !taken.isEmpty else { return outcome }
+        return try move(taken, outcome: outcome, plan: &plan, moveAway: moveAway)
+    }
+
+    /// Host ports the stack's containers publish or will publish, in any state
+    /// (`HostConfig.PortBindings`, through the Engine API).
+    static func boundPorts(engine: (any ContainerEngine)?, stack: String) -> Set<Int> {
+        guard let engine, let list = try? engine.containers(project: stack) else { return [] }
+        var out = Set(list.flatMap { $0.ports.compactMap(\.publicPort) })
+        for c in list { for b in engine.inspect(c.id)?.bindings ?? [] { out.insert(b.host) } }
+        return out
+    }
+
+    func move(_ taken: [String: Int], outcome: Outcome, plan: inout StackPlan,
+              moveAway: ([String]) throws -> StackPlan) throws -> Outcome {
+        var outcome = outcome
         plan = try moveAway(Array(taken.keys))
         for i in outcome.moved.indices {
             let s = outcome.moved[i].service

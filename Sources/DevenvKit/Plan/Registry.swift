@@ -35,16 +35,66 @@ public struct Registry: Codable, Sendable, Equatable {
         return s
     }
 
+    /// The registry at `path`; no file is an empty registry. An empty, unreadable or garbled
+    /// file is `RegistryDamage` — never an empty registry, which would hand a live stack's
+    /// ports to another stack. `Registry.load`/`update` rebuild it from the engine.
     public static func read(_ path: String) throws -> Registry {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return Registry() }
-        do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(Registry.self, from: data)
-        } catch {
-            throw DevenvError("the registry \(path) is not valid JSON (\(error.localizedDescription))",
-                              hint: "Move it aside (mv \(path) \(path).bad); devenv rebuilds it on the next `up`.")
+        guard let data = try StateFile.read(path, what: "the registry") else { return Registry() }
+        guard let reg = decode(data) else { throw damage(path, data) }
+        return reg
+    }
+
+    static func decode(_ data: Data) -> Registry? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(Registry.self, from: data)
+    }
+
+    /// The refusal for a damaged registry: what is wrong and how to recover.
+    public static func damage(_ path: String, _ data: Data, engineDetail: String? = nil) -> DevenvError {
+        let what = data.isEmpty ? "empty" : "not the JSON devenv writes"
+        return DevenvError(
+            "the registry \(path) is damaged (\(what))" + (engineDetail.map { ", and it cannot be rebuilt: \($0)" } ?? ""),
+            hint: "devenv rebuilds it from the stacks' containers when the Docker engine answers: start the engine and run the command again. "
+                + "Or move it aside (`mv \(path) \(path).bad`): stacks then get new ports at their next `devenv up`.")
+    }
+
+    /// The registry, rebuilt (under its lock, through `paths.recovery`) when the file is damaged.
+    public static func load(_ paths: DevenvPaths) throws -> Registry {
+        do { return try read(paths.registryFile) } catch let e as DevenvError where isDamage(paths, e) {
+            return try update(paths) { $0 }
         }
+    }
+
+    /// The registry for a read-only command: a damaged file is rebuilt in memory only (the
+    /// next command that claims writes the rebuilt one).
+    public static func readOnly(_ paths: DevenvPaths) throws -> Registry {
+        guard let data = try StateFile.read(paths.registryFile, what: "the registry") else { return Registry() }
+        if let reg = decode(data) { return reg }
+        guard let rebuild = paths.recovery.registry else { throw damage(paths.registryFile, data) }
+        return try rebuild(data)
+    }
+
+    static func isDamage(_ paths: DevenvPaths, _ e: DevenvError) -> Bool {
+        e.message.hasPrefix("the registry \(paths.registryFile) is damaged")
+    }
+
+    /// Under the lock: the registry, or the rebuilt one (written at once, the damaged file kept
+    /// beside it as `registry.json.damaged-<time>`).
+    static func readForUpdate(_ paths: DevenvPaths) throws -> Registry {
+        guard let data = try StateFile.read(paths.registryFile, what: "the registry") else { return Registry() }
+        if let reg = decode(data) { return reg }
+        guard let rebuild = paths.recovery.registry else { throw damage(paths.registryFile, data) }
+        let rebuilt = try rebuild(data)
+        try keepDamaged(paths.registryFile, data)
+        try rebuilt.write(paths.registryFile)
+        return rebuilt
+    }
+
+    /// Keeps a damaged state file's bytes beside it (0600), so nothing is lost.
+    public static func keepDamaged(_ path: String, _ data: Data) throws {
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        try AtomicFile.write(data, to: "\(path).damaged-\(stamp)", newFileMode: 0o600)
     }
 
     public func write(_ path: String) throws {
@@ -58,7 +108,7 @@ public struct Registry: Codable, Sendable, Equatable {
     @discardableResult
     public static func update<T>(_ paths: DevenvPaths, _ body: (inout Registry) throws -> T) throws -> T {
         try FileLock.with(paths.registryLock) {
-            var reg = try read(paths.registryFile)
+            var reg = try readForUpdate(paths)
             let before = reg
             let result = try body(&reg)
             if reg != before { try reg.write(paths.registryFile) }

@@ -71,9 +71,15 @@ public struct PortOwners {
         return owner
     }
 
+    /// The container publishing `port`: a running one first, then one in any other state
+    /// (`restarting`, `created` by a compose that was killed, `exited`) that binds it.
     mutating func container(publishing port: Int) -> ContainerInfo? {
         if containers == nil { containers = (try? engine?.containers(label: "com.docker.compose.project")) ?? [] }
         if let c = containers?.first(where: { $0.state == "running" && $0.ports.contains { $0.publicPort == port } }) { return c }
+        if let c = containers?.first(where: { $0.ports.contains { $0.publicPort == port } }) { return c }
+        if let engine, let c = containers?.first(where: { c in c.state != "running" && (engine.inspect(c.id)?.bindings.contains { $0.host == port } ?? false) }) {
+            return c
+        }
         // Containers started outside compose.
         if let all = try? engine?.get("/containers/json").1,
            let list = try? JSONDecoder().decode([ContainerInfo].self, from: all) {

@@ -25,7 +25,7 @@ public enum PortsOperation {
     }
 
     public static func list(_ ctx: DevenvContext, all: Bool) throws -> [Row] {
-        let registry = try Registry.read(ctx.paths.registryFile)
+        let registry = try Registry.load(ctx.paths)
         var managed: [Int: (stack: String, service: String)] = [:]
         for (stack, e) in registry.stacks { for (key, port) in e.ports { managed[port] = (stack, key) } }
         var byPort: [Int: Listener] = [:]
@@ -103,7 +103,7 @@ public struct FreePortOperation {
             ctx.output.print("Nothing listens on port \(port).")
             return
         }
-        let action = try plan(owner, registry: try Registry.read(ctx.paths.registryFile))
+        let action = try plan(owner, registry: try Registry.load(ctx.paths))
         let what: String
         switch action {
         case .downStack(let s, _): what = "stop devenv stack \(s) (`down`, its data is kept)"

@@ -10,7 +10,7 @@ public enum ProbeType: String, Sendable, CaseIterable {
     /// The parameters a kind may give this probe (all templates, all optional).
     public var parameters: [String] {
         switch self {
-        case .postgres: return ["user", "database"]
+        case .postgres: return ["user", "database", "password"]
         case .redis: return ["password"]
         case .http: return ["path"]
         case .mysql, .mongodb, .memcached, .amqp, .tcp, .none: return []

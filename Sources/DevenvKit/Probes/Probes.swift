@@ -8,6 +8,8 @@ public enum Probe {
         case ready
         /// Not yet; the text says what was seen (for the last line of a timeout message).
         case notReady(String)
+        /// It answers, and says it never will be ready as it is (waiting longer cannot help).
+        case failed(String)
     }
 
     public static func check(_ spec: ProbeSpec, host: String = "127.0.0.1", timeout: TimeInterval = 1) -> Outcome {
@@ -17,7 +19,7 @@ public enum Probe {
             defer { conn.close() }
             let p = spec.parameters
             switch spec.type {
-            case .postgres: return try postgres(conn, user: p["user"] ?? "postgres", database: p["database"] ?? "postgres")
+            case .postgres: return try postgres(conn, user: p["user"] ?? "postgres", database: p["database"] ?? "postgres", password: p["password"].flatMap { $0.isEmpty ? nil : $0 })
             case .mysql: return try mysql(conn)
             case .redis: return try redis(conn, password: p["password"])
             case .mongodb: return try mongodb(conn)
@@ -31,27 +33,16 @@ public enum Probe {
         }
     }
 
-    /// Sends a StartupMessage; an authentication request ('R') means the server accepts
-    /// connections. An ErrorResponse with SQLSTATE 57P03 means it is still starting.
-    static func postgres(_ conn: SocketConnection, user: String, database: String) throws -> Outcome {
+    /// Sends a StartupMessage, then logs in (`PostgresLogin`): with the password, ready means
+    /// logged in to the database; without, an authentication request means the server accepts
+    /// connections. SQLSTATE 57P03 means it is still starting.
+    static func postgres(_ conn: SocketConnection, user: String, database: String, password: String? = nil) throws -> Outcome {
         var body: [UInt8] = [0, 3, 0, 0]
         for (k, v) in [("user", user), ("database", database)] { body += Array(k.utf8) + [0] + Array(v.utf8) + [0] }
         body.append(0)
         let len = UInt32(body.count + 4)
         try conn.send([UInt8(len >> 24), UInt8(len >> 16 & 0xff), UInt8(len >> 8 & 0xff), UInt8(len & 0xff)] + body)
-        let head = try conn.receive(exactly: 5)
-        switch head[0] {
-        case UInt8(ascii: "R"): return .ready
-        case UInt8(ascii: "E"):
-            let n = Int(head[1]) << 24 | Int(head[2]) << 16 | Int(head[3]) << 8 | Int(head[4])
-            let payload = try conn.receive(exactly: max(0, min(n - 4, 4096)))
-            let fields = parsePostgresError(payload)
-            if fields["C"] == "57P03" { return .notReady("the database system is starting up") }
-            if fields["C"] == "3D000" || fields["C"] == "28P01" || fields["C"] == "28000" { return .ready }
-            return .notReady(fields["M"] ?? "error response")
-        default:
-            return .notReady("unexpected reply from Postgres")
-        }
+        return try PostgresLogin.run(conn, user: user, database: database, password: password)
     }
 
     static func parsePostgresError(_ payload: [UInt8]) -> [String: String] {

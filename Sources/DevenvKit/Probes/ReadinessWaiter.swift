@@ -70,6 +70,8 @@ public final class ReadinessWaiter: @unchecked Sendable {
                             let secs = Date().timeIntervalSince(start)
                             onReady(name, secs)
                             return (name, .ready(seconds: secs))
+                        case .failed(let why):
+                            return (name, .failed(why))
                         case .notReady(let why):
                             if Date() >= deadline { return (name, .timedOut(last: why)) }
                             try? await Task.sleep(nanoseconds: UInt64(min(delay, max(0, deadline.timeIntervalSinceNow)) * 1e9))

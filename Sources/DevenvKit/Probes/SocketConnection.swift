@@ -168,10 +168,3 @@ public final class SocketConnection {
     return Darwin.close(fd)
     #endif
 }
-@inline(__always) func Glibc_write(_ fd: Int32, _ b: UnsafeRawPointer?, _ n: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, b, n)
-    #else
-    return Darwin.write(fd, b, n)
-    #endif
-}

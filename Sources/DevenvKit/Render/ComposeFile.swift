@@ -13,11 +13,21 @@ public enum ComposeFile {
         return plan
     }
 
-    public static func write(_ plan: StackPlan) throws {
-        let text = try ComposeRenderer.render(plan)
-        if (try? String(contentsOfFile: plan.composeFile, encoding: .utf8)) != text {
-            try AtomicFile.write(text, to: plan.composeFile, newFileMode: 0o600)
-        }
+    public static func write(_ plan: StackPlan) throws { try write(try ComposeRenderer.render(plan), plan: plan) }
+
+    /// Writes the stack's compose file when its text changed, 0600 in 0700 folders (it holds
+    /// the services' passwords). Returns the text it had before (nil: none). An existing
+    /// file from an older devenv (0644) is made private too.
+    @discardableResult
+    public static func write(_ text: String, plan: StackPlan) throws -> String? {
+        _ = try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)   // before the first file that holds a password
+        try StateFile.makePrivateFolder(plan.manifest.root + "/.devenv")
+        try StateFile.makePrivateFolder(plan.stateDir)
+        let before = (try? StateFile.read(plan.composeFile, what: "the compose file")).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+        if before != text { try AtomicFile.write(text, to: plan.composeFile, newFileMode: 0o600) }
+        var st = stat()
+        if stat(plan.composeFile, &st) == 0, st.st_mode & 0o077 != 0 { _ = chmod(plan.composeFile, 0o600) }
+        return before
     }
 
     /// The compose project to run compose on: the stack's own file for a claimed plan, else a

@@ -10,9 +10,22 @@ public enum ComposeRenderer {
     public static func render(_ plan: StackPlan) throws -> String {
         var services: [(Node, Node)] = []
         var volumes: [(Node, Node)] = []
+        var configs: [(Node, Node)] = []
         let labels = labelNode(plan.identity.labels)
         for s in plan.services {
             var (service, extraVolumes) = try serviceNode(s, plan: plan)
+            if let i = service.firstIndex(where: { $0.0.string == "configs" }), let files = service[i].1.mapping {
+                // A kind's `configs: { /path/in/container: content }`: files compose writes into the
+                // container (0444), so a secret reaches the server through a file, never its argv.
+                var refs: [Node] = []
+                for (n, (target, content)) in files.enumerated() {
+                    let name = "\(s.name)-file-\(n + 1)"
+                    refs.append(.mapping(Node.Mapping([(str("source"), str(name)), (str("target"), target)])))
+                    let text = content.string ?? ""
+                    configs.append((str(name), .mapping(Node.Mapping([(str("content"), .scalar(Node.Scalar(escape(text), Tag(.str), .literal)))]))))
+                }
+                service[i].1 = .sequence(Node.Sequence(refs))
+            }
             service.append((str("labels"), labelNode(plan.identity.labels + [("dev.devenv.service", s.name), ("dev.devenv.kind", s.kindName)])))
             service.append((str("restart"), str("unless-stopped")))
             services.append((str(s.name), .mapping(Node.Mapping(service))))
@@ -20,6 +33,7 @@ public enum ComposeRenderer {
         }
         var top: [(Node, Node)] = [(str("name"), str(plan.identity.stack)), (str("services"), .mapping(Node.Mapping(services)))]
         if !volumes.isEmpty { top.append((str("volumes"), .mapping(Node.Mapping(volumes)))) }
+        if !configs.isEmpty { top.append((str("configs"), .mapping(Node.Mapping(configs)))) }
         top.append((str("networks"), .mapping(Node.Mapping([(str("default"), .mapping(Node.Mapping([(str("labels"), labels)])))]))))
         return header + (try Yams.serialize(node: .mapping(Node.Mapping(top)), width: -1))
     }

@@ -22,8 +22,9 @@ public struct ResetOperation {
 
     /// Nil when the user said no.
     public func run(_ ctx: DevenvContext) async throws -> Outcome? {
-        let project = try Project.load(ctx, branch: branch)
+        var project = try Project.load(ctx, branch: branch)
         if let service { try project.checkServices([service]) }
+        project.resetting = Set(service.map { [$0] } ?? project.manifest.services.map(\.name))
         try ctx.engine.ping()
         let stack = project.identity.stack
         let what = service.map { "the data of \($0)" } ?? "all data"
@@ -43,9 +44,18 @@ public struct ResetOperation {
                 ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
             }
             defer { lock.unlock() }
+            ChildGuard.shared.hold(lock)
             let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
             let services = plan.services.filter { service == nil || $0.name == service }
             names = services.map(\.name)
+            let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
+            var ledger: SeedLedger
+            do { ledger = try SeedLedger.load(ledgerPath) } catch let e as DevenvError where service == nil {
+                // Every service's data goes: a damaged ledger has nothing left to say (kept beside it).
+                guard let data = try StateFile.read(ledgerPath, what: "the seed ledger") else { throw e }
+                try Registry.keepDamaged(ledgerPath, data)
+                ledger = SeedLedger()
+            }
             do { try await ctx.runner.check(Compose.remove(project.composeProject, services: names)) }
             catch let f as CommandFailure { throw Compose.explain(f) }
             let volumes = StackVolumes.present(plan, services: services, existing: try StackVolumes.existing(ctx.engine, stack: stack)).map(\.volume)
@@ -57,8 +67,6 @@ public struct ResetOperation {
                 }
                 removed = volumes
             }
-            let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
-            var ledger = try SeedLedger.load(ledgerPath)
             for n in names { ledger.forget(service: n) }
             try ledger.save(ledgerPath)
         }

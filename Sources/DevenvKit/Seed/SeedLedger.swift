@@ -35,14 +35,16 @@ public struct SeedLedger: Codable, Equatable, Sendable {
 
     public static func path(stateDir: String) -> String { stateDir + "/seeds.json" }
 
-    /// The ledger at `path`; an absent file is an empty ledger.
+    /// The ledger at `path`; an absent file is an empty ledger. A ledger that cannot be read
+    /// or decoded is an error, never an empty ledger: that would apply every seed a second time.
     public static func load(_ path: String) throws -> SeedLedger {
-        guard let data = FileManager.default.contents(atPath: path) else { return SeedLedger() }
+        guard let data = try StateFile.read(path, what: "the seed ledger") else { return SeedLedger() }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do { return try decoder.decode(SeedLedger.self, from: data) } catch {
-            throw DevenvError("the seed ledger \(path) is not readable (\(error))",
-                              hint: "Delete it to treat every seed as not applied yet (the next `devenv up` applies them all again).")
+            throw DevenvError("the seed ledger \(path) is damaged (\(data.isEmpty ? "empty" : "not the JSON devenv writes")); devenv cannot tell which seeds were applied, and changed nothing",
+                              hint: "Put back a good copy if you have one. Otherwise `devenv reset` wipes the stack's data and seeds it again; "
+                                  + "or move the file aside (`mv \(path) \(path).bad`) to apply every seed again on the data as it is (rows may be doubled).")
         }
     }
 
@@ -50,7 +52,7 @@ public struct SeedLedger: Codable, Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        try AtomicFile.write(try encoder.encode(self), to: path, newFileMode: 0o644)
+        try AtomicFile.write(try encoder.encode(self), to: path, newFileMode: 0o600)
     }
 
     public func entry(for item: SeedItem) -> Entry? {

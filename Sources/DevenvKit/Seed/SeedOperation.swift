@@ -112,6 +112,7 @@ public enum SeedOperation {
             ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
         }
         defer { lock.unlock() }
+        ChildGuard.shared.hold(lock)
         let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
         let wanted = service.map { [$0] } ?? []
         let items = project.seeds.filter { wanted.isEmpty || wanted.contains($0.service) }

@@ -10,6 +10,8 @@ public struct Snapshot: Encodable, Sendable {
     public var bytes: Int64?
     public var created: String
     public var volumes: [String]
+    /// False for an interrupted save (no completion record): it cannot be restored.
+    public var complete = true
 
     public static let label = "dev.devenv.snapshot"
     public static let serviceLabel = "dev.devenv.service"
@@ -35,8 +37,9 @@ public struct Snapshot: Encodable, Sendable {
         }
     }
 
-    /// Every snapshot of `stack`, oldest first, from the volumes' labels.
-    public static func list(_ engine: any ContainerEngine, stack: String, sizes: Bool) throws -> [Snapshot] {
+    /// Every snapshot of `stack`, oldest first, from the volumes' labels; with `stateDir`, each
+    /// is marked complete or not by its record (`SnapshotRecord`).
+    public static func list(_ engine: any ContainerEngine, stack: String, sizes: Bool, stateDir: String? = nil) throws -> [Snapshot] {
         let volumes = try engine.volumes(label: "dev.devenv.stack=\(stack)").filter { $0.labels[label] != nil }
         let usage = sizes && !volumes.isEmpty ? engine.volumeSizes() : [:]
         var byName: [String: Snapshot] = [:]
@@ -47,6 +50,12 @@ public struct Snapshot: Encodable, Sendable {
             s.volumes.append(v.name)
             if let b = usage[v.name] { s.bytes = (s.bytes ?? 0) + b }
             byName[name] = s
+        }
+        if let stateDir {
+            for (name, snap) in byName {
+                let record = try SnapshotRecord.load(stateDir: stateDir, name: name)
+                byName[name]?.complete = record?.isComplete(present: snap.volumes) ?? false
+            }
         }
         return byName.values.map { var s = $0; s.services.sort(); s.volumes.sort(); return s }
             .sorted { ($0.created, $0.name) < ($1.created, $1.name) }
@@ -63,7 +72,6 @@ public struct Snapshot: Encodable, Sendable {
         return vols.sorted { $0.name < $1.name }
     }
 
-    static func ledgerFile(stateDir: String, name: String) -> String { "\(stateDir)/snapshots/\(name).json" }
 
     /// `12.3 MB`.
     public static func humanSize(_ bytes: Int64?) -> String {

@@ -10,11 +10,15 @@ public struct SnapshotOperation {
 
     public init(branch: Bool = false) { self.branch = branch }
 
-    /// Copies every data volume of the stack into snapshot `name`.
+    /// Copies every data volume of the stack into snapshot `name`. The snapshot's record is
+    /// written last: a save cut short leaves an incomplete snapshot, which the next save removes
+    /// (as it removes every incomplete snapshot of the stack) and no restore accepts.
     public func save(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
         try Snapshot.validate(name)
         return try await locked(ctx) { project, plan in
             let stack = plan.identity.stack
+            let removed = try await removeIncomplete(ctx, plan: plan)
+            if !removed.isEmpty { ctx.output.error("note: removed incomplete snapshot\(removed.count == 1 ? "" : "s") \(removed.joined(separator: ", ")) (an interrupted save)") }
             if !(try ctx.engine.volumes(label: "\(Snapshot.label)=\(name)").filter { $0.labels["dev.devenv.stack"] == stack }).isEmpty {
                 throw DevenvError.usage("stack '\(stack)' already has a snapshot '\(name)'",
                                         hint: "Pick another name, or remove it first with `devenv snapshot rm \(name)`.")
@@ -27,6 +31,7 @@ public struct SnapshotOperation {
             let created = ISO8601DateFormatter().string(from: ctx.now())
             try await ServiceRestart.stop(ctx, project: project, running)
             var made: [String] = []
+            let services = Array(Set(targets.map(\.service.name))).sorted()
             do {
                 for t in targets {
                     let volume = Snapshot.volumeName(stack: stack, snapshot: name, service: t.service.name, key: t.key)
@@ -34,28 +39,33 @@ public struct SnapshotOperation {
                     try await ctx.runner.check(VolumeCommands.create(volume, labels: labels))
                     made.append(volume)
                     try await copyStep("copying \(t.volume) into the snapshot", ctx,
-                                       VolumeCommands.copy(from: t.volume, to: volume, image: t.service.image, labels: plan.identity.labels))
+                                       VolumeCommands.copy(from: t.volume, to: volume, image: t.service.image, labels: VolumeTask.labels(plan.identity, "snapshot")))
                 }
                 let ledger = try SeedLedger.load(SeedLedger.path(stateDir: plan.stateDir))
-                let services = Set(targets.map(\.service.name))
-                try SeedLedger(seeds: ledger.seeds.filter { services.contains($0.service) }).save(Snapshot.ledgerFile(stateDir: plan.stateDir, name: name))
+                try SnapshotRecord(seeds: ledger.seeds.filter { services.contains($0.service) }, volumes: made.sorted(), services: services, created: created)
+                    .save(stateDir: plan.stateDir, name: name)
             } catch {
                 if !made.isEmpty { _ = try? await ctx.runner.capture(VolumeCommands.remove(made)) }
                 try? await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
                 throw error
             }
             try await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
-            return Snapshot(name: name, services: Array(Set(targets.map(\.service.name))).sorted(), bytes: nil, created: created, volumes: made)
+            return Snapshot(name: name, services: services, bytes: nil, created: created, volumes: made)
         }
     }
 
     /// Replaces the data of every service in snapshot `name` with the snapshot's. Each
     /// snapshot is first copied into its volume's staging folder; only when every copy
-    /// succeeded are the volumes swapped (renames) — a failed copy leaves the data as it was.
+    /// succeeded are the volumes swapped (renames) — a failed copy leaves the data as it was,
+    /// and a killed restore is rolled back or finished by the next command (`RestoreJournal`).
     public func restore(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
         try await locked(ctx) { project, plan in
             let stack = plan.identity.stack
             let snaps = try Snapshot.volumes(ctx.engine, stack: stack, name: name)
+            guard let record = try SnapshotRecord.load(stateDir: plan.stateDir, name: name), record.isComplete(present: snaps.map(\.name)) else {
+                throw DevenvError("snapshot '\(name)' is incomplete (its save was interrupted), so it cannot be restored; the current data is unchanged",
+                                  hint: "Remove it with `devenv snapshot rm \(name)` (the next `devenv snapshot save` also removes it) and take a new one.")
+            }
             var pairs: [(snapshot: String, target: String, service: PlannedService)] = []
             for v in snaps {
                 guard let svc = v.labels[Snapshot.serviceLabel], let key = v.labels[Snapshot.volumeLabel], let s = plan.service(svc) else {
@@ -73,7 +83,10 @@ public struct SnapshotOperation {
             }
             let running = try runningServices(ctx, stack: stack, among: services)
             try await ServiceRestart.stop(ctx, project: project, running)
-            let labels = plan.identity.labels
+            let labels = VolumeTask.labels(plan.identity, "restore")
+            var journal = RestoreJournal(snapshot: name, phase: .staging,
+                                         targets: pairs.map { .init(service: $0.service.name, volume: $0.target, image: $0.service.image) })
+            try journal.save(stateDir: plan.stateDir)
             do {
                 for p in pairs {
                     try await copyStep("copying snapshot \(p.snapshot) for \(p.service.name)", ctx,
@@ -81,39 +94,58 @@ public struct SnapshotOperation {
                 }
             } catch {
                 for p in pairs { _ = try? await ctx.runner.capture(VolumeCommands.unstage(in: p.target, image: p.service.image, labels: labels)) }
+                try? RestoreJournal.clear(stateDir: plan.stateDir)
                 try? await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
                 throw DevenvError("restoring snapshot '\(name)' failed; the current data is unchanged", hint: "\(error)")
             }
+            journal.phase = .swapping
+            try journal.save(stateDir: plan.stateDir)
             for p in pairs {
                 try await copyStep("replacing the data of \(p.service.name)", ctx, VolumeCommands.swapStaged(in: p.target, image: p.service.image, labels: labels))
             }
-            let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
-            var ledger = try SeedLedger.load(ledgerPath)
-            let saved = try SeedLedger.load(Snapshot.ledgerFile(stateDir: plan.stateDir, name: name))
-            for s in services { ledger.forget(service: s) }
-            for e in saved.seeds where services.contains(e.service) { ledger.record(e) }
-            try ledger.save(ledgerPath)
+            try RestoreJournal.applyLedger(plan: plan, snapshot: name, services: services)
+            try RestoreJournal.clear(stateDir: plan.stateDir)
             try await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
             return Snapshot(name: name, services: services, bytes: nil, created: snaps.first?.labels[Snapshot.createdLabel] ?? "", volumes: snaps.map(\.name))
         }
     }
 
-    /// Every snapshot of the stack, with sizes.
+    /// Every snapshot of the stack, with sizes, each marked complete or not.
     public func list(_ ctx: DevenvContext) throws -> [Snapshot] {
         let project = try Project.load(ctx, branch: branch)
         try ctx.engine.ping()
-        return try Snapshot.list(ctx.engine, stack: project.identity.stack, sizes: true)
+        let stateDir = StackPlanner.stateDir(root: project.manifest.root, stack: project.identity.stack)
+        return try Snapshot.list(ctx.engine, stack: project.identity.stack, sizes: true, stateDir: stateDir)
     }
 
-    /// Deletes snapshot `name` (its volumes and saved ledger).
+    /// Deletes snapshot `name` (its volumes and record), complete or not.
     public func remove(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
         try await locked(ctx) { _, plan in
+            try await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
             let vols = try Snapshot.volumes(ctx.engine, stack: plan.identity.stack, name: name)
             try await ctx.runner.check(VolumeCommands.remove(vols.map(\.name)))
-            try? FileManager.default.removeItem(atPath: Snapshot.ledgerFile(stateDir: plan.stateDir, name: name))
+            try removeRecord(plan: plan, name: name)
             return Snapshot(name: name, services: Array(Set(vols.compactMap { $0.labels[Snapshot.serviceLabel] })).sorted(), bytes: nil,
                             created: vols.first?.labels[Snapshot.createdLabel] ?? "", volumes: vols.map(\.name))
         }
+    }
+
+    /// Removes every incomplete snapshot of the stack (after the leftover copy containers of a
+    /// killed save); returns their names.
+    func removeIncomplete(_ ctx: DevenvContext, plan: StackPlan) async throws -> [String] {
+        let incomplete = try Snapshot.list(ctx.engine, stack: plan.identity.stack, sizes: false, stateDir: plan.stateDir).filter { !$0.complete }
+        guard !incomplete.isEmpty else { return [] }
+        try await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
+        for s in incomplete {
+            try await ctx.runner.check(VolumeCommands.remove(s.volumes))
+            try removeRecord(plan: plan, name: s.name)
+        }
+        return incomplete.map(\.name)
+    }
+
+    func removeRecord(plan: StackPlan, name: String) throws {
+        let file = SnapshotRecord.path(stateDir: plan.stateDir, name: name)
+        if unlink(file) != 0 && errno != ENOENT { throw DevenvError("cannot remove \(file): \(String(cString: strerror(errno)))") }
     }
 
     // MARK: -
@@ -126,7 +158,9 @@ public struct SnapshotOperation {
             ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
         }
         defer { lock.unlock() }
+        ChildGuard.shared.hold(lock)
         let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        if let note = try await RestoreJournal.resume(ctx, plan: plan) { ctx.output.error("note: " + note) }
         return try await body(project, plan)
     }
 

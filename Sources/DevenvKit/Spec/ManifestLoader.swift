@@ -31,7 +31,7 @@ public struct ManifestLoader {
             throw DevenvError.usage("cannot read \(file)", hint: "Check the file exists and is readable.")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return (nil, [ManifestProblem(line: 1, column: 1, "the file is not UTF-8 text")])
+            return (nil, [YamlProblem.notUTF8(data)])
         }
         return read(text, file: file)
     }
@@ -61,7 +61,7 @@ public struct ManifestLoader {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ManifestError(file: file, problems: [Self.problem(from: error)])
+            throw ManifestError(file: file, problems: [YamlProblem.problem(from: error, text: text)])
         }
         var manifest = Manifest(
             file: file, root: root, name: Self.defaultName(root: root), isolation: .project,

@@ -47,7 +47,7 @@ public enum Suggest {
     public static func nearest(_ word: String, among candidates: [String]) -> String? {
         let limit = max(1, word.count / 3 + 1)
         let w = word.lowercased()
-        // A shared prefix counts as closer: "mongo" means "mongodb" more than "minio".
+        // A shared prefix counts as closer: 'mongo' means 'mongodb' more than 'minio'.
         let scored = candidates.map { c -> (String, Int) in
             let l = c.lowercased()
             let d = distance(w, l)

@@ -13,6 +13,8 @@ public struct Project {
     public var seeds: [SeedItem]
     /// `staging:`, when the manifest has it.
     public var staging: StagingConfig?
+    /// Services whose data `devenv reset` is wiping: damaged credentials may be made anew for them.
+    public var resetting: Set<String> = []
 
     /// Finds `devenv.yml` from the working directory up, loads and validates it: every
     /// problem at once (exit 2), before anything else happens.
@@ -45,8 +47,22 @@ public struct Project {
 
     public var planner: StackPlanner { StackPlanner(kinds: kinds, imageMap: imageMap) }
 
-    public func claim(_ ctx: DevenvContext) -> Claim {
-        var c = Claim(paths: ctx.paths, portRange: portRange)
+    /// The claim step, with damaged credentials recovered from the stack's containers
+    /// (`CredentialsRecovery`). `saving`: the recovered file is written (a claim) or only used
+    /// (a read-only plan).
+    public func claim(_ ctx: DevenvContext, saving: Bool = true) -> Claim {
+        var paths = ctx.paths
+        var recovery = CredentialsRecovery(engine: ctx.engine, manifest: manifest, templates: kinds, identity: identity, paths: ctx.paths)
+        recovery.resetting = resetting
+        let output = ctx.output, file = ctx.paths.credentialsFile(identity.stack)
+        paths.recovery.credentials = { [recovery] _, damaged in
+            let (store, recovered) = try recovery.recover(damaged: damaged)
+            let what = recovered.isEmpty ? "no service had data yet, so new ones " + (saving ? "were made" : "will be made by `devenv up`")
+                : "recovered the passwords of \(recovered.joined(separator: ", ")) from the stack's containers"
+            output.error("note: the credentials \(file) were damaged; \(what)" + (saving ? "; the damaged file is kept beside it" : ""))
+            return store
+        }
+        var c = Claim(paths: paths, portRange: portRange)
         c.now = ctx.now
         let engine = ctx.engine
         c.stackHasContainers = { stack in
@@ -60,7 +76,7 @@ public struct Project {
     /// credentials, writes nothing (`status`, `compose config`, `env --check`, `mirror --dry-run`).
     public func proposedPlan(_ ctx: DevenvContext) throws -> StackPlan {
         let p = planner
-        let claims = try claim(ctx).propose(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
+        let claims = try claim(ctx, saving: false).propose(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
                                             secrets: p.secretNeeds(manifest))
         return try p.plan(manifest, identity: identity, claims: claims)
     }

@@ -17,6 +17,10 @@ struct ServiceParser {
                 reader.problem(k, "service name '\(name)' must be lower-case letters, digits, '-' and '_'")
                 continue
             }
+            if name.count > ServiceSpec.maxNameLength {
+                reader.problem(k, "service name '\(name.prefix(20))…' is \(name.count) characters; at most \(ServiceSpec.maxNameLength) (it names the container, its volume and its snapshots)")
+                continue
+            }
             if !seen.insert(name).inserted { reader.problem(k, "service '\(name)' appears twice"); continue }
             if let s = parseService(name: name, keyNode: k, v, &reader) { services.append(s) }
         }

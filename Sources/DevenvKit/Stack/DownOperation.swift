@@ -19,6 +19,7 @@ public struct DownOperation {
             ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
         }
         defer { lock.unlock() }
+        ChildGuard.shared.hold(lock)
         if volumes && !yes {
             switch ctx.output.confirm("Delete all data of stack '\(stack)' (its volumes)?") {
             case nil:

@@ -63,7 +63,7 @@ public final class PhaseTimer: @unchecked Sendable {
 }
 
 /// The `timings` object of `up --json`:
-/// `{"total": 7.31, "services": {"postgres": {"pulling": null, "starting": 1.1, "readiness": 6.1, "seeding": 0.2}}}`.
+/// `{"total": 7.31, "services": {"db": {"pulling": null, "starting": 1.1, "readiness": 6.1, "seeding": 0.2}}}`.
 /// Seconds, rounded to milliseconds; `null` for a phase that did not run.
 public struct UpTimings: Encodable, Equatable, Sendable {
     public var total: Double

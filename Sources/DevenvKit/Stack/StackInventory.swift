@@ -54,7 +54,7 @@ public enum StackInventory {
     /// Every stack, sorted by project then stack. `sizes`: ask the engine for volume sizes
     /// (`GET /system/df`, which walks the volumes: slower).
     public static func collect(_ ctx: DevenvContext, sizes: Bool) throws -> [StackRecord] {
-        let registry = try Registry.read(ctx.paths.registryFile)
+        let registry = try Registry.load(ctx.paths)
         let containers = try ctx.engine.containers(label: stackLabel)
         let volumes = try ctx.engine.volumes(label: stackLabel)
         let networks = try ctx.engine.networks(label: stackLabel)

@@ -43,6 +43,7 @@ public struct UpOperation {
         try ctx.engine.ping()
         let lock = try project.stackLock(ctx, quiet: !progress)
         defer { lock.unlock() }
+        ChildGuard.shared.hold(lock)   // a killed `up` keeps the lock until its children are dead
 
         var containers = try ctx.engine.containers(project: project.identity.stack)
         let decision = try branchStart.decide(ctx, plan: try project.proposedPlan(ctx), containers: containers)
@@ -52,7 +53,7 @@ public struct UpOperation {
         }
         // The one claim of `up`: ports in the machine registry and credentials, under the stack lock.
         var plan = try project.claimedPlan(ctx)
-        let ours = Set(containers.filter { $0.state == "running" }.flatMap { $0.ports.compactMap(\.publicPort) })
+        let ours = Set(containers.flatMap { $0.ports.compactMap(\.publicPort) })   // its own containers in any state
             .union(try ProcessesStage.prepare(ctx, plan: plan, selection: selection))
             .union(RemoteStack.heldPorts(ctx, stack: plan.identity.stack))
         let claim = project.claim(ctx)
@@ -66,11 +67,12 @@ public struct UpOperation {
             ctx.output.error("port \(m.from) of \(m.service) is taken by \(m.holder); moved to \(m.to) (the .env files follow)")
         }
         for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
-        try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root)
+        if let note = try await RestoreJournal.resume(ctx, plan: plan) { ctx.output.error("note: " + note) }
+        try EnvStage.preflight(plan)
+        if let note = try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root), progress { ctx.output.error("note: " + note) }
         let compose = try ComposeRenderer.render(plan)
         try RemoteStack.checkMounts(ctx, compose: compose)
-        let existing = try? String(contentsOfFile: plan.composeFile, encoding: .utf8)
-        if existing != compose { try AtomicFile.write(compose, to: plan.composeFile, newFileMode: 0o600) }
+        let existing = try ComposeFile.write(compose, plan: plan)
 
         let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
         let names = selected.map(\.name)
@@ -97,7 +99,8 @@ public struct UpOperation {
 
         if let note = try await RemoteStack.connect(ctx, plan: plan), progress { ctx.output.error(note) }
         let waiter = ReadinessWaiter(prober: ctx.prober)
-        let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names).start()
+        let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names,
+                                       damagePatterns: DataDamage.patterns(selected)).start()
         let timer = timer
         let results = await waiter.wait(selected.compactMap { s in s.probe.map { (s.name, $0) } }, timeout: timeout) { name, secs in
             board.set(name, "ready", seconds: secs)
@@ -180,7 +183,8 @@ public struct UpOperation {
         case .failed(let reason): why = reason
         case .ready: why = "is ready"
         }
-        return DevenvError("\(service) \(why). Its last log lines:", hint: "See all logs with `devenv logs \(service)`; raise the wait with `devenv up --timeout SECONDS`.",
+        return DevenvError("\(service) \(why). Its last log lines:",
+                           hint: DataDamage.hint(service: service, result: result) ?? "See all logs with `devenv logs \(service)`; raise the wait with `devenv up --timeout SECONDS`.",
                            details: lines.isEmpty ? ["  (no log output)"] : lines)
     }
 }
@@ -189,6 +193,8 @@ public struct UpOperation {
 /// keeps restarting fails at once instead of at the deadline.
 struct ContainerWatcher: Sendable {
     let engine: any ContainerEngine, stack: String, waiter: ReadinessWaiter, services: [String]
+    /// Per service, log lines meaning its data folder cannot be used (`DataDamage`).
+    var damagePatterns: [String: [String]] = [:]
 
     /// Checks once a second until the returned task is cancelled.
     func start() -> Task<Void, Never> {
@@ -205,25 +211,13 @@ struct ContainerWatcher: Sendable {
         guard let containers = try? engine.containers(project: stack) else { return }
         for name in services {
             guard let c = containers.first(where: { $0.service == name }) else { continue }
-            if c.state == "exited" || c.state == "dead" {
+            if let line = DataDamage.scan(engine, container: c.id, patterns: damagePatterns[name] ?? []) {
+                waiter.fail(name, reason: DataDamage.reason(line))
+            } else if c.state == "exited" || c.state == "dead" {
                 waiter.fail(name, reason: "stopped (\(c.status))")
             } else if c.state == "restarting", let info = engine.restartInfo(id: c.id), info.restarts >= 3 {
                 waiter.fail(name, reason: "keeps restarting (\(info.restarts) restarts, last exit code \(info.exitCode))")
             }
         }
-    }
-}
-
-/// Keeps devenv's generated files out of git.
-public enum GitIgnore {
-    static let block = "\n# devenv: generated stack files (project service kinds in .devenv/templates/ stay tracked)\n.devenv/*\n!.devenv/templates/\n"
-
-    public static func ensureDevenvIgnored(root: String) throws {
-        guard FileManager.default.fileExists(atPath: root + "/.git") else { return }
-        let path = root + "/.gitignore"
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        if lines.contains(where: { [".devenv", ".devenv/", "/.devenv", "/.devenv/", ".devenv/*", "/.devenv/*"].contains($0) }) { return }
-        try AtomicFile.write((text.isEmpty || text.hasSuffix("\n") ? text : text + "\n") + block.dropFirst(text.isEmpty ? 1 : 0), to: path, newFileMode: 0o644)
     }
 }

@@ -47,8 +47,12 @@ public final class LogFollower: @unchecked Sendable {
                 for line in splitter.value.feed(data) { self.onLine(line) }
             }
         }
-        process.terminationHandler = { [weak self] p in self?.closed(pipe: false, status: p.terminationStatus) }
+        process.terminationHandler = { [weak self] p in
+            ChildGuard.shared.unregister(p.processIdentifier)
+            self?.closed(pipe: false, status: p.terminationStatus)
+        }
         try process.run()
+        if process.isRunning { ChildGuard.shared.register(process.processIdentifier) }   // dies with devenv, even on kill -9
     }
 
     /// Ends the process at once (its only state is a read position).

@@ -21,9 +21,18 @@ public final class DevenvContext: @unchecked Sendable {
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.cwd = cwd
         self.environment = environment
-        self.paths = DevenvPaths(environment: environment)
-        self.output = output
         let engine = engine ?? EngineClient.resolve(contextOption: dockerContext, environment: environment)
+        var paths = DevenvPaths(environment: environment)
+        let registryFile = paths.registryFile
+        let range = (try? PortRange.from(environment: environment)) ?? .default
+        paths.recovery.registry = { damaged in
+            let rebuilt = try RegistryRecovery(engine: engine, environment: environment, range: range).rebuild(path: registryFile, damaged: damaged)
+            output.error("note: the registry \(registryFile) was damaged (\(damaged.isEmpty ? "empty" : "not valid JSON")); rebuilt it from the engine's "
+                + "devenv containers (\(rebuilt.stacks.count) stack\(rebuilt.stacks.count == 1 ? "" : "s"), their ports kept); the damaged file is kept beside it")
+            return rebuilt
+        }
+        self.paths = paths
+        self.output = output
         self.engine = engine
         self.runner = EngineBoundRunner(runner, engine: engine)
         self.prober = prober

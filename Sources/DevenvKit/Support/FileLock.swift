@@ -16,9 +16,12 @@ public final class FileLock {
     /// Takes the lock, waiting for another holder. `onWait` is called once if the lock is busy.
     public static func acquire(_ path: String, onWait: (() -> Void)? = nil) throws -> FileLock {
         let dir = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try StateFile.makeFolder(dir)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw DevenvError("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw DevenvError("cannot open the lock file \(path): \(String(cString: strerror(errno)))",
+                              hint: "Make \(dir) yours again (`sudo chown -R $(id -un) \(dir)`), or point DEVENV_HOME at a folder you own.")
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             onWait?()
             while flock(fd, LOCK_EX) != 0 {
@@ -44,6 +47,9 @@ public final class FileLock {
         defer { lock.unlock() }
         return try body()
     }
+
+    /// The open descriptor (a child that inherits it keeps the lock held until it exits).
+    public var descriptor: Int32 { fd }
 
     public func unlock() {
         guard fd >= 0 else { return }

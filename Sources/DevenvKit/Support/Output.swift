@@ -15,9 +15,10 @@ public final class Output: @unchecked Sendable {
     /// Set when capturing: what was written to each stream.
     private var captured: (out: String, err: String)?
 
-    public init(environment: [String: String]) {
+    /// `interactive`: whether questions may be asked (default: stdin is a terminal); tests pass false.
+    public init(environment: [String: String], interactive: Bool? = nil) {
         isTerminal = isatty(STDOUT_FILENO) == 1
-        stdinIsTerminal = isatty(STDIN_FILENO) == 1
+        stdinIsTerminal = interactive ?? (isatty(STDIN_FILENO) == 1)
         color = isTerminal && environment["NO_COLOR"].map { $0.isEmpty } ?? true && environment["TERM"] != "dumb"
     }
 
@@ -47,7 +48,7 @@ public final class Output: @unchecked Sendable {
         }
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc_write(fd, $0.baseAddress, $0.count) }
+            let n = bytes.withUnsafeBytes { Glibc_write(fd, $0.baseAddress!, $0.count) }
             if n < 0 { if errno == EINTR { continue }; return }
             bytes = bytes.dropFirst(n)
         }

@@ -6,6 +6,9 @@ public struct DevenvPaths: Sendable {
     public var home: String
     /// `$DEVENV_CONFIG_HOME`, else `$XDG_CONFIG_HOME/devenv`, else `~/.config/devenv`.
     public var config: String
+    /// How damaged state files are rebuilt (from the engine); nil: damage is refused. Set by
+    /// `DevenvContext` (registry) and `Project.planner` (the stack's credentials).
+    public var recovery = StateRecovery()
 
     public init(environment: [String: String]) {
         let userHome = environment["HOME"] ?? NSHomeDirectory()
@@ -23,4 +26,12 @@ public struct DevenvPaths: Sendable {
     public func stackLock(_ stack: String) -> String { stackDir(stack) + "/lock" }
     public func credentialsFile(_ stack: String) -> String { stackDir(stack) + "/credentials.json" }
     public var imagesFile: String { config + "/images.yml" }
+}
+
+/// Rebuilders for damaged state, called under the file's lock with the damaged bytes. Each
+/// returns the rebuilt value or throws a refusal that names the file and the way out.
+public struct StateRecovery: Sendable {
+    public var registry: (@Sendable (_ damaged: Data) throws -> Registry)?
+    public var credentials: (@Sendable (_ stack: String, _ damaged: Data) throws -> Credentials.Store)?
+    public init() {}
 }

@@ -22,3 +22,39 @@ public enum Table {
         return n
     }
 }
+
+/// A value listed as one row of a table (apple/container's `ListDisplayable`): `ls`,
+/// `snapshot ls`, … render through `Table.render(_:)`.
+public protocol TableRow {
+    static var tableHeader: [String] { get }
+    var tableCells: [String] { get }
+}
+
+extension Table {
+    public static func render<R: TableRow>(_ rows: [R]) -> [String] { render(header: R.tableHeader, rows: rows.map(\.tableCells)) }
+
+    /// `2026-01-12 10:04` in the machine's time zone.
+    public static func date(_ d: Date?) -> String {
+        guard let d else { return "-" }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: d)
+    }
+}
+
+extension StackRecord: TableRow {
+    public static let tableHeader = ["STACK", "PROJECT", "BRANCH", "STATE", "PORTS", "DISK", "LAST USED", "ENGINE", "ROOT"]
+    public var tableCells: [String] {
+        [stack, project, branch ?? "-", state, ports.values.sorted().map(String.init).joined(separator: ","),
+         Snapshot.humanSize(diskBytes), Table.date(lastUsed), engine ?? "-", root.isEmpty ? "-" : root]
+    }
+}
+
+extension Snapshot: TableRow {
+    public static let tableHeader = ["NAME", "SERVICES", "SIZE", "CREATED", "STATE"]
+    public var tableCells: [String] {
+        [name, services.joined(separator: ","), Snapshot.humanSize(bytes), created,
+         complete ? "complete" : "incomplete (save interrupted; `devenv snapshot rm \(name)`)"]
+    }
+}

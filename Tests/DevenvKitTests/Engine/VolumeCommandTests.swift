@@ -19,22 +19,36 @@ import Testing
     @Test func restoreStagesThenSwaps() {
         let stage = VolumeCommands.stage(from: "snap", into: "shop_redis-data", image: "redis:7")
         #expect(Array(stage.argv.dropLast()) == throwaway + ["-v", "snap:/from:ro", "-v", "shop_redis-data:/to", "redis:7", "-c"])
-        #expect(stage.argv.last == "rm -rf /to/.devenv-restore && mkdir /to/.devenv-restore && cp -a /from/. /to/.devenv-restore/ || { s=$?; rm -rf /to/.devenv-restore; exit $s; }")
+        #expect(stage.argv.last == "rm -rf /to/.devenv-restore /to/.devenv-restore.ready && mkdir /to/.devenv-restore && cp -a /from/. /to/.devenv-restore/ "
+            + "&& mv /to/.devenv-restore /to/.devenv-restore.ready || { s=$?; rm -rf /to/.devenv-restore /to/.devenv-restore.ready; exit $s; }")
         let swap = VolumeCommands.swapStaged(in: "shop_redis-data", image: "redis:7")
         #expect(Array(swap.argv.dropLast()) == throwaway + ["-v", "shop_redis-data:/to", "redis:7", "-c"])
-        #expect(swap.argv.last?.hasPrefix("[ -d /to/.devenv-restore ] ||") == true)
-        #expect(VolumeCommands.unstage(in: "v", image: "i").argv.last == "rm -rf /to/.devenv-restore")
+        #expect(swap.argv.last?.hasPrefix("cd /to || exit 1; if [ -d .devenv-restore.ready ]; then") == true)
+        #expect(VolumeCommands.unstage(in: "v", image: "i").argv.last == "rm -rf /to/.devenv-restore /to/.devenv-restore.ready")
     }
 
     /// The swap script run on a real folder: old entries (hidden ones too) go, staged ones arrive.
     @Test func swapScriptReplacesContentByRenames() throws {
         let dir = TestSupport.tempDir("swap")
-        try TestSupport.run(["sh", "-c", "cd \(dir) && mkdir -p old/.devenv-restore/sub && touch old/a old/.hidden old/..odd && echo new > old/.devenv-restore/b && touch old/.devenv-restore/.dot old/.devenv-restore/sub/c"])
+        try TestSupport.run(["sh", "-c", "cd \(dir) && mkdir -p old/.devenv-restore.ready/sub && touch old/a old/.hidden old/..odd && echo new > old/.devenv-restore.ready/b && touch old/.devenv-restore.ready/.dot old/.devenv-restore.ready/sub/c"])
         let script = try #require(VolumeCommands.swapStaged(in: "v", image: "i").argv.last).replacingOccurrences(of: "/to", with: dir + "/old")
         let (status, _, err) = try TestSupport.run(["sh", "-c", script])
         #expect(status == 0, "\(err)")
         let (_, listing, _) = try TestSupport.run(["sh", "-c", "cd \(dir)/old && find . | sort"])
         #expect(listing == ".\n./.dot\n./b\n./sub\n./sub/c\n")
+    }
+
+    /// A swap killed half-way (old data gone, some entries moved in) is finished by running it again.
+    @Test func anInterruptedSwapIsFinishedByRunningItAgain() throws {
+        let dir = TestSupport.tempDir("swap2")
+        try TestSupport.run(["sh", "-c", "cd \(dir) && mkdir -p v/.devenv-restore.moving/sub && echo b > v/b && touch v/.devenv-restore.moving/c v/.devenv-restore.moving/sub/d"])
+        let script = try #require(VolumeCommands.swapStaged(in: "v", image: "i").argv.last).replacingOccurrences(of: "/to", with: dir + "/v")
+        for _ in 0..<2 {
+            let (status, _, err) = try TestSupport.run(["sh", "-c", script])
+            #expect(status == 0, "\(err)")
+            let (_, listing, _) = try TestSupport.run(["sh", "-c", "cd \(dir)/v && find . | sort"])
+            #expect(listing == ".\n./b\n./c\n./sub\n./sub/d\n", "the second run has nothing left to do")
+        }
     }
 
     @Test func snapshotNamesAndLabels() throws {

@@ -49,7 +49,7 @@ struct MirrorOperationTests {
         try manifest.write(toFile: root + "/devenv.yml", atomically: true, encoding: .utf8)
         let environment = ["DEVENV_HOME": home, "DEVENV_CONFIG_HOME": home, "DEVENV_TEMPLATES": TestSupport.repoRoot + "/templates",
                            "DEVENV_PORT_RANGE": "24000-24999", "HOME": home]
-        let ctx = DevenvContext(cwd: root, environment: environment, output: Output(environment: environment), runner: runner)
+        let ctx = DevenvContext(cwd: root, environment: environment, output: Output(environment: environment, interactive: false), runner: runner)
         return Project(root: root, ctx: ctx, runner: runner)
     }
 
@@ -118,6 +118,13 @@ struct MirrorOperationTests {
     @Test func targetAndVersionsCommand() async throws {
         let staging = "staging:\n  from: { command: [./bin/env] }\n  target: web/.env\n  versions: { command: [./bin/versions] }\n"
         let p = try project(staging, runner: ScriptedRunner(stdout: "postgres: \"14.9\"\nredis: \"7.2\"\n"))
+        // Commands written in the manifest run only once it is trusted (no terminal here: exit 2).
+        await #expect { try await MirrorOperation.run(p.ctx, options: options()) } throws: { error in
+            let e = error as? DevenvError
+            return e?.exitCode == .usage && e!.hint?.contains("devenv trust") == true && e!.details.contains { $0.contains("./bin/env") }
+        }
+        #expect(p.runner.commands.isEmpty, "nothing ran before trust")
+        try ManifestTrust(paths: p.ctx.paths).trust(p.root + "/devenv.yml")
         let report = try await MirrorOperation.run(p.ctx, options: options())
         #expect(p.runner.commands.map(\.executable) == [p.root + "/bin/env", p.root + "/bin/versions"])
         #expect(report.target == "web/.env")
@@ -155,7 +162,7 @@ struct MirrorOperationTests {
         // The stack's Redis moved: what devenv wrote last is stale, and devenv env rewrites it.
         let stale = "redis://default:old@127.0.0.1:1/0"
         try p.write("api/.env", (p.read("api/.env") ?? "").replacingOccurrences(of: redis, with: stale))
-        var state = EnvStage.lastWritten(plan)
+        var state = try EnvStage.lastWritten(plan)
         state["api/.env"]?["REDIS_URL"] = stale
         try EnvStage.saveLastWritten(plan, state)
         #expect(try EnvStage.check(plan).contains("api/.env: REDIS_URL is stale"))

@@ -6,7 +6,7 @@ import Yams
 /// template checked against what the kind's context will hold.
 public struct KindLoader {
     static let topKeys = ["description", "image", "version", "ports", "data", "settings", "secrets", "values",
-                          "probe", "dotenv", "setup", "seed", "copy", "mirror", "init"]
+                          "probe", "dotenv", "setup", "seed", "copy", "mirror", "init", "damaged_data"]
     /// Keys every service takes in devenv.yml; a setting may not reuse them.
     static let reservedSettings = ServiceParser.common + ["ports", "ready"]
 
@@ -92,6 +92,7 @@ public struct KindLoader {
             case "copy": kind.copy = parseCopy(v)
             case "mirror": kind.mirror = parseMirror(v)
             case "init": kind.initHints = parseInit(v)
+            case "damaged_data": kind.damagedData = reader.strings(v, "damaged_data") ?? []
             default: break
             }
         }

@@ -31,6 +31,9 @@ public struct ServiceKind: Sendable {
     public var initHints: InitHints?
     /// `compose.yml`: a Mustache template of the compose service.
     public var composeFragment: String
+    /// Log lines (substrings, Mustache templates) meaning the service cannot start from its
+    /// data folder as it is — e.g. a first start that was cut short (`damaged_data:`).
+    public var damagedData: [String] = []
 
     public var mainPort: KindPort? { ports.first { $0.name == "main" } ?? ports.first }
     public func setting(_ name: String) -> KindSetting? { settings.first { $0.name == name } }

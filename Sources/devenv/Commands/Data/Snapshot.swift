@@ -48,7 +48,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List the stack's snapshots: name, services, size, date.")
         @OptionGroup var global: GlobalOptions
-        @Flag(help: "Print JSON: [{name, services, bytes, created, volumes}].") var json = false
+        @Flag(help: "Print JSON: [{name, services, bytes, created, volumes, complete}].") var json = false
         @Flag(help: "Use the stack of the current git branch.") var branch = false
 
         func run() async throws {
@@ -56,13 +56,7 @@ struct SnapshotCommand: AsyncParsableCommand {
             let snapshots = try SnapshotOperation(branch: branch).list(ctx)
             if json { try ctx.output.json(snapshots); return }
             guard !snapshots.isEmpty else { ctx.output.print("No snapshots. Take one with `devenv snapshot save NAME`."); return }
-            let rows = [["NAME", "SERVICES", "SIZE", "CREATED"]] + snapshots.map {
-                [$0.name, $0.services.joined(separator: ","), DevenvKit.Snapshot.humanSize($0.bytes), $0.created]
-            }
-            let widths = (0..<4).map { i in rows.map { $0[i].count }.max() ?? 0 }
-            for r in rows {
-                ctx.output.print("  " + r.enumerated().map { i, c in i == 3 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
-            }
+            for line in Table.render(snapshots) { ctx.output.print(line) }
         }
     }
 

@@ -26,16 +26,6 @@ struct Ls: AsyncParsableCommand {
         let stacks = try StackEngines.collect(ctx, sizes: true)
         if json { try ctx.output.json(stacks); return }
         guard !stacks.isEmpty else { ctx.output.print("No stacks on this machine. `devenv up` in a project starts one."); return }
-        let date = DateFormatter()
-        date.locale = Locale(identifier: "en_US_POSIX")
-        date.dateFormat = "yyyy-MM-dd HH:mm"
-        let rows = [["STACK", "PROJECT", "BRANCH", "STATE", "PORTS", "DISK", "LAST USED", "ENGINE", "ROOT"]] + stacks.map { s in
-            [s.stack, s.project, s.branch ?? "-", s.state, s.ports.values.sorted().map(String.init).joined(separator: ","),
-             Snapshot.humanSize(s.diskBytes), s.lastUsed.map { date.string(from: $0) } ?? "-", s.engine ?? "-", s.root.isEmpty ? "-" : s.root]
-        }
-        let widths = (0..<9).map { i in rows.map { $0[i].count }.max() ?? 0 }
-        for r in rows {
-            ctx.output.print("  " + r.enumerated().map { i, c in i == 8 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
-        }
+        for line in Table.render(stacks) { ctx.output.print(line) }
     }
 }

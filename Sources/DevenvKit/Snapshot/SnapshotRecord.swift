@@ -1,0 +1,73 @@
+import Foundation
+
+/// A snapshot's completion marker: `<stateDir>/snapshots/<name>.json`, written atomically
+/// *last*, after every volume was copied. It holds the seed ledger as it was and the names of
+/// the snapshot's volumes.
+///
+/// Invariants: a snapshot is usable only when its record exists and every volume it lists
+/// exists. Volumes without a record are an interrupted save: listed as incomplete, refused by
+/// `restore`, removed by `rm` or by the next `save`. (A record without `volumes`, written by an
+/// older devenv — which also wrote it last — counts as complete.)
+public struct SnapshotRecord: Codable, Sendable, Equatable {
+    public var version = 2
+    public var seeds: [SeedLedger.Entry] = []
+    /// Nil in a record from an older devenv.
+    public var volumes: [String]?
+    public var services: [String]?
+    public var created: String?
+
+    public init(seeds: [SeedLedger.Entry], volumes: [String], services: [String], created: String) {
+        self.seeds = seeds; self.volumes = volumes; self.services = services; self.created = created
+    }
+
+    public static func path(stateDir: String, name: String) -> String { "\(stateDir)/snapshots/\(name).json" }
+
+    /// The record, nil when there is none; a damaged record is an error (never "no record",
+    /// which would make a complete snapshot look interrupted and let `save` delete it).
+    public static func load(stateDir: String, name: String) throws -> SnapshotRecord? {
+        let file = path(stateDir: stateDir, name: name)
+        guard let data = try StateFile.read(file, what: "the snapshot record") else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let record = try? decoder.decode(SnapshotRecord.self, from: data) else {
+            throw DevenvError("the snapshot record \(file) is damaged (\(data.isEmpty ? "empty" : "not the JSON devenv writes")); devenv changed nothing",
+                              hint: "Move it aside (`mv \(file) \(file).bad`): snapshot '\(name)' then counts as incomplete and `devenv snapshot rm \(name)` removes it.")
+        }
+        return record
+    }
+
+    public func save(stateDir: String, name: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        try StateFile.makePrivateFolder(stateDir + "/snapshots")
+        try AtomicFile.write(try encoder.encode(self), to: Self.path(stateDir: stateDir, name: name), newFileMode: 0o600)
+    }
+
+    /// Whether the snapshot whose volumes are `present` is complete.
+    public func isComplete(present: [String]) -> Bool {
+        guard let volumes else { return true }
+        return Set(volumes).isSubset(of: present)
+    }
+}
+
+/// Throwaway containers devenv runs on a stack's volumes (copies for snapshots, restores and
+/// branch stacks): they carry this label so a killed devenv's leftovers are found and removed
+/// before the volumes are touched again.
+public enum VolumeTask {
+    public static let label = "dev.devenv.task"
+
+    public static func labels(_ identity: StackIdentity, _ task: String) -> [(String, String)] {
+        identity.labels + [(label, task)]
+    }
+
+    /// Removes the stack's leftover throwaway containers (a `docker run --rm` goes on in the
+    /// engine after the devenv that started it was killed). Returns how many there were.
+    @discardableResult
+    public static func removeLeftovers(_ ctx: DevenvContext, stack: String) async throws -> Int {
+        let leftovers = try ctx.engine.containers(label: "dev.devenv.stack=\(stack)").filter { $0.labels[label] != nil && $0.service == nil }
+        guard !leftovers.isEmpty else { return 0 }
+        _ = try await ctx.runner.capture(Command("docker", ["rm", "--force"] + leftovers.map(\.id)))
+        return leftovers.count
+    }
+}
