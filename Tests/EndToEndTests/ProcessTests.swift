@@ -194,6 +194,31 @@ import Glibc
         }
     }
 
+    @Test func processCommandsRunOnlyFromATrustedManifest() throws {
+        try ProjectFixture.with("proc-trust") { p in
+            let manifest = """
+            services:
+              redis: { version: "7" }
+            ports: { web: auto }
+            processes:
+              web: { run: "python3 -m http.server {{ports.web}} --bind 127.0.0.1", ready: { http: / } }
+            """
+            try p.manifest(manifest)
+            let refused = try p.devenv(["up", "--detach"])
+            #expect(refused.status == 2, "\(refused.stdout)\n\(refused.stderr)")
+            #expect(refused.stderr.contains("devenv trust") && refused.stderr.contains("python3 -m http.server {{ports.web}}"), "\(refused.stderr)")
+            #expect(try p.containerIDs().isEmpty, "nothing starts before the manifest is trusted")
+            let trust = try p.devenv(["trust"])
+            #expect(trust.status == 0 && trust.stdout.contains("processes.web.run"), "\(trust.stdout)\(trust.stderr)")
+            #expect(try p.devenv(["up", "--detach"]).status == 0)
+            try p.manifest(manifest.replacingOccurrences(of: "--bind 127.0.0.1", with: "--bind 127.0.0.1 --directory ."))
+            let changed = try p.devenv(["up", "--detach"])
+            #expect(changed.status == 2 && changed.stderr.contains("changed since you trusted it"), "\(changed.stderr)")
+            #expect(try p.devenv(["up"]).status == 2, "a plain `up` starts the processes too, so it needs the trust as well")
+            #expect(try p.devenv(["up", "redis"]).status == 0, "naming only services runs no host command")
+        }
+    }
+
     @Test func runGivesTheCommandTheStacksValuesWritesNothingAndPassesExitCodesThrough() throws {
         try ProjectFixture.with("proc-run") { p in
             try p.manifest("""

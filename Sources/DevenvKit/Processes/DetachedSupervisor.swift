@@ -26,7 +26,7 @@ public enum DetachedSupervisor {
         }
         defer { unlink(paths.pidFile); lock.unlock() }
         try ProcessControl.writePid(paths)
-        try ProcessTrust.require(ctx, project: project, interactive: false)
+        try ProcessTrust.require(ctx, project: project)
 
         let wanted = ProcessPlanner.closure(names, of: try ProcessPlanner.plan(plan))
         let sink = ProcessLogSink(paths: paths, output: ctx.output, echo: false, names: wanted.map(\.name))

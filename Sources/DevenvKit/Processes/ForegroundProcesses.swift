@@ -84,7 +84,7 @@ public final class ForegroundProcesses: @unchecked Sendable {
             guard project.identity.stack == stack else {
                 throw DevenvError("devenv.yml now plans stack \(project.identity.stack), not \(stack) (is another branch checked out?)")
             }
-            try ProcessTrust.require(c, project: project, interactive: false)
+            try ProcessTrust.require(c, project: project)
             return try ProcessPlanner.plan(try project.proposedPlan(c))
         }
     }

@@ -115,6 +115,7 @@ public final class ProcessSupervisor: @unchecked Sendable {
             if let exit = r.exit {
                 r.exit = nil
                 r.lastExit = exit.code
+                if let pid = r.pid { ChildGuard.shared.unregister(pid) }
                 r.pid = nil
                 r.reason = ExitCause.describe(code: Int(exit.code))
                 if let e = r.watch.exited(code: exit.code, now: exit.at, expected: r.stopping) { events.append(e) }
@@ -168,6 +169,7 @@ public final class ProcessSupervisor: @unchecked Sendable {
         guard let r = records[name], r.generation == gen else { lock.unlock(); return }
         r.pid = pid
         r.group = pid
+        ChildGuard.shared.register(pid)   // its group dies with this devenv, even on kill -9
         r.ticks = ProcessInfoProbe.startTicks(pid)
         if r.plan.probe == nil, case .running = r.watch.phase, !r.watch.ready {
             r.answeredOnce = true

@@ -39,7 +39,7 @@ public struct UpOperation {
         let project = try Project.load(ctx, branch: branch)
         let selection = try UpSelection(manifest: project.manifest, names: services)
         let services = selection.services   // `up api` (a process) brings every service up
-        if !selection.processes.isEmpty { try ProcessTrust.require(ctx, project: project, interactive: true) }
+        if !selection.processes.isEmpty { try ProcessTrust.require(ctx, project: project) }
         try ctx.engine.ping()
         let lock = try project.stackLock(ctx, quiet: !progress)
         defer { lock.unlock() }

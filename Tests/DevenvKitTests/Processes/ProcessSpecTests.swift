@@ -94,6 +94,12 @@ import Testing
         #expect(problems.count == 11, "\(text)")
     }
 
+    @Test func processCommandsAreHostCommandsToTrust() throws {
+        let m = try TestSupport.parse("services:\n  redis: {}\nprocesses:\n  web: npm run dev\n  worker: { run: [python3, worker.py] }\n")
+        #expect(TrustOperation.hostCommands(m) == [.init(place: "processes.web.run", argv: ["npm run dev"]),
+                                                   .init(place: "processes.worker.run", argv: ["python3", "worker.py"])])
+    }
+
     @Test func anAutoPortComesFromTheStacksBlockAndAPinnedOneStays() throws {
         let home = TestSupport.tempDir("proc-ports")
         let m = try TestSupport.parse("""
