@@ -67,7 +67,9 @@ import Testing
     @Test func theWaitEndsReadyOrFailedAsTheSupervisorSays() async {
         let targets = [ProcessReadiness.Target(name: "api", minRuns: 2, restarts: 0), .init(name: "web", minRuns: 1, restarts: 0)]
         let reads = Locked(0)
-        let results = await ProcessReadiness.wait(targets, request: "r1", timeout: 60, read: {
+        // The timeout only bounds a hang: while `make test` runs, the end-to-end tests can hold
+        // every thread of the concurrency pool for minutes, and this wait resumes only after.
+        let results = await ProcessReadiness.wait(targets, request: "r1", timeout: 3600, read: {
             let n = reads.with { $0 += 1; return $0 }
             if n == 1 { return Self.state([Self.entry("api", ready: true), Self.entry("web", ready: true)]) }   // request not handled yet
             if n == 2 { return Self.state([Self.entry("api", ready: true), Self.entry("web", ready: false)], handled: ["r1"]) }  // api: the old run
@@ -97,7 +99,9 @@ import Testing
         supervisor.add([planned("b", "echo b runs; exit 3", after: ["a"]), planned("a", "sleep 300 & echo $! > child.pid; echo a runs; wait")])
         let stop = Locked(false)
         let loop = Task { await supervisor.run(until: { stop.value }) }
-        let deadline = Date().addingTimeInterval(180)   // bounds a hang; a loaded machine may be slow
+        // Bounds a hang only: under `make test` the end-to-end tests can hold every thread of the
+        // concurrency pool for minutes (they block on subprocesses), and this supervisor waits its turn.
+        let deadline = Date().addingTimeInterval(1800)
         while Date() < deadline, ((try? ProcessState.read(paths)) ?? nil)?.entry("b")?.state != "failed" { try await Task.sleep(nanoseconds: 20_000_000) }
         let s = try #require(try ProcessState.read(paths), "the state file follows the supervisor")
         #expect(s.processes.map(\.name) == ["a", "b"])
