@@ -90,6 +90,7 @@ import Testing
         let supervisor = ProcessSupervisor(runner: ProcessRunner(), prober: HostProber(), paths: paths, sink: sink, stack: "s",
                                            detached: true, replan: { [] })
         supervisor.policy.maxRestarts = 2
+        supervisor.policy.stableAfter = 3600   // a starved pool must not make a death look like a stable run
         supervisor.policy.backoff = RestartBackoff(base: 0.1, factor: 1, cap: 0.1)
         func planned(_ name: String, _ line: String, after: [String] = []) -> PlannedProcess {
             PlannedProcess(name: name, command: Command("/bin/sh", ["-c", line], workingDirectory: dir), display: line, port: nil,
