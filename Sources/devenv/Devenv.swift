@@ -17,8 +17,8 @@ struct Devenv: AsyncParsableCommand {
           devenv down --volumes --yes
         """,
         version: DevenvKitVersion.current,
-        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, ComposeCommand.self, Env.self, Seed.self, Reset.self,
-                      SnapshotCommand.self, Mirror.self, Ports.self, Ls.self, Gc.self, Doctor.self, Trust.self])
+        subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, Run.self, ComposeCommand.self, Env.self, Seed.self, Reset.self,
+                      SnapshotCommand.self, Mirror.self, Ports.self, Ls.self, Gc.self, Doctor.self, Trust.self, Supervise.self])
 }
 
 /// Options every command takes.

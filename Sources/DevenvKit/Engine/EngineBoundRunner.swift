@@ -28,4 +28,10 @@ public struct EngineBoundRunner: ProcessRunning {
 
     public func capture(_ command: Command) async throws -> CommandResult { try await inner.capture(try bind(command)) }
     public func attach(_ command: Command) async throws -> Int32 { try await inner.attach(try bind(command)) }
+    public func supervise(_ command: Command, started: @escaping @Sendable (Int32) -> Void,
+                          line: @escaping @Sendable (String) -> Void) async throws -> Int32 {
+        try await inner.supervise(try bind(command), started: started, line: line)
+    }
+    public func exec(_ command: Command) throws -> Never { try inner.exec(try bind(command)) }
+    public func detach(_ command: Command, output: String) throws -> Int32 { try inner.detach(try bind(command), output: output) }
 }

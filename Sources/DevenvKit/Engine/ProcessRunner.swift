@@ -17,9 +17,32 @@ public protocol ProcessRunning: Sendable {
     func capture(_ command: Command) async throws -> CommandResult
     /// Runs with the terminal's stdin/stdout/stderr (interactive: `compose exec`, `logs -f`).
     func attach(_ command: Command) async throws -> Int32
+    /// Runs a long-lived process (an app's dev server) in a process group of its own, so the
+    /// whole tree it starts can be signalled at once (`kill(-pid, …)`). `started` gets its pid
+    /// (= its process group); its output, stdout and stderr together, arrives line by line.
+    /// Returns its exit status (128 + signal when killed).
+    func supervise(_ command: Command, started: @escaping @Sendable (Int32) -> Void,
+                   line: @escaping @Sendable (String) -> Void) async throws -> Int32
+    /// Replaces devenv with the command (`devenv run`): same pid, terminal, stdin and signals.
+    /// Returns only by throwing `ExecFailure` when the command cannot start.
+    func exec(_ command: Command) throws -> Never
+    /// Starts a command that outlives devenv (the background supervisor of `up --detach`):
+    /// stdin from /dev/null, stdout and stderr appended to `output`, its own process group,
+    /// no descriptor of devenv's inherited. Returns its pid without waiting (the command's
+    /// `workingDirectory` is not applied: pass the folder as an argument).
+    func detach(_ command: Command, output: String) throws -> Int32
 }
 
 extension ProcessRunning {
+    public func supervise(_ command: Command, started: @escaping @Sendable (Int32) -> Void,
+                          line: @escaping @Sendable (String) -> Void) async throws -> Int32 {
+        throw DevenvError("this runner cannot supervise `\(command.executable)`")
+    }
+    public func exec(_ command: Command) throws -> Never { throw ExecFailure(command: command, errno: ENOSYS) }
+    public func detach(_ command: Command, output: String) throws -> Int32 {
+        throw DevenvError("this runner cannot start `\(command.executable)` in the background")
+    }
+
     /// Captures and throws `CommandFailure` on a non-zero exit.
     @discardableResult
     public func check(_ command: Command) async throws -> CommandResult {

@@ -3,7 +3,8 @@ import Foundation
 /// Before compose starts anything: every host port the stack will publish is checked. An
 /// allocated port someone else took is moved (and the `.env` files follow, since they are
 /// rendered from the plan); a pinned port that is taken is an error naming the holder
-/// (exit 3); a reserved app port that is taken is reported.
+/// (exit 3); a reserved app port that is taken is reported, unless a process `up` starts
+/// listens on it (then it is a pinned port's error, or an `auto` port's move).
 public struct PortCheck {
     public struct Outcome {
         public var moved: [(service: String, from: Int, to: Int, holder: String)] = []
@@ -12,6 +13,9 @@ public struct PortCheck {
 
     public var engine: (any ContainerEngine)?
     public var isFree: (Int) -> Bool = PortProbe.isFree
+    /// The app ports (`ports:` names) of the processes `up` is about to start, and whether
+    /// each is pinned: a pinned one that is taken is an error (exit 3), an `auto` one moves.
+    public var processPorts: [String: Bool] = [:]
 
     public init(engine: (any ContainerEngine)?) { self.engine = engine }
 
@@ -41,9 +45,20 @@ public struct PortCheck {
                 outcome.moved.append((s.name, p.host, 0, who))
             }
         }
-        for (name, port) in plan.appPorts.sorted(by: { $0.key < $1.key }) where !isFree(port) {
+        for (name, port) in plan.appPorts.sorted(by: { $0.key < $1.key }) where !ours.contains(port) && !isFree(port) {
             let who = owners.owner(of: port)?.summary ?? "another program"
-            outcome.appPortWarnings.append("your app's port \(port) (ports.\(name)) is already taken by \(who); free it with `devenv ports free \(port)`")
+            guard let pinned = processPorts[name] else {
+                outcome.appPortWarnings.append("your app's port \(port) (ports.\(name)) is already taken by \(who); free it with `devenv ports free \(port)`")
+                continue
+            }
+            if pinned {
+                throw DevenvError(
+                    "port \(port) (pinned for process \(name) in devenv.yml) is taken by \(who)",
+                    hint: "Free it with `devenv ports free \(port)`, or write `\(name): auto` under ports: in devenv.yml to let devenv pick one.",
+                    exitCode: .portConflict)
+            }
+            taken["app.\(name)"] = port
+            outcome.moved.append(("process \(name)", port, 0, who))
         }
         guard !taken.isEmpty else { return outcome }
         return try move(taken, outcome: outcome, plan: &plan, moveAway: moveAway)
@@ -66,6 +81,7 @@ public struct PortCheck {
             let s = outcome.moved[i].service
             let from = outcome.moved[i].from
             let key = taken.first { $0.value == from }?.key ?? s
+            if key.hasPrefix("app.") { outcome.moved[i].to = plan.appPorts[String(key.dropFirst(4))] ?? 0; continue }
             let portName = key.split(separator: ".").count > 1 ? String(key.split(separator: ".")[1]) : "main"
             outcome.moved[i].to = plan.service(s)?.ports.first { $0.name == portName }?.host ?? 0
         }

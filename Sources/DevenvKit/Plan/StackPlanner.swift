@@ -14,7 +14,8 @@ public struct StackPlanner: Sendable {
 
     public static func stateDir(root: String, stack: String) -> String { "\(root)/.devenv/stacks/\(stack)" }
 
-    /// One host port per key (`postgres`, `minio.console`, `app.api`).
+    /// One host port per key (`postgres`, `minio.console`, `app.api`); an app port written
+    /// `auto` comes from the stack's block like a service's.
     public func portRequests(_ manifest: Manifest) -> [PortRequest] {
         var requests: [PortRequest] = []
         for s in manifest.services {
@@ -39,7 +40,7 @@ public struct StackPlanner: Sendable {
             services.append(try planService(s, ports: ports, secrets: claims.secrets[s.name] ?? [:], identity: identity))
         }
         return StackPlan(identity: identity, manifest: manifest, services: services,
-                         appPorts: Dictionary(uniqueKeysWithValues: manifest.appPorts.map { ($0.name, $0.port) }),
+                         appPorts: Dictionary(uniqueKeysWithValues: manifest.appPorts.map { ($0.name, claims.ports["app.\($0.name)"] ?? $0.port ?? 0) }),
                          stateDir: stateDir, claimed: claims.claimed)
     }
 

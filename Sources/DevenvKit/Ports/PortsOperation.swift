@@ -33,6 +33,7 @@ public enum PortsOperation {
         let engineUp = (try? ctx.engine.ping(timeout: 1)) != nil
         var owners = PortOwners(engine: engineUp ? ctx.engine : nil)
         owners.forwards = RemoteStack.forwardHolders(ctx)
+        let processGroups = ProcessStatusReader.supervisedPorts(registry)
         var rows: [Row] = []
         let ports = all ? Set(byPort.keys).union(managed.keys) : Set(managed.keys)
         for port in ports.sorted() {
@@ -44,6 +45,8 @@ public enum PortsOperation {
             let owner = owners.owner(of: l)
             var state = "listening"
             if let m, !m.service.hasPrefix("app."), owner.stack != m.stack { state = "conflict" }
+            // A port one of devenv's supervised processes should hold, held by another program.
+            if m?.service.hasPrefix("app.") == true, let group = processGroups[port], owner.pid.map({ getpgid($0) }) != group { state = "conflict" }
             rows.append(Row(port: port, stack: m?.stack ?? owner.stack, service: m?.service, state: state, holder: owner))
         }
         return rows

@@ -20,8 +20,11 @@ public struct Manifest: @unchecked Sendable {
     public var seeds: [String: Node]
     /// `staging:`, kept as YAML for the mirror stage.
     public var staging: Node?
+    /// `processes:`: the app's own dev processes, in manifest order.
+    public var processes: [ProcessSpec] = []
 
     public func service(named name: String) -> ServiceSpec? { services.first { $0.name == name } }
+    public func process(named name: String) -> ProcessSpec? { processes.first { $0.name == name } }
 }
 
 public enum Isolation: String, Sendable, CaseIterable {
@@ -77,7 +80,10 @@ public struct EnvKeySpec: Sendable {
     public var column: Int
 }
 
+/// One entry under `ports:`: pinned (`api: 8000`) or taken from the stack's block (`api: auto`).
 public struct AppPort: Sendable, Equatable {
     public var name: String
-    public var port: Int
+    /// The pinned host port; nil for `auto`.
+    public var port: Int?
+    public init(name: String, port: Int?) { self.name = name; self.port = port }
 }

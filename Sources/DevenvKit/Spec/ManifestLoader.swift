@@ -5,7 +5,7 @@ import Yams
 /// SpecValidation style): a manifest with three mistakes gets three lines, not one.
 public struct ManifestLoader {
     public static let fileName = "devenv.yml"
-    static let topKeys = ["name", "isolation", "services", "env", "ports", "seed", "staging"]
+    static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging"]
 
     /// The kinds services may use (their settings are validated here too).
     public var kinds: KindCatalogue
@@ -91,6 +91,7 @@ public struct ManifestLoader {
                     for (k, v) in m { if let name = reader.string(k, "a seed's service name") { manifest.seeds[name] = v } }
                 }
             case "staging": manifest.staging = value
+            case "processes": manifest.processes = ProcessParser().parse(value, &reader)
             default: break
             }
         }
@@ -144,7 +145,12 @@ public struct ManifestLoader {
         guard let m = reader.mapping(node, "ports") else { return [] }
         var ports: [AppPort] = []
         for (k, v) in m {
-            guard let name = reader.string(k, "a port name"), let port = reader.port(v, "ports.\(name)") else { continue }
+            guard let name = reader.string(k, "a port name") else { continue }
+            if case .scalar(let s) = v, s.string == "auto" { ports.append(AppPort(name: name, port: nil)); continue }
+            guard case .scalar(let s) = v, let port = Int(s.string), (1...65535).contains(port) else {
+                reader.problem(v, "ports.\(name) must be a port number between 1 and 65535, or 'auto' for one from the stack's block, found \(NodeReader.describe(v))")
+                continue
+            }
             ports.append(AppPort(name: name, port: port))
         }
         return ports

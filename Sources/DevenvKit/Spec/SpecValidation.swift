@@ -3,7 +3,7 @@ import Yams
 
 /// The checks that need more than one section of devenv.yml, run once with the manifest's
 /// own: `env:` template keys, `seed:` entries (by each kind's seed schema, files on disk),
-/// `staging:`. Every problem is collected; nothing here touches the engine or writes a file.
+/// `staging:`, `processes:` (ProcessValidation). Every problem is collected; nothing here touches the engine or writes a file.
 public enum SpecValidation {
     public struct Result {
         public var seeds: [SeedItem] = []
@@ -22,6 +22,7 @@ public enum SpecValidation {
                 }
             }
         }
+        result.problems += ProcessValidation.check(manifest, templateKeys: keys)
         var reader = NodeReader()
         let planner = StackPlanner(kinds: kinds, imageMap: imageMap)
         var contexts: [String: [String: Any]] = [:]

@@ -24,6 +24,7 @@ public enum TrustOperation {
             if case .command(let argv, _) = config.source { out.append(HostCommand(place: "staging.from.command", argv: argv)) }
             if let argv = config.versionsCommand { out.append(HostCommand(place: "staging.versions.command", argv: argv)) }
         }
+        for p in manifest.processes { out.append(HostCommand(place: "processes.\(p.name).run", argv: p.run.texts)) }
         return out
     }
 

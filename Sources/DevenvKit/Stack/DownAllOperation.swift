@@ -27,6 +27,10 @@ public struct DownAllOperation {
             }
         }
         for r in records {
+            if !r.root.isEmpty {
+                let stopped = try await ProcessControl.stop(ProcessPaths(stateDir: StackPlanner.stateDir(root: r.root, stack: r.stack)))
+                if !stopped.isEmpty { ctx.output.print("Stopped processes \(stopped.joined(separator: ", ")) of stack \(r.stack).") }
+            }
             if r.containers.isEmpty && r.volumes.isEmpty && r.networks.isEmpty {
                 await RemoteStack.disconnect(ctx, stack: r.stack)
                 ctx.output.print("Stack \(r.stack) was not running and holds no data.")

@@ -1,7 +1,7 @@
 import Foundation
 
-/// `devenv down`: stop the stack through compose. Volumes stay unless `volumes`, which asks
-/// on a terminal and needs `yes` elsewhere.
+/// `devenv down`: stop the app's processes, then the stack through compose. Volumes stay
+/// unless `volumes`, which asks on a terminal and needs `yes` elsewhere.
 public struct DownOperation {
     public var volumes: Bool
     public var yes: Bool
@@ -30,6 +30,9 @@ public struct DownOperation {
             }
         }
         let plan = try ComposeFile.ensure(ctx, project: project, claim: false)
+        // The app's processes first: they use the services.
+        let stopped = try await ProcessControl.stop(ProcessPaths(stateDir: plan.stateDir))
+        if !stopped.isEmpty { ctx.output.print("Stopped processes \(stopped.joined(separator: ", ")).") }
         let containers = try ctx.engine.containers(project: stack)
         let (compose, cleanup) = try ComposeFile.project(for: plan)
         defer { cleanup() }

@@ -8,6 +8,7 @@ public enum StatusOperation {
         try ctx.engine.ping()
         let containers = try ctx.engine.containers(project: plan.identity.stack)
         var report = StatusBuilder.build(plan, containers: containers, engine: ctx.engine)
+        report.processes = ProcessStatusReader.rows(plan)
         RemoteStack.annotate(&report, ctx)
         return (plan, report)
     }

@@ -20,7 +20,10 @@ public struct StatusReport: Encodable {
         public var alive: Bool
     }
 
-    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings }
+    /// The app's processes (`processes:` in devenv.yml); empty without them.
+    public var processes: [ProcessStatus] = []
+
+    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings, processes }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -31,6 +34,7 @@ public struct StatusReport: Encodable {
         try c.encodeIfPresent(engine, forKey: .engine)
         try c.encodeIfPresent(forward, forKey: .forward)
         try c.encode(services, forKey: .services)
+        try c.encode(processes, forKey: .processes)
         try c.encodeIfPresent(timings, forKey: .timings)
     }
 }

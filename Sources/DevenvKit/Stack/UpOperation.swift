@@ -12,6 +12,9 @@ public struct UpOperation {
     public var progress = true
     /// Where each stage records how long it took, per service.
     public var timer = PhaseTimer()
+    /// Run the app's processes under a background supervisor (`--detach`) instead of in the
+    /// foreground (the CLI runs `outcome.processes` then).
+    public var detach = false
 
     public init() {}
 
@@ -27,12 +30,16 @@ public struct UpOperation {
         public var seedReport = SeedOperation.Report()
         /// Where a new branch stack's data came from and how long it took; nil otherwise.
         public var origin: String?
+        /// The app's processes: to run in the foreground, or running under a supervisor.
+        public var processes: ProcessLaunch?
     }
 
     public func run(_ ctx: DevenvContext) async throws -> Outcome {
         let start = Date()
         let project = try Project.load(ctx, branch: branch)
-        try project.checkServices(services)
+        let selection = try UpSelection(manifest: project.manifest, names: services)
+        let services = selection.services   // `up api` (a process) brings every service up
+        if !selection.processes.isEmpty { try ProcessTrust.require(ctx, project: project) }
         try ctx.engine.ping()
         let lock = try project.stackLock(ctx, quiet: !progress)
         defer { lock.unlock() }
@@ -47,9 +54,12 @@ public struct UpOperation {
         // The one claim of `up`: ports in the machine registry and credentials, under the stack lock.
         var plan = try project.claimedPlan(ctx)
         let ours = Set(containers.flatMap { $0.ports.compactMap(\.publicPort) })   // its own containers in any state
+            .union(try ProcessesStage.prepare(ctx, plan: plan, selection: selection))
             .union(RemoteStack.heldPorts(ctx, stack: plan.identity.stack))
         let claim = project.claim(ctx)
-        let portCheck = try PortCheck(engine: ctx.engine).run(plan: &plan, ours: ours) { keys in
+        var check = PortCheck(engine: ctx.engine)
+        check.processPorts = try ProcessesStage.ports(plan, selection: selection)
+        let portCheck = try check.run(plan: &plan, ours: ours) { keys in
             try claim.release(keys, stack: project.identity.stack)
             return try project.claimedPlan(ctx)
         }
@@ -115,12 +125,16 @@ public struct UpOperation {
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }
+        let processes = try await ProcessesStage(selection: selection, detach: detach, timeout: timeout, progress: progress, branch: branch)
+            .launch(ctx, plan: plan)
+        report.processes = ProcessStatusReader.rows(plan)
         let seconds = Date().timeIntervalSince(start)
         report.timings = timer.timings(services: names, total: seconds)
         let seeding = seedReport.applied.isEmpty ? nil : seedReport.applied.reduce(0) { $0 + ($1.seconds ?? 0) }
         return Outcome(plan: plan, report: report, started: started, seconds: seconds, envReport: envReport, timings: report.timings!,
                        seedReport: seedReport,
-                       origin: BranchStart.summary(decision, stack: plan.identity.stack, copy: copied, seedSeconds: seeding))
+                       origin: BranchStart.summary(decision, stack: plan.identity.stack, copy: copied, seedSeconds: seeding),
+                       processes: processes)
     }
 
     /// Pulls the images not on the engine yet, one `compose pull` per service in parallel so

@@ -13,6 +13,11 @@ public struct Supervisor {
     public var keep = false
     /// Seconds between polls.
     public var interval: TimeInterval = 1
+    /// Runs once supervision ends, before the stack is stopped or left running (`up --attach`
+    /// with app processes stops them here, so they never outlive their services).
+    public var beforeStop: (@Sendable () async -> Void)?
+    /// The app's processes shown beside the services, for the prefix width and colours.
+    public var extraNames: [String] = []
 
     public init() {}
 
@@ -21,7 +26,7 @@ public struct Supervisor {
         let trap = SignalTrap()
         defer { trap.release() }
         let out = ctx.output
-        let prefixer = LogPrefixer(services: services, color: out.color)
+        let prefixer = LogPrefixer(services: services + extraNames, color: out.color)
         let logs = LogMux(output: out, compose: compose, prefixer: prefixer, engineEnvironment: (try? ctx.engine.dockerEnvironment()) ?? [:])
         for s in services { logs.start(s) }
 
@@ -72,6 +77,7 @@ public struct Supervisor {
         logs.stopAll()
         for t in restarts { await t.value }
         if let sig = trap.received { out.print(prefixer.note("\(SignalTrap.name(sig)) received")) }
+        await beforeStop?()
         if keep {
             out.print(prefixer.note("left stack \(compose.name) running; `devenv down` stops it"))
         } else {

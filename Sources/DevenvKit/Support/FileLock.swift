@@ -31,6 +31,16 @@ public final class FileLock {
         return FileLock(fd: fd, path: path)
     }
 
+    /// Takes the lock if nobody holds it; nil when it is busy (no waiting).
+    public static func tryAcquire(_ path: String) throws -> FileLock? {
+        let dir = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DevenvError("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
+        return FileLock(fd: fd, path: path)
+    }
+
     /// Runs `body` holding the lock at `path`.
     public static func with<T>(_ path: String, onWait: (() -> Void)? = nil, _ body: () throws -> T) throws -> T {
         let lock = try acquire(path, onWait: onWait)

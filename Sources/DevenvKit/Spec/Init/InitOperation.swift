@@ -18,6 +18,8 @@ public struct InitOperation {
         public var version: String?
         public var image: String?
         public var ports: [String: Int] = [:]
+        /// Settings as YAML (`databases: [alwrity]`), from a compose file's environment.
+        public var settings: [String] = []
     }
 
     public func run(_ ctx: DevenvContext) throws -> String {
@@ -42,7 +44,7 @@ public struct InitOperation {
             throw DevenvError.usage("say which services the project needs", hint: "For example: `devenv init --services postgres,redis`.")
         }
         guard !choices.isEmpty else { throw DevenvError.usage("no services chosen", hint: "For example: `devenv init --services postgres,redis`.") }
-        let text = Self.manifest(name: name, choices: choices, env: detected.env, kinds: templates.kinds)
+        let text = Self.manifest(name: name, choices: choices, detected: detected, kinds: templates.kinds)
         _ = try ManifestLoader(kinds: templates).parse(text, file: file)
         try AtomicFile.write(text, to: file, newFileMode: 0o644)
         return text
@@ -59,32 +61,12 @@ public struct InitOperation {
         return Choice(name: name, version: parts.count > 1 ? parts[1] : nil)
     }
 
-    /// What an existing compose file and `.env.example` suggest.
-    static func detect(in dir: String, kinds: KindCatalogue) -> (services: [Choice], env: [(String, String)]) {
+    /// What the folder suggests: a compose file's services (`InitCompose`), `.env.example`
+    /// keys, and the app's processes (`InitProcesses`).
+    static func detect(in dir: String, kinds: KindCatalogue) -> InitDetection {
         let hints = InitHintTable(kinds)
-        var choices: [Choice] = []
-        func add(_ c: Choice) { if !choices.contains(where: { $0.name == c.name }) { choices.append(c) } }
-        for f in ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"] {
-            guard let text = try? String(contentsOfFile: dir + "/" + f, encoding: .utf8),
-                  let node = try? Yams.compose(yaml: text), let services = node["services"]?.mapping else { continue }
-            for (k, v) in services {
-                guard let image = v["image"]?.string, let svc = k.string else { continue }
-                let (repo, tag) = ImageMap.split(image)
-                if let kind = hints.kind(forImage: repo) {
-                    add(Choice(name: kind.name, version: tag.flatMap { $0 == "latest" ? nil : $0 }))
-                } else {
-                    var ports: [String: Int] = [:]
-                    for p in v["ports"]?.sequence ?? [] {
-                        if let s = p.string, let last = s.split(separator: ":").last.flatMap({ Int($0.split(separator: "/")[0]) }) {
-                            ports[ports.isEmpty ? "main" : "port\(ports.count + 1)"] = last
-                        }
-                    }
-                    add(Choice(name: svc.lowercased(), image: image, ports: ports))
-                }
-            }
-            break
-        }
-        var env: [(String, String)] = []
+        var d = InitDetection()
+        InitCompose.read(dir: dir, hints: hints, into: &d)
         for f in [".env.example", ".env.sample", ".env.template"] {
             guard let text = try? String(contentsOfFile: dir + "/" + f, encoding: .utf8) else { continue }
             for line in text.split(whereSeparator: \.isNewline) {
@@ -93,17 +75,25 @@ public struct InitOperation {
                 let key = l[..<eq].replacingOccurrences(of: "export ", with: "").trimmingCharacters(in: .whitespaces)
                 let value = l[l.index(after: eq)...].trimmingCharacters(in: CharacterSet(charactersIn: " '\""))
                 if let (kind, template) = hints.guess(key: key, value: value) {
-                    add(Choice(name: kind))
-                    env.append((key, template))
+                    if !d.services.contains(where: { $0.name == kind }) { d.services.append(Choice(name: kind)) }
+                    d.addEnv(".env", key, template)
                 }
             }
             break
         }
-        return (choices, env)
+        if d.processes.isEmpty, !d.notes.contains(where: { $0.contains("add a process") }) {
+            d.processes = InitProcesses.detect(root: dir, taken: Set(d.services.map(\.name)))
+            for p in d.processes where p.listens && !d.ports.contains(where: { $0.name == p.name }) { d.ports.append((p.name, nil)) }
+            if !d.processes.isEmpty {
+                d.notes.append("Processes recognised from " + d.processes.map { "\($0.from) (\($0.cwd ?? "."))" }.joined(separator: ", ") + ".")
+            }
+        }
+        return d
     }
 
-    static func manifest(name: String?, choices: [Choice], env: [(String, String)], kinds: [String: ServiceKind]) -> String {
+    static func manifest(name: String?, choices: [Choice], detected d: InitDetection, kinds: [String: ServiceKind]) -> String {
         var lines = ["# devenv.yml: the services this project needs locally. Reference: README.md (\"The manifest\")."]
+        lines += d.notes.map { "# " + $0 }
         if let name { lines.append("name: \(name)") }
         lines.append("services:")
         for c in choices {
@@ -115,13 +105,41 @@ public struct InitOperation {
                 }
             } else {
                 let version = c.version ?? kinds[c.name]?.version ?? "latest"
-                lines.append("  \(c.name): { version: \"\(version)\" }")
+                lines.append("  \(c.name): { " + (["version: \"\(version)\""] + c.settings).joined(separator: ", ") + " }")
             }
         }
+        // What refers to a service that was not chosen (`--services`) is left out.
+        let names = Set(choices.map(\.name))
+        let processes = d.processes.map { p -> InitProcess in
+            var p = p
+            p.depends = p.depends.filter { dep in names.contains(dep) || d.processes.contains { $0.name == dep } }
+            return p
+        }
+        func usable(_ template: String) -> Bool {
+            Templating.references(in: template).allSatisfy { ref in
+                let head = String(ref.split(separator: ".").first ?? "")
+                return head == "ports" || head == "stack" || head == "project" || names.contains(head)
+            }
+        }
+        if !d.ports.isEmpty {
+            lines.append("ports: { " + d.ports.map { "\($0.name): \($0.port.map(String.init) ?? "auto")" }.joined(separator: ", ") + " }")
+        }
+        let env = d.env.map { ($0.file, $0.keys.filter { usable($0.value) }) }.filter { !$0.1.isEmpty }
         if !env.isEmpty {
             lines.append("env:")
-            lines.append("  .env:")
-            for (k, v) in env { lines.append("    \(k): \"\(v)\"") }
+            for (file, keys) in env {
+                lines.append("  \(file):")
+                for (k, v) in keys { lines.append("    \(k): \(InitCompose.yamlQuote(v))") }
+            }
+        }
+        if !processes.isEmpty {
+            lines.append("processes:")
+            for p in processes {
+                lines.append("  \(p.name):")
+                lines.append("    run: \(InitCompose.yamlQuote(p.run))")
+                if let cwd = p.cwd { lines.append("    cwd: \(cwd)") }
+                if !p.depends.isEmpty { lines.append("    depends: [\(p.depends.joined(separator: ", "))]") }
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -140,11 +140,17 @@ extension KindLoader {
     mutating func parseInit(_ node: Node) -> InitHints? {
         guard let m = reader.mapping(node, "init") else { return nil }
         var hints = InitHints(images: [], env: [], schemes: [], suggest: false)
-        for (key, v) in reader.entries(m, allowed: ["images", "env", "schemes", "suggest"], context: "in init") {
+        for (key, v) in reader.entries(m, allowed: ["images", "env", "schemes", "settings", "suggest"], context: "in init") {
             switch key {
             case "images": hints.images = reader.strings(v, "init.images") ?? []
             case "env": hints.env = reader.templates(v, "init.env")
             case "schemes": hints.schemes = reader.strings(v, "init.schemes") ?? []
+            case "settings":
+                guard let sm = reader.mapping(v, "init.settings") else { continue }
+                for (k, vars) in sm {
+                    guard let name = reader.string(k, "a setting name"), let list = reader.strings(vars, "init.settings.\(name)") else { continue }
+                    hints.settings.append(InitSetting(setting: name, variables: list))
+                }
             default: hints.suggest = reader.bool(v, "init.suggest") ?? false
             }
         }

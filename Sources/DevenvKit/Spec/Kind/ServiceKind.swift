@@ -195,4 +195,14 @@ public struct InitHints: Sendable, Equatable {
     public var env: [TemplateEntry]
     public var schemes: [String]
     public var suggest: Bool
+    /// Settings a compose service's `environment:` carries (`databases: POSTGRES_DB`), for
+    /// carrying a hand-kept compose file over.
+    public var settings: [InitSetting] = []
+}
+
+/// A setting of the kind and the compose environment variables that may hold its value
+/// (the first one a compose service sets wins).
+public struct InitSetting: Sendable, Equatable {
+    public var setting: String
+    public var variables: [String]
 }

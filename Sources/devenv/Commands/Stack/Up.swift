@@ -17,6 +17,14 @@ struct Up: AsyncParsableCommand {
         --from STACK. The parent's services are stopped for the copy and started again. --fresh \
         starts it empty and runs the seeds instead.
 
+        With `processes:` in devenv.yml, up then starts the app's own processes in dependency \
+        order, each with the stack's values in its environment and on its port, waits until each \
+        is ready, and stays in the foreground streaming their lines (`name | line`); one that dies \
+        is restarted (1 s, 2 s, 4 s… between restarts). Ctrl-C stops the processes and leaves the \
+        services running. --detach runs them under a small background supervisor instead (`devenv \
+        logs NAME -f`, `devenv status`, `devenv down`). `up NAME` starts or restarts one process \
+        (and what it depends on); when a supervisor runs already, it takes the request.
+
         With --attach, up stays in the foreground: it streams every service's logs \
         (`service | line`), keeps probing each service, restarts one that exits or stops \
         answering for --grace seconds (waiting 1 s, 2 s, 4 s… between restarts) and says why. \
@@ -30,10 +38,12 @@ struct Up: AsyncParsableCommand {
           devenv up --branch --from shop-develop
           devenv up --attach
           devenv up --attach --keep --max-restarts 10
+          devenv up --detach
+          devenv up api
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Only these services (default: all).") var services: [String] = []
+    @Argument(help: "Only these services or processes (default: all).") var services: [String] = []
     @Option(help: "Seconds to wait for every service to be ready.") var timeout: Double = 120
     @Flag(help: "Use a stack of the current git branch for this run.") var branch = false
     @Flag(help: "A new branch stack starts empty and runs the seeds, instead of copying its parent's data.") var fresh = false
@@ -41,12 +51,15 @@ struct Up: AsyncParsableCommand {
     var from: String?
     @Flag(help: "Print the stack's status as JSON (same shape as `devenv status --json`, plus `timings`).") var json = false
     @Flag(help: "Stay in the foreground: stream logs, restart what fails, stop the stack on Ctrl-C.") var attach = false
+    @Flag(help: "Run the app's processes under a background supervisor and return once they are ready (implied by --json).")
+    var detach = false
     @Flag(help: "With --attach: leave the stack running when devenv exits.") var keep = false
     @Option(help: "With --attach: restarts of one service in a row before giving up (exit 1).") var maxRestarts = 5
     @Option(help: "With --attach: seconds a running service may stop answering before it is restarted.") var grace: Double = 30
 
     func validate() throws {
         if attach && json { throw ValidationError("--attach streams logs; it cannot be combined with --json.") }
+        if attach && detach { throw ValidationError("--attach stays in the foreground and --detach returns: use one of them.") }
         if !attach && (keep || maxRestarts != 5 || grace != 30) { throw ValidationError("--keep, --max-restarts and --grace only apply with --attach.") }
         if fresh && from != nil { throw ValidationError("--fresh starts empty and --from copies a stack: use one of them.") }
         if maxRestarts < 0 { throw ValidationError("--max-restarts must be 0 or more.") }
@@ -61,6 +74,7 @@ struct Up: AsyncParsableCommand {
         op.branch = branch
         op.branchStart = BranchStart(fresh: fresh, from: from)
         op.progress = !json
+        op.detach = detach || json
         let outcome = try await op.run(ctx)
         if json {
             if let origin = outcome.origin { ctx.output.error(origin) }
@@ -80,11 +94,23 @@ struct Up: AsyncParsableCommand {
         for line in outcome.seedReport.lines { ctx.output.print(line) }
         if let origin = outcome.origin { ctx.output.print(origin) }
         ctx.output.print(ctx.output.style(outcome.timings.summary, .dim))
-        guard attach else { return }
         var supervisor = Supervisor()
         supervisor.keep = keep
         supervisor.policy.maxRestarts = maxRestarts
         supervisor.policy.grace = grace
-        try await supervisor.run(ctx, plan: outcome.plan, services: outcome.timings.services.map(\.name))
+        let names = outcome.timings.services.map(\.name)
+        switch outcome.processes {
+        case .foreground(let processes)?:
+            try await processes.run(ctx, attach: attach ? supervisor : nil, plan: outcome.plan, services: names)
+            return
+        case .running(_, let pid, let handedOver)?:
+            for line in ProcessStatusReader.table(outcome.report.processes, output: ctx.output) { ctx.output.print(line) }
+            ctx.output.print(handedOver
+                ? "The processes run under the supervisor that was running already (pid \(pid))."
+                : "The processes run in the background (supervisor pid \(pid)): `devenv logs NAME -f` follows one, `devenv down` stops everything.")
+        case nil: break
+        }
+        guard attach else { return }
+        try await supervisor.run(ctx, plan: outcome.plan, services: names)
     }
 }
