@@ -25,13 +25,13 @@ public enum PortsOperation {
     }
 
     public static func list(_ ctx: DevenvContext, all: Bool) throws -> [Row] {
+        var owners = PortOwners(engine: ctx.engine)
+        owners.prefetch()   // the engine answers while /proc is read
         let registry = try Registry.read(ctx.paths.registryFile)
         var managed: [Int: (stack: String, service: String)] = [:]
         for (stack, e) in registry.stacks { for (key, port) in e.ports { managed[port] = (stack, key) } }
         var byPort: [Int: Listener] = [:]
         for l in ListenerScanner.scan() where byPort[l.port] == nil || byPort[l.port]?.holder?.pid == nil { byPort[l.port] = l }
-        let engineUp = (try? ctx.engine.ping(timeout: 1)) != nil
-        var owners = PortOwners(engine: engineUp ? ctx.engine : nil)
         var rows: [Row] = []
         let ports = all ? Set(byPort.keys).union(managed.keys) : Set(managed.keys)
         for port in ports.sorted() {
@@ -48,8 +48,40 @@ public enum PortsOperation {
         return rows
     }
 
-    /// The rows as JSON text (same shape as encoding `Row`; written directly for speed).
+    /// The rows as JSON text (same shape as encoding `Row`, keys sorted; written straight into
+    /// bytes: thousands of rows with `--all`).
     public static func json(_ rows: [Row]) -> String {
+        if rows.isEmpty { return "[]" }
+        var w = JSONWriter(capacity: rows.count * 320)
+        w.raw("[\n")
+        for (i, r) in rows.enumerated() {
+            w.raw("  {\n")
+            w.key("holder", indent: 4)
+            if let h = r.holder {
+                w.raw("{\n")
+                w.key("command", indent: 6); w.string(h.command); w.raw(",\n")
+                w.key("compose_project", indent: 6); w.string(h.composeProject); w.raw(",\n")
+                w.key("container", indent: 6); w.string(h.container); w.raw(",\n")
+                w.key("pid", indent: 6); w.int(h.pid)
+                if let stack = h.stack { w.raw(",\n"); w.key("stack", indent: 6); w.string(stack) }
+                if let user = h.user { w.raw(",\n"); w.key("user", indent: 6); w.string(user) }
+                w.raw("\n    }")
+            } else {
+                w.raw("null")
+            }
+            w.raw(",\n")
+            w.key("port", indent: 4); w.int(r.port); w.raw(",\n")
+            w.key("service", indent: 4); w.string(r.service); w.raw(",\n")
+            w.key("stack", indent: 4); w.string(r.stack); w.raw(",\n")
+            w.key("state", indent: 4); w.string(r.state)
+            w.raw(i == rows.count - 1 ? "\n  }\n" : "\n  },\n")
+        }
+        w.raw("]")
+        return w.text
+    }
+
+    /// The same text through `JSONText` (the reference the byte writer is tested against).
+    static func jsonReference(_ rows: [Row]) -> String {
         JSONText.array(rows.map { r in
             let holder = r.holder.map { h in
                 JSONText.object([("command", JSONText.string(h.command)), ("compose_project", JSONText.string(h.composeProject)),

@@ -43,8 +43,17 @@ public struct PortOwner: Sendable, Equatable, Encodable {
 public struct PortOwners {
     public var engine: (any ContainerEngine)?
     private var containers: [ContainerInfo]?
+    private var pending: ContainerPrefetch?
 
     public init(engine: (any ContainerEngine)?) { self.engine = engine }
+
+    /// Starts asking the engine for its running containers now, on another thread, so the
+    /// answer is there when the first docker-proxy listener needs it (`ports --all` scans
+    /// `/proc` meanwhile). An engine that does not answer within a second counts as none.
+    public mutating func prefetch() {
+        guard let engine, containers == nil, pending == nil else { return }
+        pending = ContainerPrefetch(engine)
+    }
 
     /// The owner of whatever listens on `port`, or nil when nothing does.
     public mutating func owner(of port: Int) -> PortOwner? {
@@ -61,20 +70,38 @@ public struct PortOwners {
         return PortOwner(pid: listener.holder?.pid, command: listener.holder?.command, user: listener.holder?.user)
     }
 
+    /// The running container (compose's or not) that publishes `port`; the engine is asked once.
     mutating func container(publishing port: Int) -> ContainerInfo? {
-        if containers == nil { containers = (try? engine?.containers(label: "com.docker.compose.project")) ?? [] }
-        if let c = containers?.first(where: { $0.state == "running" && $0.ports.contains { $0.publicPort == port } }) { return c }
-        // Containers started outside compose.
-        if let all = try? engine?.get("/containers/json").1,
-           let list = try? JSONDecoder().decode([ContainerInfo].self, from: all) {
-            return list.first { $0.ports.contains { $0.publicPort == port } }
-        }
-        return nil
+        if containers == nil { containers = pending?.wait() ?? engine.map(ContainerPrefetch.fetch) ?? [] }
+        return containers?.first { $0.state == "running" && $0.ports.contains { $0.publicPort == port } }
     }
 
     static func owner(container c: ContainerInfo) -> PortOwner {
         PortOwner(pid: nil, command: nil, user: nil,
                   container: c.names.first.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? String(c.id.prefix(12)),
                   containerID: c.id, composeProject: c.labels["com.docker.compose.project"], stack: c.labels["dev.devenv.stack"])
+    }
+}
+
+/// The engine's running containers (`GET /containers/json`), fetched on a GCD thread.
+final class ContainerPrefetch: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: [ContainerInfo] = []
+
+    init(_ engine: any ContainerEngine) {
+        DispatchQueue.global().async { [self] in
+            result = Self.fetch(engine)
+            done.signal()
+        }
+    }
+
+    func wait() -> [ContainerInfo] {
+        done.wait()
+        return result
+    }
+
+    static func fetch(_ engine: any ContainerEngine) -> [ContainerInfo] {
+        guard let (status, body) = try? engine.get("/containers/json", timeout: 1), status == 200 else { return [] }
+        return (try? JSONDecoder().decode([ContainerInfo].self, from: body)) ?? []
     }
 }

@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "logs",
         abstract: "Show service logs.",
         discussion: """
         Examples:
