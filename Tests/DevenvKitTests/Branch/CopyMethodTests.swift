@@ -65,3 +65,24 @@ import Testing
         #expect(plan.service("qdrant")?.kind?.copy == nil)
     }
 }
+
+/// The postgres kind's setup step runs only when the image did not already do its work.
+@Suite struct SetupConditionTests {
+    @Test func postgresSetupRunsForMoreDatabasesOrDataFromBefore() throws {
+        let plan = try CopyMethodTests.plan()
+        let pg = try #require(plan.service("postgres"))
+        let when = try #require(pg.kind?.setup.first?.when)
+        func holds(_ databases: [String], fresh: Bool) throws -> Bool {
+            var ctx = pg.context
+            ctx["databases"] = databases
+            ctx["fresh"] = fresh
+            return try SetupCondition.holds(when, ctx)
+        }
+        #expect(try holds(["shop"], fresh: true) == false, "POSTGRES_DB made the only database")
+        #expect(try holds(["shop", "shop_test"], fresh: true))
+        #expect(try holds(["shop"], fresh: false), "data from before may lack a renamed first database")
+        #expect(try SetupCondition.holds("databases", ["databases": ["a"]]))
+        #expect(try SetupCondition.holds("databases", ["databases": [String]()]) == false)
+        #expect(try SetupCondition.holds(nil, [:]))
+    }
+}
