@@ -70,20 +70,21 @@ public enum BranchCopy {
         var services: [String] = []
         for p in pairs where !services.contains(p.service) { services.append(p.service) }
 
-        // The branch's volumes, labelled the way compose labels its own so that its `up` adopts
-        // them (and `down --volumes` removes them); compose creates the containers at `up`.
-        try await createVolumes(ctx, pairs, stack: plan.identity.stack, labels: plan.identity.labels)
-
         let lock = try FileLock.acquire(ctx.paths.stackLock(parent.stack)) {
             ctx.output.error("waiting for another devenv working on stack '\(parent.stack)'…")
         }
         defer { lock.unlock() }
         let (parentProject, parentPlan) = try parentStack(ctx, parent)
         let jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan, labels: plan.identity.labels)
+        let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
         let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
 
+        // The branch's volumes, labelled the way compose labels its own so that its `up` adopts
+        // them (and `down --volumes` removes them); compose creates the containers at `up`. On
+        // any failure they go again: a half-made branch must not look like one that has data.
         let result: [ServiceCopy]
         do {
+            try await createVolumes(ctx, pairs, stack: plan.identity.stack, labels: plan.identity.labels)
             result = try await execute(ctx, jobs, restarter: restarter, labels: plan.identity.labels)
         } catch {
             _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to)))
@@ -92,7 +93,6 @@ public enum BranchCopy {
         }
         // The ledger goes with the data before anything else can fail: a branch whose parent is
         // slow to come back must not seed its copied data a second time on the next `up`.
-        let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
         let path = SeedLedger.path(stateDir: plan.stateDir)
         var ledger = try SeedLedger.load(path)
         for s in services { ledger.forget(service: s) }

@@ -48,37 +48,36 @@ public enum PortsOperation {
         return rows
     }
 
-    /// The rows as JSON text (same shape as encoding `Row`, keys sorted; written straight into
-    /// bytes: thousands of rows with `--all`).
-    public static func json(_ rows: [Row]) -> String {
-        if rows.isEmpty { return "[]" }
-        var w = JSONWriter(capacity: rows.count * 320)
+    /// The rows as JSON text (same shape as encoding `Row`, keys sorted), as UTF-8 bytes written
+    /// straight into one buffer: thousands of rows with `--all`. Each literal run between two
+    /// values is one append.
+    public static func jsonBytes(_ rows: [Row]) -> [UInt8] {
+        var w = JSONWriter(capacity: rows.count * 320 + 2)
+        if rows.isEmpty { w.raw("[]"); return w.bytes }
         w.raw("[\n")
         for (i, r) in rows.enumerated() {
-            w.raw("  {\n")
-            w.key("holder", indent: 4)
             if let h = r.holder {
-                w.raw("{\n")
-                w.key("command", indent: 6); w.string(h.command); w.raw(",\n")
-                w.key("compose_project", indent: 6); w.string(h.composeProject); w.raw(",\n")
-                w.key("container", indent: 6); w.string(h.container); w.raw(",\n")
-                w.key("pid", indent: 6); w.int(h.pid)
-                if let stack = h.stack { w.raw(",\n"); w.key("stack", indent: 6); w.string(stack) }
-                if let user = h.user { w.raw(",\n"); w.key("user", indent: 6); w.string(user) }
-                w.raw("\n    }")
+                w.raw("  {\n    \"holder\" : {\n      \"command\" : "); w.string(h.command)
+                w.raw(",\n      \"compose_project\" : "); w.string(h.composeProject)
+                w.raw(",\n      \"container\" : "); w.string(h.container)
+                w.raw(",\n      \"pid\" : "); w.int(h.pid)
+                if let stack = h.stack { w.raw(",\n      \"stack\" : "); w.string(stack) }
+                if let user = h.user { w.raw(",\n      \"user\" : "); w.string(user) }
+                w.raw("\n    },\n    \"port\" : ")
             } else {
-                w.raw("null")
+                w.raw("  {\n    \"holder\" : null,\n    \"port\" : ")
             }
-            w.raw(",\n")
-            w.key("port", indent: 4); w.int(r.port); w.raw(",\n")
-            w.key("service", indent: 4); w.string(r.service); w.raw(",\n")
-            w.key("stack", indent: 4); w.string(r.stack); w.raw(",\n")
-            w.key("state", indent: 4); w.string(r.state)
-            w.raw(i == rows.count - 1 ? "\n  }\n" : "\n  },\n")
+            w.int(r.port)
+            w.raw(",\n    \"service\" : "); w.string(r.service)
+            w.raw(",\n    \"stack\" : "); w.string(r.stack)
+            w.raw(",\n    \"state\" : "); w.string(r.state)
+            w.raw(i == rows.count - 1 ? "\n  }\n]" : "\n  },\n")
         }
-        w.raw("]")
-        return w.text
+        return w.bytes
     }
+
+    /// `jsonBytes` as text.
+    public static func json(_ rows: [Row]) -> String { String(decoding: jsonBytes(rows), as: UTF8.self) }
 
     /// The same text through `JSONText` (the reference the byte writer is tested against).
     static func jsonReference(_ rows: [Row]) -> String {

@@ -59,7 +59,7 @@ public struct Listener: Sendable, Equatable {
     }
 
     /// Whether the socket is bound to an IPv6 address (the text contains a colon).
-    public var isIPv6: Bool { address.contains(":") }
+    public var isIPv6: Bool { address.utf8.contains(UInt8(ascii: ":")) }
 
     /// Whether the socket accepts connections on every interface (`0.0.0.0` or `::`).
     public var isWildcard: Bool { address == "0.0.0.0" || address == "::" }
