@@ -66,7 +66,7 @@ services:
         failures.extend(poller.failures)
         unavailable.extend(float(x) for x in re.findall(r"unavailable (\d+(?:\.\d+)?)s", p.stdout))
         r.notes.append("devenv said: " + " / ".join(line.strip() for line in p.stdout.splitlines()
-                                                      if "copy" in line or "copied" in line))
+                                                      if line.startswith("New branch stack") or line.startswith("  ") and "copy" in line))
         return seconds
 
     seed = f"{shlex.quote(ws.devenv)} compose exec -T postgres {' '.join(PSQL)} < {shlex.quote(data)}"

@@ -80,13 +80,22 @@ public enum BranchCopy {
         let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
 
         // The branch's volumes, labelled the way compose labels its own so that its `up` adopts
-        // them (and `down --volumes` removes them); compose creates the containers at `up`. On
-        // any failure they go again: a half-made branch must not look like one that has data.
+        // them (and `down --volumes` removes them); while the data is copied into them, compose
+        // creates the branch's containers (not started), so `up` only has to start them. On any
+        // failure they go again: a half-made branch must not look like one that has data.
         let result: [ServiceCopy]
         do {
             try await createVolumes(ctx, pairs, stack: plan.identity.stack, labels: plan.identity.labels)
-            result = try await execute(ctx, jobs, restarter: restarter, labels: plan.identity.labels)
+            let create = Compose.create(project.composeProject, services: services)
+            async let created = ctx.runner.capture(create)
+            let copied = try await execute(ctx, jobs, restarter: restarter, labels: plan.identity.labels)
+            let c = try await created
+            guard c.succeeded else {
+                throw Compose.explain(CommandFailure(command: create, status: c.status, stderr: c.stderr.isEmpty ? c.stdout : c.stderr))
+            }
+            result = copied
         } catch {
+            _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
             _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to)))
             throw DevenvError("copying \(parent.stack)'s data into \(plan.identity.stack) failed; \(parent.stack)'s data is unchanged",
                               hint: "Run `devenv up` again, or `devenv up --fresh` to start empty and seed. (\(error))")
