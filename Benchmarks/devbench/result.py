@@ -66,7 +66,7 @@ class CaseResult:
     def to_json(self) -> dict:
         return {"id": self.id, "title": self.title, "devenv_command": self.devenv_cmd,
                 "baseline_command": self.baseline_cmd, "goal": self.goal,
-                "goal_ratio": self.goal_ratio, "goal_rss_mb": self.goal_rss_mb,
+                "goal_ratio": self.goal_ratio, "goal_rss_mb": self.goal_rss_mb, "goal_failed_polls": self.goal_failed_polls,
                 "status": self.status, "reason": self.reason or None,
                 "devenv": self.devenv.summary() if self.devenv else None,
                 "baseline": self.baseline.summary() if self.baseline else None,
