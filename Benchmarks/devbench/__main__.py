@@ -13,11 +13,12 @@ from .hyperfine import Hyperfine
 from .result import CaseResult, FAILED
 from .workspace import Workspace
 
-ORDER = ["cli-start", "cold-up", "warm-up", "status", "ports", "seed", "branch"]
-TITLES = {"cli-start": "CLI start", "cold-up": "cold `up` to ready", "warm-up": "warm `up`", "status": "status",
-          "ports": "ports", "seed": "seed", "branch": "branch stack from a parent"}
-METHODS = {"cli-start": "cli_start", "cold-up": "cold_up", "warm-up": "warm_up", "status": "status",
-           "ports": "ports", "seed": "seed", "branch": "branch"}
+ORDER = ["cli-start", "cold-up", "cold-up-floor", "warm-up", "status", "ports", "seed", "branch", "branch-small"]
+TITLES = {"cli-start": "CLI start", "cold-up": "cold `up` to ready", "cold-up-floor": "cold `up` against the floor",
+          "warm-up": "warm `up`", "status": "status", "ports": "ports", "seed": "seed",
+          "branch": "branch stack from a 1 GB parent", "branch-small": "branch stack from a 300 MB parent"}
+METHODS = {"cli-start": "cli_start", "cold-up": "cold_up", "cold-up-floor": "cold_up_floor", "warm-up": "warm_up",
+           "status": "status", "ports": "ports", "seed": "seed", "branch": "branch", "branch-small": "branch_small"}
 
 
 def version(argv: list[str]) -> str:

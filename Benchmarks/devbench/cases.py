@@ -3,8 +3,9 @@ command is not in this build returns "not available yet" with the reason, and no
 import json
 import os
 import shlex
+import urllib.parse
 
-from . import capability, profile, rss, shell, sqlgen
+from . import branchcase, capability, floor, profile, rss, shell, sqlgen, timed
 from .config import Config
 from .hyperfine import Hyperfine
 from .listeners import Listeners
@@ -86,9 +87,39 @@ class Bench:
         r.notes.append("prepare before every run: `docker compose down --volumes` (so Postgres runs initdb each time)")
         return r
 
+    def cold_up_floor(self) -> CaseResult:
+        r = CaseResult("cold-up-floor", "cold `up` against the floor (Postgres + Redis; images present, no containers, empty volumes)",
+                       "devenv up", "docker compose up -d, then host probes every 10 ms until Postgres and Redis answer", goal_ratio=1.05)
+        self.ws.devenv_run(self.main, "up")
+        env = timed.dotenv(os.path.join(self.main, ".env"))
+        pg, rd = urllib.parse.urlsplit(env["DATABASE_URL"]), urllib.parse.urlsplit(env["REDIS_URL"])
+        probes = {"postgres": lambda: floor.postgres_ready(pg.port, pg.username, pg.path.lstrip("/")),
+                  "redis": lambda: floor.redis_ready(rd.port, urllib.parse.unquote(rd.password or ""))}
+        down = ["sh", "-c", f"{self.compose} down --volumes --remove-orphans --timeout 2"]
+        prepare = lambda: shell.run(down, env=self.ws.env, cwd=self.main)
+        compose_up = shlex.split(self.compose) + ["up", "-d", "--quiet-pull"]
+
+        def devenv() -> float:
+            return timed.run([self.ws.devenv, "up"], env=self.ws.env, cwd=self.main, prepare=prepare)[0]
+
+        def baseline() -> float:
+            prepare()
+            return floor.cold_start(compose_up, probes, env=self.ws.env, cwd=self.main)
+
+        c = self.config
+        t = timed.alternate([("devenv", devenv), ("baseline", baseline)], runs=c.cold_runs * c.cold_rounds)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        prepare()
+        r.notes.append("both sides timed in-process from spawning their first command until both services answer; "
+                       "before every run: `docker compose down --volumes` (Postgres runs initdb each time)")
+        r.notes.append("the floor's probes speak each protocol from the host like devenv's: a Postgres StartupMessage "
+                       "answered by an authentication request, Redis AUTH + PING answered by +PONG")
+        return r
+
     def warm_up(self) -> CaseResult:
         r = CaseResult("warm-up", "warm `up` (stack already ready)", "devenv up",
                        "docker compose up -d --wait (same file, same project)", goal_ratio=0.5)
+        self.ws.devenv_run(self.main, "up")          # the case before may have left the stack down
         out = self.ws.devenv_run(self.main, "up").stdout
         if "already up" not in out:
             r.notes.append("devenv did not report the stack as already up before the warm runs")
@@ -173,52 +204,7 @@ class Bench:
         return r
 
     def branch(self) -> CaseResult:
-        mb = self.config.branch_mb
-        size = f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb} MB"
-        r = CaseResult("branch", f"branch stack from a {size} parent", "devenv up --branch (copies the parent's volumes)",
-                       "devenv up of a fresh stack + psql < the same data")
-        stack = f"{STACK}-br"
-        manifest = f"""name: {stack}
-isolation: branch
-services:
-  postgres: {{ version: "15", databases: [bench] }}
-"""
-        project = self.ws.project(stack, manifest, git_branch="main")
-        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
-        self.ws.devenv_run(project, "up")
-        self.psql_value(project, "CREATE TABLE bench_marker AS SELECT 1 AS one")
-        # Does a new branch stack start with its parent's data in this build?
-        shell.run(git + ["checkout", "-q", "-b", "bench-probe"], cwd=project)
-        p = self.ws.devenv_run(project, "up", "--branch", check=False)
-        copied = p.returncode == 0 and self.psql_value(project, "SELECT count(*) FROM bench_marker") == "1"
-        self.ws.devenv_run(project, "down", "--volumes", "--yes", check=False)
-        if not copied:
-            r.status = NOT_AVAILABLE
-            r.reason = (f"`devenv up --branch` failed: {shell.first_line(p)}" if p.returncode != 0 else
-                        "`devenv up --branch` made a branch stack without its parent's data (volume copy not in this build)")
-            shell.run(git + ["checkout", "-q", "main"], cwd=project)
-            return r
-        # Fill the parent (main) with the data, then time branch creation against fresh + seed.
-        shell.run(git + ["checkout", "-q", "main"], cwd=project)
-        data = os.path.join(self.ws.root, "branch-parent.sql")
-        rows = sqlgen.write(data, mb * 1024 * 1024)
-        self.ws.devenv_run(project, "compose", "exec", "-T", "postgres", *PSQL, stdin_file=data, timeout=3600)
-        size = self.psql_value(project, "SELECT pg_size_pretty(pg_database_size('bench'))")
-        r.notes.append(f"parent: {rows:,} rows, database size {size}")
-        shell.run(git + ["checkout", "-q", "-b", "bench-copy"], cwd=project)
-        fresh_stack = f"{STACK}-fresh"
-        fresh = self.ws.project(fresh_stack, manifest.replace(f"name: {stack}", f"name: {fresh_stack}").replace("isolation: branch\n", ""))
-        self.ws.devenv_run(fresh, "up")
-        t_dev = self.hf.measure([("devenv", f"{self.devenv} up --branch")], runs=self.config.branch_runs,
-                                prepare=f"sh -c {shlex.quote(self.devenv + ' down --volumes --yes || true')}", cwd=project)
-        seed = f"{self.devenv} compose exec -T postgres {' '.join(PSQL)} < {shlex.quote(data)}"
-        t_base = self.hf.measure([("baseline", f"{self.devenv} up && {seed}")], runs=self.config.branch_runs,
-                                 prepare=f"{compose_cmd(fresh, fresh_stack)} down --volumes --timeout 2",
-                                 shell=True, cwd=fresh)
-        r.devenv, r.baseline = t_dev["devenv"], t_base["baseline"]
-        r.notes.append("each devenv run starts with the branch stack removed (`devenv down --volumes --yes`), "
-                       "each baseline run with the fresh stack's volumes removed")
-        got = self.psql_value(project, f"SELECT count(*) FROM {sqlgen.TABLE}")
-        if got != str(rows):
-            r.status, r.reason = FAILED, f"the branch stack holds {got or 'nothing'} rows, not the parent's {rows:,}"
-        return r
+        return branchcase.run(self, "branch", self.config.branch_mb, goal=0.15)
+
+    def branch_small(self) -> CaseResult:
+        return branchcase.run(self, "branch-small", self.config.branch_small_mb, goal=0.25)

@@ -1,5 +1,6 @@
 """How many runs each case gets. `BENCH_QUICK=1` for a short run while developing; sizes of
-the seed and branch data can be lowered the same way (BENCH_SEED_MB, BENCH_BRANCH_MB)."""
+the seed and branch data can be lowered the same way (BENCH_SEED_MB, BENCH_BRANCH_MB,
+BENCH_BRANCH_SMALL_MB)."""
 import os
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ class Config:
     listeners: int = 2000
     seed_mb: int = 200
     branch_mb: int = 1024
+    branch_small_mb: int = 300
 
     @staticmethod
     def from_environment() -> "Config":
@@ -26,4 +28,5 @@ class Config:
                       cold_runs=1, seed_rounds=1) if quick else Config()
         return Config(**{**base.__dict__,
                          "seed_mb": int(os.environ.get("BENCH_SEED_MB", base.seed_mb)),
-                         "branch_mb": int(os.environ.get("BENCH_BRANCH_MB", base.branch_mb))})
+                         "branch_mb": int(os.environ.get("BENCH_BRANCH_MB", base.branch_mb)),
+                         "branch_small_mb": int(os.environ.get("BENCH_BRANCH_SMALL_MB", base.branch_small_mb))})

@@ -18,7 +18,11 @@ def fmt_timing(t) -> str:
 def verdict(r: CaseResult) -> str:
     if r.status != MEASURED:
         return f"{r.status}"
-    return {True: "✅ met", False: "❌ missed", None: "reported"}[r.met]
+    v = {True: "✅ met", False: "❌ missed", None: "reported"}[r.met]
+    if r.polls is not None:
+        v += (f"; parent: {r.failed_polls} of {r.polls} polls failed"
+              + (f", unavailable {r.parent_unavailable:.1f} s" if r.parent_unavailable is not None else ""))
+    return v
 
 
 def write(results: list[CaseResult], machine: dict, out_dir: str, analysis_file: str | None) -> None:

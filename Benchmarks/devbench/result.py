@@ -14,6 +14,7 @@ class CaseResult:
     baseline_cmd: str
     goal_ratio: float | None = None      # devenv median / baseline median must be ≤ this
     goal_rss_mb: float | None = None     # devenv's own peak RSS must be below this
+    goal_failed_polls: int | None = None  # a parent poller may fail at most this often
     status: str = MEASURED
     reason: str = ""
     devenv: Timing | None = None
@@ -21,6 +22,9 @@ class CaseResult:
     rss: dict | None = None              # {"own_mb", "tree_mb"} of one devenv run
     notes: list[str] = field(default_factory=list)
     profile: list[str] = field(default_factory=list)   # where one devenv run spends its time
+    polls: int | None = None             # branch cases: the parent poller's checks during devenv's runs
+    failed_polls: int | None = None      # … and how many failed
+    parent_unavailable: float | None = None   # … and the longest parent downtime devenv reported (s)
 
     @property
     def ratio(self) -> float | None:
@@ -35,12 +39,14 @@ class CaseResult:
             parts.append(f"ratio ≤ {self.goal_ratio:g}")
         if self.goal_rss_mb is not None:
             parts.append(f"devenv peak RSS < {self.goal_rss_mb:g} MB")
+        if self.goal_failed_polls is not None:
+            parts.append(f"{self.goal_failed_polls} failed parent polls")
         return ", ".join(parts) or "report"
 
     @property
     def met(self) -> bool | None:
         """None when there is no goal or nothing to judge."""
-        if self.status != MEASURED or (self.goal_ratio is None and self.goal_rss_mb is None):
+        if self.status != MEASURED or (self.goal_ratio is None and self.goal_rss_mb is None and self.goal_failed_polls is None):
             return None
         ok = True
         if self.goal_ratio is not None:
@@ -51,14 +57,20 @@ class CaseResult:
             if not self.rss:
                 return None
             ok = ok and (self.rss["own_mb"] or self.rss["tree_mb"]) < self.goal_rss_mb
+        if self.goal_failed_polls is not None:
+            if self.failed_polls is None:
+                return None
+            ok = ok and self.failed_polls <= self.goal_failed_polls
         return ok
 
     def to_json(self) -> dict:
         return {"id": self.id, "title": self.title, "devenv_command": self.devenv_cmd,
                 "baseline_command": self.baseline_cmd, "goal": self.goal,
-                "goal_ratio": self.goal_ratio, "goal_rss_mb": self.goal_rss_mb,
+                "goal_ratio": self.goal_ratio, "goal_rss_mb": self.goal_rss_mb, "goal_failed_polls": self.goal_failed_polls,
                 "status": self.status, "reason": self.reason or None,
                 "devenv": self.devenv.summary() if self.devenv else None,
                 "baseline": self.baseline.summary() if self.baseline else None,
-                "ratio": self.ratio, "met": self.met, "devenv_peak_rss": self.rss, "notes": self.notes,
+                "ratio": self.ratio, "met": self.met, "devenv_peak_rss": self.rss,
+                "parent_polls": self.polls, "parent_failed_polls": self.failed_polls,
+                "parent_unavailable_seconds": self.parent_unavailable, "notes": self.notes,
                 "profile": self.profile}

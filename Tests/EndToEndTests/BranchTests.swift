@@ -87,7 +87,7 @@ import Testing
 
             try p.git(["checkout", "-q", "-b", "feature/copy"])
             let up = try Self.up(p)
-            #expect(up.stdout.contains("starts with \(mainStack)'s data: copied postgres, redis in "), "\(up.stdout)")
+            #expect(up.stdout.contains("starts with \(mainStack)'s data, copied in "), "\(up.stdout)")
             #expect(!up.stdout.contains("Seeded"), "the copied ledger says the seeds are in the data already")
             let branchURL = try #require(try p.dotenv()["DATABASE_URL"])
             #expect(branchURL != mainURL)

@@ -1,25 +1,53 @@
 import Foundation
 
-/// Copies a parent stack's volumes into a new branch stack, the way snapshots copy: the
-/// parent's running services that hold the data are stopped (so the copy is consistent),
-/// each volume is copied by a throwaway container of the service's own image
-/// (`VolumeCommands.copy`, the parent's volume mounted read-only), and the parent's services
-/// are started again and waited for. The branch takes the parent's seed ledger for the
-/// services it copied, so their seeds are not applied again. Nothing else of the parent
-/// changes.
+/// Copies a parent stack's volumes into a new branch stack, every service at once, each the
+/// way its kind and state allow (`CopyMethod`): a live copy while the parent keeps serving
+/// (the kind's `copy.live`), else stop the parent's service, copy its volumes with a
+/// throwaway container of its image (`VolumeCommands.copy`, one `cp -a` pass, reflinks where
+/// the storage has them), and start it again; a parent service that is not running is copied
+/// as it is. A live copy that fails falls back to stop-and-copy. The branch takes the parent's
+/// seed ledger for the services it copied, so their seeds are not applied again. Nothing else
+/// of the parent changes.
 public enum BranchCopy {
+    /// How one service was copied and what it cost the parent.
+    public struct ServiceCopy: Sendable, Equatable {
+        public var service: String
+        public var method: CopyMethod
+        /// How long its copy took.
+        public var seconds: Double
+        /// How long the parent's service did not answer: 0 for a live copy or an idle parent;
+        /// for a stopped one, from its stop until it answered its probe again.
+        public var parentUnavailable: Double
+        /// Why it was stopped although it runs: its kind has no live copy (nil), or the reason.
+        public var why: String?
+        /// The live copy was tried and failed (then `method` is `.stopped`).
+        public var liveFailed = false
+
+        public init(service: String, method: CopyMethod, seconds: Double, parentUnavailable: Double, why: String? = nil, liveFailed: Bool = false) {
+            self.service = service; self.method = method; self.seconds = seconds
+            self.parentUnavailable = parentUnavailable; self.why = why; self.liveFailed = liveFailed
+        }
+    }
+
     public struct Outcome: Sendable {
         /// The services whose data was copied.
         public var services: [String]
         public var seconds: Double
+        /// Per service, in `services` order.
+        public var copies: [ServiceCopy]
+
+        public init(services: [String], seconds: Double, copies: [ServiceCopy]) {
+            self.services = services; self.seconds = seconds; self.copies = copies
+        }
+
         /// The parent's services that were stopped for the copy (and started again).
-        public var stoppedParent: [String]
-        /// How long they were down: stop, copy, start, until they answered again.
-        public var parentDowntime: Double
+        public var stoppedParent: [String] { copies.filter { $0.method == .stopped }.map(\.service) }
+        /// The longest any parent service did not answer.
+        public var parentDowntime: Double { copies.map(\.parentUnavailable).max() ?? 0 }
     }
 
-    /// One volume to copy: the branch's service, the parent's volume, the branch's volume.
-    struct Pair { var service: String; var image: String; var from: String; var to: String }
+    /// One volume to copy: the branch's service, its compose key, the parent's volume, the branch's.
+    struct Pair: Sendable, Equatable { var service: String; var key: String; var image: String; var from: String; var to: String }
 
     /// The volumes the branch and its parent have in common, by compose volume key (pure).
     static func pairs(_ plan: StackPlan, parent: String, parentVolumes: Set<String>) -> [Pair] {
@@ -27,7 +55,7 @@ public enum BranchCopy {
             StackVolumes.keys(s, root: plan.manifest.root).compactMap { key -> Pair? in
                 let from = StackVolumes.name(stack: parent, key: key)
                 guard parentVolumes.contains(from) else { return nil }
-                return Pair(service: s.name, image: s.image, from: from, to: StackVolumes.name(stack: plan.identity.stack, key: key))
+                return Pair(service: s.name, key: key, image: s.image, from: from, to: StackVolumes.name(stack: plan.identity.stack, key: key))
             }
         }
     }
@@ -42,52 +70,175 @@ public enum BranchCopy {
         var services: [String] = []
         for p in pairs where !services.contains(p.service) { services.append(p.service) }
 
-        // The branch's containers and volumes, created by compose (its labels) and not started.
-        do { try await ctx.runner.check(Compose.create(project.composeProject, services: services)) }
-        catch let f as CommandFailure { throw Compose.explain(f) }
-
         let lock = try FileLock.acquire(ctx.paths.stackLock(parent.stack)) {
             ctx.output.error("waiting for another devenv working on stack '\(parent.stack)'…")
         }
         defer { lock.unlock() }
         let (parentProject, parentPlan) = try parentStack(ctx, parent)
-        let running = try SnapshotOperation().runningServices(ctx, stack: parent.stack, among: services)
-        let stopped = Date()
-        try await ServiceRestart.stop(ctx, project: parentProject, running)
+        let jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan, labels: plan.identity.labels)
+        let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
+        let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
+
+        // The branch's volumes, labelled the way compose labels its own so that its `up` adopts
+        // them (and `down --volumes` removes them); while the data is copied into them, compose
+        // creates the branch's containers (not started), so `up` only has to start them. On any
+        // failure they go again: a half-made branch must not look like one that has data.
+        let result: [ServiceCopy]
         do {
-            try await copy(ctx, pairs, labels: VolumeTask.labels(plan.identity, "branch-copy"))
+            try await createVolumes(ctx, pairs, stack: plan.identity.stack, labels: plan.identity.labels)
+            let create = Compose.create(project.composeProject, services: services)
+            async let created = ctx.runner.capture(create)
+            let copied = try await execute(ctx, jobs, restarter: restarter, labels: VolumeTask.labels(plan.identity, "branch-copy"))
+            let c = try await created
+            guard c.succeeded else {
+                throw Compose.explain(CommandFailure(command: create, status: c.status, stderr: c.stderr.isEmpty ? c.stdout : c.stderr))
+            }
+            result = copied
         } catch {
-            try? await ServiceRestart.start(ctx, project: parentProject, plan: parentPlan, running, timeout: timeout)
             _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
-            throw DevenvError("copying \(parent.stack)'s data into \(plan.identity.stack) failed; \(parent.stack) is unchanged",
+            _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to)))
+            throw DevenvError("copying \(parent.stack)'s data into \(plan.identity.stack) failed; \(parent.stack)'s data is unchanged",
                               hint: "Run `devenv up` again, or `devenv up --fresh` to start empty and seed. (\(error))")
         }
         // The ledger goes with the data before anything else can fail: a branch whose parent is
         // slow to come back must not seed its copied data a second time on the next `up`.
+        let path = SeedLedger.path(stateDir: plan.stateDir)
+        var ledger = try SeedLedger.load(path)
+        for s in services { ledger.forget(service: s) }
+        for e in parentLedger.seeds where services.contains(e.service) { ledger.record(e) }
+        try ledger.save(path)
+        if let failure = restarter.failure { throw failure }
+        let ordered = services.compactMap { s in result.first { $0.service == s } }
+        return Outcome(services: services, seconds: Date().timeIntervalSince(began), copies: ordered)
+    }
+
+    /// One `docker volume create` per branch volume, all at once.
+    static func createVolumes(_ ctx: DevenvContext, _ pairs: [Pair], stack: String, labels: [(String, String)]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for p in pairs {
+                let command = VolumeCommands.create(p.to, labels: labels + [("com.docker.compose.project", stack), ("com.docker.compose.volume", p.key)])
+                group.addTask { try await SnapshotOperation().copyStep("creating volume \(p.to)", ctx, command) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Each service's method, with its live command built (templates rendered) up front.
+    static func planJobs(_ ctx: DevenvContext, pairs: [Pair], services: [String], parent: String, parentPlan: StackPlan,
+                     labels: [(String, String)]) throws -> [CopyJob] {
+        var running: [String: String] = [:]
+        for c in try ctx.engine.containers(project: parent) where c.state == "running" {
+            if let s = c.service { running[s] = c.id }
+        }
+        var live: [String: Result<Command, DevenvError>] = [:]
+        for name in services {
+            guard let container = running[name], let ps = parentPlan.service(name), let schema = ps.kind?.copy,
+                  let target = pairs.first(where: { $0.service == name && $0.key == CopyPlanning.dataKey(name) })?.to else { continue }
+            do {
+                live[name] = .success(try CopyPlanning.liveCommand(schema, context: ps.context, image: ps.image, parentContainer: container,
+                                                                  target: target, labels: labels))
+            } catch {
+                live[name] = .failure(DevenvError("its copy.live could not be rendered: \(error)"))
+            }
+        }
+        return CopyPlanning.jobs(services: services, pairs: pairs, running: running, live: live)
+    }
+
+    /// Live copies, the stop-and-copy group and idle copies, all at once; then stop-and-copy
+    /// for the live copies that failed (their partial copy replaced).
+    static func execute(_ ctx: DevenvContext, _ jobs: [CopyJob], restarter: ParentRestarter, labels: [(String, String)]) async throws -> [ServiceCopy] {
+        let liveJobs = jobs.filter { $0.method == .live }
+        async let liveResults = runLive(ctx, liveJobs)
+        var failure: Error?
+        var out: [ServiceCopy] = []
         do {
-            let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
-            let path = SeedLedger.path(stateDir: plan.stateDir)
-            var ledger = try SeedLedger.load(path)
-            for s in services { ledger.forget(service: s) }
-            for e in parentLedger.seeds where services.contains(e.service) { ledger.record(e) }
-            try ledger.save(path)
+            out += try await stopAndCopy(ctx, jobs.filter { $0.method == .stopped }, restarter: restarter, labels: labels)
+        } catch { failure = error }
+        do {
+            let idle = jobs.filter { $0.method == .idle }
+            let began = Date()
+            try await copy(ctx, idle.flatMap(\.pairs), labels: labels)
+            out += idle.map { ServiceCopy(service: $0.service, method: .idle, seconds: Date().timeIntervalSince(began), parentUnavailable: 0) }
+        } catch { failure = failure ?? error }
+        let live = await liveResults
+        if let failure { throw failure }
+
+        var retry: [CopyJob] = []
+        for job in liveJobs {
+            switch live[job.service] {
+            case .success(let secs)?: out.append(ServiceCopy(service: job.service, method: .live, seconds: secs, parentUnavailable: 0))
+            case .failure(let why)?: var j = job; j.method = .stopped; j.why = why.reason; retry.append(j)
+            case nil: break
+            }
+        }
+        out += try await stopAndCopy(ctx, retry, restarter: restarter, labels: labels, emptyFirst: true).map { c in
+            var c = c; c.liveFailed = true; return c
+        }
+        return out
+    }
+
+    /// Each live copy in its own throwaway container: seconds taken, or why it failed.
+    static func runLive(_ ctx: DevenvContext, _ jobs: [CopyJob]) async -> [String: Result<Double, LiveCopyFailure>] {
+        await withTaskGroup(of: (String, Result<Double, LiveCopyFailure>).self) { group in
+            for job in jobs {
+                guard let command = job.live else { continue }
+                group.addTask {
+                    let began = Date()
+                    do {
+                        let r = try await ctx.runner.capture(command)
+                        if r.succeeded { return (job.service, .success(Date().timeIntervalSince(began))) }
+                        return (job.service, .failure(LiveCopyFailure(reason: "exit \(r.status): \(lastLine(r.stderr + "\n" + r.stdout))")))
+                    } catch {
+                        return (job.service, .failure(LiveCopyFailure(reason: "\(error)")))
+                    }
+                }
+            }
+            var out: [String: Result<Double, LiveCopyFailure>] = [:]
+            for await (name, r) in group { out[name] = r }
+            return out
+        }
+    }
+
+    struct LiveCopyFailure: Error, Sendable, CustomStringConvertible {
+        var reason: String
+        var description: String { reason }
+    }
+
+    /// The last non-empty line of a command's output, for a one-line reason.
+    static func lastLine(_ text: String) -> String {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.last { !$0.isEmpty } ?? "no output"
+    }
+
+    /// Stops the parent's `jobs` services together, copies their volumes in parallel, starts
+    /// them again and waits until each answers. A failed copy restarts the parent and throws;
+    /// a failed restart is kept in `restarter.failure` (thrown after the ledger is saved).
+    static func stopAndCopy(_ ctx: DevenvContext, _ jobs: [CopyJob], restarter: ParentRestarter, labels: [(String, String)],
+                            emptyFirst: Bool = false) async throws -> [ServiceCopy] {
+        guard !jobs.isEmpty else { return [] }
+        let names = jobs.map(\.service)
+        let stopped = Date()
+        try await ServiceRestart.stop(ctx, project: restarter.project, names)
+        let copyBegan = Date()
+        do {
+            try await copy(ctx, jobs.flatMap(\.pairs), labels: labels, emptyFirst: emptyFirst)
         } catch {
-            try? await ServiceRestart.start(ctx, project: parentProject, plan: parentPlan, running, timeout: timeout)
+            _ = await restarter.start(names)
             throw error
         }
-        try await ServiceRestart.start(ctx, project: parentProject, plan: parentPlan, running, timeout: timeout)
-        return Outcome(services: services, seconds: Date().timeIntervalSince(began), stoppedParent: running,
-                       parentDowntime: Date().timeIntervalSince(stopped))
+        let copied = Date().timeIntervalSince(copyBegan)
+        let ready = await restarter.start(names)
+        return jobs.map { j in
+            let back = ready[j.service].map { $0.timeIntervalSince(stopped) } ?? Date().timeIntervalSince(stopped)
+            return ServiceCopy(service: j.service, method: .stopped, seconds: copied, parentUnavailable: back, why: j.why)
+        }
     }
 
     /// Every pair at once, each in its own throwaway container.
-    static func copy(_ ctx: DevenvContext, _ pairs: [Pair], labels: [(String, String)]) async throws {
-        let steps = pairs.map { p in
-            ("copying \(p.from) into \(p.to)", VolumeCommands.copy(from: p.from, to: p.to, image: p.image, labels: labels))
-        }
+    static func copy(_ ctx: DevenvContext, _ pairs: [Pair], labels: [(String, String)], emptyFirst: Bool = false) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (what, command) in steps {
-                group.addTask { try await SnapshotOperation().copyStep(what, ctx, command) }
+            for p in pairs {
+                let command = VolumeCommands.copy(from: p.from, to: p.to, image: p.image, labels: labels, emptyFirst: emptyFirst)
+                group.addTask { try await SnapshotOperation().copyStep("copying \(p.from) into \(p.to)", ctx, command) }
             }
             try await group.waitForAll()
         }
@@ -109,5 +260,31 @@ public enum BranchCopy {
             try AtomicFile.write(try ComposeRenderer.render(plan), to: plan.composeFile, newFileMode: 0o644)
         }
         return (project, plan)
+    }
+}
+
+/// Starts stopped parent services again and notes when each answered; the first failure is
+/// kept (the branch's copy is good even when its parent is slow to come back).
+final class ParentRestarter: @unchecked Sendable {
+    let ctx: DevenvContext, project: Project, plan: StackPlan, timeout: TimeInterval
+    private let failed = Locked<Error?>(nil)
+
+    init(ctx: DevenvContext, project: Project, plan: StackPlan, timeout: TimeInterval) {
+        self.ctx = ctx; self.project = project; self.plan = plan; self.timeout = timeout
+    }
+
+    var failure: Error? { failed.value }
+
+    /// When each of `services` answered its probe again.
+    func start(_ services: [String]) async -> [String: Date] {
+        let ready = Locked<[String: Date]>([:])
+        do {
+            try await ServiceRestart.start(ctx, project: project, plan: plan, services, timeout: timeout) { name, _ in
+                ready.with { $0[name] = Date() }
+            }
+        } catch {
+            failed.with { if $0 == nil { $0 = error } }
+        }
+        return ready.value
     }
 }

@@ -97,7 +97,8 @@ public struct BranchStart {
         if ledger != before { try ledger.save(path) }
     }
 
-    /// One line saying where the new stack's data came from and how long that took.
+    /// Where the new stack's data came from and how long that took: one line, then for a copy
+    /// one line per service with its method and how long the parent's service was unavailable.
     public static func summary(_ decision: Decision, stack: String, copy: BranchCopy.Outcome?, seedSeconds: Double?) -> String? {
         switch decision {
         case .existing: return nil
@@ -106,13 +107,28 @@ public struct BranchStart {
             return "New branch stack \(stack) started empty: \(why)\(seeded)."
         case .copy(let parent):
             guard let copy else { return "New branch stack \(stack): \(parent.stack) holds no data for its services; started empty." }
-            var line = "New branch stack \(stack) starts with \(parent.stack)'s data: copied \(copy.services.joined(separator: ", ")) "
-                + String(format: "in %.1fs", copy.seconds)
-            if !copy.stoppedParent.isEmpty {
-                line += String(format: " (%@ of %@ stopped for a consistent copy, and ready again after %.1fs)",
-                               copy.stoppedParent.joined(separator: ", "), parent.stack, copy.parentDowntime)
+            let width = copy.copies.map(\.service.count).max() ?? 0
+            let lines = copy.copies.map { c in
+                "  " + c.service.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + serviceLine(c, parent: parent.stack)
             }
-            return line + "."
+            return "New branch stack \(stack) starts with \(parent.stack)'s data, "
+                + String(format: "copied in %.1fs:\n", copy.seconds) + lines.joined(separator: "\n")
         }
     }
+
+    /// `live copy in 2.1s; main's postgres kept serving (unavailable 0.0s)`, and so on.
+    static func serviceLine(_ c: BranchCopy.ServiceCopy, parent: String) -> String {
+        switch c.method {
+        case .live:
+            return "live copy in \(secs(c.seconds)); \(parent)'s \(c.service) kept serving (unavailable 0.0s)"
+        case .idle:
+            return "copied in \(secs(c.seconds)) (\(parent)'s \(c.service) was not running)"
+        case .stopped:
+            let why = c.liveFailed ? "live copy failed (\(c.why ?? "no reason given")); stopped for the copy instead"
+                : c.why.map { "stopped for the copy: \($0)" } ?? "stopped for the copy (its kind has no live copy)"
+            return why + ", copied in \(secs(c.seconds)); \(parent)'s \(c.service) was unavailable \(secs(c.parentUnavailable))"
+        }
+    }
+
+    static func secs(_ s: Double) -> String { String(format: "%.1fs", s) }
 }

@@ -27,8 +27,18 @@ public struct PortHolder: Sendable, Equatable, Codable {
     /// The program's file name: the first word of `command` without its directory
     /// (`/usr/bin/docker-proxy -proto tcp …` → `docker-proxy`).
     public var executableName: String? {
-        guard let command, let first = command.split(separator: " ", maxSplits: 1).first else { return nil }
-        return first.split(separator: "/").last.map(String.init)
+        guard var command else { return nil }
+        return command.withUTF8 { b -> String? in   // one pass over the first word, no substrings
+            var start = 0
+            while start < b.count, b[start] == 0x20 { start += 1 }
+            var end = start
+            while end < b.count, b[end] != 0x20 { end += 1 }
+            while end > start, b[end - 1] == 0x2F { end -= 1 }
+            var name = start
+            for i in start..<end where b[i] == 0x2F { name = i + 1 }
+            guard name < end else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[name..<end]), as: UTF8.self)
+        }
     }
 }
 
@@ -49,7 +59,7 @@ public struct Listener: Sendable, Equatable {
     }
 
     /// Whether the socket is bound to an IPv6 address (the text contains a colon).
-    public var isIPv6: Bool { address.contains(":") }
+    public var isIPv6: Bool { address.utf8.contains(UInt8(ascii: ":")) }
 
     /// Whether the socket accepts connections on every interface (`0.0.0.0` or `::`).
     public var isWildcard: Bool { address == "0.0.0.0" || address == "::" }

@@ -63,7 +63,23 @@ public enum ListenerScanner {
             }
             listeners.append(Listener(port: entry.port, address: entry.address, inode: entry.inode, holder: holder))
         }
-        return listeners.sorted(by: Listener.sortKey)
+        return sortedByKey(listeners)
+    }
+
+    /// `listeners` in `Listener.sortKey` order, sorting indices on precomputed keys (no
+    /// struct moves or string compares unless port and family tie).
+    static func sortedByKey(_ listeners: [Listener]) -> [Listener] {
+        let v6 = listeners.map(\.isIPv6)
+        var order = Array(listeners.indices)
+        listeners.withUnsafeBufferPointer { l in
+            order.sort { i, j in
+                if l[i].port != l[j].port { return l[i].port < l[j].port }
+                if v6[i] != v6[j] { return !v6[i] }
+                if l[i].address != l[j].address { return l[i].address < l[j].address }
+                return l[i].inode < l[j].inode
+            }
+        }
+        return order.map { listeners[$0] }
     }
 
     /// The LISTEN rows: from sock_diag netlink when `procRoot` is the real `/proc` (same rows,

@@ -51,8 +51,17 @@ public struct PortOwners {
     /// devenv's forward sessions: pid → (stack, remote engine) (``RemoteStack/forwardHolders(_:)``).
     public var forwards: [Int32: (stack: String, endpoint: String)] = [:]
     private var containers: [ContainerInfo]?
+    private var pending: ContainerPrefetch?
 
     public init(engine: (any ContainerEngine)?) { self.engine = engine }
+
+    /// Starts asking the engine for its running containers now, on another thread, so the
+    /// answer is there when the first docker-proxy listener needs it (`ports --all` scans
+    /// `/proc` meanwhile). An engine that does not answer within a second counts as none.
+    public mutating func prefetch() {
+        guard let engine, containers == nil, pending == nil else { return }
+        pending = ContainerPrefetch(engine)
+    }
 
     /// The owner of whatever listens on `port`, or nil when nothing does.
     public mutating func owner(of port: Int) -> PortOwner? {
@@ -72,18 +81,15 @@ public struct PortOwners {
     }
 
     /// The container publishing `port`: a running one first, then one in any other state
-    /// (`restarting`, `created` by a compose that was killed, `exited`) that binds it.
+    /// (`restarting`, `created` by a compose that was killed, `exited`) that binds it. The
+    /// engine is asked once for every container (`prefetch` may have asked already).
     mutating func container(publishing port: Int) -> ContainerInfo? {
-        if containers == nil { containers = (try? engine?.containers(label: "com.docker.compose.project")) ?? [] }
+        if containers == nil { containers = pending?.wait() ?? engine.map(ContainerPrefetch.fetch) ?? [] }
         if let c = containers?.first(where: { $0.state == "running" && $0.ports.contains { $0.publicPort == port } }) { return c }
         if let c = containers?.first(where: { $0.ports.contains { $0.publicPort == port } }) { return c }
-        if let engine, let c = containers?.first(where: { c in c.state != "running" && (engine.inspect(c.id)?.bindings.contains { $0.host == port } ?? false) }) {
+        if let engine, let c = containers?.first(where: { c in c.state != "running" && c.labels["com.docker.compose.project"] != nil
+                                                     && (engine.inspect(c.id)?.bindings.contains { $0.host == port } ?? false) }) {
             return c
-        }
-        // Containers started outside compose.
-        if let all = try? engine?.get("/containers/json").1,
-           let list = try? JSONDecoder().decode([ContainerInfo].self, from: all) {
-            return list.first { $0.ports.contains { $0.publicPort == port } }
         }
         return nil
     }
@@ -92,5 +98,28 @@ public struct PortOwners {
         PortOwner(pid: nil, command: nil, user: nil,
                   container: c.names.first.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? String(c.id.prefix(12)),
                   containerID: c.id, composeProject: c.labels["com.docker.compose.project"], stack: c.labels["dev.devenv.stack"])
+    }
+}
+
+/// The engine's containers in every state (`GET /containers/json?all=1`), fetched on a GCD thread.
+final class ContainerPrefetch: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: [ContainerInfo] = []
+
+    init(_ engine: any ContainerEngine) {
+        DispatchQueue.global().async { [self] in
+            result = Self.fetch(engine)
+            done.signal()
+        }
+    }
+
+    func wait() -> [ContainerInfo] {
+        done.wait()
+        return result
+    }
+
+    static func fetch(_ engine: any ContainerEngine) -> [ContainerInfo] {
+        guard let (status, body) = try? engine.get("/containers/json?all=1", timeout: 1), status == 200 else { return [] }
+        return (try? JSONDecoder().decode([ContainerInfo].self, from: body)) ?? []
     }
 }

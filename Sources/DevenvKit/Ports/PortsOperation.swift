@@ -25,15 +25,15 @@ public enum PortsOperation {
     }
 
     public static func list(_ ctx: DevenvContext, all: Bool) throws -> [Row] {
+        var owners = PortOwners(engine: ctx.engine)
+        owners.prefetch()   // the engine answers while /proc is read
+        owners.forwards = RemoteStack.forwardHolders(ctx)
         let registry = try Registry.load(ctx.paths)
+        let processGroups = ProcessStatusReader.supervisedPorts(registry)
         var managed: [Int: (stack: String, service: String)] = [:]
         for (stack, e) in registry.stacks { for (key, port) in e.ports { managed[port] = (stack, key) } }
         var byPort: [Int: Listener] = [:]
         for l in ListenerScanner.scan() where byPort[l.port] == nil || byPort[l.port]?.holder?.pid == nil { byPort[l.port] = l }
-        let engineUp = (try? ctx.engine.ping(timeout: 1)) != nil
-        var owners = PortOwners(engine: engineUp ? ctx.engine : nil)
-        owners.forwards = RemoteStack.forwardHolders(ctx)
-        let processGroups = ProcessStatusReader.supervisedPorts(registry)
         var rows: [Row] = []
         let ports = all ? Set(byPort.keys).union(managed.keys) : Set(managed.keys)
         for port in ports.sorted() {
@@ -52,8 +52,40 @@ public enum PortsOperation {
         return rows
     }
 
-    /// The rows as JSON text (same shape as encoding `Row`; written directly for speed).
-    public static func json(_ rows: [Row]) -> String {
+    /// The rows as JSON text (same shape as encoding `Row`, keys sorted), as UTF-8 bytes written
+    /// straight into one buffer: thousands of rows with `--all`. Each literal run between two
+    /// values is one append.
+    public static func jsonBytes(_ rows: [Row]) -> [UInt8] {
+        var w = JSONWriter(capacity: rows.count * 320 + 2)
+        if rows.isEmpty { w.raw("[]"); return w.bytes }
+        w.raw("[\n")
+        for (i, r) in rows.enumerated() {
+            if let h = r.holder {
+                w.raw("  {\n    \"holder\" : {\n      \"command\" : "); w.string(h.command)
+                w.raw(",\n      \"compose_project\" : "); w.string(h.composeProject)
+                w.raw(",\n      \"container\" : "); w.string(h.container)
+                if let forward = h.forward { w.raw(",\n      \"forward\" : "); w.string(forward) }
+                w.raw(",\n      \"pid\" : "); w.int(h.pid)
+                if let stack = h.stack { w.raw(",\n      \"stack\" : "); w.string(stack) }
+                if let user = h.user { w.raw(",\n      \"user\" : "); w.string(user) }
+                w.raw("\n    },\n    \"port\" : ")
+            } else {
+                w.raw("  {\n    \"holder\" : null,\n    \"port\" : ")
+            }
+            w.int(r.port)
+            w.raw(",\n    \"service\" : "); w.string(r.service)
+            w.raw(",\n    \"stack\" : "); w.string(r.stack)
+            w.raw(",\n    \"state\" : "); w.string(r.state)
+            w.raw(i == rows.count - 1 ? "\n  }\n]" : "\n  },\n")
+        }
+        return w.bytes
+    }
+
+    /// `jsonBytes` as text.
+    public static func json(_ rows: [Row]) -> String { String(decoding: jsonBytes(rows), as: UTF8.self) }
+
+    /// The same text through `JSONText` (the reference the byte writer is tested against).
+    static func jsonReference(_ rows: [Row]) -> String {
         JSONText.array(rows.map { r in
             let holder = r.holder.map { h in
                 JSONText.object([("command", JSONText.string(h.command)), ("compose_project", JSONText.string(h.composeProject)),

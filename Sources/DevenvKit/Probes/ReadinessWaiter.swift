@@ -42,6 +42,12 @@ public final class ReadinessWaiter: @unchecked Sendable {
 
     public init(prober: any Prober = HostProber()) { self.prober = prober }
 
+    /// How long to wait before the next probe, `elapsed` seconds into the wait: every 10 ms for
+    /// the first 10 s (a probe is one loopback connection, and a service is seen at most 10 ms
+    /// after it answers: the floor a script polling in a loop would reach), then every 100 ms.
+    static func delay(after elapsed: TimeInterval) -> TimeInterval { elapsed < 10 ? 0.01 : 0.1 }
+    static let firstDelay: TimeInterval = 0.01
+
     /// Marks a service as failed (its container exited); its poller stops at once.
     public func fail(_ service: String, reason: String) {
         lock.lock(); stopped[service] = reason; lock.unlock()
@@ -61,7 +67,7 @@ public final class ReadinessWaiter: @unchecked Sendable {
         return await withTaskGroup(of: (String, Result).self) { group in
             for (name, probe) in probes {
                 group.addTask { [self] in
-                    var delay: TimeInterval = 0.05
+                    var delay = Self.firstDelay
                     while true {
                         if let reason = stopReason(name) { return (name, .failed(reason)) }
                         let outcome = await prober.check(probe, timeout: min(2, max(0.2, deadline.timeIntervalSinceNow)))
@@ -75,7 +81,7 @@ public final class ReadinessWaiter: @unchecked Sendable {
                         case .notReady(let why):
                             if Date() >= deadline { return (name, .timedOut(last: why)) }
                             try? await Task.sleep(nanoseconds: UInt64(min(delay, max(0, deadline.timeIntervalSinceNow)) * 1e9))
-                            delay = min(delay * 1.5, 0.1)
+                            delay = Self.delay(after: Date().timeIntervalSince(start))
                         }
                     }
                 }

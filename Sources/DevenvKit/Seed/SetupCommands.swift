@@ -4,13 +4,15 @@ import Foundation
 /// (`docker compose exec -T`) or in the step's tool image. A step with `each: SETTING` gives
 /// one command per item of that list setting, with the item as `{{item}}`.
 public enum SetupCommands {
-    public static func commands(_ step: SetupStep, service: PlannedService, project: ComposeProject) throws -> [Command] {
+    /// `context`: the service's context and what `up` adds (`fresh`); default the service's own.
+    public static func commands(_ step: SetupStep, service: PlannedService, context: [String: Any]? = nil, project: ComposeProject) throws -> [Command] {
+        let base = context ?? service.context
         guard let each = step.each else {
-            return [try SeedCommands.command(step.run, service.context, service: service, project: project, tool: step.tool, stdinFile: nil)]
+            return [try SeedCommands.command(step.run, base, service: service, project: project, tool: step.tool, stdinFile: nil)]
         }
-        let items = service.context[each] as? [String] ?? []
+        let items = base[each] as? [String] ?? []
         return try items.map { item in
-            var ctx = service.context
+            var ctx = base
             ctx["item"] = item
             return try SeedCommands.command(step.run, ctx, service: service, project: project, tool: step.tool, stdinFile: nil)
         }

@@ -43,13 +43,16 @@ enum ServiceRestart {
         catch let f as CommandFailure { throw Compose.explain(f) }
     }
 
-    /// Starts `services` again and waits until each answers its probe from the host.
-    static func start(_ ctx: DevenvContext, project: Project, plan: StackPlan, _ services: [String], timeout: TimeInterval = 120) async throws {
+    /// Starts `services` again and waits until each answers its probe from the host
+    /// (`onReady` as each does, with the seconds since the wait began).
+    static func start(_ ctx: DevenvContext, project: Project, plan: StackPlan, _ services: [String], timeout: TimeInterval = 120,
+                      onReady: @escaping @Sendable (String, Double) -> Void = { _, _ in }) async throws {
         guard !services.isEmpty else { return }
         do { try await ctx.runner.check(Compose.start(project.composeProject, services: services)) }
         catch let f as CommandFailure { throw Compose.explain(f) }
         let probes = plan.services.filter { services.contains($0.name) }.compactMap { s in s.probe.map { (s.name, $0) } }
-        let results = await ReadinessWaiter(prober: ctx.prober).wait(probes, timeout: timeout) { _, _ in }
+        for s in services where !probes.contains(where: { $0.0 == s }) { onReady(s, 0) }
+        let results = await ReadinessWaiter(prober: ctx.prober).wait(probes, timeout: timeout, onReady: onReady)
         if let (name, result) = results.sorted(by: { $0.key < $1.key }).first(where: { if case .ready = $0.value { return false } else { return true } }) {
             var up = UpOperation()
             up.timeout = timeout

@@ -81,7 +81,9 @@ public struct UpOperation {
         let board = ProgressBoard(output: ctx.output, services: names, enabled: progress)
         var started = false
         var copied: BranchCopy.Outcome?
+        var fresh: Set<String> = []
         if !alreadyUp {
+            if case .copy = decision {} else { fresh = try SetupCondition.freshServices(ctx, plan: plan, except: []) }
             let missing = selected.filter { !ctx.engine.imageExists($0.image) }
             for s in missing { board.set(s.name, "pulling \(s.image)") }
             do {
@@ -115,7 +117,7 @@ public struct UpOperation {
             throw try await notReadyError(ctx, project: project, service: name, result: result)
         }
 
-        if started { try await runSetup(ctx, project: project, services: selected) }
+        if started { try await runSetup(ctx, project: project, services: selected, fresh: fresh) }
         let envReport = try await EnvStage.write(plan, ctx: ctx, force: false)
         let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services)
         for a in seedReport.applied { timer.add(.seeding, a.service, seconds: a.seconds ?? 0) }
@@ -154,19 +156,18 @@ public struct UpOperation {
     }
 
     /// A kind's `setup:` steps (extra databases, buckets), inside the container after it is ready.
-    func runSetup(_ ctx: DevenvContext, project: Project, services: [PlannedService]) async throws {
+    func runSetup(_ ctx: DevenvContext, project: Project, services: [PlannedService], fresh: Set<String> = []) async throws {
         for s in services {
             guard let kind = s.kind else { continue }
             let began = Date()
             var ran = false
             defer { if ran { timer.add(.seeding, s.name, seconds: Date().timeIntervalSince(began)) } }
+            var context = s.context
+            context["fresh"] = fresh.contains(s.name)
             for step in kind.setup {
-                if let when = step.when {
-                    let v = s.context[when]
-                    if (v as? [Any])?.isEmpty ?? true, (v as? String)?.isEmpty ?? true, (v as? Bool) != true { continue }
-                }
+                guard try SetupCondition.holds(step.when, context) else { continue }
                 ran = true
-                do { for command in try SetupCommands.commands(step, service: s, project: project.composeProject) { try await ctx.runner.check(command) } }
+                do { for command in try SetupCommands.commands(step, service: s, context: context, project: project.composeProject) { try await ctx.runner.check(command) } }
                 catch let f as CommandFailure {
                     throw DevenvError("setting up \(s.name) failed", details: f.stderr.split(separator: "\n").suffix(10).map { "  " + $0 })
                 }

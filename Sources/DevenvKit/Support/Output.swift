@@ -40,17 +40,32 @@ public final class Output: @unchecked Sendable {
     public func error(_ line: String) { write(line + "\n", fd: STDERR_FILENO) }
     public func raw(_ text: String) { write(text, fd: STDOUT_FILENO) }
 
+    /// Prints UTF-8 bytes and a newline, without making a string of them first (large JSON).
+    public func print(utf8 bytes: [UInt8]) {
+        lock.lock(); defer { lock.unlock() }
+        if captured != nil { captured!.out += String(decoding: bytes, as: UTF8.self) + "\n"; return }
+        bytes.withUnsafeBytes { Self.writeAll(STDOUT_FILENO, $0) }
+        Self.newline.withUnsafeBytes { Self.writeAll(STDOUT_FILENO, $0) }
+    }
+
     private func write(_ text: String, fd: Int32) {
         lock.lock(); defer { lock.unlock() }
         if captured != nil {
             if fd == STDOUT_FILENO { captured!.out += text } else { captured!.err += text }
             return
         }
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc_write(fd, $0.baseAddress!, $0.count) }
+        var text = text
+        text.withUTF8 { Self.writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
+
+    private static let newline: [UInt8] = [0x0A]
+
+    private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
+        var rest = buffer
+        while !rest.isEmpty {
+            let n = Glibc_write(fd, rest.baseAddress!, rest.count)
             if n < 0 { if errno == EINTR { continue }; return }
-            bytes = bytes.dropFirst(n)
+            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
         }
     }
 

@@ -35,12 +35,23 @@ import Testing
         #expect(BranchCopy.pairs(plan, parent: "shop-main", parentVolumes: []).isEmpty)
     }
 
-    @Test func upSaysWhereTheDataCameFromAndHowLongItTook() throws {
+    @Test func upSaysWhereTheDataCameFromHowAndWhatItCostTheParent() throws {
         let entry = Registry.Entry(project: "shop", root: "/r", branch: "main", block: 17000, ports: [:], composeFile: "", created: Date(), lastUsed: Date())
         let parent = BranchStart.Parent(stack: "shop-main", entry: entry, volumes: [])
-        let copy = BranchCopy.Outcome(services: ["postgres", "redis"], seconds: 2.34, stoppedParent: ["postgres"], parentDowntime: 1.5)
-        #expect(BranchStart.summary(.copy(parent), stack: "shop-x", copy: copy, seedSeconds: nil)
-            == "New branch stack shop-x starts with shop-main's data: copied postgres, redis in 2.3s (postgres of shop-main stopped for a consistent copy, and ready again after 1.5s).")
+        let copy = BranchCopy.Outcome(services: ["postgres", "redis", "qdrant", "minio"], seconds: 2.34, copies: [
+            .init(service: "postgres", method: .live, seconds: 2.04, parentUnavailable: 0),
+            .init(service: "redis", method: .stopped, seconds: 0.5, parentUnavailable: 1.55, why: "exit 1: CONFIG is disabled", liveFailed: true),
+            .init(service: "qdrant", method: .stopped, seconds: 0.71, parentUnavailable: 1.5),
+            .init(service: "minio", method: .idle, seconds: 0.3, parentUnavailable: 0),
+        ])
+        #expect(copy.stoppedParent == ["redis", "qdrant"] && copy.parentDowntime == 1.55)
+        #expect(BranchStart.summary(.copy(parent), stack: "shop-x", copy: copy, seedSeconds: nil) == """
+            New branch stack shop-x starts with shop-main's data, copied in 2.3s:
+              postgres  live copy in 2.0s; shop-main's postgres kept serving (unavailable 0.0s)
+              redis     live copy failed (exit 1: CONFIG is disabled); stopped for the copy instead, copied in 0.5s; shop-main's redis was unavailable 1.6s
+              qdrant    stopped for the copy (its kind has no live copy), copied in 0.7s; shop-main's qdrant was unavailable 1.5s
+              minio     copied in 0.3s (shop-main's minio was not running)
+            """)
         #expect(BranchStart.summary(.fresh(why: "--fresh"), stack: "shop-x", copy: nil, seedSeconds: 3.01)
             == "New branch stack shop-x started empty: --fresh; seeding took 3.0s.")
         #expect(BranchStart.summary(.existing(note: nil), stack: "shop-x", copy: nil, seedSeconds: 1) == nil)

@@ -13,13 +13,30 @@ import Testing
     @Test func copyUsesAThrowawayContainerOfTheServicesImage() {
         let c = VolumeCommands.copy(from: "shop_postgres-data", to: "shop--snap--one--postgres", image: "postgres:16", labels: [("dev.devenv.stack", "shop")])
         #expect(c.argv == throwaway + ["--label", "dev.devenv.stack=shop", "-v", "shop_postgres-data:/from:ro", "-v", "shop--snap--one--postgres:/to",
-                                       "postgres:16", "-c", "cp -a /from/. /to/"])
+                                       "postgres:16", "-c", "{ r=; cp --reflink=auto --version >/dev/null 2>&1 && r=--reflink=auto; cp -a $r /from/. /to/; }"])
+        let again = VolumeCommands.copy(from: "a", to: "b", image: "i", emptyFirst: true)
+        #expect(again.argv.last?.hasPrefix("for f in /to/* /to/.[!.]* /to/..?*; do") == true)
+        #expect(again.argv.last?.hasSuffix("done && { r=; cp --reflink=auto --version >/dev/null 2>&1 && r=--reflink=auto; cp -a $r /from/. /to/; }") == true)
+    }
+
+    /// The copy script on real folders, with this machine's cp: one pass, owners and modes kept,
+    /// a destination emptied first when asked (hidden entries too).
+    @Test func copyScriptCopiesEverythingAndEmptiesFirst() throws {
+        let dir = TestSupport.tempDir("cpscript")
+        try TestSupport.run(["sh", "-c", "cd \(dir) && mkdir -p from/sub to && echo a > from/a && echo b > from/sub/.b && chmod 600 from/a && touch to/stale to/.stale"])
+        let script = try #require(VolumeCommands.copy(from: "f", to: "t", image: "i", emptyFirst: true).argv.last)
+            .replacingOccurrences(of: "/from", with: dir + "/from").replacingOccurrences(of: "/to", with: dir + "/to")
+        let (status, _, err) = try TestSupport.run(["sh", "-c", script])
+        #expect(status == 0, "\(err)")
+        let (_, listing, _) = try TestSupport.run(["sh", "-c", "cd \(dir)/to && find . | sort && stat -c %a a"])
+        #expect(listing == ".\n./a\n./sub\n./sub/.b\n600\n")
     }
 
     @Test func restoreStagesThenSwaps() {
         let stage = VolumeCommands.stage(from: "snap", into: "shop_redis-data", image: "redis:7")
         #expect(Array(stage.argv.dropLast()) == throwaway + ["-v", "snap:/from:ro", "-v", "shop_redis-data:/to", "redis:7", "-c"])
-        #expect(stage.argv.last == "rm -rf /to/.devenv-restore /to/.devenv-restore.ready && mkdir /to/.devenv-restore && cp -a /from/. /to/.devenv-restore/ "
+        #expect(stage.argv.last == "rm -rf /to/.devenv-restore /to/.devenv-restore.ready && mkdir /to/.devenv-restore && "
+            + "{ r=; cp --reflink=auto --version >/dev/null 2>&1 && r=--reflink=auto; cp -a $r /from/. /to/.devenv-restore/; } "
             + "&& mv /to/.devenv-restore /to/.devenv-restore.ready || { s=$?; rm -rf /to/.devenv-restore /to/.devenv-restore.ready; exit $s; }")
         let swap = VolumeCommands.swapStaged(in: "shop_redis-data", image: "redis:7")
         #expect(Array(swap.argv.dropLast()) == throwaway + ["-v", "shop_redis-data:/to", "redis:7", "-c"])

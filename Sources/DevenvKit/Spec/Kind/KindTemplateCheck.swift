@@ -40,11 +40,15 @@ struct KindTemplateCheck {
         if let probe = top["probe"]?.mapping {
             for (k, v) in probe where !["type", "port"].contains(k.string ?? "") { check(v, all, "probe.\(k.string ?? "")") }
         }
+        let setupKeys = all.union(["fresh"])
         for step in top["setup"]?.sequence ?? Node.Sequence([]) {
-            if let when = step["when"], let key = when.string, !resolvable(key, all) {
-                problems.append(problem(when, "setup.when '\(key)' is not a key of the kind's context\(Suggest.hint(key, among: all.sorted()))"))
+            if let when = step["when"], let key = when.string {
+                if key.contains("{{") { check(when, setupKeys, "setup.when") }
+                else if !resolvable(key, setupKeys) {
+                    problems.append(problem(when, "setup.when '\(key)' is not a key of the kind's context\(Suggest.hint(key, among: setupKeys.sorted()))"))
+                }
             }
-            var stepKeys = all
+            var stepKeys = setupKeys
             if let each = step["each"], let name = each.string {
                 stepKeys.insert("item")
                 if kind.setting(name)?.type != .list {
@@ -103,8 +107,9 @@ struct KindTemplateCheck {
     static let sectionKeys: Set<String> = ["first", "last", "index", "even", "odd"]
 
     static func unresolved(_ template: String, _ keys: Set<String>) -> [String] {
+        // `first()` with nothing inside applies to the sequence context (`{{^first()}}` in a list section).
         Templating.references(in: template).map(Templating.stripTransform).filter { ref in
-            !sectionKeys.contains(ref) && !resolvable(ref, keys)
+            !ref.isEmpty && !sectionKeys.contains(ref) && !resolvable(ref, keys)
         }
     }
 

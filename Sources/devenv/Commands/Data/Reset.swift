@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Reset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reset",
         abstract: "Delete a service's data, start it again and re-apply its seeds.",
         discussion: """
         Removes the service's container and data volume(s), forgets its seeds in the ledger, \

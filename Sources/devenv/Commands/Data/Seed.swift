@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "seed",
         abstract: "Apply the seed files of devenv.yml that are not applied yet.",
         discussion: """
         `devenv up` does this by itself. Each applied file is recorded with its checksum in \

@@ -18,7 +18,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         subcommands: [Save.self, Restore.self, List.self, Remove.self])
 
     struct Save: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Copy every service's data into snapshot NAME.")
+        static let configuration = CommandConfiguration(commandName: "save", abstract: "Copy every service's data into snapshot NAME.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The snapshot's name.") var name: String
         @Flag(help: "Use the stack of the current git branch.") var branch = false
@@ -32,6 +32,7 @@ struct SnapshotCommand: AsyncParsableCommand {
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restore",
             abstract: "Replace the data of the snapshot's services with the snapshot.",
             discussion: "The current data is replaced only after the whole snapshot was copied; the seed ledger goes back to the snapshot's.")
         @OptionGroup var global: GlobalOptions

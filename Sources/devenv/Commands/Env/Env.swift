@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Env: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "env",
         abstract: "Write the .env files, or check or print them.",
         discussion: """
         devenv updates the keys it manages in place and appends missing ones; every other \

@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "doctor",
         abstract: "Check this machine and project, and say how to fix what is wrong.",
         discussion: """
         Machine: the Docker engine answers (and its version), compose v2 is installed, free \

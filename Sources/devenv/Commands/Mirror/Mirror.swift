@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Mirror: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "mirror",
         abstract: "Import staging's config into the local .env file, or report drift.",
         discussion: """
         Reads staging: in devenv.yml, fetches staging's variables (a file, a command, or a \

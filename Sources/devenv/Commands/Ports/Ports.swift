@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Ports: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ports",
         abstract: "Show the ports devenv manages and who holds each; free one.",
         discussion: """
         States: listening (held by its stack or app), free, conflict (held by someone else).
@@ -24,7 +25,7 @@ struct Ports: AsyncParsableCommand {
         func run() async throws {
             let ctx = global.context()
             let rows = try PortsOperation.list(ctx, all: all)
-            if json { ctx.output.print(PortsOperation.json(rows)); return }
+            if json { ctx.output.print(utf8: PortsOperation.jsonBytes(rows)); return }
             if rows.isEmpty { ctx.output.print(all ? "No TCP listeners." : "devenv manages no ports yet (run `devenv up`)."); return }
             for line in PortsOperation.table(rows, output: ctx.output) { ctx.output.print(line) }
         }
@@ -32,6 +33,7 @@ struct Ports: AsyncParsableCommand {
 
     struct Free: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "free",
             abstract: "Stop whatever holds PORT: a devenv stack (down, data kept), a container (stop), a process (TERM, then KILL).",
             discussion: "Asks on a terminal; needs --yes elsewhere. Refuses PID 1 and other users' processes unless run as root.")
         @OptionGroup var global: GlobalOptions

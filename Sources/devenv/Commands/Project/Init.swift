@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Write a starter devenv.yml.",
         discussion: """
         With --services, writes it without questions. Otherwise reads an existing compose file \

@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Down: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "down",
         abstract: "Stop the stack. Data is kept unless --volumes.",
         discussion: """
         Examples:

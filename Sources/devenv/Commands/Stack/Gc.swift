@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Gc: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "gc",
         abstract: "Remove stacks whose branch was deleted, whose worktree was removed, or whose project folder is gone.",
         discussion: """
         Looks at every stack on this machine (`devenv ls`). Removes only containers, networks and \

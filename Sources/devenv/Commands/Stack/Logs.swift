@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "logs",
         abstract: "Show service or process logs.",
         discussion: """
         Without a name: every service's logs (docker compose logs). A process's logs are the \

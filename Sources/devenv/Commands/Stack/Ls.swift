@@ -4,6 +4,7 @@ import Foundation
 
 struct Ls: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ls",
         abstract: "List every stack on this machine, across projects.",
         discussion: """
         From the registry and the engine's labelled containers and volumes: stack, project, \

@@ -3,6 +3,7 @@ import DevenvKit
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show the stack and each service: state, health, ports, URLs.",
         discussion: """
         Examples:

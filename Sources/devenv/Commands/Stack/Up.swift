@@ -4,6 +4,7 @@ import Foundation
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "up",
         abstract: "Start the stack and wait until every service answers from the host.",
         discussion: """
         Plans ports and credentials, renders .devenv/stacks/<stack>/compose.yaml, starts what is \
