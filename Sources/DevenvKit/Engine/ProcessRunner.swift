@@ -36,20 +36,40 @@ public struct ProcessRunner: ProcessRunning {
     static let captureLimit = 64 * 1024 * 1024
 
     public func capture(_ command: Command) async throws -> CommandResult {
+        guard let timeout = command.timeout else { return try await run(command) }
+        return try await withThrowingTaskGroup(of: CommandResult?.self) { group in
+            group.addTask { try await run(command) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }   // cancelling the run stops the process (Subprocess's teardown)
+            guard let first = try await group.next(), let result = first else {
+                throw CommandTimedOut(command: command, timeout: timeout)
+            }
+            return result
+        }
+    }
+
+    private func run(_ command: Command) async throws -> CommandResult {
         let (executable, arguments, environment, workdir) = configuration(command)
+        var options = PlatformOptions()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
         do {
             if let file = command.stdinFile {
                 let fd = try FileDescriptor.open(FilePath(file), .readOnly)
                 let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
-                                                 workingDirectory: workdir,
+                                                 workingDirectory: workdir, platformOptions: options,
                                                  input: .fileDescriptor(fd, closeAfterSpawningProcess: true),
                                                  output: .string(limit: Self.captureLimit), error: .string(limit: Self.captureLimit))
                 return CommandResult(status: Self.code(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
             }
             let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
-                                             workingDirectory: workdir,
+                                             workingDirectory: workdir, platformOptions: options,
                                              output: .string(limit: Self.captureLimit), error: .string(limit: Self.captureLimit))
             return CommandResult(status: Self.code(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
+        } catch let e as SubprocessError where e.code == .outputLimitExceeded {
+            throw CommandOutputTooLarge(command: command, limit: Self.captureLimit)
         } catch let e as SubprocessError {
             throw Self.launchError(command, e)
         }
