@@ -28,12 +28,18 @@ public struct DriftItem: Sendable, Equatable, Encodable {
 
 /// A local `.env` file's keys and values, as the dotenv reader returned them.
 public struct LocalEnvFile: Sendable {
-    public var path: String
-    public var values: [(key: String, value: String)]
+    public let path: String
+    public let values: [(key: String, value: String)]
+    /// Each key's last value (what compose reads).
+    private let last: [String: String]
 
-    public init(path: String, values: [(key: String, value: String)]) { self.path = path; self.values = values }
+    public init(path: String, values: [(key: String, value: String)]) {
+        self.path = path
+        self.values = values
+        last = Dictionary(values.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+    }
 
-    public func value(_ key: String) -> String? { values.last { $0.key == key }?.value }
+    public func value(_ key: String) -> String? { last[key] }
 }
 
 /// Drift: staging ↔ lock ↔ local files, and service versions.
@@ -81,6 +87,9 @@ public enum Drift {
     static func difference(_ key: String, now: StagingLock.Entry, was: StagingLock.Entry) -> String? {
         if now.secret != was.secret {
             return now.secret ? "\(key) is now a secret on staging" : "\(key) is no longer a secret on staging"
+        }
+        if let a = now.digest, let b = was.digest, a != b {
+            return "\(key)\(now.secret ? " (secret)" : "") changed on staging (the source's digest differs from \(lockPlace))"
         }
         if now.secret {
             guard let a = now.sha256, let b = was.sha256, a != b else { return nil }

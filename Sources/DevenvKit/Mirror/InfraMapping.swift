@@ -27,7 +27,7 @@ public struct InfraHit: Sendable, Equatable {
 public enum InfraMapping {
     public static func map(_ v: StagingVar, local: LocalServices) -> InfraHit? {
         guard let value = v.value else { return byNameOnly(v.name, local: local) }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = TextScan.trimmingBlanks(value)
         if let url = ConnectionURL(trimmed), !trimmed.contains(" ") {
             let base = url.scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
             switch base {
@@ -55,6 +55,13 @@ public enum InfraMapping {
             return InfraHit(service: .postgres, localValue: local.postgres?.url, explanation: described("Postgres URL \(note)", .postgres, local.postgres != nil))
         }
         return nil
+    }
+
+    /// Whether a name alone says it holds a Postgres, MongoDB or Redis URL (`DATABASE_URL`,
+    /// `MONGODB_URI`, `REDIS_URL`): such a key is mapped even when staging hides its value.
+    static func isConnectionName(_ name: String) -> Bool {
+        guard let hit = byNameOnly(name, local: LocalServices()) else { return false }
+        return hit.service != .s3
     }
 
     static func described(_ what: String, _ service: InfraService, _ present: Bool) -> String {

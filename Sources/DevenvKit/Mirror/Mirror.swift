@@ -112,6 +112,7 @@ public enum Mirror {
 
     /// "; it points at staging host X: …" when a copied value names a host that looks like staging.
     static func stagingHostHint(_ value: String) -> String {
+        guard TextScan.hasSchemeSeparator(value) else { return "" }
         let words: Set<String> = ["staging", "stage", "stg", "preview"]
         for piece in value.split(whereSeparator: { ", \"'[]".contains($0) }) {
             guard let url = ConnectionURL(String(piece)), let host = url.hostNames.first else { continue }

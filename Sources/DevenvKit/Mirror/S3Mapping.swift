@@ -10,11 +10,10 @@ enum S3Mapping {
     enum Role { case accessKey, secretKey, sessionToken, region, endpoint, bucket }
 
     static func role(_ name: String, value: String?) -> Role? {
-        let upper = name.uppercased()
-        let words = upper.split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        let (upper, words) = SecretRules.upperWords(name)
         let s3ish = words.contains { s3Words.contains($0) }
-        if upper.contains("SECRET_ACCESS_KEY") || (s3ish && words.contains("SECRET") && words.last == "KEY") { return .secretKey }
-        if s3ish && (upper.contains("ACCESS_KEY") || words.contains("ACCESSKEY")) { return .accessKey }
+        if TextScan.contains(upper, "SECRET_ACCESS_KEY") || (s3ish && words.contains("SECRET") && words.last == "KEY") { return .secretKey }
+        if s3ish && (TextScan.contains(upper, "ACCESS_KEY") || words.contains("ACCESSKEY")) { return .accessKey }
         if s3ish && words.contains("SESSION") && words.last == "TOKEN" { return .sessionToken }
         if s3ish && words.contains("REGION") { return .region }
         if words.contains("ENDPOINT") && (s3ish || value.flatMap(ConnectionURL.init).map(isS3Host) == true) { return .endpoint }

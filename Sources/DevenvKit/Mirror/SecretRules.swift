@@ -26,15 +26,14 @@ public enum SecretRules {
 
     /// The word of `name` that makes it secret, or nil.
     public static func secretWord(in name: String) -> String? {
-        let upper = name.uppercased()
+        let (upper, words) = upperWords(name)
         if publicPrefixes.contains(where: { upper.hasPrefix($0) }) { return nil }
-        let words = upper.split { !($0.isLetter || $0.isNumber) }.map(String.init)
         if words.contains(where: { $0 == "PUBLIC" || $0 == "PUBLISHABLE" }) { return nil }
         for (i, w) in words.enumerated() {
             let last = i == words.count - 1
-            if w.contains("SECRET") { return "SECRET" }
+            if TextScan.contains(w, "SECRET") { return "SECRET" }
             if w.hasSuffix("TOKEN") { return "TOKEN" }
-            if w.contains("PASSWORD") || w.contains("PASSWD") || w == "PASS" || w == "PASSPHRASE" { return "PASSWORD" }
+            if TextScan.contains(w, "PASSWORD") || TextScan.contains(w, "PASSWD") || w == "PASS" || w == "PASSPHRASE" { return "PASSWORD" }
             if w == "PRIVATE" || w.hasSuffix("PRIVATEKEY") { return "PRIVATE" }
             if w.hasPrefix("CREDENTIAL") { return "CREDENTIALS" }
             if w == "DSN" || w.hasSuffix("DSN") { return "DSN" }
@@ -43,6 +42,18 @@ public enum SecretRules {
             if last && w == "AUTH" { return "AUTH" }
         }
         return nil
+    }
+
+    /// The name upper-cased, and its words (runs of letters and digits). ASCII names, nearly
+    /// all of them, are split byte by byte; the result is the same as the Unicode-aware split.
+    static func upperWords(_ name: String) -> (String, [String]) {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else {
+            let upper = name.uppercased()
+            return (upper, upper.split { !($0.isLetter || $0.isNumber) }.map(String.init))
+        }
+        let bytes = name.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
+        let words = bytes.split { !(($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39)) }
+        return (String(decoding: bytes, as: UTF8.self), words.map { String(decoding: $0, as: UTF8.self) })
     }
 
     /// Value shapes of well-known credentials, by prefix.
@@ -55,9 +66,13 @@ public enum SecretRules {
         ("https://hooks.slack.com/", "a Slack webhook URL"), ("https://discord.com/api/webhooks/", "a Discord webhook URL"),
     ]
 
+    /// The first bytes the shapes start with: most values are rejected on it alone.
+    static let shapeStarts = Set(shapes.compactMap { $0.prefix.utf8.first })
+
     static func tokenShape(_ value: String) -> String? {
-        let v = value.trimmingCharacters(in: .whitespaces)
-        guard v.count >= 16, !v.contains(" ") || v.hasPrefix("-----BEGIN") else { return nil }
+        guard let first = value.utf8.first(where: { $0 != 0x20 && $0 != 0x09 }), shapeStarts.contains(first) || first >= 0x80 else { return nil }
+        let v = TextScan.trimmingBlanks(value)
+        guard v.count >= 16, !TextScan.contains(v, " ") || v.hasPrefix("-----BEGIN") else { return nil }
         guard let hit = shapes.first(where: { v.hasPrefix($0.prefix) }) else { return nil }
         if hit.prefix == "AKIA" || hit.prefix == "ASIA" {  // exactly 20 upper-case letters and digits
             return v.count == 20 && v.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) ? hit.what : nil

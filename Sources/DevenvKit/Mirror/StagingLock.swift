@@ -11,7 +11,8 @@ import Foundation
 /// { "devenv_staging_lock": 1,
 ///   "keys": { "API_URL": { "value": "https://api.staging.myflow.app" },
 ///             "DATABASE_URL": { "secret": true, "sha256": "…", "value": "postgres://app@db.example.rds.amazonaws.com/app" },
-///             "STRIPE_SECRET_KEY": { "secret": true, "sha256": "…" } },
+///             "STRIPE_SECRET_KEY": { "secret": true, "sha256": "…" },
+///             "SESSION_KEY": { "digest": "a1b2…", "secret": true } },   // Fly: its digest, no value
 ///   "source": "preset railway (environment: staging)",
 ///   "versions": { "postgres": "15.4" } }
 /// ```
@@ -21,6 +22,8 @@ import Foundation
 /// precomputed tables do not apply) when staging gave its value; the only secret with a `value`
 /// is a database URL whose secrecy is its password, kept with the password removed. A digest
 /// still lets anyone test a guess of a weak secret offline: rotate weak secrets, not the lock.
+/// A source that hides values but gives its own digest (Fly) has that digest kept as `digest`,
+/// so a rotated secret is drift. A name without a value has no `value`: never a placeholder.
 public struct StagingLock: Sendable, Equatable {
     public static let fileName = "devenv.staging.lock"
     public static let formatVersion = 1
@@ -31,9 +34,11 @@ public struct StagingLock: Sendable, Equatable {
         public var secret: Bool
         /// For a secret whose value staging gave: `SecretDigest` hex.
         public var sha256: String?
+        /// The source's own digest of a value it does not show (Fly's `digest`).
+        public var digest: String?
 
-        public init(value: String?, secret: Bool, sha256: String?) {
-            self.value = value; self.secret = secret; self.sha256 = sha256
+        public init(value: String?, secret: Bool, sha256: String?, digest: String? = nil) {
+            self.value = value; self.secret = secret; self.sha256 = sha256; self.digest = digest
         }
     }
 
@@ -51,11 +56,12 @@ public struct StagingLock: Sendable, Equatable {
         var keys: [String: Entry] = [:]
         for v in staging {
             guard SecretRules.isSecret(v, rules: rules) else {
-                keys[v.name] = Entry(value: v.value.map(Redact.forLock), secret: false, sha256: nil)
+                keys[v.name] = Entry(value: v.value.map(Redact.forLock), secret: false, sha256: nil, digest: v.digest)
                 continue
             }
             let digest = v.value.map { Self.digest(key: v.name, value: $0) }
-            keys[v.name] = Entry(value: v.value.flatMap { Self.passwordlessDatabaseURL(v.name, $0, rules: rules) }, secret: true, sha256: digest)
+            keys[v.name] = Entry(value: v.value.flatMap { Self.passwordlessDatabaseURL(v.name, $0, rules: rules) }, secret: true,
+                                 sha256: digest, digest: v.digest)
         }
         self.init(keys: keys, versions: versions, source: source)
     }
@@ -68,14 +74,14 @@ public struct StagingLock: Sendable, Equatable {
     public var stagingVars: [StagingVar] {
         keys.keys.sorted().map { k in
             let e = keys[k]!
-            return StagingVar(name: k, value: e.value, markedSecret: e.secret)
+            return StagingVar(name: k, value: e.value, markedSecret: e.secret, digest: e.digest)
         }
     }
 
     /// A secret that is a database URL only because of its password: the URL without it.
     static func passwordlessDatabaseURL(_ key: String, _ value: String, rules: MirrorRules) -> String? {
         guard SecretRules.secretWord(in: key) == nil, !rules.isListedSecret(key),
-              let url = ConnectionURL(value.trimmingCharacters(in: .whitespaces)), url.password != nil else { return nil }
+              let url = ConnectionURL(TextScan.trimmingBlanks(value)), url.password != nil else { return nil }
         return isPasswordlessDatabaseURL(url.redacted) ? url.redacted : nil
     }
 
@@ -97,6 +103,7 @@ public struct StagingLock: Sendable, Equatable {
             if let v = e.value { o["value"] = v }
             if e.secret { o["secret"] = true }
             if let d = e.sha256 { o["sha256"] = d }
+            if let d = e.digest { o["digest"] = d }
             ks[k] = o
         }
         root["keys"] = ks
@@ -120,6 +127,7 @@ public struct StagingLock: Sendable, Equatable {
                 var e = Entry(value: nil, secret: false, sha256: nil)
                 if case .string(let v)? = o["value"] { e.value = v }
                 if case .bool(let s)? = o["secret"] { e.secret = s }
+                if case .string(let d)? = o["digest"] { e.digest = d }
                 if case .string(let d)? = o["sha256"] {
                     guard d.count == 64, d.allSatisfy(\.isHexDigit) else { throw bad("key '\(k)' has a malformed sha256") }
                     e.sha256 = d.lowercased()

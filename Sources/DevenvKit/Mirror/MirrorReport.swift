@@ -1,6 +1,7 @@
 import Foundation
 
-/// What `devenv mirror` did (or, with `--check`, found): `{"keys":[…],"drift":[…]}`.
+/// What `devenv mirror` did (or, with `--check`, found): `{"keys":[…],"drift":[…],"source",
+/// "target","removed":[…],"source_error"}`.
 ///
 /// Invariant: nothing in it holds a secret value. Keys encode `MirroredKey`'s shown value
 /// (secrets never, URL passwords masked); drift details never quote a secret.
@@ -48,22 +49,35 @@ public struct MirrorReport: Encodable {
     public var notes: [String]
     /// Nothing was written (`--check`, `--dry-run`).
     public var dryRun: Bool
+    /// Keys mirror had written that staging no longer has, removed from the target (or, with
+    /// `--dry-run`, that would be).
+    public var removed: [String]
+    /// `--check` could not read staging: why (`could not read staging: …`). The check failed.
+    public var sourceError: DevenvError?
 
-    enum CodingKeys: String, CodingKey { case keys, drift, source, target }
+    public init(keys: [Key], drift: [DriftItem], source: String, target: String, notes: [String], dryRun: Bool,
+                removed: [String] = [], sourceError: DevenvError? = nil) {
+        self.keys = keys; self.drift = drift; self.source = source; self.target = target; self.notes = notes
+        self.dryRun = dryRun; self.removed = removed; self.sourceError = sourceError
+    }
+
+    enum CodingKeys: String, CodingKey { case keys, drift, source, target, removed, sourceError = "source_error" }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(keys, forKey: .keys)
         try c.encode(drift, forKey: .drift)
         try c.encode(source, forKey: .source)
         try c.encode(target, forKey: .target)
+        try c.encode(removed, forKey: .removed)
+        try c.encode(sourceError?.message, forKey: .sourceError)
     }
 
     /// One line per key for a terminal: `  KEY  kind  action  explanation`.
     public func keyLines() -> [String] {
         let width = min(keys.map(\.mirrored.key.count).max() ?? 0, 40)
         return keys.map { k in
-            let name = k.mirrored.key.padding(toLength: max(width, k.mirrored.key.count), withPad: " ", startingAt: 0)
-            let kind = k.mirrored.kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
+            let name = TextScan.padded(k.mirrored.key, to: width)
+            let kind = TextScan.padded(k.mirrored.kind.rawValue, to: 14)
             var what = k.mirrored.explanation
             if k.envManaged { what = "`devenv env` manages it in \(k.file) and wins; staging's maps as: \(what)" }
             let action = k.action.map { Self.describe($0, dryRun: dryRun) + "  " } ?? ""
@@ -80,6 +94,6 @@ public struct MirrorReport: Encodable {
         case .keptLocalValue: words = "kept yours"
         case .omitted: words = "left out"
         }
-        return words.padding(toLength: 12, withPad: " ", startingAt: 0)
+        return TextScan.padded(words, to: 12)
     }
 }
