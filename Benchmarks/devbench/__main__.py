@@ -13,11 +13,12 @@ from .hyperfine import Hyperfine
 from .result import CaseResult, FAILED
 from .workspace import Workspace
 
-ORDER = ["cli-start", "cold-up", "warm-up", "status", "ports", "seed", "branch"]
+ORDER = ["cli-start", "cold-up", "warm-up", "status", "ports", "seed", "branch", "mirror", "mirror-check"]
 TITLES = {"cli-start": "CLI start", "cold-up": "cold `up` to ready", "warm-up": "warm `up`", "status": "status",
-          "ports": "ports", "seed": "seed", "branch": "branch stack from a parent"}
+          "ports": "ports", "seed": "seed", "branch": "branch stack from a parent",
+          "mirror": "mirror staging", "mirror-check": "mirror --check"}
 METHODS = {"cli-start": "cli_start", "cold-up": "cold_up", "warm-up": "warm_up", "status": "status",
-           "ports": "ports", "seed": "seed", "branch": "branch"}
+           "ports": "ports", "seed": "seed", "branch": "branch", "mirror": "mirror", "mirror-check": "mirror_check"}
 
 
 def version(argv: list[str]) -> str:

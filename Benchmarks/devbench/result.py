@@ -14,6 +14,7 @@ class CaseResult:
     baseline_cmd: str
     goal_ratio: float | None = None      # devenv median / baseline median must be ≤ this
     goal_rss_mb: float | None = None     # devenv's own peak RSS must be below this
+    goal_seconds: float | None = None    # devenv's median must be at most this (an absolute goal)
     status: str = MEASURED
     reason: str = ""
     devenv: Timing | None = None
@@ -35,12 +36,14 @@ class CaseResult:
             parts.append(f"ratio ≤ {self.goal_ratio:g}")
         if self.goal_rss_mb is not None:
             parts.append(f"devenv peak RSS < {self.goal_rss_mb:g} MB")
+        if self.goal_seconds is not None:
+            parts.append(f"devenv median ≤ {self.goal_seconds:g} s")
         return ", ".join(parts) or "report"
 
     @property
     def met(self) -> bool | None:
         """None when there is no goal or nothing to judge."""
-        if self.status != MEASURED or (self.goal_ratio is None and self.goal_rss_mb is None):
+        if self.status != MEASURED or (self.goal_ratio is None and self.goal_rss_mb is None and self.goal_seconds is None):
             return None
         ok = True
         if self.goal_ratio is not None:
@@ -51,12 +54,16 @@ class CaseResult:
             if not self.rss:
                 return None
             ok = ok and (self.rss["own_mb"] or self.rss["tree_mb"]) < self.goal_rss_mb
+        if self.goal_seconds is not None:
+            if not self.devenv:
+                return None
+            ok = ok and self.devenv.median <= self.goal_seconds
         return ok
 
     def to_json(self) -> dict:
         return {"id": self.id, "title": self.title, "devenv_command": self.devenv_cmd,
                 "baseline_command": self.baseline_cmd, "goal": self.goal,
-                "goal_ratio": self.goal_ratio, "goal_rss_mb": self.goal_rss_mb,
+                "goal_ratio": self.goal_ratio, "goal_rss_mb": self.goal_rss_mb, "goal_seconds": self.goal_seconds,
                 "status": self.status, "reason": self.reason or None,
                 "devenv": self.devenv.summary() if self.devenv else None,
                 "baseline": self.baseline.summary() if self.baseline else None,
