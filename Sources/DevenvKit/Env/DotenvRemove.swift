@@ -26,14 +26,13 @@ extension Dotenv {
             if seen.insert(entry.key).inserted { removed.append(entry.key) }
         }
         guard !cuts.isEmpty else { return (text, []) }
-        var out = String.UnicodeScalarView()
-        if doc.hasBOM { out.append("\u{FEFF}") }
+        var out = doc.hasBOM ? "\u{FEFF}" : ""
         var cursor = 0
         for cut in cuts {
-            out.append(contentsOf: s[cursor..<cut.lowerBound])
+            out += DotenvScanner.text(s[cursor..<cut.lowerBound])
             cursor = cut.upperBound
         }
-        out.append(contentsOf: s[cursor...])
-        return (String(out), removed)
+        out += DotenvScanner.text(s[cursor...])
+        return (out, removed)
     }
 }

@@ -161,13 +161,21 @@ public enum Redact {
     /// A value fit to commit: every URL password in it removed.
     public static func forLock(_ value: String) -> String { replacingPasswords(in: value, with: nil) }
 
-    /// True when some URL in the value carries a password.
-    public static func hasCredentials(_ value: String) -> Bool { forLock(value) != value }
+    /// True when some URL in the value carries a password (`forLock(value) != value`, without
+    /// rebuilding the value).
+    public static func hasCredentials(_ value: String) -> Bool {
+        let urls = TextScan.schemeSeparators(in: value, atMost: 2)
+        guard urls > 0 else { return false }
+        if urls <= 1 { return ConnectionURL(TextScan.trimmingBlanks(value))?.password != nil }
+        let pieces = value.split(omittingEmptySubsequences: false) { $0 == "," || $0 == " " }
+        if pieces.count == 1 { return ConnectionURL(TextScan.trimmingBlanks(value))?.password != nil }
+        return pieces.contains { hasCredentials(String($0)) }
+    }
 
     static func replacingPasswords(in value: String, with mask: String?) -> String {
         let urls = TextScan.schemeSeparators(in: value, atMost: 2)
         guard urls > 0 else { return value }
-        let pieces = value.split(omittingEmptySubsequences: false) { $0 == "," || $0 == " " }
+        let pieces = urls <= 1 ? [] : value.split(omittingEmptySubsequences: false) { $0 == "," || $0 == " " }
         if urls <= 1 || pieces.count == 1 {
             guard var c = ConnectionURL(TextScan.trimmingBlanks(value)), c.password != nil else { return value }
             c.password = mask

@@ -152,7 +152,8 @@ public enum InfraMapping {
                 ({ $0.hasSuffix(".compute-1.amazonaws.com") || $0.hasSuffix(".compute.amazonaws.com") }, "AWS EC2 (Heroku)"),
                 ({ $0.hasSuffix(".render.com") || $0.hasPrefix("dpg-") || $0.hasPrefix("red-") }, "Render"),
                 ({ $0.hasSuffix(".railway.internal") || $0.hasSuffix(".rlwy.net") || $0.hasSuffix(".railway.app") }, "Railway"),
-                ({ $0.hasSuffix(".flycast") || $0.hasSuffix(".fly.dev") || $0.hasSuffix(".internal") }, "Fly.io"),
+                ({ $0.hasSuffix(".ec2.internal") || $0.hasSuffix(".compute.internal") }, "AWS EC2"),
+                ({ $0.hasSuffix(".flycast") || $0.hasSuffix(".fly.dev") || isFlyPrivateName($0) }, "Fly.io"),
                 ({ $0.hasSuffix(".supabase.co") || $0.hasSuffix(".supabase.com") }, "Supabase"),
                 ({ $0.hasSuffix(".neon.tech") }, "Neon"),
                 ({ $0.hasSuffix(".mongodb.net") }, "MongoDB Atlas"),
@@ -163,6 +164,16 @@ public enum InfraMapping {
             if let hit = table.first(where: { $0.test(h) }) { return hit.name }
         }
         return nil
+    }
+
+    /// Fly's private DNS (`APP.internal`, `REGION.APP.internal`, `top2.nearest.of.APP.internal`),
+    /// not every `.internal` name: AWS (`*.ec2.internal`) and Google Cloud (`*.c.PROJECT.internal`)
+    /// use the suffix too.
+    static func isFlyPrivateName(_ host: String) -> Bool {
+        guard host.hasSuffix(".internal") else { return false }
+        let labels = host.split(separator: ".")
+        if labels.count >= 4, labels[labels.count - 3] == "c" { return false }
+        return labels.count <= 3 || host.contains(".nearest.of.")
     }
 
     /// The local name for a staging database or bucket: the same name when the manifest has it,

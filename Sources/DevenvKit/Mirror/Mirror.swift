@@ -114,9 +114,10 @@ public enum Mirror {
     static func stagingHostHint(_ value: String) -> String {
         guard TextScan.hasSchemeSeparator(value) else { return "" }
         let words: Set<String> = ["staging", "stage", "stg", "preview"]
-        for piece in value.split(whereSeparator: { ", \"'[]".contains($0) }) {
+        let separators: Set<Character> = [",", " ", "\"", "'", "[", "]"], hostSeparators: Set<Character> = [".", "-", "_"]
+        for piece in value.split(whereSeparator: { separators.contains($0) }) where TextScan.hasSchemeSeparator(String(piece)) {
             guard let url = ConnectionURL(String(piece)), let host = url.hostNames.first else { continue }
-            if host.split(whereSeparator: { ".-_".contains($0) }).contains(where: { words.contains($0.lowercased()) }) {
+            if host.split(whereSeparator: { hostSeparators.contains($0) }).contains(where: { words.contains($0.lowercased()) }) {
                 return "; it points at \(host): map it under rewrite: to use a local app"
             }
         }

@@ -12,7 +12,7 @@ enum MirrorRecord {
     /// The keys mirror wrote into `target`, or nil without a record for it.
     static func keys(_ plan: StackPlan, target: String) -> Set<String>? {
         guard let data = FileManager.default.contents(atPath: path(plan)),
-              let all = try? JSONDecoder().decode([String: [String]].self, from: data),
+              let all = StateJSON.stringLists(String(decoding: data, as: UTF8.self)),
               let keys = all[target] else { return nil }
         return Set(keys)
     }
@@ -20,11 +20,9 @@ enum MirrorRecord {
     static func save(_ plan: StackPlan, target: String, keys: Set<String>) throws {
         var all: [String: [String]] = [:]
         if let data = FileManager.default.contents(atPath: path(plan)),
-           let old = try? JSONDecoder().decode([String: [String]].self, from: data) { all = old }
+           let old = StateJSON.stringLists(String(decoding: data, as: UTF8.self)) { all = old }
         guard all[target].map(Set.init) != keys else { return }
-        all[target] = keys.sorted()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(all), to: path(plan), newFileMode: 0o600)
+        all[target] = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        try AtomicFile.write(Data(StateJSON.write(all).utf8), to: path(plan), newFileMode: 0o600)
     }
 }

@@ -26,6 +26,12 @@ public enum SecretRules {
 
     /// The word of `name` that makes it secret, or nil.
     public static func secretWord(in name: String) -> String? {
+        if let ascii = asciiSecretWord(name) { return ascii }
+        return unicodeSecretWord(name)
+    }
+
+    /// The rules on the upper-cased name's words, for any name.
+    static func unicodeSecretWord(_ name: String) -> String? {
         let (upper, words) = upperWords(name)
         if publicPrefixes.contains(where: { upper.hasPrefix($0) }) { return nil }
         if words.contains(where: { $0 == "PUBLIC" || $0 == "PUBLISHABLE" }) { return nil }
@@ -42,6 +48,50 @@ public enum SecretRules {
             if last && w == "AUTH" { return "AUTH" }
         }
         return nil
+    }
+
+    /// `secretWord` for an ASCII name (nearly all of them), on its bytes without building the
+    /// upper-cased name or its words; nil for a name with other characters. Same rules, same answers.
+    static func asciiSecretWord(_ name: String) -> String?? {
+        var name = name
+        return name.withUTF8 { raw -> String?? in
+            guard raw.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { buffer in
+                for i in 0..<raw.count { let c = raw[i]; buffer[i] = c >= 0x61 && c <= 0x7A ? c - 0x20 : c }
+                let u = UnsafeBufferPointer(rebasing: buffer[0..<raw.count])
+                if publicPrefixes.contains(where: { u.starts(with: $0.utf8) }) { return .some(nil) }
+                var words: [Range<Int>] = []
+                var start: Int?
+                for i in 0...u.count {
+                    let alnum = i < u.count && ((u[i] >= 0x41 && u[i] <= 0x5A) || (u[i] >= 0x30 && u[i] <= 0x39))
+                    if alnum { if start == nil { start = i } } else if let s = start { words.append(s..<i); start = nil }
+                }
+                func w(_ r: Range<Int>) -> Slice<UnsafeBufferPointer<UInt8>> { u[r] }
+                func eq(_ r: Range<Int>, _ t: String) -> Bool { w(r).elementsEqual(t.utf8) }
+                func suffix(_ r: Range<Int>, _ t: String) -> Bool { r.count >= t.utf8.count && w(r).suffix(t.utf8.count).elementsEqual(t.utf8) }
+                func prefix(_ r: Range<Int>, _ t: String) -> Bool { w(r).starts(with: t.utf8) }
+                func has(_ r: Range<Int>, _ t: String) -> Bool {
+                    let n = t.utf8.count
+                    guard r.count >= n else { return false }
+                    return (r.lowerBound...(r.upperBound - n)).contains { u[$0..<($0 + n)].elementsEqual(t.utf8) }
+                }
+                if words.contains(where: { eq($0, "PUBLIC") || eq($0, "PUBLISHABLE") }) { return .some(nil) }
+                for (i, r) in words.enumerated() {
+                    let last = i == words.count - 1
+                    if has(r, "SECRET") { return "SECRET" }
+                    if suffix(r, "TOKEN") { return "TOKEN" }
+                    if has(r, "PASSWORD") || has(r, "PASSWD") || eq(r, "PASS") || eq(r, "PASSPHRASE") { return "PASSWORD" }
+                    if eq(r, "PRIVATE") || suffix(r, "PRIVATEKEY") { return "PRIVATE" }
+                    if prefix(r, "CREDENTIAL") { return "CREDENTIALS" }
+                    if eq(r, "DSN") || suffix(r, "DSN") { return "DSN" }
+                    if eq(r, "SALT") { return "SALT" }
+                    if eq(r, "PEPPER") { return "PEPPER" }
+                    if last && (eq(r, "KEY") || eq(r, "KEYS") || suffix(r, "APIKEY") || suffix(r, "ACCESSKEY")) { return "_KEY" }
+                    if last && eq(r, "AUTH") { return "AUTH" }
+                }
+                return .some(nil)
+            }
+        }
     }
 
     /// The name upper-cased, and its words (runs of letters and digits). ASCII names, nearly

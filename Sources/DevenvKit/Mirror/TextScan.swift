@@ -58,7 +58,7 @@ enum TextScan {
     /// `s` padded with spaces to `width` characters (`padding(toLength:withPad:startingAt:)`
     /// for texts no longer than `width`).
     static func padded(_ s: String, to width: Int) -> String {
-        let n = s.count
+        let n = s.utf8.allSatisfy({ $0 < 0x80 }) ? s.utf8.count : s.count   // ASCII: one byte per character
         return n >= width ? s : s + String(repeating: " ", count: width - n)
     }
 }

@@ -59,13 +59,11 @@ public enum EnvStage {
     static func lastWritten(_ plan: StackPlan) -> [String: [String: String]] {
         let data = FileManager.default.contents(atPath: recordFile(plan)) ?? FileManager.default.contents(atPath: plan.stateDir + "/env-written.json")
         guard let data else { return [:] }
-        return (try? JSONDecoder().decode([String: [String: String]].self, from: data)) ?? [:]
+        return StateJSON.nestedStrings(String(decoding: data, as: UTF8.self)) ?? [:]
     }
 
     static func saveLastWritten(_ plan: StackPlan, _ state: [String: [String: String]]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(state), to: recordFile(plan), newFileMode: 0o600)
+        try AtomicFile.write(Data(StateJSON.write(state).utf8), to: recordFile(plan), newFileMode: 0o600)
     }
 
     static func recordFile(_ plan: StackPlan) -> String { plan.manifest.root + "/.devenv/env-written.json" }

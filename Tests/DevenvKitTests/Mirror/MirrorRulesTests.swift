@@ -129,3 +129,28 @@ struct MirrorRulesTests {
         #expect(KeyPattern.matches("EXACT", "EXACT") && !KeyPattern.matches("EXACT", "EXACTLY"))
     }
 }
+
+@Suite("Mirror: the fast paths give the slow paths' answers")
+struct MirrorFastPathTests {
+    @Test func asciiSecretWordsAgreeWithTheUnicodeRules() {
+        let names = ["STRIPE_SECRET_KEY", "api_key", "GITHUB_TOKEN", "DB_PASSWORD", "PASS", "my_passwd", "PRIVATE_KEY", "JWT_PRIVATEKEY",
+                     "GOOGLE_CREDENTIALS", "SENTRY_DSN", "SALT", "PEPPER", "KEYS", "X_APIKEY", "AWS_ACCESSKEY", "BASIC_AUTH", "AUTH_URL",
+                     "NEXT_PUBLIC_SECRET", "STRIPE_PUBLISHABLE_KEY", "KEY_ID", "MONKEY", "TOKENIZER", "LOG_LEVEL", "", "_", "a1b2", "9LIVES",
+                     "vite_api_token", "SECRETARY_NAME", "x.y-secret", "PUBLIC_KEY"]
+        for name in names {
+            #expect(SecretRules.asciiSecretWord(name) == .some(SecretRules.unicodeSecretWord(name)), "\(name)")
+        }
+        #expect(SecretRules.asciiSecretWord("PASSWÖRD") == nil, "not ASCII: the Unicode rules decide")
+        #expect(SecretRules.secretWord(in: "ÜBER_SECRET") == "SECRET")
+    }
+
+    @Test func credentialsAndTextScanAgreeWithFoundation() {
+        let values = ["postgres://u:p@h/db", "postgres://u@h/db", "plain", "a://b,c://u:p@d", "https://x.io/@team", " redis://:pw@h:1 ",
+                      "x://u:@h", "mongodb://a:b@h1,h2/db?x=1", "no scheme://here"]
+        for v in values { #expect(Redact.hasCredentials(v) == (Redact.forLock(v) != v), "\(v)") }
+        for (s, n) in [("abcSECRETdef", "SECRET"), ("abc", "abcd"), ("", "a"), ("aaa", "aa")] {
+            #expect(TextScan.contains(s, n) == s.contains(n), "\(s) \(n)")
+        }
+        for s in ["  a ", "\ta", "a\u{00A0}", "a", "", " "] { #expect(TextScan.trimmingBlanks(s) == s.trimmingCharacters(in: .whitespaces)) }
+    }
+}

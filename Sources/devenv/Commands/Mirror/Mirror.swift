@@ -64,7 +64,8 @@ struct Mirror: AsyncParsableCommand {
             return
         }
         out.print("\(dryRun ? "Would mirror" : "Mirrored") \(report.keys.count) keys from \(report.source) into \(report.target):")
-        for line in report.keyLines() { out.print(line) }
+        let lines = report.keyLines()
+        if !lines.isEmpty { out.print(lines.joined(separator: "\n")) }   // one write, not one per key
         for note in report.notes { out.print(note.hasPrefix("warning:") ? out.style(note, .yellow) : "note: " + note) }
         for d in report.drift { out.print(out.style("warning:", .yellow) + " " + d.detail + " (version drift: change the service's version in devenv.yml or staging.versions)") }
     }
