@@ -104,7 +104,7 @@ enum DotenvScanner {
             var keyEnd = j
             while keyEnd > keyStart, s[keyEnd - 1].properties.isWhitespace { keyEnd -= 1 }
             let key = string(keyStart..<keyEnd)
-            if key.contains(" ") { throw fail("variable name cannot contain a space: \"\(key)\"", at: keyStart) }
+            if key.unicodeScalars.contains(" ") { throw fail("variable name cannot contain a space: \"\(key)\"", at: keyStart) }
             let keyLine = lineOf(keyStart)
 
             guard let sep = separator, sep != "\n" else {
@@ -244,6 +244,9 @@ enum DotenvScanner {
     }
 
     static func isLetterOrNumber(_ c: Unicode.Scalar) -> Bool {
+        if c.value < 0x80 {   // ASCII: the same answer without the Unicode tables
+            return ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+        }
         switch c.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
              .decimalNumber, .letterNumber, .otherNumber:

@@ -119,7 +119,11 @@ public struct ConnectionURL: Sendable, Equatable {
 
     /// Host names without ports, lower-cased.
     public var hostNames: [String] {
-        hosts.split(separator: ",").map { h in
+        // One host, ASCII, nothing to trim (nearly every URL): no splitting at all.
+        if !hosts.isEmpty, hosts.first != "[", hosts.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: ",") && $0 != 0x20 && $0 != 0x09 }) {
+            return [String(hosts.split(separator: ":", maxSplits: 1).first ?? "").lowercased()]
+        }
+        return hosts.split(separator: ",").map { h in
             let h = TextScan.trimmingBlanks(String(h))
             if h.hasPrefix("["), let end = h.firstIndex(of: "]") { return String(h[h.index(after: h.startIndex)..<end]).lowercased() }
             return String(h.split(separator: ":", maxSplits: 1).first ?? "").lowercased()

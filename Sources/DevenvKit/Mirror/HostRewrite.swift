@@ -30,6 +30,12 @@ public struct HostRewrite: Sendable {
     /// The rewritten value and each replacement made (`from` → `to`, as host texts), or nil when no host matched.
     public func apply(_ value: String) -> (value: String, replaced: [(from: String, to: String)])? {
         guard !map.isEmpty else { return nil }
+        // A token matches only when a key's text is in it: an ASCII value holding none of the
+        // keys (most values) needs no tokenising.
+        if value.utf8.allSatisfy({ $0 < 0x80 }) {
+            let lower = value.lowercased()
+            guard map.keys.contains(where: { TextScan.contains(lower, $0) }) else { return nil }
+        }
         var out = ""
         var replaced: [(from: String, to: String)] = []
         var token = ""

@@ -28,7 +28,7 @@ public enum InfraMapping {
     public static func map(_ v: StagingVar, local: LocalServices) -> InfraHit? {
         guard let value = v.value else { return byNameOnly(v.name, local: local) }
         let trimmed = TextScan.trimmingBlanks(value)
-        if let url = ConnectionURL(trimmed), !trimmed.contains(" ") {
+        if let url = ConnectionURL(trimmed), !TextScan.contains(trimmed, " ") {
             let base = url.scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
             switch base {
             case "postgres", "postgresql": return postgres(url, local: local.postgres)

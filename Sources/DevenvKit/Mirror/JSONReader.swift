@@ -217,12 +217,24 @@ enum StateJSON {
         return out
     }
 
-    /// Pretty JSON, keys sorted by their UTF-8 bytes, from already-encoded values.
+    /// Pretty JSON (two-space indent, `"key" : value`), keys sorted by Unicode code point,
+    /// from already-encoded values, built in one buffer.
     static func object(_ fields: [(String, String)], indent: String = "") -> String {
         guard !fields.isEmpty else { return "{\n\n\(indent)}" }
         let inner = indent + "  "
-        return "{\n" + fields.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-            .map { inner + JSONText.string($0.0) + " : " + $0.1 }.joined(separator: ",\n") + "\n\(indent)}"
+        var out = "{\n"
+        out.reserveCapacity(fields.reduce(8) { $0 + $1.0.utf8.count + $1.1.utf8.count + inner.utf8.count + 8 })
+        for (i, field) in fields.sorted(by: { $0.0 < $1.0 }).enumerated() {
+            if i > 0 { out += ",\n" }
+            out += inner
+            out += JSONText.string(field.0)
+            out += " : "
+            out += field.1
+        }
+        out += "\n"
+        out += indent
+        out += "}"
+        return out
     }
 
     static func write(_ state: [String: [String: String]]) -> String {

@@ -114,10 +114,17 @@ public enum Mirror {
     static func stagingHostHint(_ value: String) -> String {
         guard TextScan.hasSchemeSeparator(value) else { return "" }
         let words: Set<String> = ["staging", "stage", "stg", "preview"]
-        let separators: Set<Character> = [",", " ", "\"", "'", "[", "]"], hostSeparators: Set<Character> = [".", "-", "_"]
-        for piece in value.split(whereSeparator: { separators.contains($0) }) where TextScan.hasSchemeSeparator(String(piece)) {
-            guard let url = ConnectionURL(String(piece)), let host = url.hostNames.first else { continue }
-            if host.split(whereSeparator: { hostSeparators.contains($0) }).contains(where: { words.contains($0.lowercased()) }) {
+        // Pieces between ASCII separators, cut on the bytes (Character comparisons cost more).
+        let bytes = Array(value.utf8)
+        var pieces: [String] = []
+        var start = 0
+        for i in 0...bytes.count where i == bytes.count || [0x2C, 0x20, 0x22, 0x27, 0x5B, 0x5D].contains(bytes[i]) {
+            if i > start { pieces.append(String(decoding: bytes[start..<i], as: UTF8.self)) }
+            start = i + 1
+        }
+        for piece in pieces where TextScan.hasSchemeSeparator(piece) {
+            guard let url = ConnectionURL(piece), let host = url.hostNames.first else { continue }
+            if host.split(whereSeparator: { $0 == "." || $0 == "-" || $0 == "_" }).contains(where: { words.contains($0.lowercased()) }) {
                 return "; it points at \(host): map it under rewrite: to use a local app"
             }
         }

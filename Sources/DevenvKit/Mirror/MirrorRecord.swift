@@ -22,7 +22,7 @@ enum MirrorRecord {
         if let data = FileManager.default.contents(atPath: path(plan)),
            let old = StateJSON.stringLists(String(decoding: data, as: UTF8.self)) { all = old }
         guard all[target].map(Set.init) != keys else { return }
-        all[target] = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        all[target] = keys.sorted()
         try AtomicFile.write(Data(StateJSON.write(all).utf8), to: path(plan), newFileMode: 0o600)
     }
 }

@@ -9,7 +9,11 @@ enum S3Mapping {
 
     enum Role { case accessKey, secretKey, sessionToken, region, endpoint, bucket }
 
+    /// Texts one of which every role needs in the name: a name with none is no S3 setting.
+    static let roleHints: [StaticString] = ["SECRET_ACCESS_KEY", "AWS", "S3", "MINIO", "R2", "SPACES", "B2", "STORAGE", "BUCKET", "ENDPOINT"]
+
     static func role(_ name: String, value: String?) -> Role? {
+        if TextScan.asciiContainsIgnoringCase(name, any: roleHints) == false { return nil }
         let (upper, words) = SecretRules.upperWords(name)
         let s3ish = words.contains { s3Words.contains($0) }
         if TextScan.contains(upper, "SECRET_ACCESS_KEY") || (s3ish && words.contains("SECRET") && words.last == "KEY") { return .secretKey }

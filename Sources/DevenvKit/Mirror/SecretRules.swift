@@ -59,6 +59,25 @@ public enum SecretRules {
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { buffer in
                 for i in 0..<raw.count { let c = raw[i]; buffer[i] = c >= 0x61 && c <= 0x7A ? c - 0x20 : c }
                 let u = UnsafeBufferPointer(rebasing: buffer[0..<raw.count])
+                // Every rule below needs one of these words in the name; most names have none.
+                func at(_ i: Int, _ t: StaticString) -> Bool {
+                    let n = t.utf8CodeUnitCount
+                    return i + n <= u.count && memcmp(u.baseAddress! + i, t.utf8Start, n) == 0
+                }
+                var triggered = false
+                for i in 0..<u.count where !triggered {
+                    switch u[i] {
+                    case UInt8(ascii: "S"): triggered = at(i, "SECRET") || at(i, "SALT")
+                    case UInt8(ascii: "T"): triggered = at(i, "TOKEN")
+                    case UInt8(ascii: "P"): triggered = at(i, "PASS") || at(i, "PRIVATE") || at(i, "PEPPER")
+                    case UInt8(ascii: "C"): triggered = at(i, "CREDENTIAL")
+                    case UInt8(ascii: "D"): triggered = at(i, "DSN")
+                    case UInt8(ascii: "K"): triggered = at(i, "KEY")
+                    case UInt8(ascii: "A"): triggered = at(i, "AUTH")
+                    default: break
+                    }
+                }
+                guard triggered else { return .some(nil) }
                 if publicPrefixes.contains(where: { u.starts(with: $0.utf8) }) { return .some(nil) }
                 var words: [Range<Int>] = []
                 var start: Int?

@@ -3,7 +3,7 @@ import Foundation
 /// `devenv.staging.lock`: the committable record of staging's config shape, so teammates
 /// without staging access get the same keys from the lock alone, and `mirror --check` sees drift.
 ///
-/// Format: JSON, pretty-printed with keys sorted by their UTF-8 bytes and a final newline. JSON rather than YAML
+/// Format: JSON, pretty-printed with keys sorted by code point and a final newline. JSON rather than YAML
 /// because a lock is machine-written: one canonical spelling per content (stable diffs, no
 /// merge noise), and no YAML typing surprises (`7.0` becoming a float, `on`/`no` becoming booleans).
 ///
@@ -86,7 +86,7 @@ public struct StagingLock: Sendable, Equatable {
     }
 
     static func isPasswordlessDatabaseURL(_ value: String) -> Bool {
-        guard let url = ConnectionURL(value), url.password == nil, !value.contains(" ") else { return false }
+        guard let url = ConnectionURL(value), url.password == nil, !TextScan.contains(value, " ") else { return false }
         let base = url.scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
         return ["postgres", "postgresql", "mongodb", "redis", "rediss"].contains(base)
     }
@@ -94,15 +94,10 @@ public struct StagingLock: Sendable, Equatable {
     // MARK: - Text
 
     /// The file's text: canonical JSON with a final newline — two-space indent, `"key" : value`,
-    /// keys sorted by their UTF-8 bytes (the same order on every platform), `/` not escaped.
+    /// keys sorted by Unicode code point (the same order on every platform), `/` not escaped.
     /// Written directly: Foundation's JSONSerialization spends seconds sorting 50,000 keys.
     public func encoded() -> String {
-        func object(_ fields: [(String, String)], _ indent: String) -> String {
-            guard !fields.isEmpty else { return "{\n\n\(indent)}" }
-            let inner = indent + "  "
-            return "{\n" + fields.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-                .map { inner + JSONText.string($0.0) + " : " + $0.1 }.joined(separator: ",\n") + "\n\(indent)}"
-        }
+        func object(_ fields: [(String, String)], _ indent: String) -> String { StateJSON.object(fields, indent: indent) }
         var entries: [(String, String)] = []
         entries.reserveCapacity(keys.count)
         for (k, e) in keys {

@@ -26,7 +26,7 @@ public enum VercelEnvFile {
                 throw StagingParse.Failure(reason: "line \(lineNumber) is not KEY=\"value\"")
             }
             let name = String(line[..<eq])
-            guard !name.isEmpty, !name.contains(" ") else { throw StagingParse.Failure(reason: "line \(lineNumber) has no variable name") }
+            guard !name.isEmpty, !name.contains(where: { $0 == " " }) else { throw StagingParse.Failure(reason: "line \(lineNumber) has no variable name") }
             let rest = line[line.index(after: eq)...]
             let body: Substring
             if rest.first == "\"" {

@@ -68,7 +68,11 @@ public struct SHA256 {
     public static func hex(_ text: String) -> String { hex(bytes: digest(Array(text.utf8))) }
 
     static func hex(bytes: [UInt8]) -> String {
-        bytes.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One 64-byte block.

@@ -152,5 +152,15 @@ struct MirrorFastPathTests {
             #expect(TextScan.contains(s, n) == s.contains(n), "\(s) \(n)")
         }
         for s in ["  a ", "\ta", "a\u{00A0}", "a", "", " "] { #expect(TextScan.trimmingBlanks(s) == s.trimmingCharacters(in: .whitespaces)) }
+        for v in ["", "a", "::", "a://b", ":://x", "a://b,c://d", "x:/y//z", "s3://a://b", "://", "é://ü"] {
+            #expect(TextScan.schemeSeparators(in: v) == v.components(separatedBy: "://").count - 1, "\(v)")
+        }
+        #expect(TextScan.asciiContainsIgnoringCase("my_aws_key", any: ["S3", "AWS"]) == true)
+        #expect(TextScan.asciiContainsIgnoringCase("LOG_LEVEL", any: ["S3", "AWS"]) == false)
+        #expect(TextScan.asciiContainsIgnoringCase("ÄWS", any: ["AWS"]) == nil)
+        for (url, hosts) in [("pg://H.Example:5432/db", ["h.example"]), ("pg://:5432/db", ["5432"]), ("pg:///db", [String]()),
+                             ("mongodb://a:1,B:2/db", ["a", "b"]), ("pg://[::1]:5/db", ["::1"]), ("pg://u:p@Ünï.dev/db", ["ünï.dev"])] {
+            #expect(ConnectionURL(url)?.hostNames == hosts, "\(url)")
+        }
     }
 }

@@ -64,8 +64,7 @@ struct Mirror: AsyncParsableCommand {
             return
         }
         out.print("\(dryRun ? "Would mirror" : "Mirrored") \(report.keys.count) keys from \(report.source) into \(report.target):")
-        let lines = report.keyLines()
-        if !lines.isEmpty { out.print(lines.joined(separator: "\n")) }   // one write, not one per key
+        if !report.keys.isEmpty { out.print(report.keyText()) }   // one write, not one per key
         for note in report.notes { out.print(note.hasPrefix("warning:") ? out.style(note, .yellow) : "note: " + note) }
         for d in report.drift { out.print(out.style("warning:", .yellow) + " " + d.detail + " (version drift: change the service's version in devenv.yml or staging.versions)") }
     }
