@@ -146,7 +146,13 @@ public enum InfraMapping {
     /// The hosting a host name belongs to, by its shape.
     public static func provider(_ hosts: [String]) -> String? {
         for h in hosts {
-            let table: [(test: (String) -> Bool, name: String)] = [
+            if let hit = providers.first(where: { $0.test(h) }) { return hit.name }
+        }
+        return nil
+    }
+
+    /// Host shapes of the hostings, first match wins (built once, not per host).
+    static let providers: [(test: @Sendable (String) -> Bool, name: String)] = [
                 ({ $0.hasSuffix(".rds.amazonaws.com") }, "AWS RDS"),
                 ({ $0.hasSuffix(".cache.amazonaws.com") }, "AWS ElastiCache"),
                 ({ $0.hasSuffix(".compute-1.amazonaws.com") || $0.hasSuffix(".compute.amazonaws.com") }, "AWS EC2 (Heroku)"),
@@ -161,10 +167,6 @@ public enum InfraMapping {
                 ({ $0.hasSuffix(".redis-cloud.com") || $0.hasSuffix(".redislabs.com") }, "Redis Cloud"),
                 ({ $0 == "localhost" || $0.hasPrefix("127.") }, "this machine"),
             ]
-            if let hit = table.first(where: { $0.test(h) }) { return hit.name }
-        }
-        return nil
-    }
 
     /// Fly's private DNS (`APP.internal`, `REGION.APP.internal`, `top2.nearest.of.APP.internal`),
     /// not every `.internal` name: AWS (`*.ec2.internal`) and Google Cloud (`*.c.PROJECT.internal`)
