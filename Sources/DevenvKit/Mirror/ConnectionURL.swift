@@ -58,9 +58,9 @@ public struct ConnectionURL: Sendable, Equatable {
             }
             lo = at + 1
         }
-        var queryText: String?
+        var queryRange: Range<Int>?
         if let q = first(UInt8(ascii: "?"), lo..<hi) {
-            queryText = str((q + 1)..<hi)
+            queryRange = (q + 1)..<hi
             hi = q
         }
         if let slash = first(UInt8(ascii: "/"), lo..<hi) {
@@ -70,11 +70,18 @@ public struct ConnectionURL: Sendable, Equatable {
             hosts = str(lo..<hi)
             path = ""
         }
-        query = (queryText ?? "").split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            if let eq = pair.firstIndex(of: "=") { return (String(pair[..<eq]), String(pair[pair.index(after: eq)...])) }
-            return (String(pair), nil)
+        query = []
+        if let r = queryRange {
+            // `a=1&b`: pairs between '&' (empty ones dropped), split at the first '='.
+            for pair in b[r].split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+                if let eq = pair.firstIndex(of: UInt8(ascii: "=")) {
+                    query.append((str(pair.startIndex..<eq), str((eq + 1)..<pair.endIndex)))
+                } else {
+                    query.append((str(pair.startIndex..<pair.endIndex), nil))
+                }
+            }
         }
-        hadQueryMark = queryText != nil
+        hadQueryMark = queryRange != nil
         guard !hosts.isEmpty || !path.isEmpty else { return nil }
     }
 

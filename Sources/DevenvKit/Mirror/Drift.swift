@@ -106,7 +106,7 @@ public enum Drift {
         let mirrored = Set(expected.map(\.key))
         for m in expected {
             guard let want = m.localValue else { continue }
-            let holders = files.filter { $0.value(m.key) != nil }
+            let holders = files.count == 1 ? (files[0].value(m.key) == nil ? [] : files) : files.filter { $0.value(m.key) != nil }
             guard !holders.isEmpty else {
                 items.append(DriftItem(kind: .missing, subject: m.key, place: "local",
                                        detail: "\(m.key) (\(m.kind.rawValue)) is in none of the local .env files: run `devenv mirror`"))

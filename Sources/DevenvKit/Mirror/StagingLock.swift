@@ -82,12 +82,19 @@ public struct StagingLock: Sendable, Equatable {
     static func passwordlessDatabaseURL(_ key: String, _ value: String, rules: MirrorRules) -> String? {
         guard SecretRules.secretWord(in: key) == nil, !rules.isListedSecret(key),
               let url = ConnectionURL(TextScan.trimmingBlanks(value)), url.password != nil else { return nil }
-        return isPasswordlessDatabaseURL(url.redacted) ? url.redacted : nil
+        // `isPasswordlessDatabaseURL(url.redacted)` without parsing the redacted text again: it
+        // has no password by construction.
+        let redacted = url.redacted
+        return !TextScan.contains(redacted, " ") && isDatabaseScheme(url.scheme) ? redacted : nil
     }
 
     static func isPasswordlessDatabaseURL(_ value: String) -> Bool {
         guard let url = ConnectionURL(value), url.password == nil, !TextScan.contains(value, " ") else { return false }
-        let base = url.scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
+        return isDatabaseScheme(url.scheme)
+    }
+
+    static func isDatabaseScheme(_ scheme: String) -> Bool {
+        let base = scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
         return ["postgres", "postgresql", "mongodb", "redis", "rediss"].contains(base)
     }
 
