@@ -61,8 +61,9 @@ struct JSONReader {
 
     private mutating func object() throws -> JSON {
         try nest()
-        var o: [String: JSON] = [:]
-        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(o) }
+        // Pairs first, then one dictionary of the right size (no rehashing as it grows).
+        var pairs: [(String, JSON)] = []
+        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object([:]) }
         while true {
             guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw Invalid() }
             let key = try string()
@@ -70,14 +71,14 @@ struct JSONReader {
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw Invalid() }
             i += 1
             skipSpace()
-            o[key] = try value()
+            pairs.append((key, try value()))
             skipSpace()
             guard i < b.count else { throw Invalid() }
             if b[i] == UInt8(ascii: ",") { i += 1; skipSpace(); continue }
             guard b[i] == UInt8(ascii: "}") else { throw Invalid() }
             i += 1
             depth -= 1
-            return .object(o)
+            return .object(Dictionary(pairs, uniquingKeysWith: { $1 }))
         }
     }
 

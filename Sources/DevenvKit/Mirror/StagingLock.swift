@@ -132,6 +132,7 @@ public struct StagingLock: Sendable, Equatable {
         guard Int(version) <= formatVersion else { throw bad("it was written by a newer devenv (format \(Int(version)))") }
         var keys: [String: Entry] = [:]
         if case .object(let ks)? = root["keys"] {
+            keys.reserveCapacity(ks.count)
             for (k, raw) in ks {
                 guard case .object(let o) = raw else { throw bad("key '\(k)' is not an object") }
                 var e = Entry(value: nil, secret: false, sha256: nil)
