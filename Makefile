@@ -23,9 +23,11 @@ e2e: testbed
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter EndToEndTests
 
-## testbed: Docker engine, compose v2 and stand-in images (idempotent; see Tests/testbed/).
+## testbed: Docker engine, compose v2 and stand-in images, moto and the AWS CLI (idempotent; see Tests/testbed/).
+## moto.sh runs beside testbed.sh, not from it: testbed.sh's own text stamps the stand-in images.
 testbed:
 	bash Tests/testbed/testbed.sh
+	bash Tests/testbed/moto.sh
 
 ## install: the binary, its templates and shell completions under $(PREFIX).
 # Release builds link the Swift runtime and Foundation statically: a larger binary (~90 MB),

@@ -5,7 +5,7 @@ import os
 import shlex
 import urllib.parse
 
-from . import branchcase, capability, floor, profile, rss, shell, sqlgen, timed
+from . import branchcase, capability, floor, mirrorgen, profile, rss, shell, sqlgen, timed
 from .config import Config
 from .hyperfine import Hyperfine
 from .listeners import Listeners
@@ -36,6 +36,7 @@ class Bench:
         self.devenv = shlex.quote(ws.devenv)
         self.main = ws.project(STACK, MAIN_MANIFEST)
         self.compose = compose_cmd(self.main, STACK)
+        self.mirror_project: str | None = None
 
     # ---- helpers -----------------------------------------------------------------------
     def sh(self, cmd: str, cwd: str | None = None, stdin_file: str | None = None):
@@ -208,3 +209,56 @@ class Bench:
 
     def branch_small(self) -> CaseResult:
         return branchcase.run(self, "branch-small", self.config.branch_small_mb, goal=0.25)
+
+    # ---- mirror (issue 17): absolute goals, 50,000 keys in at most 1 s ----------------------
+    def staging_project(self) -> str:
+        """A project whose staging command prints `mirror_keys` variables (mirrorgen), planned once."""
+        if self.mirror_project is None:
+            stack = f"{STACK}-mirror"
+            project = self.ws.project(stack, "")
+            staging = mirrorgen.write(project, self.config.mirror_keys)
+            with open(os.path.join(project, "devenv.yml"), "w") as f:
+                f.write(MAIN_MANIFEST.replace(f"name: {STACK}", f"name: {stack}") + staging)
+            self.ws.devenv_run(project, "mirror", "--dry-run", timeout=600)   # plans ports and credentials once
+            self.mirror_project = project
+        return self.mirror_project
+
+    def mirror(self) -> CaseResult:
+        n = self.config.mirror_keys
+        r = CaseResult("mirror", f"mirror {n:,} staging keys into a new `.env` and lock", "devenv mirror",
+                       "python3: the same JSON to KEY=value lines", goal_seconds=1.0)
+        available, why = capability.has_command(self.ws, self.main, "mirror")
+        if not available:
+            r.status, r.reason = NOT_AVAILABLE, why
+            return r
+        project = self.staging_project()
+        reset = "rm -f .env devenv.staging.lock .devenv/env-written.json .devenv/mirror-written.json"
+        t = self.hf.measure([("devenv", f"{self.devenv} mirror"), ("baseline", mirrorgen.BASELINE)],
+                            runs=self.config.mirror_runs, rounds=self.config.rounds, prepare=reset, shell=True, cwd=project)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        self.ws.devenv_run(project, "mirror")
+        with open(os.path.join(project, ".env")) as f:
+            lines = sum(1 for line in f if "=" in line and not line.startswith("#"))
+        if lines != n:
+            r.status, r.reason = FAILED, f"after `devenv mirror` .env holds {lines:,} keys, not {n:,}"
+        r.notes.append(f"each run starts without .env, the lock and devenv's records of them (prepare: `{reset}`)")
+        r.rss = rss.peak_rss_mb([self.ws.devenv, "mirror"], env=self.ws.env, cwd=project)
+        self.explain(r, ["mirror"], cwd=project, prepare=reset)
+        return r
+
+    def mirror_check(self) -> CaseResult:
+        n = self.config.mirror_keys
+        r = CaseResult("mirror-check", f"mirror --check, {n:,} keys (staging, lock and .env agree)", "devenv mirror --check",
+                       "python3: the same JSON to KEY=value lines", goal_seconds=1.0)
+        available, why = capability.has_command(self.ws, self.main, "mirror", options=("--check",))
+        if not available:
+            r.status, r.reason = NOT_AVAILABLE, why
+            return r
+        project = self.staging_project()
+        self.ws.devenv_run(project, "mirror")
+        t = self.hf.measure([("devenv", f"{self.devenv} mirror --check"), ("baseline", mirrorgen.BASELINE)],
+                            runs=self.config.mirror_runs, rounds=self.config.rounds, shell=True, cwd=project)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        r.rss = rss.peak_rss_mb([self.ws.devenv, "mirror", "--check"], env=self.ws.env, cwd=project)
+        self.explain(r, ["mirror", "--check"], cwd=project)
+        return r

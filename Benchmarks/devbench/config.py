@@ -20,13 +20,16 @@ class Config:
     seed_mb: int = 200
     branch_mb: int = 1024
     branch_small_mb: int = 300
+    mirror_keys: int = 50000   # staging variables in the mirror cases
+    mirror_runs: int = 5       # per round
 
     @staticmethod
     def from_environment() -> "Config":
         quick = os.environ.get("BENCH_QUICK") == "1"
         base = Config(rounds=1, cli_runs=5, status_runs=3, warm_runs=2, ports_runs=2, cold_rounds=1,
-                      cold_runs=1, seed_rounds=1) if quick else Config()
+                      cold_runs=1, seed_rounds=1, mirror_runs=2) if quick else Config()
         return Config(**{**base.__dict__,
                          "seed_mb": int(os.environ.get("BENCH_SEED_MB", base.seed_mb)),
                          "branch_mb": int(os.environ.get("BENCH_BRANCH_MB", base.branch_mb)),
-                         "branch_small_mb": int(os.environ.get("BENCH_BRANCH_SMALL_MB", base.branch_small_mb))})
+                         "branch_small_mb": int(os.environ.get("BENCH_BRANCH_SMALL_MB", base.branch_small_mb)),
+                         "mirror_keys": int(os.environ.get("BENCH_MIRROR_KEYS", base.mirror_keys))})

@@ -7,7 +7,7 @@ from . import report
 from .result import CaseResult
 from .stats import Timing
 
-FIELDS = {"id", "title", "goal_ratio", "goal_rss_mb", "goal_failed_polls", "status", "reason", "notes", "profile"}
+FIELDS = {"id", "title", "goal_ratio", "goal_rss_mb", "goal_failed_polls", "goal_seconds", "status", "reason", "notes", "profile"}
 
 
 def load(path: str) -> tuple[dict, list[CaseResult]]:
@@ -17,7 +17,8 @@ def load(path: str) -> tuple[dict, list[CaseResult]]:
     for c in data["cases"]:
         r = CaseResult(c["id"], c["title"], c["devenv_command"], c["baseline_command"],
                        goal_ratio=c.get("goal_ratio"), goal_rss_mb=c.get("goal_rss_mb"),
-                       goal_failed_polls=c.get("goal_failed_polls"), status=c["status"], reason=c.get("reason") or "")
+                       goal_failed_polls=c.get("goal_failed_polls"), goal_seconds=c.get("goal_seconds"),
+                       status=c["status"], reason=c.get("reason") or "")
         r.devenv = Timing(c["devenv"]["times"]) if c.get("devenv") else None
         r.baseline = Timing(c["baseline"]["times"]) if c.get("baseline") else None
         r.rss, r.notes, r.profile = c.get("devenv_peak_rss"), c.get("notes") or [], c.get("profile") or []

@@ -15,6 +15,7 @@ class CaseResult:
     goal_ratio: float | None = None      # devenv median / baseline median must be ≤ this
     goal_rss_mb: float | None = None     # devenv's own peak RSS must be below this
     goal_failed_polls: int | None = None  # a parent poller may fail at most this often
+    goal_seconds: float | None = None    # devenv's median must be at most this (an absolute goal)
     status: str = MEASURED
     reason: str = ""
     devenv: Timing | None = None
@@ -41,12 +42,15 @@ class CaseResult:
             parts.append(f"devenv peak RSS < {self.goal_rss_mb:g} MB")
         if self.goal_failed_polls is not None:
             parts.append(f"{self.goal_failed_polls} failed parent polls")
+        if self.goal_seconds is not None:
+            parts.append(f"devenv median ≤ {self.goal_seconds:g} s")
         return ", ".join(parts) or "report"
 
     @property
     def met(self) -> bool | None:
         """None when there is no goal or nothing to judge."""
-        if self.status != MEASURED or (self.goal_ratio is None and self.goal_rss_mb is None and self.goal_failed_polls is None):
+        if self.status != MEASURED or (self.goal_ratio is None and self.goal_rss_mb is None and self.goal_failed_polls is None
+                                        and self.goal_seconds is None):
             return None
         ok = True
         if self.goal_ratio is not None:
@@ -61,12 +65,17 @@ class CaseResult:
             if self.failed_polls is None:
                 return None
             ok = ok and self.failed_polls <= self.goal_failed_polls
+        if self.goal_seconds is not None:
+            if not self.devenv:
+                return None
+            ok = ok and self.devenv.median <= self.goal_seconds
         return ok
 
     def to_json(self) -> dict:
         return {"id": self.id, "title": self.title, "devenv_command": self.devenv_cmd,
                 "baseline_command": self.baseline_cmd, "goal": self.goal,
                 "goal_ratio": self.goal_ratio, "goal_rss_mb": self.goal_rss_mb, "goal_failed_polls": self.goal_failed_polls,
+                "goal_seconds": self.goal_seconds,
                 "status": self.status, "reason": self.reason or None,
                 "devenv": self.devenv.summary() if self.devenv else None,
                 "baseline": self.baseline.summary() if self.baseline else None,

@@ -10,14 +10,18 @@ public struct Command: Sendable, Equatable, CustomStringConvertible {
     /// A file streamed to the command's standard input (never read whole into memory).
     public var stdinFile: String?
     public var workingDirectory: String?
+    /// How long a captured run may take; past it the process is stopped (TERM, then KILL two
+    /// seconds later) and `capture` throws `CommandTimedOut`. Nil: no limit.
+    public var timeout: Duration?
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                stdinFile: String? = nil, workingDirectory: String? = nil) {
+                stdinFile: String? = nil, workingDirectory: String? = nil, timeout: Duration? = nil) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
         self.stdinFile = stdinFile
         self.workingDirectory = workingDirectory
+        self.timeout = timeout
     }
 
     public var argv: [String] { [executable] + arguments }
@@ -52,4 +56,17 @@ public struct CommandFailure: Error, CustomStringConvertible, Sendable {
         let tail = stderr.split(separator: "\n", omittingEmptySubsequences: true).suffix(20).joined(separator: "\n")
         return "`\(command)` exited with status \(status)" + (tail.isEmpty ? "" : ":\n" + tail)
     }
+}
+
+/// A captured run that did not finish within its `timeout`; the process was stopped.
+public struct CommandTimedOut: Error, Sendable {
+    public var command: Command
+    public var timeout: Duration
+}
+
+/// A captured run that printed more than the runner keeps (`limit` bytes on stdout or stderr);
+/// the process was stopped.
+public struct CommandOutputTooLarge: Error, Sendable {
+    public var command: Command
+    public var limit: Int
 }

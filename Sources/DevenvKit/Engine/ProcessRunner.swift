@@ -61,22 +61,41 @@ public struct ProcessRunner: ProcessRunning {
     /// Captured commands run in `ChildGuard`'s process group (they die with devenv, even on
     /// `kill -9`); attached ones stay in the terminal's group and are named to it by pid.
     public func capture(_ command: Command) async throws -> CommandResult {
+        guard let timeout = command.timeout else { return try await run(command) }
+        return try await withThrowingTaskGroup(of: CommandResult?.self) { group in
+            group.addTask { try await run(command) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }   // cancelling the run stops the process (Subprocess's teardown)
+            guard let first = try await group.next(), let result = first else {
+                throw CommandTimedOut(command: command, timeout: timeout)
+            }
+            return result
+        }
+    }
+
+    private func run(_ command: Command) async throws -> CommandResult {
         let (executable, arguments, environment, workdir) = configuration(command)
         var options = PlatformOptions()
         options.processGroupID = await ChildGuard.shared.group()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
         do {
             if let file = command.stdinFile {
                 let fd = try FileDescriptor.open(FilePath(file), .readOnly)
                 let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
                                                  workingDirectory: workdir, platformOptions: options,
                                                  input: .fileDescriptor(fd, closeAfterSpawningProcess: true),
-                                                 output: .string(limit: Self.captureLimit), error: .string(limit: Self.captureLimit))
-                return CommandResult(status: Self.code(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
+                                                 output: .bytes(limit: Self.captureLimit), error: .bytes(limit: Self.captureLimit))
+                return Self.result(r.terminationStatus, r.standardOutput, r.standardError)
             }
             let r = try await Subprocess.run(executable, arguments: arguments, environment: environment,
                                              workingDirectory: workdir, platformOptions: options,
-                                             output: .string(limit: Self.captureLimit), error: .string(limit: Self.captureLimit))
-            return CommandResult(status: Self.code(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
+                                             output: .bytes(limit: Self.captureLimit), error: .bytes(limit: Self.captureLimit))
+            return Self.result(r.terminationStatus, r.standardOutput, r.standardError)
+        } catch let e as SubprocessError where e.code == .outputLimitExceeded {
+            throw CommandOutputTooLarge(command: command, limit: Self.captureLimit)
         } catch let e as SubprocessError {
             throw Self.launchError(command, e)
         }
@@ -121,6 +140,13 @@ public struct ProcessRunner: ProcessRunning {
     }
     nonisolated(unsafe) static var resolved: [String: String] = [:]
     static let resolvedLock = NSLock()
+
+    /// Captured as bytes and decoded here (invalid UTF-8 repaired, as Subprocess's string output
+    /// does): Subprocess's own string conversion goes byte by byte through a lazy sequence and
+    /// costs most of a run that captures megabytes (a staging config of 50,000 keys).
+    static func result(_ status: TerminationStatus, _ stdout: [UInt8], _ stderr: [UInt8]) -> CommandResult {
+        CommandResult(status: code(status), stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
 
     static func code(_ status: TerminationStatus) -> Int32 {
         switch status {

@@ -38,6 +38,7 @@ struct DotenvInterpolator {
     }
 
     func substitute(_ t: ArraySlice<Unicode.Scalar>) throws -> String {
+        guard t.contains("$") else { return DotenvScanner.text(t) }   // nothing to substitute
         var out = String.UnicodeScalarView()
         var i = t.startIndex
         let end = t.endIndex

@@ -88,7 +88,7 @@ extension Dotenv {
                 result.unchanged.append(key)
                 continue
             }
-            let raw = String(String.UnicodeScalarView(s[entry.valueRange]))
+            let raw = DotenvScanner.text(s[entry.valueRange])
             let personEdited = lastWritten[key].map { $0 != current } ?? !isPlaceholder(raw)
             if personEdited && !force {
                 result.keptUserValues.append(key)
@@ -107,20 +107,19 @@ extension Dotenv {
             result.updated.append(key)
         }
 
-        var out = String.UnicodeScalarView()
-        if doc.hasBOM { out.append("\u{FEFF}") }
+        var out = doc.hasBOM ? "\u{FEFF}" : ""
         var cursor = 0
         for (range, text) in replacements.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
-            out.append(contentsOf: s[cursor..<range.lowerBound])
-            out.append(contentsOf: text.unicodeScalars)
+            out += DotenvScanner.text(s[cursor..<range.lowerBound])
+            out += text
             cursor = range.upperBound
         }
-        out.append(contentsOf: s[cursor...])
+        out += DotenvScanner.text(s[cursor...])
         if !appended.isEmpty {
             let exportAll = !last.isEmpty && doc.entries.allSatisfy { $0.inherited || $0.hasExport }
-            out.append(contentsOf: appendBlock(to: s, entries: appended, export: exportAll).unicodeScalars)
+            out += appendBlock(to: s, entries: appended, export: exportAll)
         }
-        result.text = String(out)
+        result.text = out
         return result
     }
 
@@ -164,10 +163,14 @@ extension Dotenv {
 
     /// Whether the file ends with `# Added by devenv` followed only by assignment lines.
     private static func endsWithOwnBlock(_ lines: [ArraySlice<Unicode.Scalar>]) -> Bool {
+        let comment = Array(addedComment.unicodeScalars)
+        let blank = { (c: Unicode.Scalar) in c == "\t" || c.properties.generalCategory == .spaceSeparator }
         for line in lines.reversed() {
-            let trimmed = String(String.UnicodeScalarView(line)).trimmingCharacters(in: .whitespaces)
-            if trimmed == addedComment { return true }
-            if trimmed.isEmpty || trimmed.hasPrefix("#") || !trimmed.contains("=") { return false }
+            // The line without leading and trailing blanks (`trimmingCharacters(in: .whitespaces)`).
+            guard let first = line.firstIndex(where: { !blank($0) }), let last = line.lastIndex(where: { !blank($0) }) else { return false }
+            let trimmed = line[first...last]
+            if trimmed.elementsEqual(comment) { return true }
+            if trimmed.first == "#" || !trimmed.contains("=") { return false }
         }
         return false
     }

@@ -67,6 +67,9 @@ extension Dotenv {
 
         /// The form to write `value` in; `quoted` rules out bare (text follows on the line).
         static func best(for value: String, quoted: Bool = false) -> Form {
+            // Only plain characters: bare, which every reader reads back (what the scoring below
+            // picks for such a value, without building its scalars).
+            if !quoted, !value.isEmpty, value.utf8.allSatisfy({ $0 < 0x80 && isPlain(Unicode.Scalar($0)) }) { return .bare }
             let s = Array(value.unicodeScalars)
             if s.isEmpty { return quoted ? .single : .bare }
             var candidates: [Form] = []

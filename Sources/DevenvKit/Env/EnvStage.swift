@@ -56,19 +56,18 @@ public enum EnvStage {
             guard let data = try StateFile.read(file, what: "the record of what devenv wrote into the .env files")
                 ?? StateFile.read(plan.stateDir + "/env-written.json", what: "the record of what devenv wrote into the .env files")
             else { return [:] }
-            do { return try JSONDecoder().decode([String: [String: String]].self, from: data) } catch {
+            guard let state = StateJSON.nestedStrings(String(decoding: data, as: UTF8.self)) else {
                 throw DevenvError("the record \(file) is damaged (\(data.isEmpty ? "empty" : "not the JSON devenv writes")); devenv changed nothing",
                                   hint: "It tells devenv's values from yours in the .env files. Run `devenv env --force` to rewrite every managed key "
                                       + "(your own lines stay), or move it aside (`mv \(file) \(file).bad`) so every current value counts as yours.")
             }
+            return state
         } catch _ where ignoringDamage { return [:] }
     }
 
     static func saveLastWritten(_ plan: StackPlan, _ state: [String: [String: String]]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try StateFile.makePrivateFolder(plan.manifest.root + "/.devenv")
-        try AtomicFile.write(try encoder.encode(state), to: recordFile(plan), newFileMode: 0o600)
+        try AtomicFile.write(Data(StateJSON.write(state).utf8), to: recordFile(plan), newFileMode: 0o600)
     }
 
     static func recordFile(_ plan: StackPlan) -> String { plan.manifest.root + "/.devenv/env-written.json" }

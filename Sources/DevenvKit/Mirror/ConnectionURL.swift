@@ -23,49 +23,65 @@ public struct ConnectionURL: Sendable, Equatable {
     public static func == (a: Self, b: Self) -> Bool { a.string == b.string }
 
     /// Nil unless `text` is `scheme://…` with a letter-led scheme and a non-empty authority or path.
+    /// Read byte by byte: every delimiter is ASCII, so UTF-8 offsets split exactly where
+    /// characters would (and tens of thousands of staging values stay cheap).
     public init?(_ text: String) {
-        guard let sep = text.range(of: "://") else { return nil }
-        let scheme = String(text[..<sep.lowerBound])
-        guard let first = scheme.first, first.isASCII, first.isLetter,
-              scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }) else { return nil }
-        self.scheme = scheme
-        var rest = Substring(text[sep.upperBound...])
-        if let hash = rest.firstIndex(of: "#") {
-            fragment = String(rest[rest.index(after: hash)...])
-            rest = rest[..<hash]
+        guard TextScan.hasSchemeSeparator(text) else { return nil }
+        let b = Array(text.utf8)
+        func str(_ r: Range<Int>) -> String { String(decoding: b[r], as: UTF8.self) }
+        func first(_ c: UInt8, _ r: Range<Int>) -> Int? { b[r].firstIndex(of: c) }
+        func isAlpha(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
+        guard var sep = first(UInt8(ascii: ":"), 0..<b.count) else { return nil }
+        while !(sep + 2 < b.count && b[sep + 1] == UInt8(ascii: "/") && b[sep + 2] == UInt8(ascii: "/")) {
+            guard let next = first(UInt8(ascii: ":"), (sep + 1)..<b.count) else { return nil }
+            sep = next
         }
-        var queryText: Substring?
-        let beforeQuery = rest.firstIndex(of: "?")
+        guard sep > 0, isAlpha(b[0]), b[..<sep].allSatisfy({ isAlpha($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2B || $0 == 0x2E || $0 == 0x2D })
+        else { return nil }
+        self.scheme = str(0..<sep)
+        var lo = sep + 3, hi = b.count
+        if let hash = first(UInt8(ascii: "#"), lo..<hi) {
+            fragment = str((hash + 1)..<hi)
+            hi = hash
+        }
+        let beforeQuery = first(UInt8(ascii: "?"), lo..<hi) ?? hi
         // The user part ends at the last '@' before the query: passwords may hold '/' or ':'.
         // A '@' after a '/' with no ':' before it is part of the path (`https://medium.com/@team`).
-        var at = rest[..<(beforeQuery ?? rest.endIndex)].lastIndex(of: "@")
-        if let a = at, let slash = rest.firstIndex(of: "/"), slash < a, !rest[..<a].contains(":") { at = nil }
+        var at = b[lo..<beforeQuery].lastIndex(of: UInt8(ascii: "@"))
+        if let a = at, let slash = first(UInt8(ascii: "/"), lo..<hi), slash < a, first(UInt8(ascii: ":"), lo..<a) == nil { at = nil }
         if let at {
-            let info = rest[..<at]
-            if let colon = info.firstIndex(of: ":") {
-                user = String(info[..<colon])
-                password = String(info[info.index(after: colon)...])
+            if let colon = first(UInt8(ascii: ":"), lo..<at) {
+                user = str(lo..<colon)
+                password = str((colon + 1)..<at)
             } else {
-                user = String(info)
+                user = str(lo..<at)
             }
-            rest = rest[rest.index(after: at)...]
+            lo = at + 1
         }
-        if let q = rest.firstIndex(of: "?") {
-            queryText = rest[rest.index(after: q)...]
-            rest = rest[..<q]
+        var queryRange: Range<Int>?
+        if let q = first(UInt8(ascii: "?"), lo..<hi) {
+            queryRange = (q + 1)..<hi
+            hi = q
         }
-        if let slash = rest.firstIndex(of: "/") {
-            hosts = String(rest[..<slash])
-            path = String(rest[slash...])
+        if let slash = first(UInt8(ascii: "/"), lo..<hi) {
+            hosts = str(lo..<slash)
+            path = str(slash..<hi)
         } else {
-            hosts = String(rest)
+            hosts = str(lo..<hi)
             path = ""
         }
-        query = (queryText ?? "").split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            if let eq = pair.firstIndex(of: "=") { return (String(pair[..<eq]), String(pair[pair.index(after: eq)...])) }
-            return (String(pair), nil)
+        query = []
+        if let r = queryRange {
+            // `a=1&b`: pairs between '&' (empty ones dropped), split at the first '='.
+            for pair in b[r].split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+                if let eq = pair.firstIndex(of: UInt8(ascii: "=")) {
+                    query.append((str(pair.startIndex..<eq), str((eq + 1)..<pair.endIndex)))
+                } else {
+                    query.append((str(pair.startIndex..<pair.endIndex), nil))
+                }
+            }
         }
-        hadQueryMark = queryText != nil
+        hadQueryMark = queryRange != nil
         guard !hosts.isEmpty || !path.isEmpty else { return nil }
     }
 
@@ -110,8 +126,12 @@ public struct ConnectionURL: Sendable, Equatable {
 
     /// Host names without ports, lower-cased.
     public var hostNames: [String] {
-        hosts.split(separator: ",").map { h in
-            let h = h.trimmingCharacters(in: .whitespaces)
+        // One host, ASCII, nothing to trim (nearly every URL): no splitting at all.
+        if !hosts.isEmpty, hosts.first != "[", hosts.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: ",") && $0 != 0x20 && $0 != 0x09 }) {
+            return [String(hosts.split(separator: ":", maxSplits: 1).first ?? "").lowercased()]
+        }
+        return hosts.split(separator: ",").map { h in
+            let h = TextScan.trimmingBlanks(String(h))
             if h.hasPrefix("["), let end = h.firstIndex(of: "]") { return String(h[h.index(after: h.startIndex)..<end]).lowercased() }
             return String(h.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
         }
@@ -152,13 +172,23 @@ public enum Redact {
     /// A value fit to commit: every URL password in it removed.
     public static func forLock(_ value: String) -> String { replacingPasswords(in: value, with: nil) }
 
-    /// True when some URL in the value carries a password.
-    public static func hasCredentials(_ value: String) -> Bool { forLock(value) != value }
+    /// True when some URL in the value carries a password (`forLock(value) != value`, without
+    /// rebuilding the value).
+    public static func hasCredentials(_ value: String) -> Bool {
+        let urls = TextScan.schemeSeparators(in: value, atMost: 2)
+        guard urls > 0 else { return false }
+        if urls <= 1 { return ConnectionURL(TextScan.trimmingBlanks(value))?.password != nil }
+        let pieces = value.split(omittingEmptySubsequences: false) { $0 == "," || $0 == " " }
+        if pieces.count == 1 { return ConnectionURL(TextScan.trimmingBlanks(value))?.password != nil }
+        return pieces.contains { hasCredentials(String($0)) }
+    }
 
     static func replacingPasswords(in value: String, with mask: String?) -> String {
-        let pieces = value.split(omittingEmptySubsequences: false) { $0 == "," || $0 == " " }
-        if value.components(separatedBy: "://").count <= 2 || pieces.count == 1 {
-            guard var c = ConnectionURL(value.trimmingCharacters(in: .whitespaces)), c.password != nil else { return value }
+        let urls = TextScan.schemeSeparators(in: value, atMost: 2)
+        guard urls > 0 else { return value }
+        let pieces = urls <= 1 ? [] : value.split(omittingEmptySubsequences: false) { $0 == "," || $0 == " " }
+        if urls <= 1 || pieces.count == 1 {
+            guard var c = ConnectionURL(TextScan.trimmingBlanks(value)), c.password != nil else { return value }
             c.password = mask
             return c.string
         }

@@ -28,12 +28,18 @@ public struct DriftItem: Sendable, Equatable, Encodable {
 
 /// A local `.env` file's keys and values, as the dotenv reader returned them.
 public struct LocalEnvFile: Sendable {
-    public var path: String
-    public var values: [(key: String, value: String)]
+    public let path: String
+    public let values: [(key: String, value: String)]
+    /// Each key's last value (what compose reads).
+    private let last: [String: String]
 
-    public init(path: String, values: [(key: String, value: String)]) { self.path = path; self.values = values }
+    public init(path: String, values: [(key: String, value: String)]) {
+        self.path = path
+        self.values = values
+        last = Dictionary(values.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+    }
 
-    public func value(_ key: String) -> String? { values.last { $0.key == key }?.value }
+    public func value(_ key: String) -> String? { last[key] }
 }
 
 /// Drift: staging ↔ lock ↔ local files, and service versions.
@@ -82,6 +88,9 @@ public enum Drift {
         if now.secret != was.secret {
             return now.secret ? "\(key) is now a secret on staging" : "\(key) is no longer a secret on staging"
         }
+        if let a = now.digest, let b = was.digest, a != b {
+            return "\(key)\(now.secret ? " (secret)" : "") changed on staging (the source's digest differs from \(lockPlace))"
+        }
         if now.secret {
             guard let a = now.sha256, let b = was.sha256, a != b else { return nil }
             return "\(key) (secret) changed on staging (its digest differs from \(lockPlace))"
@@ -97,7 +106,7 @@ public enum Drift {
         let mirrored = Set(expected.map(\.key))
         for m in expected {
             guard let want = m.localValue else { continue }
-            let holders = files.filter { $0.value(m.key) != nil }
+            let holders = files.count == 1 ? (files[0].value(m.key) == nil ? [] : files) : files.filter { $0.value(m.key) != nil }
             guard !holders.isEmpty else {
                 items.append(DriftItem(kind: .missing, subject: m.key, place: "local",
                                        detail: "\(m.key) (\(m.kind.rawValue)) is in none of the local .env files: run `devenv mirror`"))

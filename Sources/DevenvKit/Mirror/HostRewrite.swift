@@ -30,12 +30,31 @@ public struct HostRewrite: Sendable {
     /// The rewritten value and each replacement made (`from` → `to`, as host texts), or nil when no host matched.
     public func apply(_ value: String) -> (value: String, replaced: [(from: String, to: String)])? {
         guard !map.isEmpty else { return nil }
+        // A token matches only when a key's text is in it: an ASCII value holding none of the
+        // keys (most values) needs no tokenising.
+        if value.utf8.allSatisfy({ $0 < 0x80 }) {
+            let lower = value.lowercased()
+            guard map.keys.contains(where: { TextScan.contains(lower, $0) }) else { return nil }
+        }
         var out = ""
         var replaced: [(from: String, to: String)] = []
         var token = ""
         func flush() {
             if let hit = rewriteToken(token) { out += hit.0; replaced.append((from: hit.1.0, to: hit.1.1)) } else { out += token }
             token = ""
+        }
+        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+            // ASCII without CR (CR LF is one character): every character is one byte, so cut
+            // tokens on the delimiter bytes.
+            let bytes = Array(value.utf8)
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || Self.delimiterBytes.contains(bytes[i]) {
+                token = String(decoding: bytes[start..<i], as: UTF8.self)
+                flush()
+                if i < bytes.count { out.unicodeScalars.append(Unicode.Scalar(bytes[i])) }
+                start = i + 1
+            }
+            return replaced.isEmpty ? nil : (out, replaced)
         }
         for ch in value {
             if Self.delimiters.contains(ch) { flush(); out.append(ch) } else { token.append(ch) }
@@ -45,6 +64,7 @@ public struct HostRewrite: Sendable {
     }
 
     static let delimiters: Set<Character> = [",", ";", " ", "\t", "\n", "\r", "\"", "'", "[", "]", "(", ")", "|", "<", ">", "`"]
+    static let delimiterBytes: Set<UInt8> = Set(delimiters.map { $0.asciiValue! })
 
     private func rewriteToken(_ token: String) -> (String, (String, String))? {
         guard let sep = token.range(of: "://") else {

@@ -27,8 +27,8 @@ public struct InfraHit: Sendable, Equatable {
 public enum InfraMapping {
     public static func map(_ v: StagingVar, local: LocalServices) -> InfraHit? {
         guard let value = v.value else { return byNameOnly(v.name, local: local) }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let url = ConnectionURL(trimmed), !trimmed.contains(" ") {
+        let trimmed = TextScan.trimmingBlanks(value)
+        if let url = ConnectionURL(trimmed), !TextScan.contains(trimmed, " ") {
             let base = url.scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
             switch base {
             case "postgres", "postgresql": return postgres(url, local: local.postgres)
@@ -55,6 +55,13 @@ public enum InfraMapping {
             return InfraHit(service: .postgres, localValue: local.postgres?.url, explanation: described("Postgres URL \(note)", .postgres, local.postgres != nil))
         }
         return nil
+    }
+
+    /// Whether a name alone says it holds a Postgres, MongoDB or Redis URL (`DATABASE_URL`,
+    /// `MONGODB_URI`, `REDIS_URL`): such a key is mapped even when staging hides its value.
+    static func isConnectionName(_ name: String) -> Bool {
+        guard let hit = byNameOnly(name, local: LocalServices()) else { return false }
+        return hit.service != .s3
     }
 
     static func described(_ what: String, _ service: InfraService, _ present: Bool) -> String {
@@ -139,13 +146,20 @@ public enum InfraMapping {
     /// The hosting a host name belongs to, by its shape.
     public static func provider(_ hosts: [String]) -> String? {
         for h in hosts {
-            let table: [(test: (String) -> Bool, name: String)] = [
+            if let hit = providers.first(where: { $0.test(h) }) { return hit.name }
+        }
+        return nil
+    }
+
+    /// Host shapes of the hostings, first match wins (built once, not per host).
+    static let providers: [(test: @Sendable (String) -> Bool, name: String)] = [
                 ({ $0.hasSuffix(".rds.amazonaws.com") }, "AWS RDS"),
                 ({ $0.hasSuffix(".cache.amazonaws.com") }, "AWS ElastiCache"),
                 ({ $0.hasSuffix(".compute-1.amazonaws.com") || $0.hasSuffix(".compute.amazonaws.com") }, "AWS EC2 (Heroku)"),
                 ({ $0.hasSuffix(".render.com") || $0.hasPrefix("dpg-") || $0.hasPrefix("red-") }, "Render"),
                 ({ $0.hasSuffix(".railway.internal") || $0.hasSuffix(".rlwy.net") || $0.hasSuffix(".railway.app") }, "Railway"),
-                ({ $0.hasSuffix(".flycast") || $0.hasSuffix(".fly.dev") || $0.hasSuffix(".internal") }, "Fly.io"),
+                ({ $0.hasSuffix(".ec2.internal") || $0.hasSuffix(".compute.internal") }, "AWS EC2"),
+                ({ $0.hasSuffix(".flycast") || $0.hasSuffix(".fly.dev") || isFlyPrivateName($0) }, "Fly.io"),
                 ({ $0.hasSuffix(".supabase.co") || $0.hasSuffix(".supabase.com") }, "Supabase"),
                 ({ $0.hasSuffix(".neon.tech") }, "Neon"),
                 ({ $0.hasSuffix(".mongodb.net") }, "MongoDB Atlas"),
@@ -153,9 +167,15 @@ public enum InfraMapping {
                 ({ $0.hasSuffix(".redis-cloud.com") || $0.hasSuffix(".redislabs.com") }, "Redis Cloud"),
                 ({ $0 == "localhost" || $0.hasPrefix("127.") }, "this machine"),
             ]
-            if let hit = table.first(where: { $0.test(h) }) { return hit.name }
-        }
-        return nil
+
+    /// Fly's private DNS (`APP.internal`, `REGION.APP.internal`, `top2.nearest.of.APP.internal`),
+    /// not every `.internal` name: AWS (`*.ec2.internal`) and Google Cloud (`*.c.PROJECT.internal`)
+    /// use the suffix too.
+    static func isFlyPrivateName(_ host: String) -> Bool {
+        guard host.hasSuffix(".internal") else { return false }
+        let labels = host.split(separator: ".")
+        if labels.count >= 4, labels[labels.count - 3] == "c" { return false }
+        return labels.count <= 3 || host.contains(".nearest.of.")
     }
 
     /// The local name for a staging database or bucket: the same name when the manifest has it,

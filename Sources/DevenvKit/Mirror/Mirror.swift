@@ -112,10 +112,19 @@ public enum Mirror {
 
     /// "; it points at staging host X: …" when a copied value names a host that looks like staging.
     static func stagingHostHint(_ value: String) -> String {
+        guard TextScan.hasSchemeSeparator(value) else { return "" }
         let words: Set<String> = ["staging", "stage", "stg", "preview"]
-        for piece in value.split(whereSeparator: { ", \"'[]".contains($0) }) {
-            guard let url = ConnectionURL(String(piece)), let host = url.hostNames.first else { continue }
-            if host.split(whereSeparator: { ".-_".contains($0) }).contains(where: { words.contains($0.lowercased()) }) {
+        // Pieces between ASCII separators, cut on the bytes (Character comparisons cost more).
+        let bytes = Array(value.utf8)
+        var pieces: [String] = []
+        var start = 0
+        for i in 0...bytes.count where i == bytes.count || [0x2C, 0x20, 0x22, 0x27, 0x5B, 0x5D].contains(bytes[i]) {
+            if i > start { pieces.append(String(decoding: bytes[start..<i], as: UTF8.self)) }
+            start = i + 1
+        }
+        for piece in pieces where TextScan.hasSchemeSeparator(piece) {
+            guard let url = ConnectionURL(piece), let host = url.hostNames.first else { continue }
+            if host.split(whereSeparator: { $0 == "." || $0 == "-" || $0 == "_" }).contains(where: { words.contains($0.lowercased()) }) {
                 return "; it points at \(host): map it under rewrite: to use a local app"
             }
         }

@@ -9,12 +9,15 @@ enum S3Mapping {
 
     enum Role { case accessKey, secretKey, sessionToken, region, endpoint, bucket }
 
+    /// Texts one of which every role needs in the name: a name with none is no S3 setting.
+    static let roleHints: [StaticString] = ["SECRET_ACCESS_KEY", "AWS", "S3", "MINIO", "R2", "SPACES", "B2", "STORAGE", "BUCKET", "ENDPOINT"]
+
     static func role(_ name: String, value: String?) -> Role? {
-        let upper = name.uppercased()
-        let words = upper.split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        if TextScan.asciiContainsIgnoringCase(name, any: roleHints) == false { return nil }
+        let (upper, words) = SecretRules.upperWords(name)
         let s3ish = words.contains { s3Words.contains($0) }
-        if upper.contains("SECRET_ACCESS_KEY") || (s3ish && words.contains("SECRET") && words.last == "KEY") { return .secretKey }
-        if s3ish && (upper.contains("ACCESS_KEY") || words.contains("ACCESSKEY")) { return .accessKey }
+        if TextScan.contains(upper, "SECRET_ACCESS_KEY") || (s3ish && words.contains("SECRET") && words.last == "KEY") { return .secretKey }
+        if s3ish && (TextScan.contains(upper, "ACCESS_KEY") || words.contains("ACCESSKEY")) { return .accessKey }
         if s3ish && words.contains("SESSION") && words.last == "TOKEN" { return .sessionToken }
         if s3ish && words.contains("REGION") { return .region }
         if words.contains("ENDPOINT") && (s3ish || value.flatMap(ConnectionURL.init).map(isS3Host) == true) { return .endpoint }

@@ -16,6 +16,7 @@ import Yams
 ///   versions: { postgres: "15.4", redis: "7.2" }    # or { command: [./scripts/staging-versions] }
 ///   target: api/.env                # one of the env: files; default the first, or the root .env
 ///   local: [DEBUG, LOCAL_*]         # keys only local config has: not drift
+///   timeout: 60                     # seconds the source (and versions) command may take
 /// ```
 public struct StagingConfig: Sendable, Equatable {
     public var source: StagingSource
@@ -28,8 +29,10 @@ public struct StagingConfig: Sendable, Equatable {
     public var target: String?
     /// `local:`: keys (or `*` patterns) the local files may hold although staging lacks them.
     public var localOnly: [String] = []
+    /// `timeout:`: seconds each staging command may run before it is stopped.
+    public var timeout: Double = MirrorFetch.defaultTimeout
 
-    static let keys = ["from", "keep", "secret", "secrets", "override", "rewrite", "versions", "target", "local"]
+    static let keys = ["from", "keep", "secret", "secrets", "override", "rewrite", "versions", "target", "local", "timeout"]
 
     /// The file mirrored keys are written to: `target:`, else the first `env:` file, else the root `.env`.
     /// `envFiles` are the paths of the manifest's `env:` targets, in order.
@@ -51,8 +54,15 @@ public struct StagingConfig: Sendable, Equatable {
         var versionsCommand: [String]?
         var target: String?
         var localOnly: [String] = []
+        var timeout = MirrorFetch.defaultTimeout
         for (key, value) in r.entries(map, allowed: keys, context: "under staging") {
             switch key {
+            case "timeout":
+                if let t = r.scalarText(value, "staging.timeout") {
+                    if let seconds = Double(t), seconds > 0, seconds.isFinite { timeout = seconds } else {
+                        r.problem(value, "staging.timeout must be a number of seconds above 0, found '\(t)'")
+                    }
+                }
             case "target":
                 if let t = r.string(value, "staging.target") {
                     target = t.hasPrefix("./") ? String(t.dropFirst(2)) : t
@@ -84,7 +94,7 @@ public struct StagingConfig: Sendable, Equatable {
         }
         guard let source, r.problems.isEmpty else { return (nil, r.problems) }
         return (StagingConfig(source: source, rules: rules, versions: versions, versionsCommand: versionsCommand,
-                              target: target, localOnly: localOnly), [])
+                              target: target, localOnly: localOnly, timeout: timeout), [])
     }
 
     /// `target:` must be a file devenv writes: one of the `env:` files, or `.env` without `env:`.

@@ -3,7 +3,7 @@ import Foundation
 /// `devenv.staging.lock`: the committable record of staging's config shape, so teammates
 /// without staging access get the same keys from the lock alone, and `mirror --check` sees drift.
 ///
-/// Format: JSON, pretty-printed with sorted keys and a final newline. JSON rather than YAML
+/// Format: JSON, pretty-printed with keys sorted by code point and a final newline. JSON rather than YAML
 /// because a lock is machine-written: one canonical spelling per content (stable diffs, no
 /// merge noise), and no YAML typing surprises (`7.0` becoming a float, `on`/`no` becoming booleans).
 ///
@@ -11,7 +11,8 @@ import Foundation
 /// { "devenv_staging_lock": 1,
 ///   "keys": { "API_URL": { "value": "https://api.staging.myflow.app" },
 ///             "DATABASE_URL": { "secret": true, "sha256": "…", "value": "postgres://app@db.example.rds.amazonaws.com/app" },
-///             "STRIPE_SECRET_KEY": { "secret": true, "sha256": "…" } },
+///             "STRIPE_SECRET_KEY": { "secret": true, "sha256": "…" },
+///             "SESSION_KEY": { "digest": "a1b2…", "secret": true } },   // Fly: its digest, no value
 ///   "source": "preset railway (environment: staging)",
 ///   "versions": { "postgres": "15.4" } }
 /// ```
@@ -21,6 +22,8 @@ import Foundation
 /// precomputed tables do not apply) when staging gave its value; the only secret with a `value`
 /// is a database URL whose secrecy is its password, kept with the password removed. A digest
 /// still lets anyone test a guess of a weak secret offline: rotate weak secrets, not the lock.
+/// A source that hides values but gives its own digest (Fly) has that digest kept as `digest`,
+/// so a rotated secret is drift. A name without a value has no `value`: never a placeholder.
 public struct StagingLock: Sendable, Equatable {
     public static let fileName = "devenv.staging.lock"
     public static let formatVersion = 1
@@ -31,9 +34,11 @@ public struct StagingLock: Sendable, Equatable {
         public var secret: Bool
         /// For a secret whose value staging gave: `SecretDigest` hex.
         public var sha256: String?
+        /// The source's own digest of a value it does not show (Fly's `digest`).
+        public var digest: String?
 
-        public init(value: String?, secret: Bool, sha256: String?) {
-            self.value = value; self.secret = secret; self.sha256 = sha256
+        public init(value: String?, secret: Bool, sha256: String?, digest: String? = nil) {
+            self.value = value; self.secret = secret; self.sha256 = sha256; self.digest = digest
         }
     }
 
@@ -51,11 +56,12 @@ public struct StagingLock: Sendable, Equatable {
         var keys: [String: Entry] = [:]
         for v in staging {
             guard SecretRules.isSecret(v, rules: rules) else {
-                keys[v.name] = Entry(value: v.value.map(Redact.forLock), secret: false, sha256: nil)
+                keys[v.name] = Entry(value: v.value.map(Redact.forLock), secret: false, sha256: nil, digest: v.digest)
                 continue
             }
             let digest = v.value.map { Self.digest(key: v.name, value: $0) }
-            keys[v.name] = Entry(value: v.value.flatMap { Self.passwordlessDatabaseURL(v.name, $0, rules: rules) }, secret: true, sha256: digest)
+            keys[v.name] = Entry(value: v.value.flatMap { Self.passwordlessDatabaseURL(v.name, $0, rules: rules) }, secret: true,
+                                 sha256: digest, digest: v.digest)
         }
         self.init(keys: keys, versions: versions, source: source)
     }
@@ -68,40 +74,51 @@ public struct StagingLock: Sendable, Equatable {
     public var stagingVars: [StagingVar] {
         keys.keys.sorted().map { k in
             let e = keys[k]!
-            return StagingVar(name: k, value: e.value, markedSecret: e.secret)
+            return StagingVar(name: k, value: e.value, markedSecret: e.secret, digest: e.digest)
         }
     }
 
     /// A secret that is a database URL only because of its password: the URL without it.
     static func passwordlessDatabaseURL(_ key: String, _ value: String, rules: MirrorRules) -> String? {
         guard SecretRules.secretWord(in: key) == nil, !rules.isListedSecret(key),
-              let url = ConnectionURL(value.trimmingCharacters(in: .whitespaces)), url.password != nil else { return nil }
-        return isPasswordlessDatabaseURL(url.redacted) ? url.redacted : nil
+              let url = ConnectionURL(TextScan.trimmingBlanks(value)), url.password != nil else { return nil }
+        // `isPasswordlessDatabaseURL(url.redacted)` without parsing the redacted text again: it
+        // has no password by construction.
+        let redacted = url.redacted
+        return !TextScan.contains(redacted, " ") && isDatabaseScheme(url.scheme) ? redacted : nil
     }
 
     static func isPasswordlessDatabaseURL(_ value: String) -> Bool {
-        guard let url = ConnectionURL(value), url.password == nil, !value.contains(" ") else { return false }
-        let base = url.scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
+        guard let url = ConnectionURL(value), url.password == nil, !TextScan.contains(value, " ") else { return false }
+        return isDatabaseScheme(url.scheme)
+    }
+
+    static func isDatabaseScheme(_ scheme: String) -> Bool {
+        let base = scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
         return ["postgres", "postgresql", "mongodb", "redis", "rediss"].contains(base)
     }
 
     // MARK: - Text
 
-    /// The file's text: canonical JSON with a final newline.
+    /// The file's text: canonical JSON with a final newline — two-space indent, `"key" : value`,
+    /// keys sorted by Unicode code point (the same order on every platform), `/` not escaped.
+    /// Written directly: Foundation's JSONSerialization spends seconds sorting 50,000 keys.
     public func encoded() -> String {
-        var root: [String: Any] = ["devenv_staging_lock": Self.formatVersion, "versions": versions]
-        if let source { root["source"] = source }
-        var ks: [String: Any] = [:]
+        func object(_ fields: [(String, String)], _ indent: String) -> String { StateJSON.object(fields, indent: indent) }
+        var entries: [(String, String)] = []
+        entries.reserveCapacity(keys.count)
         for (k, e) in keys {
-            var o: [String: Any] = [:]
-            if let v = e.value { o["value"] = v }
-            if e.secret { o["secret"] = true }
-            if let d = e.sha256 { o["sha256"] = d }
-            ks[k] = o
+            var o: [(String, String)] = []
+            if let d = e.digest { o.append(("digest", JSONText.string(d))) }
+            if e.secret { o.append(("secret", "true")) }
+            if let d = e.sha256 { o.append(("sha256", JSONText.string(d))) }
+            if let v = e.value { o.append(("value", JSONText.string(v))) }
+            entries.append((k, object(o, "    ")))
         }
-        root["keys"] = ks
-        let data = (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        var root: [(String, String)] = [("devenv_staging_lock", String(Self.formatVersion)), ("keys", object(entries, "  ")),
+                                        ("versions", object(versions.map { ($0.key, JSONText.string($0.value)) }, "  "))]
+        if let source { root.append(("source", JSONText.string(source))) }
+        return object(root, "") + "\n"
     }
 
     /// Reads lock text; `file` names it in errors (which never quote its content).
@@ -115,13 +132,17 @@ public struct StagingLock: Sendable, Equatable {
         guard Int(version) <= formatVersion else { throw bad("it was written by a newer devenv (format \(Int(version)))") }
         var keys: [String: Entry] = [:]
         if case .object(let ks)? = root["keys"] {
+            keys.reserveCapacity(ks.count)
             for (k, raw) in ks {
                 guard case .object(let o) = raw else { throw bad("key '\(k)' is not an object") }
                 var e = Entry(value: nil, secret: false, sha256: nil)
                 if case .string(let v)? = o["value"] { e.value = v }
                 if case .bool(let s)? = o["secret"] { e.secret = s }
+                if case .string(let d)? = o["digest"] { e.digest = d }
                 if case .string(let d)? = o["sha256"] {
-                    guard d.count == 64, d.allSatisfy(\.isHexDigit) else { throw bad("key '\(k)' has a malformed sha256") }
+                    guard d.utf8.count == 64, d.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }) else {
+                        throw bad("key '\(k)' has a malformed sha256")
+                    }
                     e.sha256 = d.lowercased()
                 }
                 if e.secret, let v = e.value, !isPasswordlessDatabaseURL(v) {

@@ -28,9 +28,12 @@ public enum StagingParse {
     /// The format a text looks like: `{`/`[` → JSON; first meaningful line `KEY=…` → dotenv,
     /// `key: …` → YAML. Nil when it looks like none (an empty text is dotenv: no variables).
     public static func detect(_ text: String) -> StagingFormat? {
+        // The first byte that is not blank decides JSON without copying a large text.
+        if let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }),
+           first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return .json }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") { return .json }
-        guard let line = trimmed.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
+        guard let line = trimmed.split(whereSeparator: \.isNewline).lazy.map({ $0.trimmingCharacters(in: .whitespaces) })
             .first(where: { !$0.isEmpty && !$0.hasPrefix("#") && $0 != "---" }) else { return .dotenv }
         var body = Substring(line)
         if body.hasPrefix("export ") { body = body.dropFirst(7).drop { $0 == " " } }
@@ -59,7 +62,7 @@ public enum StagingParse {
     }
 
     public static func json(_ text: String) throws -> JSON {
-        do { return try JSONDecoder().decode(JSON.self, from: Data(text.utf8)) } catch {
+        do { return try JSONReader.parse(text) } catch {
             throw Failure(reason: "it is not valid JSON")
         }
     }

@@ -2,18 +2,23 @@ import Foundation
 
 /// One variable as staging has it.
 ///
-/// Invariant: `value` is nil only when the source knows the name but not the value
-/// (Fly lists secret names and digests, never values; a lock keeps a digest for a secret).
+/// Invariant: `value` is nil only when the source knows the name but not the value (Fly lists
+/// secret names and digests, never values; Vercel hides sensitive values; a lock keeps a digest
+/// for a secret). A placeholder is never a value.
 public struct StagingVar: Sendable, Equatable {
     public var name: String
     public var value: String?
-    /// The source itself says the value is secret (an SSM `SecureString`, every Fly secret).
+    /// The source itself says the value is secret (an SSM `SecureString`, every Fly secret,
+    /// a Vercel sensitive variable).
     public var markedSecret: Bool
+    /// The source's own digest of a value it does not show (Fly's): a change of it is a rotation.
+    public var digest: String?
 
-    public init(name: String, value: String?, markedSecret: Bool = false) {
+    public init(name: String, value: String?, markedSecret: Bool = false, digest: String? = nil) {
         self.name = name
         self.value = value
         self.markedSecret = markedSecret
+        self.digest = digest
     }
 }
 
@@ -70,20 +75,7 @@ public enum StagingSource: Sendable, Equatable {
         return out
     }
 
-    /// What to do to get the raw text: read a file, or run a command (and maybe read the file it wrote).
-    /// `tempFile` is a fresh path the caller owns and removes afterwards (used by Vercel).
-    public func fetch(tempFile: String) throws -> StagingFetch {
-        switch self {
-        case .file(let path, _): return .readFile(path)
-        case .command(let argv, _):
-            guard !argv.isEmpty else { throw DevenvError.usage("staging.from.command is empty", hint: "Give the command as a list: [railway, variables, --json]") }
-            return .run(PresetInvocation(argv: argv, outputFile: nil))
-        case .preset(let name, let settings, let extra):
-            return .run(try name.invocation(settings: settings, extraArgs: extra, outputFile: tempFile))
-        }
-    }
-
-    /// Parses what `fetch` produced (file text, stdout, or the file a preset wrote) into variables.
+    /// Parses what the source gave (file text, stdout, or the file a preset wrote) into variables.
     /// Errors name the source and never quote the text (it may hold secrets); exit code `.failure`.
     public func parse(_ text: String, dotenv: DotenvParser) throws -> [StagingVar] {
         do {
@@ -107,8 +99,36 @@ public enum StagingSource: Sendable, Equatable {
     public func commandFailed(status: Int32?) -> DevenvError {
         let what = status.map { "exited with status \($0)" } ?? "could not be started"
         var hint = "Run it yourself to see why; devenv does not print its output because it may hold secrets."
-        if case .preset(let name, _, _) = self, status == nil { hint = name.installHint }
+        if case .preset(let name, _, _) = self {
+            if status == nil { hint = name.installHint }
+            if name == .render, status == 22 { hint = "Render answered with an HTTP error: check RENDER_API_KEY and the service id (srv-…)." }
+        }
         return DevenvError("staging source \(label) \(what); nothing was changed", hint: hint, exitCode: .failure)
+    }
+
+    /// The command ran past `staging.timeout` and was stopped.
+    public func timedOut(after seconds: Double) -> DevenvError {
+        DevenvError("staging source \(label) did not finish within \(Self.seconds(seconds)) and was stopped; nothing was changed",
+                    hint: "Check that its CLI is logged in and can reach the provider, or raise staging.timeout (seconds) in devenv.yml.",
+                    exitCode: .failure)
+    }
+
+    /// The command printed more than the runner keeps.
+    public func tooMuchOutput(limit: Int) -> DevenvError {
+        DevenvError("staging source \(label) printed more than \(limit / (1024 * 1024)) MiB, more than devenv reads; nothing was changed",
+                    hint: "Point it at one project, environment or service (its settings or args:), or export staging's config to a file and use file:.",
+                    exitCode: .failure)
+    }
+
+    /// The CLI said it served a cached copy instead of staging's current config.
+    public func servedCachedCopy() -> DevenvError {
+        DevenvError("staging source \(label) could not reach the provider and served its cached copy instead; nothing was changed",
+                    hint: "Check the network and that its CLI is logged in, then run again; `devenv mirror --from-lock` uses the committed lock on purpose.",
+                    exitCode: .failure)
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s.rounded() == s ? "\(Int(s)) s" : String(format: "%.1f s", s)
     }
 
     private func hint(for failure: StagingParse.Failure) -> String {
@@ -116,23 +136,5 @@ public enum StagingSource: Sendable, Equatable {
         case .preset(let name, _, _): return "Expected \(name.outputShape). Check that \(name.rawValue)'s CLI is logged in and up to date."
         default: return "Give `format: json`, `yaml` or `dotenv`, or make the source print a flat map of names to values."
         }
-    }
-}
-
-/// What getting a source's text takes.
-public enum StagingFetch: Sendable, Equatable {
-    case readFile(String)
-    case run(PresetInvocation)
-}
-
-/// A command to run for a source. When `outputFile` is set the command writes its result
-/// there (read it after a zero exit); otherwise the result is stdout.
-public struct PresetInvocation: Sendable, Equatable {
-    public var argv: [String]
-    public var outputFile: String?
-
-    public init(argv: [String], outputFile: String?) {
-        self.argv = argv
-        self.outputFile = outputFile
     }
 }

@@ -130,7 +130,9 @@ struct MirrorInfraTests {
             ("db.abc.us-east-1.rds.amazonaws.com", "AWS RDS"), ("dpg-abc-a", "Render"), ("app-db.flycast", "Fly.io"),
             ("x.pooler.supabase.com", "Supabase"), ("ep-1.us-east-2.aws.neon.tech", "Neon"), ("c.mongodb.net", "MongoDB Atlas"),
             ("x.upstash.io", "Upstash"), ("m.x.use1.cache.amazonaws.com", "AWS ElastiCache"), ("redis.railway.internal", "Railway"),
+            ("autoswe-db.internal", "Fly.io"), ("top2.nearest.of.autoswe-db.internal", "Fly.io"), ("ip-10-0-1-5.ec2.internal", "AWS EC2"),
         ]
         for (host, name) in cases { #expect(InfraMapping.provider([host]) == name, "\(host)") }
+        #expect(InfraMapping.provider(["db.c.my-project.internal"]) == nil, "Google Cloud's .internal is not Fly")
     }
 }

@@ -129,3 +129,38 @@ struct MirrorRulesTests {
         #expect(KeyPattern.matches("EXACT", "EXACT") && !KeyPattern.matches("EXACT", "EXACTLY"))
     }
 }
+
+@Suite("Mirror: the fast paths give the slow paths' answers")
+struct MirrorFastPathTests {
+    @Test func asciiSecretWordsAgreeWithTheUnicodeRules() {
+        let names = ["STRIPE_SECRET_KEY", "api_key", "GITHUB_TOKEN", "DB_PASSWORD", "PASS", "my_passwd", "PRIVATE_KEY", "JWT_PRIVATEKEY",
+                     "GOOGLE_CREDENTIALS", "SENTRY_DSN", "SALT", "PEPPER", "KEYS", "X_APIKEY", "AWS_ACCESSKEY", "BASIC_AUTH", "AUTH_URL",
+                     "NEXT_PUBLIC_SECRET", "STRIPE_PUBLISHABLE_KEY", "KEY_ID", "MONKEY", "TOKENIZER", "LOG_LEVEL", "", "_", "a1b2", "9LIVES",
+                     "vite_api_token", "SECRETARY_NAME", "x.y-secret", "PUBLIC_KEY"]
+        for name in names {
+            #expect(SecretRules.asciiSecretWord(name) == .some(SecretRules.unicodeSecretWord(name)), "\(name)")
+        }
+        #expect(SecretRules.asciiSecretWord("PASSWÖRD") == nil, "not ASCII: the Unicode rules decide")
+        #expect(SecretRules.secretWord(in: "ÜBER_SECRET") == "SECRET")
+    }
+
+    @Test func credentialsAndTextScanAgreeWithFoundation() {
+        let values = ["postgres://u:p@h/db", "postgres://u@h/db", "plain", "a://b,c://u:p@d", "https://x.io/@team", " redis://:pw@h:1 ",
+                      "x://u:@h", "mongodb://a:b@h1,h2/db?x=1", "no scheme://here"]
+        for v in values { #expect(Redact.hasCredentials(v) == (Redact.forLock(v) != v), "\(v)") }
+        for (s, n) in [("abcSECRETdef", "SECRET"), ("abc", "abcd"), ("", "a"), ("aaa", "aa")] {
+            #expect(TextScan.contains(s, n) == s.contains(n), "\(s) \(n)")
+        }
+        for s in ["  a ", "\ta", "a\u{00A0}", "a", "", " "] { #expect(TextScan.trimmingBlanks(s) == s.trimmingCharacters(in: .whitespaces)) }
+        for v in ["", "a", "::", "a://b", ":://x", "a://b,c://d", "x:/y//z", "s3://a://b", "://", "é://ü"] {
+            #expect(TextScan.schemeSeparators(in: v) == v.components(separatedBy: "://").count - 1, "\(v)")
+        }
+        #expect(TextScan.asciiContainsIgnoringCase("my_aws_key", any: ["S3", "AWS"]) == true)
+        #expect(TextScan.asciiContainsIgnoringCase("LOG_LEVEL", any: ["S3", "AWS"]) == false)
+        #expect(TextScan.asciiContainsIgnoringCase("ÄWS", any: ["AWS"]) == nil)
+        for (url, hosts) in [("pg://H.Example:5432/db", ["h.example"]), ("pg://:5432/db", ["5432"]), ("pg:///db", [String]()),
+                             ("mongodb://a:1,B:2/db", ["a", "b"]), ("pg://[::1]:5/db", ["::1"]), ("pg://u:p@Ünï.dev/db", ["ünï.dev"])] {
+            #expect(ConnectionURL(url)?.hostNames == hosts, "\(url)")
+        }
+    }
+}

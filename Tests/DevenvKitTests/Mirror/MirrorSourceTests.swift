@@ -2,24 +2,22 @@ import Foundation
 import Testing
 @testable import DevenvKit
 
+/// The command each preset runs (argv as a value), its settings, and how sources are named.
+/// The flags come from each provider's source; see Presets.swift for the file and function.
 @Suite("Mirror: staging sources and presets")
 struct MirrorSourceTests {
     let dotenv = MirrorFixtures.dotenv
-
-    func preset(_ p: StagingPreset, _ settings: [String: String] = [:], fixture: String) throws -> [StagingVar] {
-        try StagingSource.preset(name: p, settings: settings, extraArgs: []).parse(MirrorFixtures.text(fixture), dotenv: dotenv)
-    }
-
-    // MARK: argv
 
     @Test("each preset builds its CLI's read-only command", arguments: [
         (StagingPreset.vercel, ["environment": "preview"], ["vercel", "env", "pull", "/tmp/x.env", "--environment=preview", "--yes"]),
         (.railway, ["environment": "staging", "service": "backend"], ["railway", "variables", "--json", "--environment", "staging", "--service", "backend"]),
         (.fly, ["app": "autoswe-api"], ["fly", "secrets", "list", "--json", "-a", "autoswe-api"]),
-        (.doppler, ["project": "rorun", "config": "stg"], ["doppler", "secrets", "download", "--no-file", "--format", "json", "--project", "rorun", "--config", "stg"]),
+        (.doppler, ["project": "rorun", "config": "stg"],
+         ["doppler", "secrets", "download", "--no-file", "--format", "json", "--no-fallback", "--project", "rorun", "--config", "stg"]),
         (.heroku, ["app": "myapp-staging"], ["heroku", "config", "--json", "-a", "myapp-staging"]),
         (.awsSSM, ["path": "/app/staging"], ["aws", "ssm", "get-parameters-by-path", "--path", "/app/staging", "--with-decryption", "--recursive", "--output", "json"]),
-        (.infisical, ["environment": "staging"], ["infisical", "export", "--format=json", "--env=staging"]),
+        (.awsSecretsManager, ["secret": "rorun/staging"], ["aws", "secretsmanager", "get-secret-value", "--secret-id", "rorun/staging", "--output", "json"]),
+        (.infisical, ["environment": "staging"], ["infisical", "export", "--format=json", "--env=staging", "--secret-overriding=false"]),
     ])
     func argv(preset: StagingPreset, settings: [String: String], expected: [String]) throws {
         let inv = try preset.invocation(settings: settings, extraArgs: [], outputFile: "/tmp/x.env")
@@ -32,23 +30,38 @@ struct MirrorSourceTests {
         #expect(rw.argv == ["railway", "variables", "--json", "--environment", "staging", "--kv"])
         let v = try StagingPreset.vercel.invocation(settings: ["branch": "feat-x", "scope": "myteam"], extraArgs: ["--cwd", "web"], outputFile: "f")
         #expect(v.argv == ["vercel", "env", "pull", "f", "--environment=preview", "--yes", "--git-branch=feat-x", "--scope", "myteam", "--cwd", "web"])
-        let ssm = try StagingPreset.awsSSM.invocation(settings: ["path": "/a/s", "region": "eu-west-1", "profile": "stg"], extraArgs: [], outputFile: "f")
-        #expect(ssm.argv.suffix(4) == ["--region", "eu-west-1", "--profile", "stg"])
+        let ssm = try StagingPreset.awsSSM.invocation(settings: ["path": "/a/s", "region": "eu-west-1", "profile": "stg", "endpoint": "http://127.0.0.1:5000"],
+                                                      extraArgs: [], outputFile: "f")
+        #expect(ssm.argv.suffix(6) == ["--region", "eu-west-1", "--profile", "stg", "--endpoint-url", "http://127.0.0.1:5000"])
+        #expect(ssm.environment == ["AWS_PAGER": ""], "no pager: the AWS CLI v2 would otherwise page a terminal's output")
         let inf = try StagingPreset.infisical.invocation(settings: ["project": "p1", "path": "/api"], extraArgs: [], outputFile: "f")
-        #expect(inf.argv == ["infisical", "export", "--format=json", "--env=staging", "--projectId=p1", "--path=/api"])
+        #expect(inf.argv == ["infisical", "export", "--format=json", "--env=staging", "--secret-overriding=false", "--projectId=p1", "--path=/api"])
         #expect(try StagingPreset.doppler.invocation(settings: [:], extraArgs: [], outputFile: "f").argv.suffix(2) == ["--config", "stg"])
+        let fly = try StagingPreset.fly.invocation(settings: ["config": "deploy/fly.staging.toml"], extraArgs: [], outputFile: "f")
+        #expect(fly.argv == ["fly", "secrets", "list", "--json", "--config", "deploy/fly.staging.toml"])
     }
 
-    @Test func renderKeepsTheAPIKeyOutOfArgv() throws {
+    /// Doppler's fallback file (pkg/cmd/secrets.go `downloadSecrets`): only `--no-fallback`
+    /// both stops it serving a cached copy and stops it writing ~/.doppler/fallback.
+    @Test func dopplerNeverUsesOrWritesItsFallbackFile() throws {
+        let argv = try StagingPreset.doppler.invocation(settings: [:], extraArgs: [], outputFile: "f").argv
+        #expect(argv.contains("--no-fallback"))
+        #expect(!argv.contains { $0.hasPrefix("--fallback") })
+    }
+
+    @Test func renderKeepsTheAPIKeyOutOfEveryArgv() throws {
         let inv = try StagingPreset.render.invocation(settings: ["service": "srv-abc123"], extraArgs: [], outputFile: "f")
         #expect(inv.argv.prefix(2) == ["sh", "-c"])
-        #expect(inv.argv.last == "srv-abc123")
-        #expect(inv.argv[2].contains("$RENDER_API_KEY"))
-        #expect(inv.argv[2].contains("https://api.render.com/v1/services/$sid/env-vars"))
+        #expect(inv.argv[2].contains("\"$RENDER_API_KEY\"") && inv.argv[2].contains("curl -fsS -H @-"))
+        #expect(inv.argv.last == "https://api.render.com/v1/services/srv-abc123/env-vars?limit=100")
+        #expect(RenderAPI.serviceEnvVars("srv-abc123", cursor: "cXV1eA==") == "https://api.render.com/v1/services/srv-abc123/env-vars?limit=100&cursor=cXV1eA%3D%3D")
+        #expect(RenderAPI.envGroups(cursor: nil) == "https://api.render.com/v1/env-groups?limit=100")
+        #expect(RenderAPI.envGroup("evg-1") == "https://api.render.com/v1/env-groups/evg-1")
     }
 
     @Test func unknownOrMissingSettingsAreUsageErrors() {
         #expect(throws: DevenvError.self) { try StagingPreset.render.invocation(settings: [:], extraArgs: [], outputFile: "f") }
+        #expect(throws: DevenvError.self) { try StagingPreset.awsSecretsManager.invocation(settings: [:], extraArgs: [], outputFile: "f") }
         do {
             _ = try StagingPreset.railway.invocation(settings: ["enviroment": "x"], extraArgs: [], outputFile: "f")
             Issue.record("expected an error")
@@ -58,72 +71,21 @@ struct MirrorSourceTests {
         } catch { Issue.record("unexpected \(error)") }
     }
 
+    @Test("every preset drops its platform's own keys", arguments: [
+        (StagingPreset.vercel, ["VERCEL", "VERCEL_URL", "TURBO_CACHE", "NX_DAEMON"]), (.railway, ["RAILWAY_PUBLIC_DOMAIN"]),
+        (.fly, ["FLY_APP_NAME"]), (.doppler, ["DOPPLER_CONFIG"]), (.heroku, ["HEROKU_APP_NAME"]),
+        (.render, ["RENDER", "RENDER_SERVICE_ID", "IS_PULL_REQUEST"]),
+    ])
+    func platformKeys(preset: StagingPreset, keys: [String]) {
+        for key in keys { #expect(preset.isPlatformKey(key), "\(key)") }
+        #expect(!preset.isPlatformKey("DATABASE_URL"))
+        #expect(!StagingPreset.awsSSM.isPlatformKey("AWS_REGION"), "AWS_* keys are the app's S3 settings, not metadata")
+    }
+
     @Test func labelsMaskTokensInArgv() {
         let s = StagingSource.command(argv: ["vercel", "env", "pull", "--token", "abc123", "--auth-key=zzz", "-H", "Authorization: Bearer qq"], format: nil)
         #expect(s.label == "command `vercel env pull --token *** --auth-key=*** -H ***`")
         #expect(StagingSource.preset(name: .railway, settings: ["environment": "staging"], extraArgs: []).label == "preset railway (environment: staging)")
-    }
-
-    @Test func fetchPlans() throws {
-        #expect(try StagingSource.file(path: "staging.env", format: nil).fetch(tempFile: "t") == .readFile("staging.env"))
-        let fetch = try StagingSource.preset(name: .vercel, settings: [:], extraArgs: []).fetch(tempFile: "/tmp/t.env")
-        guard case .run(let inv) = fetch else { Issue.record("expected run"); return }
-        #expect(inv.outputFile == "/tmp/t.env")
-    }
-
-    // MARK: parsers on documented shapes
-
-    @Test func vercelPullFileDropsPlatformKeys() throws {
-        let vars = try preset(.vercel, fixture: "vercel-env-pull.env")
-        #expect(vars.map(\.name) == ["LOGTO_APP_SECRET", "NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_LOGTO_ENDPOINT"])
-        #expect(vars[name: "NEXT_PUBLIC_API_URL"]?.value == "https://api.staging.myflow.app")
-    }
-
-    @Test func railwayJSONObjectDropsRailwayKeys() throws {
-        let vars = try preset(.railway, fixture: "railway-variables.json")
-        #expect(!vars.contains { $0.name.hasPrefix("RAILWAY_") })
-        #expect(vars.map(\.name) == ["CORS_ORIGINS", "DEBUG", "LOGTO_ENDPOINT", "MONGODB_DB_NAME", "MONGODB_URL", "PORT", "REDIS_URL", "STRIPE_SECRET_KEY"])
-        #expect(vars[name: "PORT"]?.value == "8000")
-    }
-
-    @Test("fly lists names only, in both spellings flyctl has used", arguments: ["fly-secrets-list.json", "fly-secrets-list-legacy.json"])
-    func flyNamesOnly(fixture: String) throws {
-        let vars = try preset(.fly, fixture: fixture)
-        #expect(vars.first?.name == "DATABASE_URL")
-        #expect(vars.allSatisfy { $0.value == nil && $0.markedSecret })
-    }
-
-    @Test func dopplerDropsItsOwnKeys() throws {
-        let vars = try preset(.doppler, fixture: "doppler-secrets-download.json")
-        #expect(!vars.contains { $0.name.hasPrefix("DOPPLER_") })
-        #expect(vars.count == 7)
-        #expect(vars[name: "S3_BUCKET"]?.value == "rorun-uploads-staging")
-    }
-
-    @Test func herokuConfigJSON() throws {
-        let vars = try preset(.heroku, fixture: "heroku-config.json")
-        #expect(vars.map(\.name) == ["DATABASE_URL", "LOG_LEVEL", "REDIS_TLS_URL", "SESSION_SECRET"])
-    }
-
-    @Test func renderEnvVarsUnwrapsEnvelopes() throws {
-        let vars = try preset(.render, ["service": "srv-1"], fixture: "render-env-vars.json")
-        #expect(vars.map(\.name) == ["DATABASE_URL", "FRONTEND_URL", "OPENAI_API_KEY"])
-        #expect(vars[name: "FRONTEND_URL"]?.value == "https://alwrity-staging.vercel.app")
-    }
-
-    @Test func ssmStripsThePathAndMarksSecureStrings() throws {
-        let vars = try preset(.awsSSM, ["path": "/scribe/staging"], fixture: "ssm-get-parameters-by-path.json")
-        #expect(vars.map(\.name) == ["DATABASE_URL", "QDRANT_URL", "stripe_WEBHOOK_SIGNING"])
-        #expect(vars[name: "DATABASE_URL"]?.markedSecret == true)
-        #expect(vars[name: "QDRANT_URL"]?.markedSecret == false)
-        let slash = try preset(.awsSSM, ["path": "/scribe/staging/"], fixture: "ssm-get-parameters-by-path.json")
-        #expect(slash.map(\.name) == vars.map(\.name))
-    }
-
-    @Test func infisicalExportJSON() throws {
-        let vars = try preset(.infisical, fixture: "infisical-export.json")
-        #expect(vars == [StagingVar(name: "API_BASE_URL", value: "https://api.staging.autoswe.dev"),
-                         StagingVar(name: "JWT_SECRET", value: "infisical-fake-jwt-secret")])
     }
 
     // MARK: file: and command: formats
@@ -168,12 +130,18 @@ struct MirrorSourceTests {
         } catch { Issue.record("unexpected \(error)") }
     }
 
-    @Test func garbageForFileSourcesToo() {
+    @Test func failuresOfTheCommandItself() {
         for (text, format) in [("just some words", StagingFormat?.none), ("A: [1, 2]", .yaml), ("x", .json)] {
             #expect(throws: DevenvError.self) { try StagingSource.file(path: "staging.yml", format: format).parse(text, dotenv: dotenv) }
         }
-        let e = StagingSource.preset(name: .fly, settings: [:], extraArgs: []).commandFailed(status: nil)
-        #expect(e.exitCode == .failure && e.hint?.contains("flyctl") == true)
+        let fly = StagingSource.preset(name: .fly, settings: [:], extraArgs: [])
+        #expect(fly.commandFailed(status: nil).hint?.contains("flyctl") == true)
         #expect(StagingSource.command(argv: ["x"], format: nil).commandFailed(status: 2).message.contains("exited with status 2"))
+        #expect(fly.timedOut(after: 60).message.contains("did not finish within 60 s"))
+        #expect(fly.timedOut(after: 60).hint?.contains("staging.timeout") == true)
+        let big = fly.tooMuchOutput(limit: 64 * 1024 * 1024)
+        #expect(big.message.contains("printed more than 64 MiB") && !big.message.contains("could not be started"))
+        let render = StagingSource.preset(name: .render, settings: ["service": "srv-1"], extraArgs: [])
+        #expect(render.commandFailed(status: 22).hint?.contains("RENDER_API_KEY") == true)
     }
 }

@@ -44,3 +44,53 @@ extension Array where Element == StagingVar {
 extension Array where Element == MirroredKey {
     subscript(key key: String) -> MirroredKey? { first { $0.key == key } }
 }
+
+/// A runner answering each command through `route` (by its argv), recording the commands.
+final class RoutedRunner: ProcessRunning, @unchecked Sendable {
+    private let route: (Command) throws -> CommandResult
+    private(set) var commands: [Command] = []
+    private let lock = NSLock()
+
+    init(_ route: @escaping (Command) throws -> CommandResult) { self.route = route }
+
+    func capture(_ command: Command) async throws -> CommandResult {
+        lock.withLock { commands.append(command) }
+        return try route(command)
+    }
+    func attach(_ command: Command) async throws -> Int32 { 0 }
+
+    static func ok(_ stdout: String, stderr: String = "") -> CommandResult { CommandResult(status: 0, stdout: stdout, stderr: stderr) }
+}
+
+/// A temp project for `MirrorOperation` with any runner: `name: shop`, Postgres and Redis,
+/// the given `env:` and `staging:` text, its own DEVENV_HOME.
+struct MirrorProject {
+    let root: String
+    let ctx: DevenvContext
+
+    init(_ staging: String, env: String = "", runner: ProcessRunning, environment extra: [String: String] = [:]) throws {
+        root = TestSupport.tempDir("mirror-op")
+        let home = TestSupport.tempDir("mirror-home")
+        let manifest = "name: shop\nservices:\n  postgres: { version: \"15\", databases: [shop] }\n  redis: { version: \"7\" }\n" + env + staging
+        try manifest.write(toFile: root + "/devenv.yml", atomically: true, encoding: .utf8)
+        let environment = ["DEVENV_HOME": home, "DEVENV_CONFIG_HOME": home, "DEVENV_TEMPLATES": TestSupport.repoRoot + "/templates",
+                           "DEVENV_PORT_RANGE": "24000-24999", "HOME": home].merging(extra) { $1 }
+        ctx = DevenvContext(cwd: root, environment: environment, output: Output(environment: environment), runner: runner)
+    }
+
+    func read(_ path: String) -> String? { try? String(contentsOfFile: root + "/" + path, encoding: .utf8) }
+    func write(_ path: String, _ text: String) throws {
+        try FileManager.default.createDirectory(atPath: ((root + "/" + path) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: root + "/" + path, atomically: true, encoding: .utf8)
+    }
+    /// The target file's values as compose reads them.
+    func values(_ path: String) throws -> [String: String] {
+        Dictionary(try Dotenv.parse(read(path) ?? "", file: path).map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+    }
+    func mirror(_ change: (inout MirrorOperation.Options) -> Void = { _ in }) async throws -> MirrorReport {
+        var o = MirrorOperation.Options()
+        change(&o)
+        return try await MirrorOperation.run(ctx, options: o)
+    }
+    func plan() throws -> StackPlan { try EnvOperation.plan(ctx, branch: false, claim: true) }
+}

@@ -16,12 +16,12 @@ struct Mirror: AsyncParsableCommand {
           devenv mirror                  # write the .env target and the lock
           devenv mirror --dry-run        # show what would change
           devenv mirror --from-lock      # no staging access: keys from the lock
-          devenv mirror --check          # exit 1 listing drift
+          devenv mirror --check          # exit 1 listing drift, or when staging cannot be read
           devenv mirror --check --json | jq '.drift'
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Flag(help: "Compare staging (when reachable), the lock and the local file; exit 1 on drift.") var check = false
+    @Flag(help: "Compare staging, the lock and the local file; exit 1 on drift or when staging cannot be read.") var check = false
     @Flag(help: "Print {\"keys\":[…],\"drift\":[…]}.") var json = false
     @Flag(help: "Show what would be written, write nothing.") var dryRun = false
     @Flag(help: "Use devenv.staging.lock instead of staging (no staging access needed).") var fromLock = false
@@ -43,6 +43,8 @@ struct Mirror: AsyncParsableCommand {
         } else {
             show(report, ctx: ctx)
         }
+        // A check that could not read staging fails, whatever the lock and the file say.
+        if let sourceError = report.sourceError { throw sourceError }
         if check && !report.drift.isEmpty {
             if json { throw ArgumentParser.ExitCode.failure }
             throw DevenvError("\(report.drift.count) difference\(report.drift.count == 1 ? "" : "s") between staging, \(StagingLock.fileName) and \(report.target)",
@@ -55,12 +57,15 @@ struct Mirror: AsyncParsableCommand {
         if check {
             out.print("Checked \(report.target) against \(report.source):")
             for note in report.notes { out.print("note: " + note) }
-            if report.drift.isEmpty { out.print("No drift: \(report.keys.count) keys match."); return }
+            if report.drift.isEmpty {
+                if report.sourceError == nil { out.print("No drift: \(report.keys.count) keys match.") }
+                return
+            }
             for d in report.drift { out.print("  " + out.style(d.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), .yellow) + " " + d.detail) }
             return
         }
         out.print("\(dryRun ? "Would mirror" : "Mirrored") \(report.keys.count) keys from \(report.source) into \(report.target):")
-        for line in report.keyLines() { out.print(line) }
+        if !report.keys.isEmpty { out.print(report.keyText()) }   // one write, not one per key
         for note in report.notes { out.print(note.hasPrefix("warning:") ? out.style(note, .yellow) : "note: " + note) }
         for d in report.drift { out.print(out.style("warning:", .yellow) + " " + d.detail + " (version drift: change the service's version in devenv.yml or staging.versions)") }
     }

@@ -1,10 +1,11 @@
 import Foundation
 
 /// `devenv mirror`: staging's config into the local `.env` target and `devenv.staging.lock`;
-/// `--check`: staging ↔ lock ↔ local files drift.
+/// `--check`: staging ↔ lock ↔ local files drift (MirrorCheck.swift).
 ///
 /// Order of work: everything is fetched, mapped and merged in memory first; files are written
-/// only after every step succeeded, so a failing source changes nothing.
+/// only after every step succeeded, so a failing source changes nothing. `--dry-run` writes
+/// nothing: no project file, no lock, no record.
 public enum MirrorOperation {
     public struct Options: Sendable {
         public var check = false
@@ -33,7 +34,7 @@ public enum MirrorOperation {
 
     public static func run(_ ctx: DevenvContext, options: Options) async throws -> MirrorReport {
         let setup = try prepare(ctx, branch: options.branch, claim: !options.check && !options.dryRun)
-        return options.check ? try await check(setup, ctx: ctx, options: options) : try await write(setup, ctx: ctx, options: options)
+        return options.check ? try await MirrorCheck.run(setup, ctx: ctx, options: options) : try await write(setup, ctx: ctx, options: options)
     }
 
     static func prepare(_ ctx: DevenvContext, branch: Bool, claim: Bool) throws -> Setup {
@@ -69,57 +70,82 @@ public enum MirrorOperation {
             versions = lock.versions
             sourceLabel = StagingLock.fileName + (lock.source.map { " (written from \($0))" } ?? "")
         } else {
-            vars = try await MirrorFetch.variables(s.config.source, ctx: ctx, root: s.root)
+            let read = try await MirrorFetch.variables(s.config.source, ctx: ctx, root: s.root, timeout: s.config.timeout)
+            vars = read.vars
+            notes += read.notes
             versions = try await stagingVersions(s, ctx: ctx)
             sourceLabel = s.config.source.label
-            let lock = StagingLock(staging: vars, rules: s.rules, versions: versions, source: sourceLabel)
             previousLock = try? StagingLock.read(path: s.lockPath)
-            newLock = lock
+            newLock = StagingLock(staging: vars, rules: s.rules, versions: versions, source: sourceLabel)
         }
 
         let mapped = Mirror.map(vars, rules: s.rules, local: s.local)
         var managed: [(key: String, value: String)] = []
+        managed.reserveCapacity(mapped.count)
         for m in mapped where Dotenv.isValidKey(m.key) {
             if let value = s.envManaged[m.key] ?? m.localValue { managed.append((m.key, value)) }
         }
         // Read, merge and write under the stack's lock, as `up` writes the .env files under it.
         let stack = s.plan.identity.stack
-        let lock = options.dryRun ? nil : try FileLock.acquire(ctx.paths.stackLock(stack)) {
+        let fileLock = options.dryRun ? nil : try FileLock.acquire(ctx.paths.stackLock(stack)) {
             ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
         }
-        defer { lock?.unlock() }
+        defer { fileLock?.unlock() }
         let file = try EnvFile.open(s.target, root: s.root)
         try file.checkInsertable(managed)
+        let existing = file.text
         var state = try EnvStage.lastWritten(s.plan, ignoringDamage: options.force)
-        let merged = try Dotenv.merge(existing: file.text, managed: managed, lastWritten: state[s.target] ?? [:],
+        var written = state[s.target] ?? [:]
+        let merged = try Dotenv.merge(existing: existing, managed: managed, lastWritten: written,
                                       force: options.force, file: s.target)
 
+        // Keys mirror wrote before that staging no longer has: out of the file, unless a person changed them.
+        let current = Set(mapped.map(\.key))
+        let before = MirrorRecord.keys(s.plan, target: s.target) ?? Set(previousLock?.keys.keys.map { $0 } ?? [])
+        let gone = before.subtracting(current).filter { s.envManaged[$0] == nil }
+        var text = merged.text
+        var removed: [String] = []
+        var keptGone: [String] = []
+        if !gone.isEmpty, let existing {
+            let inFile = Dictionary(try Dotenv.parse(existing, file: s.target), uniquingKeysWith: { $1 })
+            var remove = Set<String>()
+            for key in gone.sorted() {
+                guard let have = inFile[key] else { continue }
+                if options.force || written[key] == have { remove.insert(key) } else { keptGone.append(key) }
+            }
+            (text, removed) = try Dotenv.removing(remove, from: text, file: s.target)
+            keptGone += remove.subtracting(removed).sorted()
+        }
+
+        let added = Set(merged.added), updated = Set(merged.updated), kept = Set(merged.keptUserValues), unchanged = Set(merged.unchanged)
         var keys: [MirrorReport.Key] = []
+        keys.reserveCapacity(mapped.count)
+        let secrets = LocalSecrets(s.plan)
         for m in mapped {
             let action: MirrorReport.Action
-            if merged.added.contains(m.key) { action = .added }
-            else if merged.updated.contains(m.key) { action = .updated }
-            else if merged.keptUserValues.contains(m.key) { action = .keptLocalValue }
-            else if merged.unchanged.contains(m.key) { action = .unchanged }
+            if added.contains(m.key) { action = .added }
+            else if updated.contains(m.key) { action = .updated }
+            else if kept.contains(m.key) { action = .keptLocalValue }
+            else if unchanged.contains(m.key) { action = .unchanged }
             else { action = .omitted }
             if !Dotenv.isValidKey(m.key) {
                 notes.append("\(m.key) is not a valid variable name for a .env file (letters, digits and _): left out")
             }
-            keys.append(reportKey(m, s, action: action))
+            keys.append(reportKey(m, s, secrets: secrets, action: action))
         }
         if !merged.keptUserValues.isEmpty {
             notes.append("kept your value of \(merged.keptUserValues.joined(separator: ", ")) in \(s.target) (`devenv mirror --force` overwrites)")
         }
-        if let previousLock, newLock != nil {
-            let gone = Set(previousLock.keys.keys).subtracting(vars.map(\.name)).sorted()
-            if !gone.isEmpty {
-                notes.append("no longer on staging: \(gone.joined(separator: ", ")); remove them from \(s.target) if the app no longer reads them")
-            }
+        if !removed.isEmpty {
+            notes.append("no longer on staging: \(options.dryRun ? "would remove" : "removed") \(removed.joined(separator: ", ")) from \(s.target)")
+        }
+        if !keptGone.isEmpty {
+            notes.append("no longer on staging: kept \(keptGone.joined(separator: ", ")) in \(s.target), changed by hand (`devenv mirror --force` removes them)")
         }
 
         if !options.dryRun {
-            if merged.changed {
-                try file.write(merged.text)
+            if merged.changed || !removed.isEmpty {
+                try file.write(text)
                 if !file.exists, !(try await GitIgnore.ignoreCreated([s.target], root: s.root, runner: ctx.runner)).isEmpty {
                     notes.append("added \(s.target) to .gitignore: it holds local passwords")
                 } else if await GitTracking.isTracked(file.target, root: s.root, runner: ctx.runner) {
@@ -130,67 +156,41 @@ public enum MirrorOperation {
                 try newLock.write(path: s.lockPath)
                 notes.append("wrote \(StagingLock.fileName): commit it so teammates without staging access can run `devenv mirror --from-lock`")
             }
-            var written = state[s.target] ?? [:]
-            for (k, v) in managed where !merged.keptUserValues.contains(k) { written[k] = v }
+            for (k, v) in managed where !kept.contains(k) { written[k] = v }
+            for k in removed { written[k] = nil }
             if state[s.target] != written {
                 state[s.target] = written
                 try EnvStage.saveLastWritten(s.plan, state)
             }
+            try MirrorRecord.save(s.plan, target: s.target, keys: Set(managed.map(\.key)).union(keptGone))
         }
         let drift = Drift.versions(staging: versions, local: MirrorLocal.versions(s.plan))
-        return MirrorReport(keys: keys, drift: drift, source: sourceLabel, target: s.target, notes: notes, dryRun: options.dryRun)
-    }
-
-    // MARK: - Checking
-
-    static func check(_ s: Setup, ctx: DevenvContext, options: Options) async throws -> MirrorReport {
-        var notes: [String] = []
-        var stagingVars: [StagingVar]?
-        var stagingLock: StagingLock?
-        if !options.fromLock {
-            do {
-                let vars = try await MirrorFetch.variables(s.config.source, ctx: ctx, root: s.root)
-                let versions = try await stagingVersions(s, ctx: ctx)
-                stagingVars = vars
-                stagingLock = StagingLock(staging: vars, rules: s.rules, versions: versions, source: s.config.source.label)
-            } catch let e as DevenvError where e.exitCode != .usage {   // an untrusted manifest stops the check
-                notes.append("staging is unreachable (\(e.message.replacingOccurrences(of: "; nothing was changed", with: ""))); "
-                             + "compared \(StagingLock.fileName) with the local files only")
-            }
-        }
-        let lock = try StagingLock.read(path: s.lockPath)
-        guard let vars = stagingVars ?? lock?.stagingVars else { throw noLock() }
-
-        let mapped = Mirror.map(vars, rules: s.rules, local: s.local)
-        let expected = mapped.filter { s.envManaged[$0.key] == nil && Dotenv.isValidKey($0.key) }
-        let values = try EnvFile.open(s.target, root: s.root).text.map { try Dotenv.parse($0, file: s.target) } ?? []
-        var localOnly = Set(s.envManaged.keys)
-        for (k, _) in values where s.config.isLocalOnly(k) { localOnly.insert(k) }
-        var drift = Drift.check(staging: stagingLock, lock: lock, expected: expected,
-                                files: [LocalEnvFile(path: s.target, values: values)],
-                                localVersions: MirrorLocal.versions(s.plan), localOnly: localOnly)
-        if lock == nil {
-            drift.insert(DriftItem(kind: .missing, subject: StagingLock.fileName, place: StagingLock.fileName,
-                                   detail: "there is no \(StagingLock.fileName): run `devenv mirror` and commit it"), at: 0)
-        }
-        let keys = mapped.map { reportKey($0, s, action: nil) }
-        let source = stagingLock != nil ? s.config.source.label : StagingLock.fileName
-        return MirrorReport(keys: keys, drift: drift, source: source, target: s.target, notes: notes, dryRun: true)
+        return MirrorReport(keys: keys, drift: drift, source: sourceLabel, target: s.target, notes: notes,
+                            dryRun: options.dryRun, removed: removed)
     }
 
     // MARK: - Helpers
 
     static func stagingVersions(_ s: Setup, ctx: DevenvContext) async throws -> [String: String] {
         guard let argv = s.config.versionsCommand else { return s.config.versions }
-        return try await MirrorFetch.versions(argv, ctx: ctx, root: s.root)
+        return try await MirrorFetch.versions(argv, ctx: ctx, root: s.root, timeout: s.config.timeout)
+    }
+
+    /// The stack's own passwords, to mask wherever they appear in a shown value.
+    struct LocalSecrets {
+        let values: [String]
+        init(_ plan: StackPlan) { values = plan.services.flatMap { $0.secrets.values }.filter { !$0.isEmpty } }
+        func masked(_ value: String) -> String {
+            values.reduce(value) { TextScan.contains($0, $1) ? $0.replacingOccurrences(of: $1, with: "****") : $0 }
+        }
     }
 
     /// The key as reported: `env:`'s value when it manages the key, and the stack's own
     /// passwords masked whatever the key's name.
-    static func reportKey(_ m: MirroredKey, _ s: Setup, action: MirrorReport.Action?) -> MirrorReport.Key {
+    static func reportKey(_ m: MirroredKey, _ s: Setup, secrets: LocalSecrets, action: MirrorReport.Action?) -> MirrorReport.Key {
         var shown = m
         if let envValue = s.envManaged[m.key] { shown.localValue = envValue }
-        shown.localValue = shown.localValue.map { shown.isPlaceholder ? $0 : EnvOperation.masked($0, plan: s.plan) }
+        shown.localValue = shown.localValue.map { shown.isPlaceholder ? $0 : secrets.masked($0) }
         return MirrorReport.Key(mirrored: shown, file: s.target, action: action, envManaged: s.envManaged[m.key] != nil)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 
-/// What `devenv mirror` did (or, with `--check`, found): `{"keys":[…],"drift":[…]}`.
+/// What `devenv mirror` did (or, with `--check`, found): `{"keys":[…],"drift":[…],"source",
+/// "target","removed":[…],"source_error"}`.
 ///
 /// Invariant: nothing in it holds a secret value. Keys encode `MirroredKey`'s shown value
 /// (secrets never, URL passwords masked); drift details never quote a secret.
@@ -48,27 +49,59 @@ public struct MirrorReport: Encodable {
     public var notes: [String]
     /// Nothing was written (`--check`, `--dry-run`).
     public var dryRun: Bool
+    /// Keys mirror had written that staging no longer has, removed from the target (or, with
+    /// `--dry-run`, that would be).
+    public var removed: [String]
+    /// `--check` could not read staging: why (`could not read staging: …`). The check failed.
+    public var sourceError: DevenvError?
 
-    enum CodingKeys: String, CodingKey { case keys, drift, source, target }
+    public init(keys: [Key], drift: [DriftItem], source: String, target: String, notes: [String], dryRun: Bool,
+                removed: [String] = [], sourceError: DevenvError? = nil) {
+        self.keys = keys; self.drift = drift; self.source = source; self.target = target; self.notes = notes
+        self.dryRun = dryRun; self.removed = removed; self.sourceError = sourceError
+    }
+
+    enum CodingKeys: String, CodingKey { case keys, drift, source, target, removed, sourceError = "source_error" }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(keys, forKey: .keys)
         try c.encode(drift, forKey: .drift)
         try c.encode(source, forKey: .source)
         try c.encode(target, forKey: .target)
+        try c.encode(removed, forKey: .removed)
+        try c.encode(sourceError?.message, forKey: .sourceError)
     }
 
     /// One line per key for a terminal: `  KEY  kind  action  explanation`.
     public func keyLines() -> [String] {
-        let width = min(keys.map(\.mirrored.key.count).max() ?? 0, 40)
-        return keys.map { k in
-            let name = k.mirrored.key.padding(toLength: max(width, k.mirrored.key.count), withPad: " ", startingAt: 0)
-            let kind = k.mirrored.kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
-            var what = k.mirrored.explanation
-            if k.envManaged { what = "`devenv env` manages it in \(k.file) and wins; staging's maps as: \(what)" }
-            let action = k.action.map { Self.describe($0, dryRun: dryRun) + "  " } ?? ""
-            return "  \(name)  \(kind)  \(action)\(what)"
+        keyText().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// The same lines as one text (no final newline), built in one buffer: 50,000 keys print
+    /// in one write.
+    public func keyText() -> String {
+        let width = min(keys.map { TextScan.width($0.mirrored.key) }.max() ?? 0, 40)
+        var out = ""
+        out.reserveCapacity(keys.count * 96)
+        let kinds = Dictionary(uniqueKeysWithValues: MirroredKey.Kind.allCases.map { ($0, TextScan.padded($0.rawValue, to: 14)) })
+        var actions: [Action: String] = [:]
+        for (i, k) in keys.enumerated() {
+            if i > 0 { out += "\n" }
+            out += "  "
+            out += k.mirrored.key
+            let pad = width - TextScan.width(k.mirrored.key)
+            if pad > 0 { out += String(repeating: " ", count: pad) }
+            out += "  "
+            out += kinds[k.mirrored.kind]!
+            out += "  "
+            if let action = k.action {
+                if actions[action] == nil { actions[action] = Self.describe(action, dryRun: dryRun) + "  " }
+                out += actions[action]!
+            }
+            if k.envManaged { out += "`devenv env` manages it in \(k.file) and wins; staging's maps as: " }
+            out += k.mirrored.explanation
         }
+        return out
     }
 
     static func describe(_ action: Action, dryRun: Bool) -> String {
@@ -80,6 +113,6 @@ public struct MirrorReport: Encodable {
         case .keptLocalValue: words = "kept yours"
         case .omitted: words = "left out"
         }
-        return words.padding(toLength: 12, withPad: " ", startingAt: 0)
+        return TextScan.padded(words, to: 12)
     }
 }
