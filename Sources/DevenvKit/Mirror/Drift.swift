@@ -50,11 +50,11 @@ public enum Drift {
     /// `expected` is the mapping of staging (or, without it, of the lock); `localOnly` are keys
     /// the local files may hold that staging lacks (devenv's own service keys, the team's list).
     public static func check(staging: StagingLock?, lock: StagingLock?, expected: [MirroredKey], files: [LocalEnvFile],
-                             localVersions: [String: String], localOnly: Set<String> = []) -> [DriftItem] {
+                             localVersions: [String: String], vocabulary: MirrorVocabulary, localOnly: Set<String> = []) -> [DriftItem] {
         var items: [DriftItem] = []
         if let staging, let lock { items += stagingVsLock(staging: staging, lock: lock) }
         if let reference = lock ?? staging { items += local(expected: expected, reference: reference, files: files, localOnly: localOnly) }
-        items += versions(staging: (staging ?? lock)?.versions ?? [:], local: localVersions)
+        items += versions(staging: (staging ?? lock)?.versions ?? [:], local: localVersions, vocabulary: vocabulary)
         return items
     }
 
@@ -141,8 +141,8 @@ public enum Drift {
     }
 
     /// Staging's service versions against the local ones.
-    public static func versions(staging: [String: String], local: [String: String]) -> [DriftItem] {
-        ServiceVersions.compare(staging: staging, local: local).map {
+    public static func versions(staging: [String: String], local: [String: String], vocabulary: MirrorVocabulary) -> [DriftItem] {
+        ServiceVersions.compare(staging: staging, local: local, vocabulary: vocabulary).map {
             DriftItem(kind: .version, subject: $0.service, place: "local", detail: $0.description)
         }
     }

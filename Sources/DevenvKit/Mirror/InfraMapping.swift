@@ -29,12 +29,11 @@ public enum InfraMapping {
         guard let value = v.value else { return byNameOnly(v.name, local: local) }
         let trimmed = TextScan.trimmingBlanks(value)
         if let url = ConnectionURL(trimmed), !TextScan.contains(trimmed, " ") {
-            let base = url.scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
-            switch base {
-            case "postgres", "postgresql": return postgres(url, local: local.postgres)
-            case "mongodb": return mongodb(url, local: local.mongodb)
-            case "redis", "rediss": return redis(url, local: local.redis)
-            default: if let hit = S3Mapping.url(v.name, url, local: local.s3) { return hit }
+            switch local.vocabulary.service(forScheme: url.scheme) {
+            case .postgres: return postgres(url, local: local.postgres)
+            case .mongodb: return mongodb(url, local: local.mongodb)
+            case .redis: return redis(url, local: local.redis)
+            case .s3, nil: if let hit = S3Mapping.url(v.name, url, local: local.s3) { return hit }
             }
         }
         return S3Mapping.byName(v.name, value: trimmed, local: local.s3) ?? PartMapping.map(v.name, value: trimmed, local: local)

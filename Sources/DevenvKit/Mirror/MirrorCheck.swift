@@ -19,7 +19,7 @@ enum MirrorCheck {
                 let versions = try await MirrorOperation.stagingVersions(s, ctx: ctx)
                 notes += read.notes
                 stagingVars = read.vars
-                stagingLock = StagingLock(staging: read.vars, rules: s.rules, versions: versions, source: s.config.source.label)
+                stagingLock = StagingLock(staging: read.vars, rules: s.rules, vocabulary: s.local.vocabulary, versions: versions, source: s.config.source.label)
             } catch var e as DevenvError where e.exitCode == .failure {
                 e.message = "could not read staging: " + e.message.replacingOccurrences(of: "; nothing was changed", with: "")
                     .replacingOccurrences(of: "staging source ", with: "")
@@ -47,7 +47,7 @@ enum MirrorCheck {
         for (k, _) in values where s.config.isLocalOnly(k) { localOnly.insert(k) }
         var drift = Drift.check(staging: stagingLock, lock: lock, expected: expected,
                                 files: [LocalEnvFile(path: s.target, values: values)],
-                                localVersions: MirrorLocal.versions(s.plan), localOnly: localOnly)
+                                localVersions: MirrorLocal.versions(s.plan), vocabulary: s.local.vocabulary, localOnly: localOnly)
         if lock == nil {
             drift.insert(DriftItem(kind: .missing, subject: StagingLock.fileName, place: StagingLock.fileName,
                                    detail: "there is no \(StagingLock.fileName): run `devenv mirror` and commit it"), at: 0)

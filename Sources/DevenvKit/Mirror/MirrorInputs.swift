@@ -39,9 +39,12 @@ public struct LocalServices: Sendable, Equatable {
     public var mongodb: MongoDB?
     public var redis: Redis?
     public var s3: S3?
+    /// Which URL schemes mean which of these (from the kinds' `mirror.schemes`).
+    public var vocabulary: MirrorVocabulary
 
-    public init(postgres: Postgres? = nil, mongodb: MongoDB? = nil, redis: Redis? = nil, s3: S3? = nil) {
-        self.postgres = postgres; self.mongodb = mongodb; self.redis = redis; self.s3 = s3
+    public init(postgres: Postgres? = nil, mongodb: MongoDB? = nil, redis: Redis? = nil, s3: S3? = nil,
+                vocabulary: MirrorVocabulary = MirrorVocabulary()) {
+        self.postgres = postgres; self.mongodb = mongodb; self.redis = redis; self.s3 = s3; self.vocabulary = vocabulary
     }
 }
 

@@ -7,7 +7,7 @@ enum MirrorLocal {
     /// MongoDB, Redis, S3), with the same values `devenv env` writes: `{{postgres.url}}` and so on.
     static func services(_ plan: StackPlan) -> LocalServices {
         func first(_ p: InfraService) -> PlannedService? { plan.services.first { $0.kind?.mirror?.protocolName == p.rawValue } }
-        var local = LocalServices()
+        var local = LocalServices(vocabulary: plan.mirrorVocabulary)
         if let pg = first(.postgres), let url = pg.url {
             local.postgres = .init(url: url, databases: names(pg))
         }

@@ -76,7 +76,7 @@ public enum MirrorOperation {
             versions = try await stagingVersions(s, ctx: ctx)
             sourceLabel = s.config.source.label
             previousLock = try? StagingLock.read(path: s.lockPath)
-            newLock = StagingLock(staging: vars, rules: s.rules, versions: versions, source: sourceLabel)
+            newLock = StagingLock(staging: vars, rules: s.rules, vocabulary: s.local.vocabulary, versions: versions, source: sourceLabel)
         }
 
         let mapped = Mirror.map(vars, rules: s.rules, local: s.local)
@@ -164,7 +164,7 @@ public enum MirrorOperation {
             }
             try MirrorRecord.save(s.plan, target: s.target, keys: Set(managed.map(\.key)).union(keptGone))
         }
-        let drift = Drift.versions(staging: versions, local: MirrorLocal.versions(s.plan))
+        let drift = Drift.versions(staging: versions, local: MirrorLocal.versions(s.plan), vocabulary: s.local.vocabulary)
         return MirrorReport(keys: keys, drift: drift, source: sourceLabel, target: s.target, notes: notes,
                             dryRun: options.dryRun, removed: removed)
     }

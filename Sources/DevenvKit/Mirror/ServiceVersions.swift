@@ -2,7 +2,7 @@ import Foundation
 
 /// A service whose staging version differs from the local one (a kind of drift).
 public struct VersionMismatch: Sendable, Equatable, Codable {
-    /// Service kind: `postgres`, `redis`, `mongodb`, `minio`, or another name.
+    /// The kind (as the kinds' version names read staging's name), or staging's own name.
     public var service: String
     public var staging: String
     /// Nil when `devenv.yml` has no such service.
@@ -21,14 +21,14 @@ public struct VersionMismatch: Sendable, Equatable, Codable {
 /// image tag `15` is the newest 15.x), local `7.0` does not match staging `7.2`. Prefixes and
 /// suffixes (`v`, `-alpine`) are ignored; an unpinned local `latest` never matches.
 public enum ServiceVersions {
-    /// Mismatches, sorted by service.
-    public static func compare(staging: [String: String], local: [String: String]) -> [VersionMismatch] {
-        var localByKind: [String: String] = [:]
-        for (name, version) in local { localByKind[canonical(name)] = version }
+    /// Mismatches, sorted by service. `local` is keyed by kind; staging's names are read with
+    /// the kinds' version names (`postgresql`, `pg` → postgres; `s3` → the local S3 kind).
+    public static func compare(staging: [String: String], local: [String: String], vocabulary: MirrorVocabulary) -> [VersionMismatch] {
+        let localKinds = Set(local.keys)
         return staging.keys.sorted().compactMap { name in
             let want = staging[name]!
-            let kind = canonical(name)
-            guard let have = localByKind[kind] else { return VersionMismatch(service: kind, staging: want, local: nil) }
+            let kind = vocabulary.kind(forVersionName: name, local: localKinds)
+            guard let have = local[kind] else { return VersionMismatch(service: kind, staging: want, local: nil) }
             return matches(staging: want, local: have) ? nil : VersionMismatch(service: kind, staging: want, local: have)
         }
     }
@@ -45,15 +45,5 @@ public enum ServiceVersions {
         let start = version.drop { !$0.isNumber }
         let head = start.prefix { $0.isNumber || $0 == "." }
         return head.split(separator: ".").compactMap { Int($0) }
-    }
-
-    /// `postgresql`, `pg` → `postgres`; `mongo` → `mongodb`; `valkey` stays its own; `s3` → `minio`.
-    public static func canonical(_ name: String) -> String {
-        switch name.lowercased() {
-        case "postgresql", "pg", "postgres": return "postgres"
-        case "mongo", "mongodb": return "mongodb"
-        case "s3", "minio": return "minio"
-        default: return name.lowercased()
-        }
     }
 }

@@ -14,7 +14,7 @@ import Foundation
 ///             "STRIPE_SECRET_KEY": { "secret": true, "sha256": "…" },
 ///             "SESSION_KEY": { "digest": "a1b2…", "secret": true } },   // Fly: its digest, no value
 ///   "source": "preset railway (environment: staging)",
-///   "versions": { "postgres": "15.4" } }
+///   "versions": { "<kind>": "15.4" } }
 /// ```
 ///
 /// Invariants: no secret value is ever in it. A secret has a digest (`sha256` of
@@ -52,7 +52,8 @@ public struct StagingLock: Sendable, Equatable {
     }
 
     /// The lock for what staging gives now, classifying secrets with the team's rules.
-    public init(staging: [StagingVar], rules: MirrorRules, versions: [String: String] = [:], source: String? = nil) {
+    /// `vocabulary` says which URL schemes are database URLs (kept without their password).
+    public init(staging: [StagingVar], rules: MirrorRules, vocabulary: MirrorVocabulary, versions: [String: String] = [:], source: String? = nil) {
         var keys: [String: Entry] = [:]
         for v in staging {
             guard SecretRules.isSecret(v, rules: rules) else {
@@ -60,7 +61,7 @@ public struct StagingLock: Sendable, Equatable {
                 continue
             }
             let digest = v.value.map { Self.digest(key: v.name, value: $0) }
-            keys[v.name] = Entry(value: v.value.flatMap { Self.passwordlessDatabaseURL(v.name, $0, rules: rules) }, secret: true,
+            keys[v.name] = Entry(value: v.value.flatMap { Self.passwordlessDatabaseURL(v.name, $0, rules: rules, vocabulary: vocabulary) }, secret: true,
                                  sha256: digest, digest: v.digest)
         }
         self.init(keys: keys, versions: versions, source: source)
@@ -79,23 +80,20 @@ public struct StagingLock: Sendable, Equatable {
     }
 
     /// A secret that is a database URL only because of its password: the URL without it.
-    static func passwordlessDatabaseURL(_ key: String, _ value: String, rules: MirrorRules) -> String? {
+    static func passwordlessDatabaseURL(_ key: String, _ value: String, rules: MirrorRules, vocabulary: MirrorVocabulary) -> String? {
         guard SecretRules.secretWord(in: key) == nil, !rules.isListedSecret(key),
               let url = ConnectionURL(TextScan.trimmingBlanks(value)), url.password != nil else { return nil }
         // `isPasswordlessDatabaseURL(url.redacted)` without parsing the redacted text again: it
         // has no password by construction.
         let redacted = url.redacted
-        return !TextScan.contains(redacted, " ") && isDatabaseScheme(url.scheme) ? redacted : nil
+        return !TextScan.contains(redacted, " ") && vocabulary.isConnectionScheme(url.scheme) ? redacted : nil
     }
 
-    static func isPasswordlessDatabaseURL(_ value: String) -> Bool {
+    /// What a secret's recorded value must be: a URL without a password (devenv writes only
+    /// database URLs so; any other value is a secret that leaked into the file).
+    static func isPasswordlessURL(_ value: String) -> Bool {
         guard let url = ConnectionURL(value), url.password == nil, !TextScan.contains(value, " ") else { return false }
-        return isDatabaseScheme(url.scheme)
-    }
-
-    static func isDatabaseScheme(_ scheme: String) -> Bool {
-        let base = scheme.lowercased().split(separator: "+").first.map(String.init) ?? ""
-        return ["postgres", "postgresql", "mongodb", "redis", "rediss"].contains(base)
+        return !url.hostNames.isEmpty
     }
 
     // MARK: - Text
@@ -145,7 +143,7 @@ public struct StagingLock: Sendable, Equatable {
                     }
                     e.sha256 = d.lowercased()
                 }
-                if e.secret, let v = e.value, !isPasswordlessDatabaseURL(v) {
+                if e.secret, let v = e.value, !isPasswordlessURL(v) {
                     throw bad("secret key '\(k)' holds a value; a lock keeps only digests of secrets")
                 }
                 keys[k] = e

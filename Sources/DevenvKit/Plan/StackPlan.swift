@@ -13,6 +13,8 @@ public struct StackPlan {
     /// False when some port or secret is only proposed (a read-only command on a stack `up`
     /// never reserved): nothing may start on such a plan.
     public var claimed: Bool = true
+    /// What every kind of the catalogue tells `devenv mirror` (URL schemes, version names).
+    public var mirrorVocabulary = MirrorVocabulary()
     public var composeFile: String { stateDir + "/compose.yaml" }
 
     public func service(_ name: String) -> PlannedService? { services.first { $0.name == name } }

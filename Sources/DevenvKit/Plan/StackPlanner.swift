@@ -41,7 +41,7 @@ public struct StackPlanner: Sendable {
         }
         return StackPlan(identity: identity, manifest: manifest, services: services,
                          appPorts: Dictionary(uniqueKeysWithValues: manifest.appPorts.map { ($0.name, claims.ports["app.\($0.name)"] ?? $0.port ?? 0) }),
-                         stateDir: stateDir, claimed: claims.claimed)
+                         stateDir: stateDir, claimed: claims.claimed, mirrorVocabulary: MirrorVocabulary(kinds))
     }
 
     static func portKey(_ service: String, _ port: String) -> String { port == "main" ? service : "\(service).\(port)" }

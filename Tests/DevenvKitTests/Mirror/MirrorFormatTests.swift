@@ -34,7 +34,7 @@ struct MirrorFormatTests {
         #expect(mapped[key: "REDIS_URL"]?.localValue == MirrorFixtures.redisURL)
         #expect(mapped[key: "STRIPE_SECRET_KEY"]?.localValue == "__SET_ME__STRIPE_SECRET_KEY")
         #expect(mapped[key: "BCRYPT_HASH"]?.localValue == "$2b$10$abcdefghijklmnopqrstuv")
-        let lock = StagingLock(staging: vars, rules: MirrorRules()).encoded()
+        let lock = StagingLock(staging: vars, rules: MirrorRules(), vocabulary: MirrorFixtures.vocabulary).encoded()
         #expect(!lock.contains("[SENSITIVE]") && !lock.contains("__SET_ME__"), "a placeholder is never a value in the lock")
         #expect(try preset(.vercel, fixture: "vercel-env-pull-empty.env").isEmpty)
         #expect(throws: DevenvError.self) { try StagingSource.preset(name: .vercel, settings: [:], extraArgs: []).parse("A=\"unclosed\n", dotenv: MirrorFixtures.dotenv) }

@@ -91,7 +91,7 @@ struct MirrorInfraTests {
     }
 
     @Test func withoutTheLocalServiceASecretURLBecomesAPlaceholder() {
-        let bare = LocalServices()
+        let bare = LocalServices(vocabulary: MirrorFixtures.vocabulary)
         let pg = mapped("DATABASE_URL", "postgres://app:pw@db.x.rds.amazonaws.com/app", local: bare)
         #expect(pg.kind == .secret && pg.localValue == "__SET_ME__DATABASE_URL")
         #expect(pg.explanation.contains("devenv.yml has no postgres service"))

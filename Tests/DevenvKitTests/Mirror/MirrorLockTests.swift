@@ -35,7 +35,7 @@ struct MirrorLockTests {
     }
 
     @Test func lockHoldsNoSecretValueAndRoundTrips() throws {
-        let lock = StagingLock(staging: staging, rules: MirrorRules(), versions: ["postgres": "15.4", "redis": "7.2"], source: "preset railway")
+        let lock = StagingLock(staging: staging, rules: MirrorRules(), vocabulary: MirrorFixtures.vocabulary, versions: ["postgres": "15.4", "redis": "7.2"], source: "preset railway")
         let text = lock.encoded()
         for s in secrets { #expect(!text.contains(s), "\(s) leaked into the lock") }
         #expect(text.hasSuffix("}\n"))
@@ -53,10 +53,10 @@ struct MirrorLockTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent(StagingLock.fileName).path
         #expect(try StagingLock.read(path: path) == nil)
-        let lock = StagingLock(staging: staging.reversed(), rules: MirrorRules(), versions: ["postgres": "15.4"])
+        let lock = StagingLock(staging: staging.reversed(), rules: MirrorRules(), vocabulary: MirrorFixtures.vocabulary, versions: ["postgres": "15.4"])
         try lock.write(path: path)
         #expect(try StagingLock.read(path: path) == lock)
-        #expect(StagingLock(staging: staging, rules: MirrorRules(), versions: ["postgres": "15.4"]).encoded() == lock.encoded())
+        #expect(StagingLock(staging: staging, rules: MirrorRules(), vocabulary: MirrorFixtures.vocabulary, versions: ["postgres": "15.4"]).encoded() == lock.encoded())
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o644)
     }
@@ -64,7 +64,7 @@ struct MirrorLockTests {
     @Test func teammatesWithoutStagingGetTheSameShapeFromTheLock() throws {
         let rules = MirrorRules(rewrite: ["api.staging.myflow.app": "localhost:8000"])
         let fromStaging = Mirror.map(staging, rules: rules, local: local)
-        let lock = try StagingLock.decode(StagingLock(staging: staging, rules: rules).encoded(), file: "lock")
+        let lock = try StagingLock.decode(StagingLock(staging: staging, rules: rules, vocabulary: MirrorFixtures.vocabulary).encoded(), file: "lock")
         let fromLock = Mirror.map(lock.stagingVars, rules: rules, local: local)
         let byKey = { (m: [MirroredKey]) in Dictionary(uniqueKeysWithValues: m.map { ($0.key, $0.localValue) }) }
         #expect(byKey(fromLock) == byKey(fromStaging))
@@ -94,7 +94,7 @@ struct MirrorLockTests {
         #expect(!ServiceVersions.matches(staging: "15.4", local: "16"))
         #expect(!ServiceVersions.matches(staging: "2024-01-01", local: "latest"))
         let m = ServiceVersions.compare(staging: ["postgresql": "15.4", "redis": "7.2", "mongo": "7.0", "qdrant": "1.12"],
-                                        local: ["postgres": "16", "redis": "7", "mongodb": "7.0"])
+                                        local: ["postgres": "16", "redis": "7", "mongodb": "7.0"], vocabulary: MirrorFixtures.vocabulary)
         #expect(m == [VersionMismatch(service: "postgres", staging: "15.4", local: "16"),
                       VersionMismatch(service: "qdrant", staging: "1.12", local: nil)])
         #expect(m[0].description == "postgres: staging runs 15.4, local is 16")
@@ -103,13 +103,13 @@ struct MirrorLockTests {
 
     @Test func driftBetweenStagingAndLock() {
         let rules = MirrorRules()
-        let lock = StagingLock(staging: staging, rules: rules, versions: ["postgres": "15.4"])
+        let lock = StagingLock(staging: staging, rules: rules, vocabulary: MirrorFixtures.vocabulary, versions: ["postgres": "15.4"])
         var now = staging
         now.append(StagingVar(name: "NEW_FLAG", value: "on"))
         now.removeAll { $0.name == "JWT_SECRET" }
         now[0].value = "https://api2.staging.myflow.app"
         now[3].value = "sk_test_FAKE51HxYzRotatedRotated"
-        let items = Drift.stagingVsLock(staging: StagingLock(staging: now, rules: rules, versions: ["postgres": "15.5"]), lock: lock)
+        let items = Drift.stagingVsLock(staging: StagingLock(staging: now, rules: rules, vocabulary: MirrorFixtures.vocabulary, versions: ["postgres": "15.5"]), lock: lock)
         #expect(items.map(\.kind) == [.changed, .extra, .missing, .changed, .version])
         #expect(items.map(\.subject) == ["API_URL", "JWT_SECRET", "NEW_FLAG", "STRIPE_SECRET_KEY", "postgres"])
         #expect(items[0].detail == "API_URL changed on staging: 'https://api.staging.myflow.app' → 'https://api2.staging.myflow.app'")
@@ -122,7 +122,7 @@ struct MirrorLockTests {
 
     @Test func driftBetweenLockAndLocalFiles() throws {
         let rules = MirrorRules(keep: ["JWT_SECRET"])
-        let lock = StagingLock(staging: staging, rules: rules)
+        let lock = StagingLock(staging: staging, rules: rules, vocabulary: MirrorFixtures.vocabulary)
         let expected = Mirror.map(lock.stagingVars, rules: rules, local: local)
         let good = Dictionary(uniqueKeysWithValues: expected.compactMap { m in m.localValue.map { (m.key, $0) } })
         // lock-derived mapping cannot know the kept secret's value: the file holds the real one
@@ -150,18 +150,18 @@ struct MirrorLockTests {
     }
 
     @Test func checkCombinesEverySide() {
-        let lock = StagingLock(staging: staging, rules: MirrorRules(), versions: ["redis": "7.2"])
+        let lock = StagingLock(staging: staging, rules: MirrorRules(), vocabulary: MirrorFixtures.vocabulary, versions: ["redis": "7.2"])
         var now = staging
         now.append(StagingVar(name: "ADDED_ON_STAGING", value: "1"))
-        let nowLock = StagingLock(staging: now, rules: MirrorRules(), versions: ["redis": "7.2"])
+        let nowLock = StagingLock(staging: now, rules: MirrorRules(), vocabulary: MirrorFixtures.vocabulary, versions: ["redis": "7.2"])
         let expected = Mirror.map(now, rules: MirrorRules(), local: local)
         let files = [LocalEnvFile(path: ".env", values: expected.compactMap { m in m.localValue.map { (m.key, $0) } }.filter { $0.0 != "ADDED_ON_STAGING" })]
-        let items = Drift.check(staging: nowLock, lock: lock, expected: expected, files: files, localVersions: ["redis": "7.0"])
+        let items = Drift.check(staging: nowLock, lock: lock, expected: expected, files: files, localVersions: ["redis": "7.0"], vocabulary: MirrorFixtures.vocabulary)
         #expect(items.map(\.kind) == [.missing, .missing, .version])
         #expect(items.map(\.place) == ["devenv.staging.lock", "local", "local"])
         #expect(items.allSatisfy { $0.subject == "ADDED_ON_STAGING" || $0.subject == "redis" })
         let offline = Drift.check(staging: nil, lock: lock, expected: Mirror.map(lock.stagingVars, rules: MirrorRules(), local: local),
-                                  files: [], localVersions: ["redis": "7.2"])
+                                  files: [], localVersions: ["redis": "7.2"], vocabulary: MirrorFixtures.vocabulary)
         #expect(offline.allSatisfy { $0.kind == .missing } && !offline.isEmpty)
     }
 }

@@ -72,7 +72,7 @@ struct MirrorTargetTests {
         ]
         let rules = MirrorRules()
         let fromStaging = Mirror.map(staging, rules: rules, local: MirrorFixtures.local)
-        let lock = try StagingLock.decode(StagingLock(staging: staging, rules: rules).encoded(), file: "lock")
+        let lock = try StagingLock.decode(StagingLock(staging: staging, rules: rules, vocabulary: MirrorFixtures.vocabulary).encoded(), file: "lock")
         let fromLock = Mirror.map(lock.stagingVars, rules: rules, local: MirrorFixtures.local)
         for m in fromStaging where m.kind == .infrastructure {
             #expect(fromLock[key: m.key]?.localValue == m.localValue, "\(m.key) maps differently from the lock")

@@ -29,12 +29,16 @@ enum MirrorFixtures {
     static let mongoURL = "mongodb://devenv:LocalMongoPw@127.0.0.1:54002/myflow?authSource=admin"
     static let redisURL = "redis://:LocalRedisPw@127.0.0.1:54003/0"
 
+    /// The built-in kinds' mirror vocabulary (URL schemes, version names), from templates/.
+    static let vocabulary = MirrorVocabulary(try! TestSupport.templates())
+
     static let local = LocalServices(
         postgres: .init(url: pgURL, databases: ["myflow", "myflow_test"]),
         mongodb: .init(url: mongoURL, databases: ["myflow"]),
         redis: .init(url: redisURL),
         s3: .init(endpoint: "http://127.0.0.1:54004", accessKey: "localaccess", secretKey: "localsecretkey",
-                  region: "us-east-1", buckets: ["uploads", "avatars"]))
+                  region: "us-east-1", buckets: ["uploads", "avatars"]),
+        vocabulary: vocabulary)
 }
 
 extension Array where Element == StagingVar {

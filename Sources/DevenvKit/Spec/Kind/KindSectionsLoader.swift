@@ -126,8 +126,9 @@ extension KindLoader {
         guard let m = reader.mapping(node, "mirror") else { return nil }
         var hints = MirrorHints(protocolName: "", versions: [], names: nil)
         let known = InfraService.allCases.map(\.rawValue)
-        for (key, v) in reader.entries(m, allowed: ["protocol", "versions", "names"], context: "in mirror") {
+        for (key, v) in reader.entries(m, allowed: ["protocol", "versions", "names", "schemes"], context: "in mirror") {
             if key == "versions" { hints.versions = reader.strings(v, "mirror.versions") ?? []; continue }
+            if key == "schemes" { hints.schemes = reader.strings(v, "mirror.schemes") ?? []; continue }
             if key == "names" { hints.names = reader.string(v, "mirror.names"); continue }
             guard let p = reader.string(v, "mirror.protocol") else { continue }
             if !known.contains(p) { reader.problem(v, "unknown mirror protocol '\(p)'\(Suggest.hint(p, among: known)); expected one of: \(known.joined(separator: ", "))") }

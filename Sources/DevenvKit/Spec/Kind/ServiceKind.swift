@@ -187,6 +187,9 @@ public struct MirrorHints: Sendable, Equatable {
     public var versions: [String]
     /// The setting listing the names (databases, buckets) staging's names are matched against.
     public var names: String?
+    /// URL schemes of staging values this kind answers (`postgres`, `postgresql`); matched on the
+    /// part before any `+` too (`postgresql+asyncpg`).
+    public var schemes: [String] = []
 }
 
 /// `init:`: how `devenv init` recognises this kind in a compose file or `.env.example`.
