@@ -152,8 +152,9 @@ extension ProcessRunner {
     }
 
     /// posix_spawn with the three descriptors given (nil: /dev/null), every other one closed,
-    /// default signal dispositions, the inherited environment plus the command's.
-    static func spawn(_ c: Command, stdin: Int32?, stdout: Int32, stderr: Int32) throws -> pid_t {
+    /// default signal dispositions, the inherited environment plus the command's;
+    /// `newProcessGroup` makes the child lead a group of its own (a detached supervisor).
+    static func spawn(_ c: Command, stdin: Int32?, stdout: Int32, stderr: Int32, newProcessGroup: Bool = false) throws -> pid_t {
         guard let path = c.executable.contains("/") ? c.executable : resolve(c.executable) else { throw spawnFailure(c, ENOENT) }
         #if canImport(Glibc)
         var actions = posix_spawn_file_actions_t()
@@ -169,6 +170,10 @@ extension ProcessRunner {
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        if newProcessGroup {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attr, 0)
+        }
         #if canImport(Glibc)
         closeFrom(&actions, 3)
         #else

@@ -70,49 +70,10 @@ extension ProcessRunner {
 
 extension ProcessRunner {
     public func detach(_ command: Command, output: String) throws -> Int32 {
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in command.environment { env[k] = v }
         try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        #if canImport(Glibc)
-        var actions = posix_spawn_file_actions_t()
-        var attr = posix_spawnattr_t()
-        #else
-        var actions: posix_spawn_file_actions_t?
-        var attr: posix_spawnattr_t?
-        #endif
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        #if canImport(Glibc)
-        // glibc 2.34+: close every other descriptor in the child (not in Swift's Glibc module).
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let sym = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(sym, to: CloseFrom.self)(&actions, 3)
-        }
-        #endif
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setpgroup(&attr, 0)
-        #if canImport(Darwin)
-        let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_CLOEXEC_DEFAULT
-        #else
-        let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
-        #endif
-        posix_spawnattr_setflags(&attr, Int16(flags))
-        let exe = command.executable
-        let argv = ([exe] + command.arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in argv + envp { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, exe, &actions, &attr, argv, envp)
-        guard rc == 0 else { throw ExecFailure(command: command, errno: rc) }
-        return pid
+        let log = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard log >= 0 else { throw ExecFailure(command: command, errno: errno) }
+        defer { close(log) }
+        return try Self.spawn(command, stdin: nil, stdout: log, stderr: log, newProcessGroup: true)
     }
 }
