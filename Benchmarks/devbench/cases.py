@@ -219,7 +219,8 @@ class Bench:
             staging = mirrorgen.write(project, self.config.mirror_keys)
             with open(os.path.join(project, "devenv.yml"), "w") as f:
                 f.write(MAIN_MANIFEST.replace(f"name: {STACK}", f"name: {stack}") + staging)
-            self.ws.devenv_run(project, "mirror", "--dry-run", timeout=600)   # plans ports and credentials once
+            self.ws.devenv_run(project, "trust")   # the staging command is a host command: trusted once, as a user would
+            self.ws.devenv_run(project, "mirror", timeout=600)   # claims ports and credentials once
             self.mirror_project = project
         return self.mirror_project
 
