@@ -13,6 +13,7 @@ struct Devenv: AsyncParsableCommand {
           devenv init --services postgres,redis
           devenv up
           devenv status --json
+          devenv --context colima up      # another docker engine, as `docker --context`
           devenv compose exec postgres psql -U devenv
           devenv down --volumes --yes
         """,

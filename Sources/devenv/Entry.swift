@@ -9,7 +9,7 @@ enum Entry {
     static func main() async {
         let command: ParsableCommand
         do {
-            command = try Devenv.parseAsRoot()
+            command = try Devenv.parseAsRoot(LeadingGlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
         } catch {
             let code = Devenv.exitCode(for: error)
             if code == .success { Devenv.exit(withError: error) }

@@ -64,6 +64,9 @@ struct EngineTestbed {
             // --context beats DOCKER_HOST, as in docker.
             let option = try p.devenv(["status", "--context", bed["RELAY_CONTEXT"]], env: ["DOCKER_HOST": "unix:///nonexistent.sock"])
             #expect(option.status == 0, "\(option.stderr)")
+            // …written before the subcommand too, as `docker --context NAME ps`.
+            let leading = try p.devenv(["--context", bed["RELAY_CONTEXT"], "-C", p.root, "status"], env: ["DOCKER_HOST": "unix:///nonexistent.sock"])
+            #expect(leading.status == 0, "\(leading.stderr)")
             let doctor = try p.devenv(["doctor"])
             #expect(doctor.stdout.contains("chosen by docker context \(bed["RELAY_CONTEXT"])"), "\(doctor.stdout)")
 
