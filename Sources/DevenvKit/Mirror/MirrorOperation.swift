@@ -28,7 +28,6 @@ public enum MirrorOperation {
         /// Keys `env:` manages in the target file, with the values it writes: `env:` wins.
         var envManaged: [String: String]
         var root: String { plan.manifest.root }
-        var targetPath: String { root + "/" + target }
         var lockPath: String { root + "/" + StagingLock.fileName }
     }
 

@@ -72,13 +72,8 @@ public struct MirrorReport: Encodable {
         try c.encode(sourceError?.message, forKey: .sourceError)
     }
 
-    /// One line per key for a terminal: `  KEY  kind  action  explanation`.
-    public func keyLines() -> [String] {
-        keyText().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    }
-
-    /// The same lines as one text (no final newline), built in one buffer: 50,000 keys print
-    /// in one write.
+    /// One line per key for a terminal (`  KEY  kind  action  explanation`) as one text (no
+    /// final newline), built in one buffer: 50,000 keys print in one write.
     public func keyText() -> String {
         let width = min(keys.map { TextScan.width($0.mirrored.key) }.max() ?? 0, 40)
         var out = ""

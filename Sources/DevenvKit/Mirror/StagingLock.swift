@@ -83,8 +83,7 @@ public struct StagingLock: Sendable, Equatable {
     static func passwordlessDatabaseURL(_ key: String, _ value: String, rules: MirrorRules, vocabulary: MirrorVocabulary) -> String? {
         guard SecretRules.secretWord(in: key) == nil, !rules.isListedSecret(key),
               let url = ConnectionURL(TextScan.trimmingBlanks(value)), url.password != nil else { return nil }
-        // `isPasswordlessDatabaseURL(url.redacted)` without parsing the redacted text again: it
-        // has no password by construction.
+        // The redacted URL has no password by construction: no second parse to check it.
         let redacted = url.redacted
         return !TextScan.contains(redacted, " ") && vocabulary.isConnectionScheme(url.scheme) ? redacted : nil
     }
