@@ -1,5 +1,14 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
+
+// The layers, bottom to top; each target may use only the ones above it in this list:
+//   DevenvCore    errors, atomic files, locks, JSON, output, tables
+//   DevenvEngine  child processes, the Engine API, compose, ssh transport, git
+//   DevenvSpec    devenv.yml and the kinds: parsed and validated once
+//   DevenvPlan    the project, its identity, ports, credentials and plan
+//   DevenvKit     the stages (render, probes, env, seed, snapshot, branch, mirror, processes, …)
+//   devenv        the command line
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "devenv",
@@ -16,34 +25,55 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        .executableTarget(
-            name: "devenv",
-            dependencies: [
-                "DevenvKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+        .target(
+            name: "DevenvCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swift6
+        ),
+        .target(
+            name: "DevenvEngine",
+            dependencies: ["DevenvCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: swift6
+        ),
+        .target(
+            name: "DevenvSpec",
+            dependencies: ["DevenvCore", .product(name: "Yams", package: "Yams"), .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: swift6
+        ),
+        .target(
+            name: "DevenvPlan",
+            dependencies: ["DevenvCore", "DevenvEngine", "DevenvSpec"],
+            swiftSettings: swift6
         ),
         .target(
             name: "DevenvKit",
             dependencies: [
+                "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            swiftSettings: swift6
+        ),
+        .executableTarget(
+            name: "devenv",
+            dependencies: [
+                "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swift6
         ),
         .testTarget(
             name: "DevenvKitTests",
-            dependencies: ["DevenvKit"],
+            dependencies: ["DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit"],
             exclude: ["Fixtures", "Ports/Fixtures", "Mirror/Fixtures"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            swiftSettings: swift6
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DevenvKit"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            dependencies: ["DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit"],
+            swiftSettings: swift6
         ),
     ]
 )

@@ -1,5 +1,9 @@
 import ArgumentParser
 import DevenvKit
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 struct Devenv: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,10 @@
 import ArgumentParser
 import DevenvKit
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Parses, runs, and maps every error to the documented exit codes (0 ok, 1 failure,
 /// 2 usage or manifest, 3 port conflict, 4 engine unavailable). No stack traces.
@@ -14,7 +18,7 @@ enum Entry {
             let code = Devenv.exitCode(for: error)
             if code == .success { Devenv.exit(withError: error) }
             FileHandle.standardError.write(Data((Devenv.fullMessage(for: error) + "\n").utf8))
-            exit(DevenvKit.ExitCode.usage.rawValue)
+            exit(DevenvCore.ExitCode.usage.rawValue)
         }
         do {
             if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() }
@@ -39,19 +43,19 @@ enum Reporter {
             return report(e.asDevenvError)
         case let e as CommandFailure:
             out.error(out.style("error:", .red) + " " + e.description)
-            return DevenvKit.ExitCode.failure.rawValue
+            return DevenvCore.ExitCode.failure.rawValue
         case let e as ArgumentParser.ExitCode:
             return e.rawValue
         case is ValidationError, is CleanExit:
             let code = Devenv.exitCode(for: error)
             if code == .success { Devenv.exit(withError: error) }
             out.error(Devenv.fullMessage(for: error))
-            return DevenvKit.ExitCode.usage.rawValue
+            return DevenvCore.ExitCode.usage.rawValue
         default:
             // `--help` parses into ArgumentParser's help command, whose run() throws a help request.
             if Devenv.exitCode(for: error) == .success { Devenv.exit(withError: error) }
             out.error(out.style("error:", .red) + " \(error)")
-            return DevenvKit.ExitCode.failure.rawValue
+            return DevenvCore.ExitCode.failure.rawValue
         }
     }
 }

@@ -1,4 +1,8 @@
 import ArgumentParser
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv --context NAME up` works like `devenv up --context NAME`, as `docker --context NAME ps`
 /// does: the global options (`GlobalOptions`: `-c/--context`, `-C/--directory`) written before

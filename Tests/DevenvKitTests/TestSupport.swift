@@ -1,4 +1,8 @@
 import Foundation
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// Paths and helpers shared by the unit tests.

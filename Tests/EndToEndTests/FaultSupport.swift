@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 import DevenvKit
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,7 @@
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 import DevenvKit
 import Foundation
 import Testing

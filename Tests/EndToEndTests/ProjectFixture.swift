@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 import DevenvKit
 
 /// A temporary project folder with its own stack name, driven through the real `devenv`

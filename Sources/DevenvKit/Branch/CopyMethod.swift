@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// How one service's data gets from a parent stack into a new branch stack, decided per
 /// service before anything is copied (pure), and the commands the live method runs.

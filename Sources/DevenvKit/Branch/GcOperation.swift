@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv gc`: finds every stack on the machine whose project folder is gone, whose worktree
 /// was removed or whose branch was deleted (`GcPolicy`), says what it would remove and the

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Which stack a new branch stack copies its data from: `--from STACK`, else the stack of
 /// the repository's default branch (`origin/HEAD`'s, `main`, `master`). With

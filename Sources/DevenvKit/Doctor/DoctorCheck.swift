@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// One result of `devenv doctor`; `--json` prints a list of them:
 /// `[{"check": "engine", "ok": true, "detail": "...", "fix": null}]`.

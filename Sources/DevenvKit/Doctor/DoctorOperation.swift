@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv doctor`: checks the machine (engine, compose, disk, image mapping) and, inside a
 /// project, the project (manifest, ports, ignored `.env` files, stacks of deleted branches).

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Doctor's engine check: the endpoint, how it was chosen, which engine answers (Docker or
 /// Podman) and its version; on failure the exit-4 message's fix.

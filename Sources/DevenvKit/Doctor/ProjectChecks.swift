@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Doctor's checks of the project found from the working directory: its manifest, its
 /// ports, its `.env` files against git, and stacks it left behind on deleted branches.

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Reading, quoting and merging `.env` files.
 ///
@@ -45,8 +49,6 @@ public enum Dotenv {
     /// Whether `key` is a name devenv may write: `[A-Za-z_][A-Za-z0-9_]*`, the portable
     /// environment variable names every reader and shell accepts.
     public static func isValidKey(_ key: String) -> Bool {
-        guard let first = key.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first) || ("a"..."z").contains(first)
-        else { return false }
-        return key.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        EnvKey.isValid(key)
     }
 }

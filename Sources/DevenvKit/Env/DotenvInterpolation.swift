@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Variable interpolation with docker compose's semantics (compose-go `template.Substitute`), as
 /// applied to unquoted and double-quoted dotenv values.

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The outcome of `Dotenv.merge`: the new text and what happened to each managed key.
 /// Each managed key is in exactly one of `updated`, `added`, `keptUserValues`, `unchanged`,

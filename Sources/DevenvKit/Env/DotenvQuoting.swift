@@ -27,6 +27,10 @@
 // `Dotenv.readers(of:)` gives the exact answer per value; the differential tests hold it
 // against the real tools.
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The dotenv readers devenv writes for. compose is the reference and always reads back what
 /// devenv wrote; python-dotenv and Node's `--env-file` parser do when the value allows it.

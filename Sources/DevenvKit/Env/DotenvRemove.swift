@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 extension Dotenv {
     /// The text without the assignments of `keys`: each such line (a multi-line quoted value with

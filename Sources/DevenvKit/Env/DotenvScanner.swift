@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// One statement of a dotenv file and where it sits in the text.
 struct DotenvEntry: Equatable {

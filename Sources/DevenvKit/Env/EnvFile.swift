@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// A `.env` target as devenv may edit it: opened once, read whole, written back atomically.
 /// `up`, `env` and `mirror` all go through it.

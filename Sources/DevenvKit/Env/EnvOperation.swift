@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv env`: write or verify the `.env` targets, or print them for scripts.
 public enum EnvOperation {

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The `.env` targets of a plan: the manifest's `env:` rendered against the stack, or,
 /// without `env:`, a root `.env` with each kind's conventional keys.

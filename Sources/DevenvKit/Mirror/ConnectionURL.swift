@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// A connection string (`scheme://user:password@host:port,host2/path?query`), split without
 /// decoding so that rebuilding it changes only what was changed.

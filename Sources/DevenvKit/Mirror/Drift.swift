@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// One difference between staging, the lock and the local files (`devenv mirror --check`).
 /// Invariant: `detail` never holds a secret value; other values are shown with URL passwords masked.

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The `rewrite:` host map: the team's own staging hosts → local ones, applied to every URL
 /// and bare host inside a value, so lists work in any spelling (`a,b`, `a b`, `["a","b"]`).

@@ -1,9 +1,9 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
-/// The backing services a staging value can point at.
-public enum InfraService: String, Sendable, CaseIterable {
-    case postgres, mongodb, redis, s3
-}
 
 /// A staging value recognised as infrastructure, and what it becomes locally.
 /// Invariant: `localValue` is nil exactly when `devenv.yml` has no such service; `explanation`

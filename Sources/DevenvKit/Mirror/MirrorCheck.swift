@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv mirror --check`: staging (unless `--from-lock`) ↔ `devenv.staging.lock` ↔ the target
 /// file, and service versions. Writes nothing.

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// How `devenv env` (and `up`) keep mirrored infrastructure keys pointing at the stack.
 ///

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// What reading staging gave: its variables, and remarks for people.
 struct StagingRead {

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The local side of mirroring, read from the stack plan: what each backing service answers
 /// to here, the local service versions, and the rules with their templates rendered.

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv mirror`: staging's config into the local `.env` target and `devenv.staging.lock`;
 /// `--check`: staging ↔ lock ↔ local files drift (MirrorCheck.swift).

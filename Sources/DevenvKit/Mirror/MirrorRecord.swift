@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Which keys `devenv mirror` wrote into each target file (`.devenv/mirror-written.json`,
 /// `{"api/.env": ["KEY", …]}`): a key staging no longer has is removed from the file only when

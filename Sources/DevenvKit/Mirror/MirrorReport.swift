@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// What `devenv mirror` did (or, with `--check`, found): `{"keys":[…],"drift":[…],"source",
 /// "target","removed":[…],"source_error"}`.

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The presets, one row each: settings, command line, output shape, the platform's own keys.
 ///

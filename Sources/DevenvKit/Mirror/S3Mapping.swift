@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// S3 settings → the local MinIO: keys by name (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_REGION`, `*_ENDPOINT`, `*_BUCKET`) and URLs by host shape (AWS S3, Cloudflare R2,

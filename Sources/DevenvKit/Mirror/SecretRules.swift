@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Deciding whether a staging variable is a secret. A secret's value never reaches the lock,
 /// the terminal, a log or an error; locally it becomes a placeholder unless kept.

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// A service whose staging version differs from the local one (a kind of drift).
 public struct VersionMismatch: Sendable, Equatable, Codable {

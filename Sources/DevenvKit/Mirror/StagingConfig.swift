@@ -1,5 +1,9 @@
 import Foundation
 import Yams
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `staging:` in `devenv.yml`, read into the mirror's inputs.
 ///
@@ -32,7 +36,7 @@ public struct StagingConfig: Sendable, Equatable {
     /// `timeout:`: seconds each staging command may run before it is stopped.
     public var timeout: Double = MirrorFetch.defaultTimeout
 
-    static let keys = ["from", "keep", "secret", "secrets", "override", "rewrite", "versions", "target", "local", "timeout"]
+    package static let keys = ["from", "keep", "secret", "secrets", "override", "rewrite", "versions", "target", "local", "timeout"]
 
     /// The file mirrored keys are written to: `target:`, else the first `env:` file, else the root `.env`.
     /// `envFiles` are the paths of the manifest's `env:` targets, in order.
@@ -98,7 +102,7 @@ public struct StagingConfig: Sendable, Equatable {
     }
 
     /// `target:` must be a file devenv writes: one of the `env:` files, or `.env` without `env:`.
-    static func checkTarget(_ target: String, _ node: Node, envFiles: [String], _ r: inout NodeReader) {
+    package static func checkTarget(_ target: String, _ node: Node, envFiles: [String], _ r: inout NodeReader) {
         let allowed = envFiles.isEmpty ? [".env"] : envFiles
         let normal = target.hasPrefix("./") ? String(target.dropFirst(2)) : target
         guard !allowed.contains(normal) else { return }
@@ -108,7 +112,7 @@ public struct StagingConfig: Sendable, Equatable {
         r.problem(node, "staging.target '\(target)' is not a file devenv writes\(Suggest.hint(normal, among: allowed)); \(what)")
     }
 
-    static func parseSource(_ node: Node, _ r: inout NodeReader) -> StagingSource? {
+    package static func parseSource(_ node: Node, _ r: inout NodeReader) -> StagingSource? {
         guard let m = r.mapping(node, "staging.from") else { return nil }
         let given = m.compactMap { $0.key.string }
         let kinds = given.filter { ["file", "command", "preset"].contains($0) }
@@ -148,7 +152,7 @@ public struct StagingConfig: Sendable, Equatable {
         }
     }
 
-    static func argv(_ node: Node, _ what: String, _ r: inout NodeReader) -> [String]? {
+    package static func argv(_ node: Node, _ what: String, _ r: inout NodeReader) -> [String]? {
         guard node.sequence != nil else {
             r.problem(node, "\(what) must be a list of arguments, like [railway, variables, --json]")
             return nil
@@ -158,7 +162,7 @@ public struct StagingConfig: Sendable, Equatable {
         return list.isEmpty ? nil : list
     }
 
-    static func pairs(_ node: Node, _ what: String, _ r: inout NodeReader) -> [(key: String, value: String)] {
+    package static func pairs(_ node: Node, _ what: String, _ r: inout NodeReader) -> [(key: String, value: String)] {
         guard let m = r.mapping(node, what) else { return [] }
         return m.compactMap { k, v in
             guard let key = r.string(k, "each key of \(what)"), let value = r.scalarText(v, "\(what).\(key)") else { return nil }

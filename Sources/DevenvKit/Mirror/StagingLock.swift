@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv.staging.lock`: the committable record of staging's config shape, so teammates
 /// without staging access get the same keys from the lock alone, and `mirror --check` sees drift.

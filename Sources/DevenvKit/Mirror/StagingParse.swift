@@ -1,5 +1,9 @@
 import Foundation
 import Yams
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Reading staging config text: JSON (object, or list of entries), YAML maps, dotenv (through
 /// the injected parser), and detecting which one a text is.
@@ -45,21 +49,7 @@ public enum StagingParse {
         return nil
     }
 
-    /// A decoded JSON value, keeping booleans apart from numbers.
-    public indirect enum JSON: Decodable, Sendable, Equatable {
-        case string(String), number(Double), bool(Bool), null
-        case array([JSON]), object([String: JSON])
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null }
-            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-            else if let s = try? c.decode(String.self) { self = .string(s) }
-            else if let d = try? c.decode(Double.self) { self = .number(d) }
-            else if let a = try? c.decode([JSON].self) { self = .array(a) }
-            else { self = .object(try c.decode([String: JSON].self)) }
-        }
-    }
+    public typealias JSON = DevenvCore.JSON
 
     public static func json(_ text: String) throws -> JSON {
         do { return try JSONReader.parse(text) } catch {

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The provider CLIs devenv knows. Every call is read-only. What each one runs and reads is
 /// data: one `PresetSpec` per preset in `PresetSpec.table` (Presets.swift); the code here only

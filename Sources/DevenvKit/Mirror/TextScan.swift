@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Cheap answers about short texts that the mirror asks of every staging value, so tens of
 /// thousands of keys do not each go through Foundation's NSString bridging. Each gives exactly

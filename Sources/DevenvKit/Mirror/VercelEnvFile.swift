@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The file `vercel env pull` writes, read the way Vercel writes it — not as dotenv.
 ///

@@ -1,3 +1,7 @@
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 /// Who holds a listening socket, as far as this process can see.
 ///
 /// Every field is optional: on Linux the owning uid always comes from `/proc/net/tcp`, but the

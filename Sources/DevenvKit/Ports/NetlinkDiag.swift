@@ -1,5 +1,9 @@
 #if os(Linux)
 import Glibc
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// TCP listeners from the kernel's `sock_diag` netlink interface — the same rows as
 /// `/proc/net/tcp{,6}` (same network namespace, same uid and inode), but binary and asked for

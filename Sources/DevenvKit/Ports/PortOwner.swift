@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Who holds a port, in the user's words: a process, a container (with its compose
 /// project), or one of devenv's own stacks.

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv ports`: the ports devenv manages (or every listener) and who holds each.
 public enum PortsOperation {

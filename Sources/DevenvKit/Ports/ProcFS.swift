@@ -3,6 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Low-level, allocation-light readers for a Linux `/proc` tree. Everything here uses plain
 /// POSIX calls (`open`/`read`, `openat`/`readdir`/`readlinkat`) and never spawns a process.

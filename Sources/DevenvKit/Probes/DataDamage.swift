@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Telling a service that can never start from its data folder (a first start cut short) from
 /// one that is merely slow: the kind's `damaged_data:` log lines, looked for in the container's

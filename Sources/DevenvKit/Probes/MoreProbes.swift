@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 extension Probe {
     /// The server speaks first: a handshake packet (protocol version 10) means MySQL or MariaDB

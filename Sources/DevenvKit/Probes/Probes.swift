@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Host-side readiness checks: each speaks its service's own protocol on the published
 /// 127.0.0.1 port. docker-proxy accepts TCP connections before the service listens, so a

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Answers "does this service answer yet?" from the host. The live one speaks each protocol
 /// on 127.0.0.1 (`Probe.check`); tests of orchestration substitute their own.

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The background supervisor `up --detach` starts (`devenv supervise`, hidden): one per stack,
 /// in a session of its own, so closing the terminal does not stop it. Its pid is in

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The processes of a foreground `devenv up`: this devenv is their supervisor. Their lines
 /// stream to the terminal (`name | line`, each name in its colour); Ctrl-C (SIGINT, or SIGTERM

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Stopping a stack's processes from outside their supervisor (`down`, a failed `up`), and
 /// clearing processes a supervisor that ended without stopping them left behind.

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Where a supervised process's lines go: always its log file (`processes/logs/NAME.log`,
 /// what `devenv logs NAME` reads), and in a foreground `up` the terminal too, as

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv logs NAME [-f]` for a process: its log file, whole or its last lines, then
 /// (with `follow`) new lines as they are written, until interrupted.

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Waits, with a deadline, until a supervisor reports processes ready: from its state in
 /// memory (foreground) or from `state.json` (a background supervisor). Polls; never sleeps

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Where a stack's processes keep their state: `<root>/.devenv/stacks/<stack>/processes/`.
 public struct ProcessPaths: Sendable, Equatable {

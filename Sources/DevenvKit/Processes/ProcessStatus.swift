@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// One process in `devenv status` (and `up --json`): the `processes` array.
 public struct ProcessStatus: Encodable, Equatable, Sendable {

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 extension ProcessSupervisor {
     /// Applies the requests other `devenv up` runs left in `requests/`.

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Runs a stack's app processes: starts each once what it depends on is ready, checks its
 /// readiness from the host, restarts one that dies (with backoff, `ProcessWatch`), applies

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Process commands are host commands taken from devenv.yml: they run only once the user
 /// trusted the manifest's content (`ManifestTrust`: asked once on a terminal, `devenv trust`

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// When the supervisor restarts a process that died, and when it gives up.
 public struct ProcessPolicy: Sendable, Equatable {

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Which services and processes `devenv up NAME…` means. No names: every service and every
 /// process. Only process names: every service (their values are in the processes'

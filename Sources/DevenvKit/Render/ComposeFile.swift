@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The stack's compose file (`.devenv/stacks/<stack>/compose.yaml`, 0600: it holds passwords),
 /// rendered from a plan, for the commands that hand the stack to compose.

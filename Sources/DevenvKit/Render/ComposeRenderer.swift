@@ -1,5 +1,9 @@
 import Foundation
 import Yams
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Renders a `StackPlan` to a compose file: each kind's fragment, plus what every service
 /// gets (devenv labels, ports on 127.0.0.1 only, a named data volume, a restart policy).

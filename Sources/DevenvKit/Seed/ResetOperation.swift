@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv reset [SERVICE]`: deletes a service's data (its containers and data volumes),
 /// forgets its seeds in the ledger, then runs `up` for it — which starts it on empty data,

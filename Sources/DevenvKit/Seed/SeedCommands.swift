@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The commands that apply seeds, built from the kind's `seed:` argv templates
 /// (`templates/services/<kind>/service.yml`) and run in the service's container with

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Which seed files a stack has applied: `<stateDir>/seeds.json`, written atomically.
 ///

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Applies a stack's seeds: every file the ledger does not know yet, in manifest order,
 /// each streamed into its service's container. A file changed since it was applied is

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The commands of a kind's `setup:` step for one service: run in its container
 /// (`docker compose exec -T`) or in the step's tool image. A step with `each: SETTING` gives

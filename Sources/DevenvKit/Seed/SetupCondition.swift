@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// When a kind's `setup:` step runs (templates/README.md, "service.yml"): after a start, when
 /// its `when:` holds. `when:` is a context key that must be non-empty (a list with items, a

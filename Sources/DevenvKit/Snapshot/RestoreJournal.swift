@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// A restore in progress, `<stateDir>/restore.json`: written before the first volume is
 /// touched and moved to `swapping` once every snapshot is staged inside its target volume.

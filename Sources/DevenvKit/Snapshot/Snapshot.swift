@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// A named copy of a stack's data: one labelled Docker volume per service volume,
 /// `<stack>--snap--<name>--<service>`, plus the seed ledger as it was

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv snapshot save | restore | ls | rm`. The same for every kind: the services are
 /// stopped while their volumes are copied (consistent data), each volume is copied by a

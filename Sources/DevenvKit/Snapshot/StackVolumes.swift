@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The named volumes that hold a stack's data: each kind's data volume (`<service>-data`)
 /// and the named volumes a service lists under `volumes:`. Compose names them

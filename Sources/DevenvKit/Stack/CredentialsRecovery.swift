@@ -1,5 +1,9 @@
 import Foundation
 import Yams
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Recovers a stack's damaged credentials file from where the secrets still are: the
 /// environment of the stack's containers (any state; `docker inspect` through the Engine API),

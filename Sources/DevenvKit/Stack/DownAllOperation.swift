@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv down --all`: every stack of this project — the project stack and each branch or
 /// worktree stack, wherever its folder is — found in the registry and by the

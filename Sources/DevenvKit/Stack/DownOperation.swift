@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv down`: stop the app's processes, then the stack through compose. Volumes stay
 /// unless `volumes`, which asks on a terminal and needs `yes` elsewhere.

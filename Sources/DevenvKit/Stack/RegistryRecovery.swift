@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Rebuilds a damaged registry from what the engine knows: every container carrying devenv's
 /// labels, grouped by stack, with the host ports it publishes (or will publish, for a created

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Every stack on this machine, across projects: the registry's entries joined with what
 /// the engine holds under devenv's labels (containers, volumes — snapshots included — and

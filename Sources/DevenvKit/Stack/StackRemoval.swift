@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Removes a stack by devenv's labels only — what `gc` does, and what `down --all` does for
 /// a stack whose compose file is gone. Containers, networks and (when asked) volumes,

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 public enum StatusOperation {
     /// Read-only: the plan is proposed, never claimed (`status` writes nothing).

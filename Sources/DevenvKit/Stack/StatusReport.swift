@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv status --json` (and `up --json`): the shape DESIGN fixes.
 public struct StatusReport: Encodable {

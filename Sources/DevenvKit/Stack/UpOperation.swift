@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `devenv up`: plan → render → start (only what is not already running as planned) →
 /// wait until every service answers from the host → run first-start setup → write `.env`.

@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Runs a `Command` and hands over its stdout and stderr line by line as they arrive
 /// (Foundation `Process` with pipes; the callbacks run on dispatch threads, never on the

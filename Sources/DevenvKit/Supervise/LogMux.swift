@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Streams every watched service's logs to the output with a `service | ` prefix: one
 /// `docker compose logs --follow` per service. compose ends a follow when the container

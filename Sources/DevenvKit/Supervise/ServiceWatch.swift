@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// What the supervisor saw of one service in one poll.
 public struct ServiceObservation: Sendable, Equatable {

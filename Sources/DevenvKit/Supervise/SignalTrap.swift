@@ -4,6 +4,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// Catches SIGINT and SIGTERM so `up --attach` can stop the stack before it exits: the
 /// default handlers are replaced by `SIG_IGN` and each signal is delivered to a dispatch

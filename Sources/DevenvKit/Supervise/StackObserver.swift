@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// One poll of a running stack: each watched service's container (Engine API), its
 /// host-side probe (the same check `up` waits for), and how containers ended since the last

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// When `up --attach` restarts a failing service, and when it gives up.
 public struct SupervisePolicy: Sendable, Equatable {

@@ -1,4 +1,8 @@
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// `up --attach`: stays in the foreground after `up`, streams every service's logs, watches
 /// each service (container state through the Engine API, readiness through the same

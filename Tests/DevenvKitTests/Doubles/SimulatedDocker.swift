@@ -1,4 +1,8 @@
 import Foundation
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// A Docker engine in memory, for unit tests of orchestration: its Engine API answers

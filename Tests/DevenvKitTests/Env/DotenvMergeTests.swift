@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// Golden files: `Fixtures/env/merge/<case>/existing.env` (absent: a new file) + `case.json`

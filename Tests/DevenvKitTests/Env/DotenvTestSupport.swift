@@ -1,4 +1,8 @@
 import Foundation
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// Shared helpers for the dotenv tests: fixtures, a seeded generator, and the real readers

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 import Yams
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// Every built-in kind (templates/services/*): it loads, pins an existing-looking version,

@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// `setup: - each: SETTING` (one command per item, `{{item}}`) and tool images: RustFS has no

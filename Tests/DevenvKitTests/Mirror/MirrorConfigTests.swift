@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 import Yams
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 @Suite("Mirror: staging: in devenv.yml")

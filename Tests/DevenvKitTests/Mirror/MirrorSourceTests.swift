@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// The command each preset runs (argv as a value), its settings, and how sources are named.

@@ -1,4 +1,8 @@
 import Foundation
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// Shared bits of the mirror tests: fixtures beside this file, a tiny dotenv reader standing in

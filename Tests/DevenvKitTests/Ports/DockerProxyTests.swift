@@ -1,4 +1,8 @@
 import Testing
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 import DevenvKit
 
 @Suite("Ports: docker-proxy command lines")

@@ -1,4 +1,8 @@
 import Testing
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 @Suite("Ports: lsof field output parsing")

@@ -1,6 +1,10 @@
 #if os(Linux)
 import Glibc
 import Testing
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 @Suite("Ports: sock_diag netlink")

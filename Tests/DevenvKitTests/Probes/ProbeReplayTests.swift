@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// Each kind's own probe (its `service.yml` `probe:`, with its parameters rendered) against a

@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// `processes:` and `ports: { NAME: auto }` in devenv.yml: what is read, and every problem at

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 import Yams
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// Every devenv.yml in README.md's "Processes" section loads, validates and plans as written.

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 import Yams
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
 @testable import DevenvKit
 
 /// Fixture manifests beside their committed expected compose.yaml and .env. A test fails

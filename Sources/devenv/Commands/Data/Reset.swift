@@ -1,5 +1,9 @@
 import ArgumentParser
 import DevenvKit
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 struct Reset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,9 @@
 import ArgumentParser
 import DevenvKit
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

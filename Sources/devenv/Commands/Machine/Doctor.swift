@@ -1,5 +1,9 @@
 import ArgumentParser
 import DevenvKit
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +32,6 @@ struct Doctor: AsyncParsableCommand {
         } else {
             for line in DoctorFormat.lines(outcome.checks, output: ctx.output) { ctx.output.print(line) }
         }
-        if !outcome.ok { throw ExitCode(DevenvKit.ExitCode.failure.rawValue) }
+        if !outcome.ok { throw ExitCode(DevenvCore.ExitCode.failure.rawValue) }
     }
 }

@@ -1,5 +1,9 @@
 import ArgumentParser
 import DevenvKit
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 struct Ports: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

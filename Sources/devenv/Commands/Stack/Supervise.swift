@@ -1,5 +1,9 @@
 import ArgumentParser
 import DevenvKit
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 /// The background supervisor `up --detach` starts; not for people to run.
 struct Supervise: AsyncParsableCommand {

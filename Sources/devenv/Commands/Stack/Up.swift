@@ -1,6 +1,10 @@
 import ArgumentParser
 import DevenvKit
 import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

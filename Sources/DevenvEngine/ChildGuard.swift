@@ -1,0 +1,172 @@
+import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DevenvCore
+
+/// Makes devenv's children die with devenv, however devenv ends — `kill -9` included.
+///
+/// How: the first time a child is started, devenv starts a guardian, a `/bin/sh` holding the
+/// read end of a pipe whose only write end is devenv's (close-on-exec, so no child inherits
+/// it). The guardian leads a process group of its own; every captured command (compose, git,
+/// docker) is started in that group, from before its `exec`, so nothing is ever outside it.
+/// When devenv ends, the kernel closes the pipe, the guardian reads end-of-file and kills its
+/// whole group (`kill -KILL 0`), grandchildren such as the compose plugin of `docker compose`
+/// included. Interactive commands (`compose exec`, `logs -f`) must stay in the terminal's
+/// process group, so they are named to the guardian by pid instead, and killed by pid.
+///
+/// The guardian may also hold a stack lock (`hold(_:)`): its standard output is the lock's
+/// file, so the flock outlives a killed devenv until the guardian has killed the children —
+/// the next `devenv up` cannot start while an orphaned compose still runs. The guardian is
+/// started only when the first child is (a warm `up` that runs nothing starts nothing).
+///
+/// Why not `PR_SET_PDEATHSIG`: it needs code between fork and exec (posix_spawn has no hook;
+/// a re-exec of the devenv binary as a shim costs a Swift start-up per child), it fires when
+/// the *thread* that forked exits (Swift's thread pool retires idle threads), and macOS has no
+/// such signal. A pipe's end-of-file is portable and needs one `sh` per devenv run.
+public final class ChildGuard: @unchecked Sendable {
+    public static let shared = ChildGuard()
+
+    /// The guardian's program: remembers named pids (`+PID` / `-PID` lines), and at end of
+    /// input kills them (and the process group each leads, if any) and its own process group.
+    package static let script = """
+        trap '' INT TERM HUP QUIT TSTP TTIN TTOU
+        set --
+        while read -r op pid; do
+          case "$op" in
+            +) set -- "$@" "$pid" ;;
+            -) for p do shift; [ "$p" = "$pid" ] || set -- "$@" "$p"; done ;;
+          esac
+        done
+        for p do kill -KILL -- "-$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+        kill -KILL 0
+        """
+
+    private let lock = NSLock()
+    private var guardian: pid_t?
+    private var writeEnd: Int32 = -1
+    private var starting: [CheckedContinuation<pid_t?, Never>]?
+    private var unavailable = false
+    private var pendingLock: FileLock?
+    private var adopted: Set<pid_t> = []
+    private var sent: Set<pid_t> = []
+
+    package init() {}
+
+    /// The process group captured children join (the guardian's pid), starting the guardian
+    /// on first use; nil when it cannot be started (children then run as before).
+    public func group() async -> pid_t? { await start(holding: lock.withLock { pendingLock }) }
+
+    /// The guardian, when it starts, keeps `lock` held until devenv's children are dead.
+    public func hold(_ lockFile: FileLock) { lock.withLock { if guardian == nil { pendingLock = lockFile } } }
+
+    /// Starts the guardian if it is not running yet; with `lock`, the guardian keeps that lock
+    /// held until the children are dead when devenv is killed. (A guardian started earlier
+    /// without the lock stays as it is.)
+    @discardableResult
+    public func start(holding lockFile: FileLock?) async -> pid_t? {
+        let begin: Bool = lock.withLock {
+            if guardian != nil || unavailable || starting != nil { return false }
+            starting = []
+            return true
+        }
+        if !begin {
+            if let pid = lock.withLock({ guardian }) { return pid }
+            if lock.withLock({ unavailable }) { return nil }
+            return await withCheckedContinuation { c in
+                let ready: pid_t?? = lock.withLock {
+                    if starting != nil { starting!.append(c); return nil }
+                    return .some(guardian)
+                }
+                if let r = ready { c.resume(returning: r) }
+            }
+        }
+        let fd = lockFile?.descriptor ?? -1
+        let pid = await launch(holding: fd >= 0 ? fd : nil)
+        let waiting: [CheckedContinuation<pid_t?, Never>] = lock.withLock {
+            guardian = pid
+            unavailable = pid == nil
+            defer { starting = nil }
+            return starting ?? []
+        }
+        for c in waiting { c.resume(returning: pid) }
+        return pid
+    }
+
+    /// Names a child that is not in the guardian's group (an interactive one, kept in the
+    /// terminal's group, or one started with Foundation's `Process`) to the guardian, which
+    /// kills it by pid when devenv ends. Starts the guardian if needed (without waiting).
+    public func register(_ pid: pid_t) {
+        let running: Bool = lock.withLock { adopted.insert(pid); return writeEnd >= 0 }
+        if running { flush() } else { Task.detached { _ = await self.group(); self.flush() } }
+    }
+
+    /// The child ended: the guardian forgets it (its pid may be reused).
+    public func unregister(_ pid: pid_t) {
+        lock.withLock {
+            adopted.remove(pid)
+            if sent.remove(pid) != nil { write("- \(pid)\n") }
+        }
+    }
+
+    private func flush() {
+        lock.withLock {
+            for pid in adopted.subtracting(sent) { write("+ \(pid)\n"); sent.insert(pid) }
+        }
+    }
+
+    /// Under `lock`.
+    private func write(_ line: String) {
+        guard writeEnd >= 0 else { return }
+        _ = line.utf8CString.withUnsafeBufferPointer { Glibc_write(writeEnd, $0.baseAddress!, $0.count - 1) }
+    }
+
+    private func launch(holding lockFD: Int32?) async -> pid_t? {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return nil }
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        signal(SIGPIPE, SIG_IGN) // a write to a dead guardian must not end devenv
+        lock.withLock { writeEnd = fds[1] }
+        let readEnd = fds[0]
+        return await withCheckedContinuation { (c: CheckedContinuation<pid_t?, Never>) in
+            Task.detached {
+                var options = PlatformOptions()
+                options.processGroupID = 0
+                let once = Once(c)
+                do {
+                    let input: FileDescriptorInput = .fileDescriptor(FileDescriptor(rawValue: readEnd), closeAfterSpawningProcess: true)
+                    if let lockFD {
+                        _ = try await Subprocess.run(.path("/bin/sh"), arguments: ["-c", Self.script], platformOptions: options, input: input,
+                                                     output: .fileDescriptor(FileDescriptor(rawValue: lockFD), closeAfterSpawningProcess: false),
+                                                     error: .discarded) { execution in once.resume(execution.processIdentifier.value) }
+                    } else {
+                        _ = try await Subprocess.run(.path("/bin/sh"), arguments: ["-c", Self.script], platformOptions: options, input: input,
+                                                     output: .discarded, error: .discarded) { execution in once.resume(execution.processIdentifier.value) }
+                    }
+                } catch {}
+                once.resume(nil)
+                self.lock.withLock { self.guardian = nil; self.unavailable = true }
+            }
+        }
+    }
+
+    /// Resumes a continuation exactly once.
+    package final class Once: @unchecked Sendable {
+        private let lock = NSLock()
+        private var c: CheckedContinuation<pid_t?, Never>?
+        package init(_ c: CheckedContinuation<pid_t?, Never>) { self.c = c }
+        package func resume(_ v: pid_t?) {
+            let taken: CheckedContinuation<pid_t?, Never>? = lock.withLock { defer { c = nil }; return c }
+            taken?.resume(returning: v)
+        }
+    }
+}

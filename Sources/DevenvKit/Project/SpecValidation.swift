@@ -1,0 +1,85 @@
+import Foundation
+import Yams
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
+
+/// The checks that need more than one section of devenv.yml, run once with the manifest's
+/// own: `env:` template keys, `seed:` entries (by each kind's seed schema, files on disk),
+/// `staging:`, `processes:` (ProcessValidation). Every problem is collected; nothing here touches the engine or writes a file.
+public enum SpecValidation {
+    public struct Result {
+        public var seeds: [SeedItem] = []
+        public var staging: StagingConfig?
+        public var problems: [ManifestProblem] = []
+    }
+
+    public static func run(_ manifest: Manifest, kinds: KindCatalogue, identity: StackIdentity, imageMap: ImageMap) -> Result {
+        var result = Result()
+        let keys = templateKeys(manifest, kinds: kinds)
+        for t in manifest.envTargets {
+            for k in t.keys {
+                for ref in unknownKeys(k.template, keys) {
+                    result.problems.append(ManifestProblem(line: k.line, column: k.column,
+                        "unknown template key '{{\(ref)}}' in \(t.path) \(k.key)\(Suggest.hint(ref, among: keys.sorted()))"))
+                }
+            }
+        }
+        result.problems += ProcessValidation.check(manifest, templateKeys: keys)
+        var reader = NodeReader()
+        let planner = StackPlanner(kinds: kinds, imageMap: imageMap)
+        var contexts: [String: [String: Any]] = [:]
+        for s in manifest.services where manifest.seeds[s.name] != nil {
+            contexts[s.name] = try? ServiceContext.build(s, kind: kinds.kinds[s.kind], identity: identity,
+                                                         image: imageMap.resolve(planner.requestedImage(s)), ports: [], secrets: [:]).context
+        }
+        result.seeds = SeedParser(kinds: kinds, contexts: contexts).parse(manifest, into: &reader)
+        result.problems += reader.problems
+        if let node = manifest.staging {
+            let (config, problems) = StagingConfig.parse(node, envFiles: manifest.envTargets.map(\.path))
+            result.staging = config
+            result.problems += problems
+            for (what, value, line) in stagingTemplates(node) {
+                for ref in unknownKeys(value, keys) {
+                    result.problems.append(ManifestProblem(line: line.0, column: line.1,
+                        "unknown template key '{{\(ref)}}' in \(what)\(Suggest.hint(ref, among: keys.sorted()))"))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Every key an `env:` template may use: `{{SERVICE.KEY}}` for each value of its kind,
+    /// `{{SERVICE.ports.NAME}}`, `{{ports.NAME}}` for the app's ports, `{{stack}}`, `{{project}}`.
+    public static func templateKeys(_ manifest: Manifest, kinds: KindCatalogue) -> Set<String> {
+        var keys: Set<String> = ["stack", "project"]
+        for s in manifest.services {
+            if let kind = kinds.kinds[s.kind] {
+                for v in kind.values { keys.insert("\(s.name).\(v.key)") }
+                for p in kind.ports { keys.insert("\(s.name).ports.\(p.name)") }
+            } else if !s.ports.isEmpty {
+                for k in ["host", "port", "url"] { keys.insert("\(s.name).\(k)") }
+                for p in s.ports { keys.insert("\(s.name).ports.\(p.name)") }
+            }
+        }
+        for p in manifest.appPorts { keys.insert("ports.\(p.name)") }
+        return keys
+    }
+
+    package static func unknownKeys(_ template: String, _ keys: Set<String>) -> [String] {
+        Templating.references(in: template).map(Templating.stripTransform).filter { !KindTemplateCheck.resolvable($0, keys) }
+    }
+
+    /// `staging.rewrite` and `staging.override` values, which render like `env:` values.
+    package static func stagingTemplates(_ node: Yams.Node) -> [(String, String, (Int, Int))] {
+        var out: [(String, String, (Int, Int))] = []
+        for section in ["rewrite", "override"] {
+            for (k, v) in node[section]?.mapping ?? Yams.Node.Mapping([]) {
+                guard let key = k.string, let value = v.string else { continue }
+                out.append(("staging.\(section).\(key)", value, (v.mark?.line ?? 1, v.mark?.column ?? 1)))
+            }
+        }
+        return out
+    }
+}

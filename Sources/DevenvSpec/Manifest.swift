@@ -1,0 +1,90 @@
+import Foundation
+import Yams
+import DevenvCore
+
+/// A project's `devenv.yml`, loaded and validated.
+public struct Manifest: @unchecked Sendable {
+    /// Absolute path of the manifest file.
+    public var file: String
+    /// The folder holding the manifest: the project root.
+    public var root: String
+    /// `name:`, or the root folder's name.
+    public var name: String
+    public var isolation: Isolation
+    /// Services in the order the manifest lists them.
+    public var services: [ServiceSpec]
+    /// `env:` targets in manifest order; empty means "write the conventional root `.env`".
+    public var envTargets: [EnvTargetSpec]
+    /// `ports:`: the app's own ports, reserved like the services' and usable as `{{ports.NAME}}`.
+    public var appPorts: [AppPort]
+    /// `seed:` per service name, kept as YAML for the seed stage.
+    public var seeds: [String: Node]
+    /// `staging:`, kept as YAML for the mirror stage.
+    public var staging: Node?
+    /// `processes:`: the app's own dev processes, in manifest order.
+    public var processes: [ProcessSpec] = []
+
+    public func service(named name: String) -> ServiceSpec? { services.first { $0.name == name } }
+    public func process(named name: String) -> ProcessSpec? { processes.first { $0.name == name } }
+}
+
+public enum Isolation: String, Sendable, CaseIterable {
+    case project, branch
+}
+
+/// One entry under `services:`.
+public struct ServiceSpec: Sendable {
+    public var name: String
+    /// A template kind (`postgres`, `redis`, …) or `generic` for any other image.
+    public var kind: String
+    public var version: String?
+    public var image: String?
+    /// A pinned host port for the service's main port (`port: 5432`).
+    public var pinnedPort: Int?
+    /// The kind's settings as devenv.yml gives them (`databases: [a, b]`); defaults are the kind's.
+    public var settings: [String: SettingValue] = [:]
+    /// Generic services: named container ports (`ports: { http: 6333 }`).
+    public var ports: [NamedPort] = []
+    public var ready: ReadySpec?
+    public var environment: [(key: String, value: String)] = []
+    public var command: [String]?
+    public var volumes: [String] = []
+    public var line: Int = 0
+
+    public var isGeneric: Bool { kind == ServiceSpec.genericKind }
+    public static let genericKind = "generic"
+}
+
+public struct NamedPort: Sendable, Equatable {
+    public var name: String
+    public var container: Int
+    public var pinnedHost: Int?
+}
+
+/// How a generic service tells it is ready.
+public enum ReadySpec: Sendable, Equatable {
+    case http(path: String, port: String?)
+    case tcp(port: String?)
+}
+
+public struct EnvTargetSpec: Sendable {
+    /// Path relative to the project root (`api/.env`).
+    public var path: String
+    public var keys: [EnvKeySpec]
+}
+
+public struct EnvKeySpec: Sendable {
+    public var key: String
+    /// A Mustache template over the stack (`{{postgres.url}}`).
+    public var template: String
+    public var line: Int
+    public var column: Int
+}
+
+/// One entry under `ports:`: pinned (`api: 8000`) or taken from the stack's block (`api: auto`).
+public struct AppPort: Sendable, Equatable {
+    public var name: String
+    /// The pinned host port; nil for `auto`.
+    public var port: Int?
+    public init(name: String, port: Int?) { self.name = name; self.port = port }
+}

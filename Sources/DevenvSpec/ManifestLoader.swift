@@ -1,0 +1,179 @@
+import Foundation
+import Yams
+import DevenvCore
+
+/// Finds and loads `devenv.yml`, collecting every problem before reporting (XcodeGen's
+/// SpecValidation style): a manifest with three mistakes gets three lines, not one.
+public struct ManifestLoader {
+    public static let fileName = "devenv.yml"
+    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging"]
+
+    /// The kinds services may use (their settings are validated here too).
+    public var kinds: KindCatalogue
+
+    public init(kinds: KindCatalogue) { self.kinds = kinds }
+
+    /// Walks up from `directory` to find `devenv.yml`, like git finds `.git`.
+    public static func find(from directory: String) -> String? {
+        var dir = URL(fileURLWithPath: directory).standardizedFileURL.path
+        while true {
+            let candidate = dir == "/" ? "/\(fileName)" : "\(dir)/\(fileName)"
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            if dir == "/" || dir.isEmpty { return nil }
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+    }
+
+    /// The manifest and every problem in it; the manifest is nil only when the file could
+    /// not be read as YAML at all. Problems other stages check (seeds, env keys, staging) are
+    /// added by `SpecValidation`.
+    public func read(file: String) throws -> (Manifest?, [ManifestProblem]) {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw DevenvError.usage("cannot read \(file)", hint: "Check the file exists and is readable.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return (nil, [YamlProblem.notUTF8(data)])
+        }
+        return read(text, file: file)
+    }
+
+    public func load(file: String) throws -> Manifest {
+        let (manifest, problems) = try read(file: file)
+        guard let manifest, problems.isEmpty else { throw ManifestError(file: file, problems: problems) }
+        return manifest
+    }
+
+    public func parse(_ text: String, file: String) throws -> Manifest {
+        let (manifest, problems) = read(text, file: file)
+        guard let manifest, problems.isEmpty else { throw ManifestError(file: file, problems: problems) }
+        return manifest
+    }
+
+    public func read(_ text: String, file: String) -> (Manifest?, [ManifestProblem]) {
+        do { return try readOrThrow(text, file: file) }
+        catch let e as ManifestError { return (nil, e.problems) }
+        catch { return (nil, [ManifestProblem(line: 1, column: 1, "\(error)")]) }
+    }
+
+    package func readOrThrow(_ text: String, file: String) throws -> (Manifest?, [ManifestProblem]) {
+        let root = (file as NSString).deletingLastPathComponent
+        var reader = NodeReader()
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ManifestError(file: file, problems: [YamlProblem.problem(from: error, text: text)])
+        }
+        var manifest = Manifest(
+            file: file, root: root, name: Self.defaultName(root: root), isolation: .project,
+            services: [], envTargets: [], appPorts: [], seeds: [:], staging: nil)
+        guard let node else {
+            throw ManifestError(file: file, problems: [ManifestProblem(line: 1, column: 1, "the manifest is empty; expected at least 'services:'")])
+        }
+        guard let top = reader.mapping(node, "the manifest") else { throw ManifestError(file: file, problems: reader.problems) }
+        for (key, value) in reader.entries(top, allowed: Self.topKeys, context: "at the top level") {
+            switch key {
+            case "name":
+                if let s = reader.string(value, "name") {
+                    if s.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+                        reader.problem(value, "name '\(s)' must start with a letter or digit and hold only letters, digits, '.', '_' and '-'")
+                    } else { manifest.name = s }
+                }
+            case "isolation":
+                if let s = reader.string(value, "isolation") {
+                    if let iso = Isolation(rawValue: s) { manifest.isolation = iso }
+                    else { reader.problem(value, "isolation must be 'project' or 'branch', not '\(s)'\(Suggest.hint(s, among: ["project", "branch"]))") }
+                }
+            case "services": manifest.services = ServiceParser(kinds: kinds).parse(value, &reader)
+            case "env": manifest.envTargets = parseEnv(value, &reader)
+            case "ports": manifest.appPorts = parseAppPorts(value, &reader)
+            case "seed":
+                if let m = reader.mapping(value, "seed") {
+                    for (k, v) in m { if let name = reader.string(k, "a seed's service name") { manifest.seeds[name] = v } }
+                }
+            case "staging": manifest.staging = value
+            case "processes": manifest.processes = ProcessParser().parse(value, &reader)
+            default: break
+            }
+        }
+        if top["services"] == nil, !top.contains(where: { $0.key.string.map { Suggest.nearest($0, among: ["services"]) != nil } ?? false }) { reader.problem(node, "missing 'services:'; expected a map of services, e.g. 'services: { postgres: { version: \"16\" } }'") }
+        crossCheck(manifest, top, &reader)
+        return (manifest, reader.problems)
+    }
+
+    package static func defaultName(root: String) -> String {
+        let base = (root as NSString).lastPathComponent
+        return base.isEmpty ? "devenv" : base
+    }
+
+    package static func problem(from error: YamlError) -> ManifestProblem {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
+            return ManifestProblem(line: mark.line, column: mark.column, "invalid YAML: \(what)")
+        default:
+            return ManifestProblem(line: 1, column: 1, "invalid YAML: \(error)")
+        }
+    }
+
+    private func parseEnv(_ node: Node, _ reader: inout NodeReader) -> [EnvTargetSpec] {
+        guard let files = reader.mapping(node, "env") else { return [] }
+        var targets: [EnvTargetSpec] = []
+        for (pathNode, keysNode) in files {
+            guard let path = reader.string(pathNode, "an env file path") else { continue }
+            if path.hasPrefix("/") || path.split(separator: "/").contains("..") {
+                reader.problem(pathNode, "env file '\(path)' must be a path inside the project, like 'api/.env'")
+                continue
+            }
+            var keys: [EnvKeySpec] = []
+            if let m = reader.mapping(keysNode, "env file '\(path)'") {
+                for (k, v) in m {
+                    guard let key = reader.string(k, "an env key") else { continue }
+                    if key.range(of: "^[A-Za-z_][A-Za-z0-9_.]*$", options: .regularExpression) == nil {
+                        reader.problem(k, "'\(key)' is not a valid environment variable name")
+                    }
+                    guard let value = reader.scalarText(v, "the value of \(key)") else { continue }
+                    keys.append(EnvKeySpec(key: key, template: value, line: v.mark?.line ?? 0, column: v.mark?.column ?? 0))
+                }
+            }
+            targets.append(EnvTargetSpec(path: path, keys: keys))
+        }
+        return targets
+    }
+
+    private func parseAppPorts(_ node: Node, _ reader: inout NodeReader) -> [AppPort] {
+        guard let m = reader.mapping(node, "ports") else { return [] }
+        var ports: [AppPort] = []
+        for (k, v) in m {
+            guard let name = reader.string(k, "a port name") else { continue }
+            if case .scalar(let s) = v, s.string == "auto" { ports.append(AppPort(name: name, port: nil)); continue }
+            guard case .scalar(let s) = v, let port = Int(s.string), (1...65535).contains(port) else {
+                reader.problem(v, "ports.\(name) must be a port number between 1 and 65535, or 'auto' for one from the stack's block, found \(NodeReader.describe(v))")
+                continue
+            }
+            ports.append(AppPort(name: name, port: port))
+        }
+        return ports
+    }
+
+    private func crossCheck(_ manifest: Manifest, _ top: Node.Mapping, _ reader: inout NodeReader) {
+        let names = manifest.services.map(\.name)
+        if let seed = top["seed"]?.mapping {
+            for (k, _) in seed {
+                if let s = k.string, !names.contains(s) {
+                    reader.problem(k, "seed for unknown service '\(s)'\(Suggest.hint(s, among: names))")
+                }
+            }
+        }
+        var pinned: [Int: String] = [:]
+        for s in manifest.services {
+            for p in [s.pinnedPort].compactMap({ $0 }) + s.ports.compactMap(\.pinnedHost) {
+                if let other = pinned[p] {
+                    reader.problems.append(ManifestProblem(line: s.line, column: 3, "services '\(other)' and '\(s.name)' both pin host port \(p)"))
+                }
+                pinned[p] = s.name
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Yams
+import DevenvCore
+
+/// Reads `services:`: known kinds by name (or `kind:`), anything with `image:` as generic.
+package struct ServiceParser {
+    package var kinds: KindCatalogue
+    package static let common = ["kind", "version", "image", "port", "env", "command", "volumes"]
+    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "volumes"]
+
+    package func parse(_ node: Node, _ reader: inout NodeReader) -> [ServiceSpec] {
+        guard let m = reader.mapping(node, "services") else { return [] }
+        var services: [ServiceSpec] = []
+        var seen = Set<String>()
+        for (k, v) in m {
+            guard let name = reader.string(k, "a service name") else { continue }
+            if name.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) == nil {
+                reader.problem(k, "service name '\(name)' must be lower-case letters, digits, '-' and '_'")
+                continue
+            }
+            if name.count > ServiceSpec.maxNameLength {
+                reader.problem(k, "service name '\(name.prefix(20))…' is \(name.count) characters; at most \(ServiceSpec.maxNameLength) (it names the container, its volume and its snapshots)")
+                continue
+            }
+            if !seen.insert(name).inserted { reader.problem(k, "service '\(name)' appears twice"); continue }
+            if let s = parseService(name: name, keyNode: k, v, &reader) { services.append(s) }
+        }
+        return services
+    }
+
+    private func parseService(name: String, keyNode: Node, _ node: Node, _ reader: inout NodeReader) -> ServiceSpec? {
+        guard let m = reader.mapping(node, "service '\(name)'") else { return nil }
+        let known = kinds.names
+        var kind: String
+        if let kindNode = m["kind"] {
+            guard let k = reader.string(kindNode, "kind") else { return nil }
+            guard known.contains(k) || k == ServiceSpec.genericKind else {
+                reader.problem(kindNode, "unknown kind '\(k)'\(Suggest.hint(k, among: known)); expected one of: \(known.joined(separator: ", ")), or 'image:' for any other image")
+                return nil
+            }
+            kind = k
+        } else if known.contains(name), !(m["image"] != nil && (m["ports"] != nil || m["ready"] != nil)) {
+            // Named like a kind, unless it describes its own image (`ports:`/`ready:`, which only a
+            // generic service takes): a kind added later never changes what a manifest means.
+            kind = name
+        } else if m["image"] != nil {
+            kind = ServiceSpec.genericKind
+        } else {
+            let near = Suggest.nearest(name, among: known)
+            reader.problem(keyNode, "service '\(name)' is not a known kind and has no 'image:'" +
+                (near.map { "; did you mean '\($0)'?" } ?? "") + "; known kinds: \(known.joined(separator: ", "))")
+            return nil
+        }
+        if let broken = kinds.broken[kind] {
+            reader.problem(m["kind"] ?? keyNode, "kind '\(kind)' cannot be used: its folder has \(broken.problems.count) problem\(broken.problems.count == 1 ? "" : "s") (listed below)")
+            reader.problems += broken.located
+            return nil
+        }
+        var spec = ServiceSpec(name: name, kind: kind, line: keyNode.mark?.line ?? 0)
+        let kindSettings = kinds.kinds[kind]?.settings ?? []
+        let allowed = kind == ServiceSpec.genericKind ? Self.genericKeys : Self.common + kindSettings.map(\.name)
+        for (key, v) in reader.entries(m, allowed: allowed, context: "in service '\(name)'") {
+            switch key {
+            case "kind": break
+            case "version": spec.version = reader.scalarText(v, "version")
+            case "image":
+                if let image = reader.string(v, "image") {
+                    if image.contains(where: { $0.isWhitespace }) { reader.problem(v, "image '\(image)' must not contain spaces") }
+                    spec.image = image
+                }
+            case "port": spec.pinnedPort = reader.port(v, "port")
+            case "ports": spec.ports = parsePorts(v, &reader)
+            case "ready": spec.ready = parseReady(v, &reader)
+            case "env":
+                if let em = reader.mapping(v, "env") {
+                    for (ek, ev) in em {
+                        if let k = reader.string(ek, "an env name"), let val = reader.scalarText(ev, k) { spec.environment.append((k, val)) }
+                    }
+                }
+            case "command":
+                if case .scalar(let s) = v { spec.command = s.string.split(separator: " ").map(String.init) }
+                else { spec.command = reader.strings(v, "command") }
+            case "volumes": spec.volumes = reader.strings(v, "volumes") ?? []
+            default:
+                if let setting = kindSettings.first(where: { $0.name == key }), let value = SettingReader.read(v, as: setting, &reader) {
+                    spec.settings[key] = value
+                }
+            }
+        }
+        if kind == ServiceSpec.genericKind {
+            if spec.image == nil { reader.problem(keyNode, "service '\(name)' needs 'image:'") }
+            if spec.ports.isEmpty, spec.ready != nil { reader.problem(keyNode, "service '\(name)' has 'ready:' but no 'ports:' to check") }
+        }
+        return spec
+    }
+
+    private func parsePorts(_ node: Node, _ reader: inout NodeReader) -> [NamedPort] {
+        guard let m = reader.mapping(node, "ports") else { return [] }
+        var out: [NamedPort] = []
+        for (k, v) in m {
+            guard let name = reader.string(k, "a port name") else { continue }
+            if let vm = v.mapping {
+                var container: Int?, host: Int?
+                for (key, pv) in reader.entries(vm, allowed: ["container", "host"], context: "in port '\(name)'") {
+                    if key == "container" { container = reader.port(pv, "container") } else { host = reader.port(pv, "host") }
+                }
+                if let container { out.append(NamedPort(name: name, container: container, pinnedHost: host)) }
+                else { reader.problem(v, "port '\(name)' needs 'container:'") }
+            } else if let p = reader.port(v, "port '\(name)'") {
+                out.append(NamedPort(name: name, container: p, pinnedHost: nil))
+            }
+        }
+        return out
+    }
+
+    private func parseReady(_ node: Node, _ reader: inout NodeReader) -> ReadySpec? {
+        if case .scalar(let s) = node {
+            if s.string == "tcp" { return .tcp(port: nil) }
+            if s.string.hasPrefix("/") { return .http(path: s.string, port: nil) }
+            reader.problem(node, "ready must be 'tcp', an HTTP path like '/health', or { http: /path } / { tcp: PORTNAME }")
+            return nil
+        }
+        guard let m = reader.mapping(node, "ready") else { return nil }
+        var spec: ReadySpec?
+        var portName: String?
+        for (key, v) in reader.entries(m, allowed: ["http", "tcp", "port"], context: "in 'ready'") {
+            switch key {
+            case "http": if let p = reader.string(v, "ready.http") { spec = .http(path: p.hasPrefix("/") ? p : "/" + p, port: nil) }
+            case "tcp": spec = .tcp(port: nil)
+            case "port": portName = reader.string(v, "ready.port")
+            default: break
+            }
+        }
+        switch spec {
+        case .http(let path, _): return .http(path: path, port: portName)
+        case .tcp: return .tcp(port: portName)
+        case nil: reader.problem(node, "ready needs 'http: /path' or 'tcp: true'"); return nil
+        }
+    }
+}
