@@ -2,6 +2,9 @@
 import PackageDescription
 
 // The layers, bottom to top; each target may use only the ones above it in this list:
+//   DevenvPlatform  the `Platform` protocol, the C library, and both systems' parsers (pure)
+//   LinuxPlatform, MacOSPlatform  its two implementations (procfs/netlink; libproc/lsof)
+//   CurrentPlatform `Machine.platform`: the one place that picks between them
 //   DevenvCore    errors, atomic files, locks, JSON, output, tables
 //   DevenvEngine  child processes, the Engine API, compose, ssh transport, git
 //   DevenvSpec    devenv.yml and the kinds: parsed and validated once
@@ -25,14 +28,26 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        .target(name: "DevenvPlatform", swiftSettings: swift6),
+        .target(name: "LinuxPlatform", dependencies: ["DevenvPlatform"], swiftSettings: swift6),
+        .target(name: "MacOSPlatform", dependencies: ["DevenvPlatform"], swiftSettings: swift6),
+        .target(
+            name: "CurrentPlatform",
+            dependencies: [
+                "DevenvPlatform",
+                .target(name: "LinuxPlatform", condition: .when(platforms: [.linux])),
+                .target(name: "MacOSPlatform", condition: .when(platforms: [.macOS])),
+            ],
+            swiftSettings: swift6
+        ),
         .target(
             name: "DevenvCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CurrentPlatform", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swift6
         ),
         .target(
             name: "DevenvEngine",
-            dependencies: ["DevenvCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["CurrentPlatform", "DevenvCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swift6
         ),
         .target(
@@ -42,13 +57,13 @@ let package = Package(
         ),
         .target(
             name: "DevenvPlan",
-            dependencies: ["DevenvCore", "DevenvEngine", "DevenvSpec"],
+            dependencies: ["CurrentPlatform", "DevenvCore", "DevenvEngine", "DevenvSpec"],
             swiftSettings: swift6
         ),
         .target(
             name: "DevenvKit",
             dependencies: [
-                "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan",
+                "CurrentPlatform", "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -59,20 +74,21 @@ let package = Package(
         .executableTarget(
             name: "devenv",
             dependencies: [
-                "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit",
+                "CurrentPlatform", "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift6
         ),
         .testTarget(
             name: "DevenvKitTests",
-            dependencies: ["DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit"],
+            dependencies: ["DevenvPlatform", "LinuxPlatform", "MacOSPlatform", "CurrentPlatform",
+                           "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit"],
             exclude: ["Fixtures", "Ports/Fixtures", "Mirror/Fixtures"],
             swiftSettings: swift6
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit"],
+            dependencies: ["CurrentPlatform", "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit"],
             swiftSettings: swift6
         ),
     ]

@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 
 /// Writes files the way DESIGN requires: a temporary file beside the target, fsync, rename.
 /// A reader never sees half a file, and a crash leaves either the old or the new content.
@@ -33,7 +29,7 @@ public enum AtomicFile {
         try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
             var offset = 0
             while offset < buf.count {
-                let n = Glibc_write(fd, buf.baseAddress! + offset, buf.count - offset)
+                let n = Posix.write(fd, buf.baseAddress! + offset, buf.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     let e = errno
@@ -75,13 +71,4 @@ public enum AtomicFile {
     public static func write(_ text: String, to path: String, newFileMode: mode_t = 0o600, folderMode: mode_t = 0o700) throws {
         try write(Data(text.utf8), to: path, newFileMode: newFileMode, folderMode: folderMode)
     }
-}
-
-@inline(__always)
-package func Glibc_write(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buf, n)
-    #else
-    return Darwin.write(fd, buf, n)
-    #endif
 }

@@ -1,10 +1,6 @@
 import Crypto
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 
 /// SHA-256 hex digests (swift-crypto: BoringSSL on Linux, CryptoKit on macOS), for the seed
 /// ledger's file checksums and the staging lock's salted digests.

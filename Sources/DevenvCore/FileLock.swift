@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 
 /// An advisory, exclusive lock on a file (`flock`). Held until `unlock()` or process exit,
 /// so a crashed `devenv` never leaves a lock behind.

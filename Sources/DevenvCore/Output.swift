@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 
 /// Where a command writes: human lines to stdout/stderr, colour only on a terminal and
 /// never with `NO_COLOR`. `Output.capturing()` records instead (tests of orchestration).
@@ -63,7 +59,7 @@ public final class Output: @unchecked Sendable {
     private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
         var rest = buffer
         while !rest.isEmpty {
-            let n = Glibc_write(fd, rest.baseAddress!, rest.count)
+            let n = Posix.write(fd, rest.baseAddress!, rest.count)
             if n < 0 { if errno == EINTR { continue }; return }
             rest = UnsafeRawBufferPointer(rebasing: rest[n...])
         }

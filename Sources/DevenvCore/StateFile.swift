@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 
 /// Reading devenv's own state files and making its folders, with errors a person can act on.
 ///
@@ -34,7 +30,7 @@ public enum StateFile {
         var data = Data()
         var buf = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let n = buf.withUnsafeMutableBytes { Glibc_read(fd, $0.baseAddress!, $0.count) }
+            let n = buf.withUnsafeMutableBytes { Posix.read(fd, $0.baseAddress!, $0.count) }
             if n < 0 { if errno == EINTR { continue }; return nil }
             if n == 0 { return data }
             data.append(contentsOf: buf[0..<n])
@@ -75,13 +71,4 @@ public enum StateFile {
                     hint: "Make its parent writable for you (`ls -ld \((dir as NSString).deletingLastPathComponent)`; `sudo chown $(id -un) FOLDER`), "
                         + "or, for devenv's own state, point DEVENV_HOME at a folder you own.")
     }
-}
-
-@inline(__always)
-package func Glibc_read(_ fd: Int32, _ buf: UnsafeMutableRawPointer, _ n: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.read(fd, buf, n)
-    #else
-    return Darwin.read(fd, buf, n)
-    #endif
 }

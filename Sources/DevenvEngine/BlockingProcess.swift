@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 
 /// The runner's synchronous half, for the Engine API's transports (which are synchronous,
@@ -61,7 +57,7 @@ extension ProcessRunner {
                 reaped = true
                 _ = ProcessRunner.reap(pid, deadline: Date().addingTimeInterval(grace))
             }
-            if errFD >= 0 { _ = Glibc_close(errFD); errFD = -1 }
+            if errFD >= 0 { _ = Posix.close(errFD); errFD = -1 }
         }
 
         deinit { close(grace: 0) }
@@ -70,18 +66,14 @@ extension ProcessRunner {
     /// Starts `command` with stdin and stdout on a socket (its stderr kept for messages).
     public static func openStream(_ command: Command, timeout: TimeInterval) throws -> Stream {
         var pair: [Int32] = [-1, -1]
-        #if canImport(Glibc)
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else { throw spawnFailure(command, errno) }
-        #else
-        guard socketpair(AF_UNIX, SOCK_STREAM, 0, &pair) == 0 else { throw spawnFailure(command, errno) }
-        #endif
+        guard socketpair(AF_UNIX, Posix.streamSocket, 0, &pair) == 0 else { throw spawnFailure(command, errno) }
         var err: [Int32] = [-1, -1]
-        guard pipe(&err) == 0 else { _ = Glibc_close(pair[0]); _ = Glibc_close(pair[1]); throw spawnFailure(command, errno) }
+        guard pipe(&err) == 0 else { _ = Posix.close(pair[0]); _ = Posix.close(pair[1]); throw spawnFailure(command, errno) }
         for fd in pair + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        defer { _ = Glibc_close(pair[1]); _ = Glibc_close(err[1]) }
+        defer { _ = Posix.close(pair[1]); _ = Posix.close(err[1]) }
         let pid: pid_t
         do { pid = try spawn(command, stdin: pair[1], stdout: pair[1], stderr: err[1]) } catch {
-            _ = Glibc_close(pair[0]); _ = Glibc_close(err[0]); throw error
+            _ = Posix.close(pair[0]); _ = Posix.close(err[0]); throw error
         }
         return Stream(connection: SocketConnection.adopt(fd: pair[0], timeout: timeout), pid: pid, errFD: err[0])
     }
@@ -94,10 +86,10 @@ extension ProcessRunner {
         for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let pid: pid_t
         do { pid = try spawn(command, stdin: nil, stdout: out[1], stderr: err[1]) } catch {
-            for fd in out + err { _ = Glibc_close(fd) }
+            for fd in out + err { _ = Posix.close(fd) }
             throw error
         }
-        _ = Glibc_close(out[1]); _ = Glibc_close(err[1])
+        _ = Posix.close(out[1]); _ = Posix.close(err[1])
         let deadline = Date().addingTimeInterval(timeout)
         var stdout: [UInt8] = [], stderr: [UInt8] = []
         var open: [Int32] = [out[0], err[0]]
@@ -113,7 +105,7 @@ extension ProcessRunner {
             }
         }
         let timedOut = !open.isEmpty
-        for fd in [out[0], err[0]] { _ = Glibc_close(fd) }
+        for fd in [out[0], err[0]] { _ = Posix.close(fd) }
         let status = timedOut ? { kill(pid, SIGKILL); _ = reap(pid, deadline: Date().addingTimeInterval(1)); return Int32(124) }()
                               : reap(pid, deadline: Date().addingTimeInterval(max(1, deadline.timeIntervalSinceNow)))
         return CommandResult(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
@@ -157,13 +149,8 @@ extension ProcessRunner {
     /// `newProcessGroup` makes the child lead a group of its own (a detached supervisor).
     package static func spawn(_ c: Command, stdin: Int32?, stdout: Int32, stderr: Int32, newProcessGroup: Bool = false) throws -> pid_t {
         guard let path = c.executable.contains("/") ? c.executable : resolve(c.executable) else { throw spawnFailure(c, ENOENT) }
-        #if canImport(Glibc)
-        var actions = posix_spawn_file_actions_t()
-        var attr = posix_spawnattr_t()
-        #else
-        var actions: posix_spawn_file_actions_t?
-        var attr: posix_spawnattr_t?
-        #endif
+        var actions = Posix.spawnFileActions()
+        var attr = Posix.spawnAttributes()
         posix_spawn_file_actions_init(&actions); defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawnattr_init(&attr); defer { posix_spawnattr_destroy(&attr) }
         if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
@@ -175,11 +162,7 @@ extension ProcessRunner {
             flags |= Int32(POSIX_SPAWN_SETPGROUP)
             posix_spawnattr_setpgroup(&attr, 0)
         }
-        #if canImport(Glibc)
-        closeFrom(&actions, 3)
-        #else
-        flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
-        #endif
+        Posix.closeFrom(&actions, 3, flags: &flags)
         var defaults = sigset_t(); sigemptyset(&defaults)
         for s in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
         var mask = sigset_t(); sigemptyset(&mask)
@@ -197,13 +180,4 @@ extension ProcessRunner {
         return pid
     }
 
-    #if canImport(Glibc)
-    /// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time (as
-    /// swift-subprocess does); without it descriptors rely on close-on-exec alone.
-    package static func closeFrom(_ actions: inout posix_spawn_file_actions_t, _ fd: Int32) {
-        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
-        _ = unsafeBitCast(sym, to: AddCloseFrom.self)(&actions, fd)
-    }
-    #endif
 }

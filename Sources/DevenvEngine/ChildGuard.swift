@@ -5,11 +5,7 @@ import System
 #else
 import SystemPackage
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 
 /// Makes devenv's children die with devenv, however devenv ends — `kill -9` included.
@@ -126,7 +122,7 @@ public final class ChildGuard: @unchecked Sendable {
     /// Under `lock`.
     private func write(_ line: String) {
         guard writeEnd >= 0 else { return }
-        _ = line.utf8CString.withUnsafeBufferPointer { Glibc_write(writeEnd, $0.baseAddress!, $0.count - 1) }
+        _ = line.utf8CString.withUnsafeBufferPointer { Posix.write(writeEnd, $0.baseAddress!, $0.count - 1) }
     }
 
     private func launch(holding lockFD: Int32?) async -> pid_t? {

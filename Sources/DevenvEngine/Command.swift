@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// An external command as a value: built by pure functions, run by one runner, asserted on
 /// in tests (swiftly's `ModeledCommandLine`).

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// A stack as compose knows it: project name and file.
 public struct ComposeProject: Sendable, Equatable {

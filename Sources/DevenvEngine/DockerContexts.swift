@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// The docker CLI's context store, read the way docker reads it: `$DOCKER_CONFIG` (default
 /// `~/.docker`) `/config.json` names the current context; a context `NAME` lives in

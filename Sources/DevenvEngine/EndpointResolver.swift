@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// Decides which engine a command talks to, in the docker CLI's order (docker/cli
 /// `resolveContextName`): the `--context` option, then `DOCKER_HOST` (which, as in docker,

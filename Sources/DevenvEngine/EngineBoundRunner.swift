@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// Every `docker` command devenv runs goes to the resolved engine: this runner sets the
 /// endpoint's `DOCKER_HOST` (and TLS variables, with `DOCKER_CONTEXT` cleared) on each

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// The Docker Engine API as devenv uses it: read-only questions (state, health, labels, ports,
 /// volumes, events), all built on one `GET`, plus the environment that binds the docker CLI

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// The one Docker engine a devenv command talks to, resolved once (``EndpointResolver``) by
 /// the docker CLI's own rules. The Engine API reads and every `docker` / `docker compose`

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// How a container ended, from the engine's `die` event (with `oom` when one came first).
 public struct ContainerExit: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// `GET /containers/{id}/json`, reduced to what recovery and port ownership need: the
 /// container's environment (how damaged credentials are recovered), the host ports it

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// One byte stream to the engine, for one HTTP request.
 public protocol EngineConnection: AnyObject {

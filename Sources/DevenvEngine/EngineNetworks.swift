@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// Read-only network questions to the Engine API (listing by label).
 extension ContainerEngine {

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// Read-only volume questions to the Engine API (listing by label, sizes).
 extension ContainerEngine {

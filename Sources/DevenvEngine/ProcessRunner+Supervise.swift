@@ -5,11 +5,7 @@ import System
 #else
 import SystemPackage
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 
 /// A command that could not be started by `exec`: not found (exit 127, as a shell says) or

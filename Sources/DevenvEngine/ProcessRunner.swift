@@ -5,11 +5,7 @@ import System
 #else
 import SystemPackage
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 
 /// Runs `Command` values. The real one spawns processes; tests substitute a recorder.

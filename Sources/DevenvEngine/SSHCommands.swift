@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// The `ssh` command lines devenv runs, as values (unit tests assert them). Every one logs in
 /// without prompting (`BatchMode`), gives up on a host that does not answer within 3 s

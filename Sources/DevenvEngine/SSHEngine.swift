@@ -1,5 +1,7 @@
+import CurrentPlatform
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// An engine reached over ssh, through ONE connection devenv owns: an ssh control master
 /// (`<run>/<key>.ctl`), started on first use and closed after ten idle minutes. The remote
@@ -28,12 +30,17 @@ public final class SSHEngine: @unchecked Sendable {
         self.target = target; self.runDirectory = runDirectory
     }
 
-    /// The folder for the sockets: `$DEVENV_HOME/run`, or `/tmp/devenv-UID` when that path
-    /// is too long for a unix socket (ssh needs room for a temporary suffix too).
-    public static func runDirectory(paths: DevenvPaths) -> String {
+    /// The folder for the sockets: `$DEVENV_HOME/run`, or `/tmp/devenv-UID` when a socket
+    /// there would pass this system's limit (``Platform/socketPathLimit``: 107 bytes on Linux,
+    /// 103 on macOS).
+    public static func runDirectory(paths: DevenvPaths, socketPathLimit: Int = Machine.platform.socketPathLimit) -> String {
         let dir = paths.home + "/run"
-        return dir.utf8.count <= 70 ? dir : "/tmp/devenv-\(getuid())"
+        return dir.utf8.count + longestSocketName <= socketPathLimit ? dir : "/tmp/devenv-\(getuid())"
     }
+
+    /// The longest name devenv gives a socket in the run folder (`/f-` + 16 hex + `.ctl`, `/` + 16 hex + `.sock`), and
+    /// ssh's temporary suffix on a control socket (`.` + 16 random characters).
+    public static let longestSocketName = 3 + 16 + 5 + 17
 
     package var key: String { String(Checksum.sha256(target.url).prefix(16)) }
     public var control: String { "\(runDirectory)/\(key).ctl" }

@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 
 /// A blocking stream socket with deadlines, for probes and the Engine API. Every call
@@ -40,11 +36,7 @@ public final class SocketConnection {
     package static func connectTCP(host: String, port: Int, timeout: TimeInterval) throws -> SocketConnection {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
-        #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
+        hints.ai_socktype = Posix.streamSocket
         var res: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, String(port), &hints, &res) == 0, let info = res else {
             throw Failure(description: "cannot resolve \(host)")
@@ -54,16 +46,12 @@ public final class SocketConnection {
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         let conn = SocketConnection(fd: fd)
         conn.setTimeouts(timeout)
-        try conn.finishConnect(Glibc_connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen), what: "\(host):\(port)")
+        try conn.finishConnect(Posix.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen), what: "\(host):\(port)")
         return conn
     }
 
     package static func connectUnix(path: String, timeout: TimeInterval) throws -> SocketConnection {
-        #if canImport(Glibc)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
-        #endif
+        let fd = socket(AF_UNIX, Posix.streamSocket, 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         let conn = SocketConnection(fd: fd)
         conn.setTimeouts(timeout)
@@ -76,7 +64,7 @@ public final class SocketConnection {
             raw[bytes.count] = 0
         }
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc_connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Posix.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         try conn.finishConnect(rc, what: path)
         return conn
@@ -98,7 +86,7 @@ public final class SocketConnection {
     public func send(_ bytes: [UInt8]) throws {
         var off = 0
         while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Glibc_send(fd, $0.baseAddress!, $0.count) }
+            let n = bytes[off...].withUnsafeBytes { Posix.send(fd, $0.baseAddress!, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw Failure(description: "send: \(String(cString: strerror(errno)))")
@@ -144,28 +132,6 @@ public final class SocketConnection {
     }
 
     public func close() {
-        if fd >= 0 { _ = Glibc_close(fd); fd = -1 }
+        if fd >= 0 { _ = Posix.close(fd); fd = -1 }
     }
-}
-
-@inline(__always) package func Glibc_connect(_ fd: Int32, _ a: UnsafePointer<sockaddr>, _ l: socklen_t) -> Int32 {
-    #if canImport(Glibc)
-    return Glibc.connect(fd, a, l)
-    #else
-    return Darwin.connect(fd, a, l)
-    #endif
-}
-@inline(__always) package func Glibc_send(_ fd: Int32, _ b: UnsafeRawPointer, _ n: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.send(fd, b, n, Int32(MSG_NOSIGNAL))
-    #else
-    return Darwin.send(fd, b, n, 0)
-    #endif
-}
-@inline(__always) package func Glibc_close(_ fd: Int32) -> Int32 {
-    #if canImport(Glibc)
-    return Glibc.close(fd)
-    #else
-    return Darwin.close(fd)
-    #endif
 }

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// Docker volume commands as values: create, remove, and copy one volume's content into
 /// another with a throwaway container. Snapshots, restores and branch stacks (copying a

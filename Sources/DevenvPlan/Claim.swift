@@ -2,6 +2,7 @@ import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
+import DevenvPlatform
 
 /// A plan's host ports and secrets, and whether they are reserved.
 public struct Claims: Sendable, Equatable {

@@ -2,6 +2,7 @@ import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
+import DevenvPlatform
 
 /// Random credentials per stack, persisted 0600 under `$DEVENV_HOME/stacks/<stack>/` (a 0700
 /// folder), so they stay the same across `up`/`down` (the data volume was initialised with them).

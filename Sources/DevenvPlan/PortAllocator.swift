@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
@@ -91,14 +87,26 @@ public enum PortAllocator {
     }
 }
 
-/// Whether a TCP port on 127.0.0.1 can be bound now.
+/// Whether a TCP port on 127.0.0.1 is free: it can be bound now, and nothing answers on it.
+///
+/// The bind alone cannot see everything: with `SO_REUSEADDR`, BSD sockets (macOS) let
+/// 127.0.0.1:P be bound beside the same user's listener on 0.0.0.0:P or [::]:P. A connect to
+/// 127.0.0.1 and to [::1] finds those, on every system.
 public enum PortProbe {
     public static func isFree(_ port: Int) -> Bool {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
+        bindable(port) && !answers(host: "127.0.0.1", port) && !answers(host: "::1", port)
+    }
+
+    /// Whether something accepts a TCP connection on `host:port` (a refusal answers at once on loopback).
+    package static func answers(host: String, _ port: Int) -> Bool {
+        guard let c = try? SocketConnection.connectTCP(host: host, port: port, timeout: 0.5) else { return false }
+        c.close()
+        return true
+    }
+
+    /// Whether 127.0.0.1:`port` can be bound now (a socket in TIME_WAIT does not count).
+    package static func bindable(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Posix.streamSocket, 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var yes: Int32 = 1

@@ -2,6 +2,7 @@ import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
+import DevenvPlatform
 
 /// The machine-wide registry of stacks and their ports (`$DEVENV_HOME/registry.json`).
 ///

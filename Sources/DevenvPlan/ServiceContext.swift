@@ -2,6 +2,7 @@ import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
+import DevenvPlatform
 
 /// The Mustache context a service's kind renders against (templates/README.md, "The context
 /// templates render against"): base keys, ports, secrets, settings (devenv.yml's or the kind's

@@ -2,6 +2,7 @@ import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
+import DevenvPlatform
 
 /// Everything `up` needs, decided before anything starts: identity, images, ports,
 /// credentials and the values `.env` templates can use.

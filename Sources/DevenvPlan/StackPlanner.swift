@@ -2,6 +2,7 @@ import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
+import DevenvPlatform
 
 /// Turns a validated manifest and the stack's claims (ports, secrets) into a `StackPlan`:
 /// picks images through the image map and renders every service's context. Pure: it reads

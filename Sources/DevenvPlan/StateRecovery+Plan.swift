@@ -2,6 +2,7 @@ import DevenvCore
 import Foundation
 import DevenvEngine
 import DevenvSpec
+import DevenvPlatform
 
 extension StateRecovery {
     /// Rebuilds a damaged registry (from the engine's devenv containers).

@@ -2,6 +2,7 @@ import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
+import DevenvPlatform
 
 extension ServiceKind {
     /// The kind with its setup and seed tool images passed through the machine's image map, as

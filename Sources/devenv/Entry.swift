@@ -1,3 +1,4 @@
+import CurrentPlatform
 import ArgumentParser
 import DevenvKit
 import Foundation
@@ -5,12 +6,14 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Parses, runs, and maps every error to the documented exit codes (0 ok, 1 failure,
 /// 2 usage or manifest, 3 port conflict, 4 engine unavailable). No stack traces.
 @main
 enum Entry {
     static func main() async {
+        Machine.platform.ignoreBrokenPipe()   // a closed pipe (`devenv ls | head`) is an error to handle, not a signal
         let command: ParsableCommand
         do {
             command = try Devenv.parseAsRoot(LeadingGlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))

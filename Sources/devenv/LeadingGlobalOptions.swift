@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv --context NAME up` works like `devenv up --context NAME`, as `docker --context NAME ps`
 /// does: the global options (`GlobalOptions`: `-c/--context`, `-C/--directory`) written before

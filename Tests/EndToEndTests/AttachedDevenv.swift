@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// `devenv` running in the background (`up --attach`), its output read as it arrives.
 /// `waitFor` blocks on a condition until the text shows up or a deadline passes; nothing

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// What Tests/testbed/engines.sh set up (its `testbed.env`): a docker context over a relay
 /// socket, a remote engine in a network namespace behind sshd, a dead ssh host, podman.
@@ -304,7 +302,7 @@ struct EngineTestbed {
     }
 
     static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Posix.streamSocket, 0)
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// Issue 12's crash faults: `kill -9` of `up` at many points of a start (first start with fresh
 /// volumes, and restarts of existing data), each followed by an `up` that must succeed with the

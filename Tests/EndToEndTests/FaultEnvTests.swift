@@ -1,8 +1,6 @@
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// Issue 12's `.env` faults: a target devenv cannot read or may not edit stops the command with
 /// the file, the reason and the fix, and changes nothing; a file that is not UTF-8 is edited

@@ -5,9 +5,7 @@ import DevenvEngine
 import DevenvSpec
 import DevenvPlan
 import DevenvKit
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// Helpers for the fault tests: a devenv run in the background that the test kills with
 /// SIGKILL at a point it polls for, polling with deadlines (no sleeps as synchronisation),

@@ -1,3 +1,4 @@
+import DevenvPlatform
 import DevenvCore
 import DevenvEngine
 import DevenvSpec

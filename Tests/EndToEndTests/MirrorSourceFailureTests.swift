@@ -1,8 +1,6 @@
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// How the real binary behaves when a provider CLI misbehaves, with stand-in CLIs (shell
 /// scripts first on PATH) printing exactly what the provider prints: `--check` fails whenever

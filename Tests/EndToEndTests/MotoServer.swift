@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// A real AWS API on this machine: moto's `moto_server` (PyPI `moto[server]`, installed by
 /// `make testbed`, Tests/testbed/moto.sh) on 127.0.0.1 and a free port, for one test. Started
@@ -69,7 +67,7 @@ final class MotoServer {
 
     /// A port nothing listens on now: bound to 127.0.0.1:0, read back, released.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Posix.streamSocket, 0)
         guard fd >= 0 else { throw Missing(what: "socket() failed") }
         defer { close(fd) }
         var addr = sockaddr_in()

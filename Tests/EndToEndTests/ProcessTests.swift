@@ -5,9 +5,7 @@ import DevenvPlan
 import DevenvKit
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// The app's own processes (`processes:`) and `devenv run`, end to end: the real binary, the
 /// real engine and Postgres, real host processes, reached only on 127.0.0.1. Deadlines bound

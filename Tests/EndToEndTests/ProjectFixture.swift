@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DevenvPlatform
 import DevenvCore
 import DevenvEngine
 import DevenvSpec

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// Supervision (`up --attach`), restarts in detached stacks, and `devenv doctor`, against the
 /// real engine. Deadlines are generous: they bound a hang, they do not time anything.

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// Keeps devenv's files out of git wherever the repository root is: at the project folder,
 /// or above it (a project in a monorepo subfolder). The rules go into the project folder's

@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// Reads the current branch straight from `.git` (no `git` process on the hot path).
 public enum GitInfo {

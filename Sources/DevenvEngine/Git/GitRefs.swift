@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// What branch stacks need to know about a repository beyond the current branch: its
 /// default branch (a new branch stack's parent), its local branches and whether a worktree

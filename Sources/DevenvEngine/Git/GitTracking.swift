@@ -1,5 +1,6 @@
 import Foundation
 import DevenvCore
+import DevenvPlatform
 
 /// Whether a file is tracked by git: one `git ls-files` through the runner, only after
 /// devenv wrote the file, and only inside a git work tree.

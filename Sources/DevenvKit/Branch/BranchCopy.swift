@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Copies a parent stack's volumes into a new branch stack, every service at once, each the
 /// way its kind and state allow (`CopyMethod`): a live copy while the parent keeps serving

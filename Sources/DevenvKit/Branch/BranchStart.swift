@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// How a branch stack that holds no data yet gets some: a copy of its parent stack's volumes
 /// (the default branch's stack, or `--from STACK`), or nothing (`--fresh`, or no parent):

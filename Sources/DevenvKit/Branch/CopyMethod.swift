@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// How one service's data gets from a parent stack into a new branch stack, decided per
 /// service before anything is copied (pure), and the commands the live method runs.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv gc`: finds every stack on the machine whose project folder is gone, whose worktree
 /// was removed or whose branch was deleted (`GcPolicy`), says what it would remove and the

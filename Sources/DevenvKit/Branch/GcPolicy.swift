@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Which stacks `devenv gc` removes: a stack whose project folder is gone, whose worktree
 /// was removed, or whose branch was deleted. Everything else is kept, and so is anything

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Which stack a new branch stack copies its data from: `--from STACK`, else the stack of
 /// the repository's default branch (`origin/HEAD`'s, `main`, `master`). With

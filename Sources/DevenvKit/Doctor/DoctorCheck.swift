@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// One result of `devenv doctor`; `--json` prints a list of them:
 /// `[{"check": "engine", "ok": true, "detail": "...", "fix": null}]`.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Doctor's engine check: the endpoint, how it was chosen, which engine answers (Docker or
 /// Podman) and its version; on failure the exit-4 message's fix.

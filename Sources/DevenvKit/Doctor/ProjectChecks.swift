@@ -1,8 +1,10 @@
+import CurrentPlatform
 import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Doctor's checks of the project found from the working directory: its manifest, its
 /// ports, its `.env` files against git, and stacks it left behind on deleted branches.
@@ -75,20 +77,12 @@ struct ProjectChecks {
         return s.pinnedPort != nil || s.ports.contains { $0.pinnedHost != nil }
     }
 
-    /// `python3 -m http.server (pid 4242)`, `container web-1 (compose project shop)`; nil when
-    /// it is docker-proxy and the engine cannot say for which container.
+    /// Who holds `port`, by the engine's word first (``PortOwners``): `container web-1
+    /// (compose project shop)`, `python3 -m http.server 8000 (pid 4242, user alice)`; nil when
+    /// nothing listens.
     func describeHolder(port: Int) -> String? {
-        let listeners = ListenerScanner.listeners(on: port)
-        if listeners.contains(where: { DockerProxy.isDockerProxy($0.holder) }) {
-            guard engineUp, let (status, body) = try? ctx.engine.get("/containers/json"), status == 200,
-                  let all = try? JSONDecoder().decode([ContainerInfo].self, from: body),
-                  let c = all.first(where: { $0.ports.contains { $0.publicPort == port } }) else { return nil }
-            let name = c.names.first.map { String($0.drop { $0 == "/" }) } ?? String(c.id.prefix(12))
-            return "container \(name)" + (c.labels["com.docker.compose.project"].map { " (compose project \($0))" } ?? "")
-        }
-        guard let h = listeners.compactMap(\.holder).first else { return listeners.isEmpty ? nil : "an unknown process" }
-        let command = (h.command ?? "?").split(separator: " ").prefix(4).joined(separator: " ")
-        return "\(command)" + (h.pid.map { " (pid \($0))" } ?? "") + (h.user.map { ", user \($0)" } ?? "")
+        var owners = PortOwners(engine: engineUp ? ctx.engine : nil)
+        return owners.owner(of: port)?.summary
     }
 
     /// Every `.env` file devenv writes is ignored by git (they hold passwords).

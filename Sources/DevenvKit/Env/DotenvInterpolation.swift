@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Variable interpolation with docker compose's semantics (compose-go `template.Substitute`), as
 /// applied to unquoted and double-quoted dotenv values.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The outcome of `Dotenv.merge`: the new text and what happened to each managed key.
 /// Each managed key is in exactly one of `updated`, `added`, `keptUserValues`, `unchanged`,

@@ -31,6 +31,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The dotenv readers devenv writes for. compose is the reference and always reads back what
 /// devenv wrote; python-dotenv and Node's `--env-file` parser do when the value allows it.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 extension Dotenv {
     /// The text without the assignments of `keys`: each such line (a multi-line quoted value with

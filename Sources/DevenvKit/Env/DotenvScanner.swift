@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// One statement of a dotenv file and where it sits in the text.
 struct DotenvEntry: Equatable {

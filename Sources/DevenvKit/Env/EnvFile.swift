@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
@@ -68,7 +64,7 @@ public struct EnvFile {
         default:
             throw refusal(display, "it is not a regular file (a pipe, socket or device)", fix: "Replace it with a regular file, or name another file in devenv.yml's env:.")
         }
-        let fd = Glibc_open(file.target, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = Posix.open(file.target, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw refusal(display, String(cString: strerror(errno)), fix: "Make it readable for you (`ls -l \(display)`; `chmod u+rw \(display)`).")
         }
@@ -109,13 +105,4 @@ public struct EnvFile {
     static func refusal(_ display: String, _ reason: String, fix: String) -> DevenvError {
         DevenvError("cannot update \(display): \(reason); devenv changed nothing", hint: fix, exitCode: .failure)
     }
-}
-
-@inline(__always)
-func Glibc_open(_ path: String, _ flags: Int32) -> Int32 {
-    #if canImport(Glibc)
-    return Glibc.open(path, flags)
-    #else
-    return Darwin.open(path, flags)
-    #endif
 }

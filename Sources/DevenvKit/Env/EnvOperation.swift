@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv env`: write or verify the `.env` targets, or print them for scripts.
 public enum EnvOperation {

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The `.env` targets of a plan: the manifest's `env:` rendered against the stack, or,
 /// without `env:`, a root `.env` with each kind's conventional keys.

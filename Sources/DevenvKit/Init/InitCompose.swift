@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// What `devenv init` found in the folder, ready to be written as devenv.yml.
 struct InitDetection {

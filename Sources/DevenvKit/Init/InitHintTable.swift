@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// What `devenv init` recognises, from each kind's `init:` block: compose images, URL schemes
 /// and `.env.example` keys. Where two kinds claim the same thing, the one with

@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv init`: a starter `devenv.yml` from flags, from what the folder already has
 /// (a compose file, `.env.example`), or from answers on a terminal.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// A process `devenv init` suggests: what runs it, where, and whether it listens on a port.
 public struct InitProcess: Equatable, Sendable {

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// A connection string (`scheme://user:password@host:port,host2/path?query`), split without
 /// decoding so that rebuilding it changes only what was changed.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// One difference between staging, the lock and the local files (`devenv mirror --check`).
 /// Invariant: `detail` never holds a secret value; other values are shown with URL passwords masked.

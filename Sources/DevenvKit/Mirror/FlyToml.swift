@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The plain config of a Fly app: `fly.toml`'s `[env]`, read with a small TOML parser that
 /// understands the whole TOML syntax well enough to skip every other table correctly (strings

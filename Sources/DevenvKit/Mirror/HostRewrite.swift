@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The `rewrite:` host map: the team's own staging hosts → local ones, applied to every URL
 /// and bare host inside a value, so lists work in any spelling (`a,b`, `a b`, `["a","b"]`).

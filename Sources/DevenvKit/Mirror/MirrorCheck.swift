@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv mirror --check`: staging (unless `--from-lock`) ↔ `devenv.staging.lock` ↔ the target
 /// file, and service versions. Writes nothing.

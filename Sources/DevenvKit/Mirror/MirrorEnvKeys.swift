@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// How `devenv env` (and `up`) keep mirrored infrastructure keys pointing at the stack.
 ///

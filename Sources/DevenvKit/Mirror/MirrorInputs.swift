@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The local stack's side of the mapping: what each backing service answers to on this
 /// machine. Built by the caller from the stack plan; nil services are not in `devenv.yml`.

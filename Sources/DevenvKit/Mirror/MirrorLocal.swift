@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The local side of mirroring, read from the stack plan: what each backing service answers
 /// to here, the local service versions, and the rules with their templates rendered.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv mirror`: staging's config into the local `.env` target and `devenv.staging.lock`;
 /// `--check`: staging ↔ lock ↔ local files drift (MirrorCheck.swift).

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Which keys `devenv mirror` wrote into each target file (`.devenv/mirror-written.json`,
 /// `{"api/.env": ["KEY", …]}`): a key staging no longer has is removed from the file only when

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// What `devenv mirror` did (or, with `--check`, found): `{"keys":[…],"drift":[…],"source",
 /// "target","removed":[…],"source_error"}`.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The output formats of the presets' CLIs and their parsers. Each parser reads exactly what the
 /// provider's source writes (see the table in Presets.swift) and fails, naming positions and

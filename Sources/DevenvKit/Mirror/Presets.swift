@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The presets, one row each: settings, command line, output shape, the platform's own keys.
 ///

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// S3 settings → the local MinIO: keys by name (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_REGION`, `*_ENDPOINT`, `*_BUCKET`) and URLs by host shape (AWS S3, Cloudflare R2,

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Deciding whether a staging variable is a secret. A secret's value never reaches the lock,
 /// the terminal, a log or an error; locally it becomes a placeholder unless kept.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// A service whose staging version differs from the local one (a kind of drift).
 public struct VersionMismatch: Sendable, Equatable, Codable {

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv.staging.lock`: the committable record of staging's config shape, so teammates
 /// without staging access get the same keys from the lock alone, and `mirror --check` sees drift.

@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Reading staging config text: JSON (object, or list of entries), YAML maps, dotenv (through
 /// the injected parser), and detecting which one a text is.

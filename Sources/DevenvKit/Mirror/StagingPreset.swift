@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The provider CLIs devenv knows. Every call is read-only. What each one runs and reads is
 /// data: one `PresetSpec` per preset in `PresetSpec.table` (Presets.swift); the code here only

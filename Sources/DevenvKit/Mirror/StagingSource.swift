@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// One variable as staging has it.
 ///

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Cheap answers about short texts that the mirror asks of every staging value, so tens of
 /// thousands of keys do not each go through Foundation's NSString bridging. Each gives exactly

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The file `vercel env pull` writes, read the way Vercel writes it — not as dotenv.
 ///

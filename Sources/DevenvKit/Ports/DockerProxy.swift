@@ -2,6 +2,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 /// Where a `docker-proxy` process forwards a published port.
 ///
 /// Docker's userland proxy runs one process per published host port, e.g.

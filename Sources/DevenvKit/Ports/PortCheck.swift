@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Before compose starts anything: every host port the stack will publish is checked. An
 /// allocated port someone else took is moved (and the `.env` files follow, since they are

@@ -1,8 +1,10 @@
+import CurrentPlatform
 import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Who holds a port, in the user's words: a process, a container (with its compose
 /// project), or one of devenv's own stacks.
@@ -17,8 +19,11 @@ public struct PortOwner: Sendable, Equatable, Encodable {
     public var stack: String?
     /// Set when the process is devenv's ssh forwarding a stack's ports: the remote engine.
     public var forward: String?
+    /// Set when the process is a container engine's port forwarder (`com.docker.backend`,
+    /// `gvproxy`, …) and no engine devenv reaches claims the port: that engine, in words.
+    public var engineForwarder: String?
 
-    enum CodingKeys: String, CodingKey { case pid, command, user, container, composeProject = "compose_project", stack, forward }
+    enum CodingKeys: String, CodingKey { case pid, command, user, container, composeProject = "compose_project", stack, forward, engineForwarder = "engine_forwarder" }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -26,6 +31,7 @@ public struct PortOwner: Sendable, Equatable, Encodable {
         try c.encode(container, forKey: .container); try c.encode(composeProject, forKey: .composeProject)
         try c.encodeIfPresent(stack, forKey: .stack)
         try c.encodeIfPresent(forward, forKey: .forward)
+        try c.encodeIfPresent(engineForwarder, forKey: .engineForwarder)
     }
 
     /// `python3 -m http.server 5432 (pid 4121, user alice)` or
@@ -41,6 +47,7 @@ public struct PortOwner: Sendable, Equatable, Encodable {
             return "devenv's ssh forward to \(forward)" + (pid.map { " (pid \($0)" + (stack.map { ", stack \($0)" } ?? "") + ")" } ?? "")
         }
         let cmd = command.map { $0.count > 80 ? String($0.prefix(77)) + "..." : $0 } ?? "a process"
+        if let engineForwarder { return "\(cmd) (\(engineForwarder)'s port forwarder" + (pid.map { ", pid \($0)" } ?? "") + ")" }
         var meta: [String] = []
         if let pid { meta.append("pid \(pid)") }
         if let user { meta.append("user \(user)") }
@@ -48,8 +55,11 @@ public struct PortOwner: Sendable, Equatable, Encodable {
     }
 }
 
-/// Resolves listeners to owners: docker-proxy holders become the container that publishes
-/// the port (found through the Engine API), everything else stays a process.
+/// Resolves listeners to owners by the engine's word: a port that one of the engine's
+/// containers publishes is that container's, whatever process holds it (docker-proxy,
+/// Docker Desktop's backend, OrbStack, Lima, gvproxy, rootlesskit, or none at all with
+/// `--userland-proxy=false`). Everything else stays a process; an engine forwarder no
+/// reachable engine claims is named as such (``EngineForwarder``).
 public struct PortOwners {
     public var engine: (any ContainerEngine)?
     /// devenv's forward sessions: pid → (stack, remote engine) (``RemoteStack/forwardHolders(_:)``).
@@ -69,29 +79,31 @@ public struct PortOwners {
 
     /// The owner of whatever listens on `port`, or nil when nothing does.
     public mutating func owner(of port: Int) -> PortOwner? {
-        let listeners = ListenerScanner.listeners(on: port)
+        let listeners = Machine.platform.listeners(port: port)
         if let c = container(publishing: port) { return Self.owner(container: c) }
         guard let l = listeners.first else { return nil }
         return owner(of: l)
     }
 
-    public mutating func owner(of listener: Listener) -> PortOwner {
-        if DockerProxy.isDockerProxy(listener.holder), let c = container(publishing: listener.port) {
-            return Self.owner(container: c)
-        }
+    /// `managed`: the port is in devenv's registry, so containers that are not running are
+    /// inspected for it too (as for any port an engine forwarder holds).
+    public mutating func owner(of listener: Listener, managed: Bool = true) -> PortOwner {
+        let forwarder = EngineForwarder.of(listener.holder)
+        if let c = container(publishing: listener.port, inspectStopped: managed || forwarder != nil) { return Self.owner(container: c) }
         var owner = PortOwner(pid: listener.holder?.pid, command: listener.holder?.command, user: listener.holder?.user)
         if let pid = owner.pid, let f = forwards[pid] { owner.stack = f.stack; owner.forward = f.endpoint }
+        else { owner.engineForwarder = forwarder?.engine }
         return owner
     }
 
     /// The container publishing `port`: a running one first, then one in any other state
     /// (`restarting`, `created` by a compose that was killed, `exited`) that binds it. The
     /// engine is asked once for every container (`prefetch` may have asked already).
-    mutating func container(publishing port: Int) -> ContainerInfo? {
+    mutating func container(publishing port: Int, inspectStopped: Bool = true) -> ContainerInfo? {
         if containers == nil { containers = pending?.wait() ?? engine.map(ContainerPrefetch.fetch) ?? [] }
         if let c = containers?.first(where: { $0.state == "running" && $0.ports.contains { $0.publicPort == port } }) { return c }
         if let c = containers?.first(where: { $0.ports.contains { $0.publicPort == port } }) { return c }
-        if let engine, let c = containers?.first(where: { c in c.state != "running" && c.labels["com.docker.compose.project"] != nil
+        if inspectStopped, let engine, let c = containers?.first(where: { c in c.state != "running" && c.labels["com.docker.compose.project"] != nil
                                                      && (engine.inspect(c.id)?.bindings.contains { $0.host == port } ?? false) }) {
             return c
         }

@@ -1,9 +1,6 @@
+import CurrentPlatform
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
@@ -37,16 +34,24 @@ public enum PortsOperation {
         var managed: [Int: (stack: String, service: String)] = [:]
         for (stack, e) in registry.stacks { for (key, port) in e.ports { managed[port] = (stack, key) } }
         var byPort: [Int: Listener] = [:]
-        for l in ListenerScanner.scan() where byPort[l.port] == nil || byPort[l.port]?.holder?.pid == nil { byPort[l.port] = l }
+        for l in Machine.platform.listeners(port: nil) where byPort[l.port] == nil || byPort[l.port]?.holder?.pid == nil { byPort[l.port] = l }
         var rows: [Row] = []
         let ports = all ? Set(byPort.keys).union(managed.keys) : Set(managed.keys)
         for port in ports.sorted() {
             let m = managed[port]
             guard let l = byPort[port] else {
-                rows.append(Row(port: port, stack: m?.stack, service: m?.service, state: "free", holder: nil))
+                // No process holds it, yet a container may publish it (`--userland-proxy=false`:
+                // the kernel forwards the port, no process does).
+                if m != nil, let c = owners.container(publishing: port) {
+                    let owner = PortOwners.owner(container: c)
+                    rows.append(Row(port: port, stack: m?.stack ?? owner.stack, service: m?.service,
+                                    state: m.map { !$0.service.hasPrefix("app.") && owner.stack != $0.stack } == true ? "conflict" : "listening", holder: owner))
+                } else {
+                    rows.append(Row(port: port, stack: m?.stack, service: m?.service, state: "free", holder: nil))
+                }
                 continue
             }
-            let owner = owners.owner(of: l)
+            let owner = owners.owner(of: l, managed: m != nil)
             var state = "listening"
             if let m, !m.service.hasPrefix("app."), owner.stack != m.stack { state = "conflict" }
             // A port one of devenv's supervised processes should hold, held by another program.
@@ -68,6 +73,7 @@ public enum PortsOperation {
                 w.raw("  {\n    \"holder\" : {\n      \"command\" : "); w.string(h.command)
                 w.raw(",\n      \"compose_project\" : "); w.string(h.composeProject)
                 w.raw(",\n      \"container\" : "); w.string(h.container)
+                if let engineForwarder = h.engineForwarder { w.raw(",\n      \"engine_forwarder\" : "); w.string(engineForwarder) }
                 if let forward = h.forward { w.raw(",\n      \"forward\" : "); w.string(forward) }
                 w.raw(",\n      \"pid\" : "); w.int(h.pid)
                 if let stack = h.stack { w.raw(",\n      \"stack\" : "); w.string(stack) }
@@ -94,6 +100,7 @@ public enum PortsOperation {
             let holder = r.holder.map { h in
                 JSONText.object([("command", JSONText.string(h.command)), ("compose_project", JSONText.string(h.composeProject)),
                                  ("container", JSONText.string(h.container))]
+                                + (h.engineForwarder.map { [("engine_forwarder", JSONText.string($0))] } ?? [])
                                 + (h.forward.map { [("forward", JSONText.string($0))] } ?? []) + [("pid", JSONText.number(h.pid))]
                                 + (h.stack.map { [("stack", JSONText.string($0))] } ?? [])
                                 + (h.user.map { [("user", JSONText.string($0))] } ?? []), indent: "    ")
@@ -175,6 +182,14 @@ public struct FreePortOperation {
             return .downStack(stack, composeFile: e.composeFile)
         }
         if let id = owner.containerID { return .stopContainer(id: id, name: owner.container ?? String(id.prefix(12))) }
+        if let engine = owner.engineForwarder {
+            throw DevenvError("port \(port) is held by \(owner.command ?? "a port forwarder")\(owner.pid.map { " (pid \($0))" } ?? ""), \(engine)'s port forwarder; "
+                              + "devenv never signals an engine's forwarder",
+                              hint: "A container on that engine publishes the port, and no engine devenv reaches claims it: "
+                                  + (EngineForwarder.fix(engine: engine).replacingOccurrences(of: "PORT", with: String(port)))
+                                  + ", or use `devenv --context NAME ports free \(port)` with that engine's docker context.",
+                              exitCode: .portConflict)
+        }
         guard let pid = owner.pid else {
             throw DevenvError("port \(port) is held by a process devenv cannot see (another user's, or in another namespace)",
                               hint: "Run `sudo devenv ports free \(port)`, or find it with `sudo ss -ltnp 'sport = :\(port)'`.", exitCode: .portConflict)

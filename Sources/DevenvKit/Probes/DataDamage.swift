@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Telling a service that can never start from its data folder (a first start cut short) from
 /// one that is merely slow: the kind's `damaged_data:` log lines, looked for in the container's

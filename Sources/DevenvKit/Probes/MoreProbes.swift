@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 extension Probe {
     /// The server speaks first: a handshake packet (protocol version 10) means MySQL or MariaDB

@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The Postgres probe's login: with the stack's password it logs in for real (SCRAM-SHA-256,
 /// or a clear-text password request), so "ready" means the app's URL works, and two kinds of

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Host-side readiness checks: each speaks its service's own protocol on the published
 /// 127.0.0.1 port. docker-proxy accepts TCP connections before the service listens, so a

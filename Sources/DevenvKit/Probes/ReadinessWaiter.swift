@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Answers "does this service answer yet?" from the host. The live one speaks each protocol
 /// on 127.0.0.1 (`Probe.check`); tests of orchestration substitute their own.

@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
@@ -49,7 +45,7 @@ final class ProcessLogSink: @unchecked Sendable {
 
     func close() {
         lock.lock(); defer { lock.unlock() }
-        for fd in files.values { _ = Glibc_close(fd) }
+        for fd in files.values { _ = Posix.close(fd) }
         files = [:]
     }
 
@@ -66,7 +62,7 @@ final class ProcessLogSink: @unchecked Sendable {
             files[process] = fd
         }
         let bytes = Array((text + "\n").utf8)
-        _ = bytes.withUnsafeBytes { Glibc_write(fd, $0.baseAddress!, $0.count) }
+        _ = bytes.withUnsafeBytes { Posix.write(fd, $0.baseAddress!, $0.count) }
     }
 
     static func stamp() -> String {

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// A process ready to start: its command (rendered against the stack, with the stack's
 /// values in its environment), its port, how it is checked, what it waits for.

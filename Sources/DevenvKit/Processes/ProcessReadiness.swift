@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Waits, with a deadline, until a supervisor reports processes ready: from its state in
 /// memory (foreground) or from `state.json` (a background supervisor). Polls; never sleeps

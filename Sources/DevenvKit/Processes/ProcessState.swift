@@ -1,9 +1,6 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevenvPlatform
+import CurrentPlatform
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
@@ -140,19 +137,12 @@ public enum SupervisorProbe {
     }
 }
 
-/// What the kernel says about a pid (Linux: `/proc/<pid>/stat`).
+/// What the kernel says about a pid (``Platform/processStart(_:)``).
 public enum ProcessInfoProbe {
-    /// The process's start time in clock ticks since boot; nil where unknown.
+    /// The process's start time (``ProcessStart/time``: clock ticks since boot on Linux,
+    /// microseconds since 1970 on macOS); nil where unknown.
     public static func startTicks(_ pid: Int32) -> UInt64? {
-        #if os(Linux)
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        // After "pid (comm)": state is field 3, starttime field 22.
-        return fields.count > 19 ? UInt64(fields[19]) : nil
-        #else
-        return nil
-        #endif
+        Machine.platform.processStart(pid)?.time
     }
 
     /// Whether `pid` still runs the process that started at `ticks` (any live pid where the
@@ -163,14 +153,9 @@ public enum ProcessInfoProbe {
         return now == ticks
     }
 
-    /// Whether the process has ended and waits to be reaped (Linux).
+    /// Whether the process has ended and waits to be reaped.
     static func isZombie(_ pid: Int32) -> Bool {
-        #if os(Linux)
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return false }
-        return text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
-        #else
-        return false
-        #endif
+        Machine.platform.processStart(pid)?.isZombie ?? false
     }
 
     /// Whether any process of the group still runs.

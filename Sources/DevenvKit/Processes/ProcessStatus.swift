@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// One process in `devenv status` (and `up --json`): the `processes` array.
 public struct ProcessStatus: Encodable, Equatable, Sendable {

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 extension ProcessSupervisor {
     /// Applies the requests other `devenv up` runs left in `requests/`.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Process commands are host commands taken from devenv.yml: they run only once the user
 /// trusted the manifest's content (`ManifestTrust`: asked once on a terminal, `devenv trust`

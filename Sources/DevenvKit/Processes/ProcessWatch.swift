@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// When the supervisor restarts a process that died, and when it gives up.
 public struct ProcessPolicy: Sendable, Equatable {

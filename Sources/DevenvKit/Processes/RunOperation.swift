@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv run [--env FILE] -- CMD…`: the command with the stack's managed values in its
 /// environment. Reads the plan only (nothing is claimed or written); the runner then execs it.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// A loaded project: its manifest validated once (services, kinds, settings, `env:` keys,
 /// seeds, staging, ports), the kinds it can use, its stack identity. Loading touches no

@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The checks that need more than one section of devenv.yml, run once with the manifest's
 /// own: `env:` template keys, `seed:` entries (by each kind's seed schema, files on disk),

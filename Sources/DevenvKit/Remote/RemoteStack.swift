@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// What `up`, `down` and `status` do differently for a stack on a remote engine, in a few
 /// calls: refuse host bind mounts before anything starts, count the stack's own forwarded

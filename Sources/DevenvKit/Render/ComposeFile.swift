@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The stack's compose file (`.devenv/stacks/<stack>/compose.yaml`, 0600: it holds passwords),
 /// rendered from a plan, for the commands that hand the stack to compose.

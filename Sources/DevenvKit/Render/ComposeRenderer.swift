@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Renders a `StackPlan` to a compose file: each kind's fragment, plus what every service
 /// gets (devenv labels, ports on 127.0.0.1 only, a named data volume, a restart policy).

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv reset [SERVICE]`: deletes a service's data (its containers and data volumes),
 /// forgets its seeds in the ledger, then runs `up` for it — which starts it on empty data,

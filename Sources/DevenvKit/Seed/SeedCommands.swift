@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The commands that apply seeds, built from the kind's `seed:` argv templates
 /// (`templates/services/<kind>/service.yml`) and run in the service's container with

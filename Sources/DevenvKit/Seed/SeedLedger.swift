@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Which seed files a stack has applied: `<stateDir>/seeds.json`, written atomically.
 ///
@@ -103,11 +104,7 @@ public struct FileFingerprint: Equatable, Sendable {
     public static func of(_ path: String) throws -> FileFingerprint {
         var st = stat()
         guard stat(path, &st) == 0 else { throw DevenvError("cannot read \(path): \(String(cString: strerror(errno)))") }
-        #if canImport(Darwin)
-        let ns = Int64(st.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(st.st_mtimespec.tv_nsec)
-        #else
-        let ns = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-        #endif
+        let ns = Posix.modificationNanoseconds(st)
         return FileFingerprint(size: Int64(st.st_size), mtimeNanoseconds: ns)
     }
 }

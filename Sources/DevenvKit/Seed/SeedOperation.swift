@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Applies a stack's seeds: every file the ledger does not know yet, in manifest order,
 /// each streamed into its service's container. A file changed since it was applied is

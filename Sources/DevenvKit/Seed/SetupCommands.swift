@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The commands of a kind's `setup:` step for one service: run in its container
 /// (`docker compose exec -T`) or in the step's tool image. A step with `each: SETTING` gives

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// When a kind's `setup:` step runs (templates/README.md, "service.yml"): after a start, when
 /// its `when:` holds. `when:` is a context key that must be non-empty (a list with items, a

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// A restore in progress, `<stateDir>/restore.json`: written before the first volume is
 /// touched and moved to `swapping` once every snapshot is staged inside its target volume.

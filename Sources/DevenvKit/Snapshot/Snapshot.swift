@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// A named copy of a stack's data: one labelled Docker volume per service volume,
 /// `<stack>--snap--<name>--<service>`, plus the seed ledger as it was

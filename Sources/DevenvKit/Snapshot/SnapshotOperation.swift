@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv snapshot save | restore | ls | rm`. The same for every kind: the services are
 /// stopped while their volumes are copied (consistent data), each volume is copied by a

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// A snapshot's completion marker: `<stateDir>/snapshots/<name>.json`, written atomically
 /// *last*, after every volume was copied. It holds the seed ledger as it was and the names of

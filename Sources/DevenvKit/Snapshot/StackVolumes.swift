@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The named volumes that hold a stack's data: each kind's data volume (`<service>-data`)
 /// and the named volumes a service lists under `volumes:`. Compose names them

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv compose ARGS…`: docker compose with this stack's file and project name.
 ///

@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Recovers a stack's damaged credentials file from where the secrets still are: the
 /// environment of the stack's containers (any state; `docker inspect` through the Engine API),

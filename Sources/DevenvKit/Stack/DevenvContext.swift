@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// What every command runs with: where it is, its environment, where it writes, how it
 /// runs processes and reaches the engine. Built once in the executable, passed down.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv down --all`: every stack of this project — the project stack and each branch or
 /// worktree stack, wherever its folder is — found in the registry and by the

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv down`: stop the app's processes, then the stack through compose. Volumes stay
 /// unless `volumes`, which asks on a terminal and needs `yes` elsewhere.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// How long each phase of `up` took, per service. `up` owns one and passes it to each stage
 /// (pull, start, readiness, setup and seeds); stages record what they measured.

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Rebuilds a damaged registry from what the engine knows: every container carrying devenv's
 /// labels, grouped by stack, with the host ports it publishes (or will publish, for a created

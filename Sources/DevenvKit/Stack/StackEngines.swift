@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv ls` across engines: every stack with the engine it runs on. Stacks on the current
 /// engine are read from it (``StackInventory``); a stack `up` recorded on another engine is

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Every stack on this machine, across projects: the registry's entries joined with what
 /// the engine holds under devenv's labels (containers, volumes — snapshots included — and

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Removes a stack by devenv's labels only — what `gc` does, and what `down --all` does for
 /// a stack whose compose file is gone. Containers, networks and (when asked) volumes,

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 public enum StatusOperation {
     /// Read-only: the plan is proposed, never claimed (`status` writes nothing).

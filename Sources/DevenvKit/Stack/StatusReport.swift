@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv status --json` (and `up --json`): the shape DESIGN fixes.
 public struct StatusReport: Encodable {

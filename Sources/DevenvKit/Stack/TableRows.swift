@@ -3,6 +3,7 @@ import Foundation
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The rows of `devenv ls` and `devenv snapshot ls`.
 extension StackRecord: TableRow {

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv up`: plan → render → start (only what is not already running as planned) →
 /// wait until every service answers from the host → run first-start setup → write `.env`.

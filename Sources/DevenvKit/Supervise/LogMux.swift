@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Streams every watched service's logs to the output with a `service | ` prefix: one
 /// `docker compose logs --follow` per service. compose ends a follow when the container

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Puts `service | ` in front of each log line, names padded to one width so the bars line
 /// up, each service in its own colour (only when `color`; plain text otherwise).

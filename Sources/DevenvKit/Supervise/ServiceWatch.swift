@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// What the supervisor saw of one service in one poll.
 public struct ServiceObservation: Sendable, Equatable {

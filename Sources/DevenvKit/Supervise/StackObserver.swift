@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// One poll of a running stack: each watched service's container (Engine API), its
 /// host-side probe (the same check `up` waits for), and how containers ended since the last

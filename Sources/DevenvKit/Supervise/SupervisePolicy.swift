@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// When `up --attach` restarts a failing service, and when it gives up.
 public struct SupervisePolicy: Sendable, Equatable {

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `up --attach`: stays in the foreground after `up`, streams every service's logs, watches
 /// each service (container state through the Engine API, readiness through the same

@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// Trust in a manifest's host commands — the commands written in `devenv.yml` that devenv
 /// would run on this machine (`staging.from.command`, `staging.versions.command`, the app's

@@ -3,6 +3,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// `devenv trust`: the host commands a manifest asks to run, and trusting, checking or
 /// revoking them (`ManifestTrust`).

@@ -1,4 +1,6 @@
 import Testing
+@testable import DevenvPlatform
+import CurrentPlatform
 @testable import DevenvCore
 @testable import DevenvEngine
 @testable import DevenvSpec

@@ -1,4 +1,5 @@
 import Testing
+import DevenvPlatform
 import DevenvCore
 import DevenvEngine
 import DevenvSpec

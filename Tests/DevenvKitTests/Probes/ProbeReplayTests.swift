@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+@testable import DevenvPlatform
+import CurrentPlatform
 @testable import DevenvCore
 @testable import DevenvEngine
 @testable import DevenvSpec

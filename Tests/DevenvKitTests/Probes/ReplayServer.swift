@@ -1,10 +1,6 @@
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CurrentPlatform
 
 /// A one-connection TCP server on 127.0.0.1 (an OS-chosen port) that answers with recorded
 /// bytes: it reads the client's request first (unless the server speaks first, as MySQL's
@@ -24,11 +20,7 @@ final class ReplayServer: @unchecked Sendable {
     }
 
     init(_ reply: [UInt8], speaksFirst: Bool = false) throws {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
+        let fd = socket(AF_INET, Posix.streamSocket, 0)
         try #require(fd >= 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -57,12 +49,7 @@ final class ReplayServer: @unchecked Sendable {
                 if n > 0 { lock.withLock { request = Array(buf[0..<n]) } }
             }
         }
-        #if canImport(Glibc)
-        let flags = Int32(MSG_NOSIGNAL)
-        #else
-        let flags: Int32 = 0
-        #endif
-        _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, flags) }
+        _ = reply.withUnsafeBytes { Posix.send(c, $0.baseAddress, $0.count) }
         shutdown(c, Int32(SHUT_WR))
     }
 

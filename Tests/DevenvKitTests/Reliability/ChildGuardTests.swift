@@ -1,13 +1,12 @@
 import Foundation
 import Testing
+@testable import DevenvPlatform
 @testable import DevenvCore
 @testable import DevenvEngine
 @testable import DevenvSpec
 @testable import DevenvPlan
 @testable import DevenvKit
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// The guardian's program: at the end of its input it kills its process group and the pids it
 /// was given, and not the ones taken back. Run under `setsid` so its group is its own.

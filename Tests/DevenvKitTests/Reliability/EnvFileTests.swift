@@ -1,13 +1,12 @@
 import Foundation
 import Testing
+@testable import DevenvPlatform
 @testable import DevenvCore
 @testable import DevenvEngine
 @testable import DevenvSpec
 @testable import DevenvPlan
 @testable import DevenvKit
-#if canImport(Glibc)
-import Glibc
-#endif
+import CurrentPlatform
 
 /// `.env` targets are never lost: byte-exact text for files that are not UTF-8, refusals for
 /// what devenv cannot read, links edited in place.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import Yams
+@testable import DevenvPlatform
+import CurrentPlatform
 @testable import DevenvCore
 @testable import DevenvEngine
 @testable import DevenvSpec

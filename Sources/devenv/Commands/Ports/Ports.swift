@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 struct Ports: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 struct Down: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

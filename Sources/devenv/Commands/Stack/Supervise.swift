@@ -4,6 +4,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 /// The background supervisor `up --detach` starts; not for people to run.
 struct Supervise: AsyncParsableCommand {

@@ -5,6 +5,7 @@ import DevenvCore
 import DevenvEngine
 import DevenvSpec
 import DevenvPlan
+import DevenvPlatform
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

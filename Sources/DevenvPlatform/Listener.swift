@@ -1,7 +1,3 @@
-import DevenvCore
-import DevenvEngine
-import DevenvSpec
-import DevenvPlan
 /// Who holds a listening socket, as far as this process can see.
 ///
 /// Every field is optional: on Linux the owning uid always comes from `/proc/net/tcp`, but the
@@ -76,7 +72,7 @@ public struct Listener: Sendable, Equatable {
 
 extension Listener {
     /// The order `scan()` returns: by port, then IPv4 before IPv6, then address text, then inode.
-    static func sortKey(_ a: Listener, _ b: Listener) -> Bool {
+    public static func sortKey(_ a: Listener, _ b: Listener) -> Bool {
         if a.port != b.port { return a.port < b.port }
         if a.isIPv6 != b.isIPv6 { return !a.isIPv6 }
         if a.address != b.address { return a.address < b.address }

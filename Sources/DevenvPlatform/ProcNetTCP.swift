@@ -1,7 +1,3 @@
-import DevenvCore
-import DevenvEngine
-import DevenvSpec
-import DevenvPlan
 /// One row of Linux's `/proc/net/tcp` or `/proc/net/tcp6`.
 public struct ProcNetTCPEntry: Sendable, Equatable {
     /// Local address as text (`"127.0.0.1"`, `"::"`, `"::ffff:127.0.0.1"`).

@@ -1,7 +1,3 @@
-import DevenvCore
-import DevenvEngine
-import DevenvSpec
-import DevenvPlan
 /// macOS (and any system without `/proc`): TCP listeners from `lsof` field output.
 ///
 /// `lsof -F` prints one field per line, each starting with its identifier: a process set

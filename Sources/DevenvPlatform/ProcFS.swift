@@ -1,19 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import DevenvCore
-import DevenvEngine
-import DevenvSpec
-import DevenvPlan
 
 /// Low-level, allocation-light readers for a Linux `/proc` tree. Everything here uses plain
 /// POSIX calls (`open`/`read`, `openat`/`readdir`/`readlinkat`) and never spawns a process.
 /// `procRoot` may point at a fake tree (tests build one with symlinks to `socket:[N]`).
-enum ProcFS {
+public enum ProcFS {
     /// Reads a whole file (procfs files report size 0, so read until EOF), at most `limit` bytes.
-    static func readFile(_ path: String, limit: Int = 64 << 20) -> [UInt8]? {
+    public static func readFile(_ path: String, limit: Int = 64 << 20) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -34,7 +25,7 @@ enum ProcFS {
     }
 
     /// The pids under `procRoot`, ascending (only all-digit directory names).
-    static func pids(dir: OpaquePointer) -> [Int32] {
+    static func pids(dir: Posix.DirectoryStream) -> [Int32] {
         var pids: [Int32] = []
         while let ent = readdir(dir) {
             let type = ent.pointee.d_type
@@ -60,7 +51,7 @@ enum ProcFS {
     /// `/proc/<pid>/fd/*` links (`socket:[INODE]`). Pids are visited in ascending order and
     /// the walk stops as soon as every wanted inode is found. Processes this user may not
     /// inspect are skipped silently.
-    static func owners(of wanted: Set<UInt64>, procRoot: String) -> [UInt64: Int32] {
+    public static func owners(of wanted: Set<UInt64>, procRoot: String) -> [UInt64: Int32] {
         var found: [UInt64: Int32] = [:]
         guard !wanted.isEmpty, let root = opendir(procRoot) else { return found }
         defer { closedir(root) }
@@ -87,7 +78,7 @@ enum ProcFS {
     }
 
     /// Parses `socket:[12345]` in the first `count` bytes of `link`.
-    static func socketInode(_ link: [CChar], _ count: Int) -> UInt64? {
+    public static func socketInode(_ link: [CChar], _ count: Int) -> UInt64? {
         let prefix: [UInt8] = Array("socket:[".utf8)
         guard count > prefix.count + 1, UInt8(bitPattern: link[count - 1]) == UInt8(ascii: "]") else { return nil }
         for i in 0..<prefix.count where UInt8(bitPattern: link[i]) != prefix[i] { return nil }
@@ -102,7 +93,7 @@ enum ProcFS {
 
     /// The command line of `pid`: arguments joined by spaces, cut to `maxLength` characters
     /// (ending in `…`); the process name from `comm` when the command line is empty.
-    static func commandLine(pid: Int32, procRoot: String, maxLength: Int = PortHolder.maxCommandLength) -> String? {
+    public static func commandLine(pid: Int32, procRoot: String, maxLength: Int = PortHolder.maxCommandLength) -> String? {
         if let raw = readFile("\(procRoot)/\(pid)/cmdline", limit: maxLength * 4 + 4), !raw.isEmpty {
             let text = commandLine(fromCmdline: raw, maxLength: maxLength)
             if !text.isEmpty { return text }
@@ -113,7 +104,7 @@ enum ProcFS {
     }
 
     /// Pure: `/proc/<pid>/cmdline` bytes (NUL-separated arguments) → one line of text.
-    static func commandLine(fromCmdline raw: [UInt8], maxLength: Int) -> String {
+    public static func commandLine(fromCmdline raw: [UInt8], maxLength: Int) -> String {
         let bytes = raw.map { $0 == 0 || $0 == 0x0A || $0 == 0x09 ? 0x20 : $0 }
         let text = trimTrailingWhitespace(String(decoding: bytes, as: UTF8.self))
         guard text.count > maxLength else { return text }
@@ -121,7 +112,7 @@ enum ProcFS {
     }
 
     /// The login name for `uid`, or nil when the user database has none.
-    static func userName(uid: UInt32) -> String? {
+    public static func userName(uid: UInt32) -> String? {
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buf = [CChar](repeating: 0, count: 4096)

@@ -1,0 +1,50 @@
+import DevenvPlatform
+
+/// The processes container engines use to carry a published port to the host. A listener
+/// held by one of these belongs to whatever container the engine publishes there: devenv
+/// asks the engine, never signals the forwarder, and names it when no engine it can reach
+/// claims the port.
+public struct EngineForwarder: Sendable, Equatable {
+    /// The engine, in the user's words.
+    public var engine: String
+    /// What to do to free a port it forwards.
+    public var fix: String
+
+    /// The forwarders, by the program name a holder shows (its first word, without the
+    /// folder; on macOS `lsof`'s command name). A `match` with a space is a command prefix.
+    static let known: [(match: String, engine: String, fix: String)] = [
+        ("docker-proxy", "Docker's userland proxy", "stop the container that publishes it (`docker ps --filter publish=PORT`)"),
+        ("com.docker.backend", "Docker Desktop", "stop the container that publishes it in Docker Desktop (`docker --context desktop-linux ps --filter publish=PORT`)"),
+        ("com.docker.vpnkit", "Docker Desktop (vpnkit)", "stop the container that publishes it in Docker Desktop"),
+        ("vpnkit-bridge", "Docker Desktop (vpnkit)", "stop the container that publishes it in Docker Desktop"),
+        ("OrbStack Helper", "OrbStack", "stop the container that publishes it in OrbStack (`docker --context orbstack ps --filter publish=PORT`)"),
+        ("OrbStack", "OrbStack", "stop the container that publishes it in OrbStack (`docker --context orbstack ps --filter publish=PORT`)"),
+        ("limactl", "Lima (Colima, Rancher Desktop)", "stop the container that publishes it in the Lima VM (`colima ssh -- docker ps`, or `rdctl shell docker ps`)"),
+        ("gvproxy", "Podman machine", "stop the container that publishes it (`podman ps --filter publish=PORT`)"),
+        ("rootlessport", "rootless Podman", "stop the container that publishes it (`podman ps --filter publish=PORT`)"),
+        ("rootlessport-child", "rootless Podman", "stop the container that publishes it (`podman ps --filter publish=PORT`)"),
+        ("rootlesskit", "rootless Docker", "stop the container that publishes it (`docker ps --filter publish=PORT`)"),
+        ("pasta", "rootless Podman (pasta)", "stop the container that publishes it (`podman ps --filter publish=PORT`)"),
+        ("pasta.avx2", "rootless Podman (pasta)", "stop the container that publishes it (`podman ps --filter publish=PORT`)"),
+        ("slirp4netns", "rootless Podman (slirp4netns)", "stop the container that publishes it (`podman ps --filter publish=PORT`)"),
+    ]
+
+    /// The forwarder `holder` is, if any. Lima's own `ssh -L` forwards count when their
+    /// command names a Lima folder; any other ssh is the user's.
+    public static func of(_ holder: PortHolder?) -> EngineForwarder? {
+        guard let holder, let command = holder.command else { return nil }
+        let name = holder.executableName ?? ""
+        for k in known where name == k.match || (k.match.contains(" ") && command.hasPrefix(k.match)) {
+            return EngineForwarder(engine: k.engine, fix: k.fix)
+        }
+        if name == "ssh", command.contains("/.lima/") || command.contains("/.colima/") || command.contains("/.rd/") {
+            return EngineForwarder(engine: "Lima (Colima, Rancher Desktop)", fix: "stop the container that publishes it in the Lima VM (`colima ssh -- docker ps`)")
+        }
+        return nil
+    }
+
+    /// What to do about a port the named engine's forwarder holds.
+    public static func fix(engine: String) -> String {
+        known.first { $0.engine == engine }?.fix ?? "stop the container that publishes it on that engine"
+    }
+}
