@@ -16,6 +16,9 @@
 #           the well-known sockets devenv tries when nothing is configured), stand-in images
 #           loaded. Its containers.conf lowers the default nofile/nproc limits: podman raises
 #           them to 1048576 by default, which needs CAP_SYS_RESOURCE, and these VMs lack it.
+#   shapes  engine-shapes.sh (issue 22): a dockerd with --userland-proxy=false, and a dockerd in a
+#           network namespace the host reaches only through `com.docker.backend` forwarders, as
+#           Docker Desktop's VM is reached. Its own testbed.env, printed by `env` too.
 #
 # Usage: engines.sh [up|down|env]. `up` (the default) is idempotent: each part is checked and
 # only what is missing is made. `down` takes everything apart in reverse. `env` prints the
@@ -59,6 +62,7 @@ stop_pid() {
 }
 
 down() {
+    bash "$here/engine-shapes.sh" down
     say "taking the engines test bed apart"
     if alive "$podman_pid"; then
         ids=$(podman ps -q 2>/dev/null || true)
@@ -240,11 +244,14 @@ DEAD_HOST=ssh://root@$remote_ip:$dead_port
 PODMAN_SOCKET=$podman_sock
 EOF
     say "ready (relay context; remote engine $(remote_docker version -f '{{.Server.Version}}') at ssh://root@$remote_ip; podman $(podman --version | cut -d' ' -f3) at $podman_sock)"
+
+    # 7. The engine shapes of issue 22.
+    bash "$here/engine-shapes.sh" up
 }
 
 case "${1:-up}" in
     up) up ;;
     down) down ;;
-    env) cat "$state/testbed.env" ;;
+    env) cat "$state/testbed.env"; bash "$here/engine-shapes.sh" env ;;
     *) echo "usage: engines.sh [up|down|env]" >&2; exit 2 ;;
 esac
