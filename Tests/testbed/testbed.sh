@@ -98,6 +98,8 @@ if ! grep -q 'devenv-testbed/postgres:15' "$map" 2>/dev/null; then
 fi
 # 6. Stand-ins for the other kinds Debian packages (MariaDB, RabbitMQ, Memcached, ClickHouse, Valkey).
 bash "$here/kinds.sh"
+bash "$here/mongo.sh"      # mongo:7.0 → SecantusDB (MongoDB wire, WiredTiger, SCRAM), with mongoimport/mongosh stand-ins
+bash "$here/s3.sh"         # minio, rustfs and MinIO's mc → Ceph radosgw (standalone dbstore, SigV4) and an mc on boto3
 # 7. Other engines: a docker context over a relay socket, a remote engine over ssh, podman (engines.sh).
 bash "$here/engines.sh"
 say "ready (engine $(docker version -f '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /'))"
