@@ -167,19 +167,28 @@ struct ShapesTestbed {
                 #expect(Self.alive(dockerd), "ports free signalled the engine (dockerd, pid \(dockerd)): \(free.stdout)\(free.stderr)")
                 #expect(try ProjectFixture.run(["docker", "-H", engine.dockerHost ?? "", "info", "-f", "{{.ID}}"]).status == 0, "the engine still answers")
             case .desktop:
-                // ports free refuses the forwarder: non-zero, names it, says what to do instead;
+                // Asked of an engine that does not publish the port (the default one), the holder
+                // is only a forwarder: ports free refuses it, names it and says what to do instead;
                 // the forwarder and the stack are untouched.
-                let free = try p.devenv(["ports", "free", String(pgPort), "--yes"])
-                let said = free.stdout + free.stderr
-                #expect(free.status != 0, "ports free must refuse the engine's forwarder: \(said)")
-                #expect(said.contains("com.docker.backend"), "the message names the forwarder: \(said)")
-                #expect(said.contains("devenv down"), "and says what to do instead: \(said)")
+                let own = p.environment
+                p.environment["DOCKER_HOST"] = "unix:///var/run/docker.sock"
+                let refused = try p.devenv(["ports", "free", String(pgPort), "--yes"])
+                p.environment = own
+                let said = refused.stdout + refused.stderr
+                #expect(refused.status == 3, "ports free must refuse the engine's forwarder (exit 3): \(said)")
+                #expect(said.contains("com.docker.backend") && said.contains("Docker Desktop"), "the message names the forwarder: \(said)")
+                #expect(said.contains("never signals") && said.contains("publish=\(pgPort)"), "and says what to do instead: \(said)")
                 for (port, pid) in forwarders {
                     #expect(Self.alive(pid) && Self.argv(pid).first == "com.docker.backend", "the forwarder of port \(port) (pid \(pid)) was signalled")
                 }
                 #expect(try engine.containers(p.name).count == 2, "refusing changes nothing: the stack still runs")
                 let again = try engine.run(["psql", pgURL, "-tAc", "SELECT 1"])
                 #expect(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "Postgres still answers through its forwarder: \(again.stderr)")
+                // Asked of its own engine, the port is the stack's: ports free brings the stack
+                // down (data kept), as on every engine, and signals no forwarder itself.
+                let free = try p.devenv(["ports", "free", String(pgPort), "--yes"])
+                #expect(free.status == 0 && free.stdout.contains("stopped devenv stack \(p.name)"), "\(free.stdout)\(free.stderr)")
+                #expect(try engine.containers(p.name).isEmpty, "the stack is down")
             }
 
             // down stops the stack; nothing answers on its ports any more (in (c) the backend

@@ -14,6 +14,7 @@ public struct EngineForwarder: Sendable, Equatable {
     /// folder; on macOS `lsof`'s command name). A `match` with a space is a command prefix.
     static let known: [(match: String, engine: String, fix: String)] = [
         ("docker-proxy", "Docker's userland proxy", "stop the container that publishes it (`docker ps --filter publish=PORT`)"),
+        ("dockerd", "Docker Engine (userland proxy off)", "stop the container that publishes it (`docker ps --filter publish=PORT`)"),
         ("com.docker.backend", "Docker Desktop", "stop the container that publishes it in Docker Desktop (`docker --context desktop-linux ps --filter publish=PORT`)"),
         ("com.docker.vpnkit", "Docker Desktop (vpnkit)", "stop the container that publishes it in Docker Desktop"),
         ("vpnkit-bridge", "Docker Desktop (vpnkit)", "stop the container that publishes it in Docker Desktop"),
@@ -34,7 +35,9 @@ public struct EngineForwarder: Sendable, Equatable {
     public static func of(_ holder: PortHolder?) -> EngineForwarder? {
         guard let holder, let command = holder.command else { return nil }
         let name = holder.executableName ?? ""
-        for k in known where name == k.match || (k.match.contains(" ") && command.hasPrefix(k.match)) {
+        // Linux keeps 15 characters of a name (`com.docker.back`) where the command line is unreadable.
+        for k in known where name == k.match || (k.match.contains(" ") && command.hasPrefix(k.match))
+            || (name.utf8.count == 15 && k.match.hasPrefix(name)) {
             return EngineForwarder(engine: k.engine, fix: k.fix)
         }
         if name == "ssh", command.contains("/.lima/") || command.contains("/.colima/") || command.contains("/.rd/") {
