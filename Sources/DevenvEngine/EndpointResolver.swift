@@ -96,6 +96,14 @@ public struct EndpointResolver {
         list.append(("Rancher Desktop", home + "/.rd/docker.sock"))
         if let runtime = env("XDG_RUNTIME_DIR") { list.append(("Podman", runtime + "/podman/podman.sock")) }
         list.append(("Podman", "/run/podman/podman.sock"))
+        // Podman machine (macOS): the API socket it forwards from its VM, by podman 5 in
+        // $TMPDIR/podman, by podman 4 under ~/.local/share/containers/podman/machine.
+        let machine = env("PODMAN_MACHINE") ?? "podman-machine-default"
+        if let tmp = env("TMPDIR") { list.append(("Podman machine", (tmp.hasSuffix("/") ? String(tmp.dropLast()) : tmp) + "/podman/\(machine)-api.sock")) }
+        let share = (env("XDG_DATA_HOME") ?? home + "/.local/share") + "/containers/podman/machine"
+        list.append(("Podman machine", share + "/\(machine)/podman.sock"))
+        list.append(("Podman machine", share + "/qemu/podman.sock"))
+        list.append(("Podman machine", share + "/podman.sock"))
         return list
     }
 

@@ -42,6 +42,13 @@ public struct Snapshot: Encodable, Sendable {
         }
     }
 
+    /// The existing snapshot whose name differs from `name` only in case, when the disk that
+    /// keeps the records (`<stateDir>/snapshots/NAME.json`) cannot tell them apart.
+    public static func caseClash(_ name: String, existing: [String], caseSensitive: Bool) -> String? {
+        guard !caseSensitive else { return nil }
+        return existing.first { $0 != name && $0.lowercased() == name.lowercased() }
+    }
+
     /// Every snapshot of `stack`, oldest first, from the volumes' labels; with `stateDir`, each
     /// is marked complete or not by its record (`SnapshotRecord`).
     public static func list(_ engine: any ContainerEngine, stack: String, sizes: Bool, stateDir: String? = nil) throws -> [Snapshot] {

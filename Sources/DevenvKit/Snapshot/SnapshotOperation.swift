@@ -1,3 +1,4 @@
+import CurrentPlatform
 import Foundation
 import DevenvCore
 import DevenvEngine
@@ -27,6 +28,13 @@ public struct SnapshotOperation {
             if !(try ctx.engine.volumes(label: "\(Snapshot.label)=\(name)").filter { $0.labels["dev.devenv.stack"] == stack }).isEmpty {
                 throw DevenvError.usage("stack '\(stack)' already has a snapshot '\(name)'",
                                         hint: "Pick another name, or remove it first with `devenv snapshot rm \(name)`.")
+            }
+            let records = plan.stateDir + "/snapshots"
+            try FileManager.default.createDirectory(atPath: records, withIntermediateDirectories: true)
+            if let other = Snapshot.caseClash(name, existing: try Snapshot.list(ctx.engine, stack: stack, sizes: false).map(\.name),
+                                              caseSensitive: Machine.platform.isCaseSensitive(records)) {
+                throw DevenvError.usage("stack '\(stack)' already has a snapshot '\(other)', and on this disk '\(name)' and '\(other)' are one file name",
+                                        hint: "Pick a name that differs by more than case, or remove '\(other)' first with `devenv snapshot rm \(other)`.")
             }
             let targets = StackVolumes.present(plan, services: plan.services, existing: try StackVolumes.existing(ctx.engine, stack: stack))
             guard !targets.isEmpty else {

@@ -101,6 +101,17 @@ import CurrentPlatform
         } catch { Issue.record("\(error)") }
     }
 
+    /// macOS's Podman machine: podman 5 forwards its API socket into $TMPDIR/podman.
+    @Test func thePodmanMachineSocketIsWellKnown() throws {
+        var r = EndpointResolver(contextOption: nil, environment: ["HOME": "/Users/alice", "DOCKER_CONFIG": "/nonexistent",
+                                                                    "TMPDIR": "/var/folders/x1/T/"])
+        r.listDirectory = { _ in [] }
+        #expect(r.candidates().map(\.1).contains("/var/folders/x1/T/podman/podman-machine-default-api.sock"))
+        r.answers = { $0 == "/var/folders/x1/T/podman/podman-machine-default-api.sock" }
+        let podman = try r.resolve()
+        #expect(podman.source == .wellKnown("Podman machine"))
+    }
+
     @Test func nothingConfiguredTriesTheWellKnownSocketsInOrder() throws {
         var r = EndpointResolver(contextOption: nil, environment: ["HOME": "/home/alice", "DOCKER_CONFIG": "/nonexistent", "XDG_RUNTIME_DIR": "/run/user/1000"])
         r.listDirectory = { $0 == "/home/alice/.colima" ? ["work", "default", "_lima"] : [] }
@@ -109,6 +120,9 @@ import CurrentPlatform
             "/home/alice/.colima/default/docker.sock", "/home/alice/.colima/work/docker.sock",
             "/home/alice/.orbstack/run/docker.sock", "/home/alice/.rd/docker.sock",
             "/run/user/1000/podman/podman.sock", "/run/podman/podman.sock",
+            "/home/alice/.local/share/containers/podman/machine/podman-machine-default/podman.sock",
+            "/home/alice/.local/share/containers/podman/machine/qemu/podman.sock",
+            "/home/alice/.local/share/containers/podman/machine/podman.sock",
         ])
         r.answers = { $0 == "/home/alice/.colima/work/docker.sock" }
         let colima = try r.resolve()

@@ -113,6 +113,15 @@ struct PlatformTests {
         #expect(Machine.platform.socketPathLimit == (Machine.platform.name == "linux" ? 107 : 103))
     }
 
+    /// Snapshot records are files named after the snapshot: on a case-insensitive disk (macOS's
+    /// default) `Before` and `before` would share one.
+    @Test func snapshotNamesThatDifferOnlyInCaseClashOnACaseInsensitiveDisk() {
+        #expect(Snapshot.caseClash("Before", existing: ["before", "other"], caseSensitive: false) == "before")
+        #expect(Snapshot.caseClash("Before", existing: ["before"], caseSensitive: true) == nil)
+        #expect(Snapshot.caseClash("before", existing: ["before"], caseSensitive: false) == nil)   // the same name is the exact-name check's
+        #expect(Snapshot.caseClash("new", existing: ["before"], caseSensitive: false) == nil)
+    }
+
     @Test func caseSensitivityIsAskedOfTheDisk() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("devenv-case-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
