@@ -3,15 +3,15 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 BIN := .build/debug/devenv
 
-.PHONY: all build test unit e2e testbed install uninstall demo demo-down bench clean
+.PHONY: all build test unit e2e testbed lint dist install uninstall demo demo-down bench clean
 
 all: build
 
 build:
 	$(SWIFT) build
 
-## test: set the test bed up when missing, then run unit and end-to-end tests.
-test: testbed
+## test: lint, set the test bed up when missing, then run unit and end-to-end tests.
+test: lint testbed
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -28,6 +28,20 @@ e2e: testbed
 testbed:
 	bash Tests/testbed/testbed.sh
 	bash Tests/testbed/moto.sh
+
+## lint: actionlint on .github/workflows, ruby -c on the Homebrew formula, sh -n/dash -n and
+## shellcheck on the packaging scripts; installs what is missing (packaging/lint.sh).
+lint:
+	bash packaging/lint.sh
+
+## dist: the release files for this platform in dist/: devenv-VERSION-TARGET.tar.gz (stripped binary,
+## Swift runtime linked in, templates, completions, man page, LICENSE), its .sha256, the .deb and
+## install.sh (packaging/dist.sh). The release build has its own scratch path, DIST_SCRATCH, and
+## runs under NICE (empty: full priority).
+DIST_SCRATCH ?= .build-release
+NICE ?= nice -n 10
+dist:
+	SWIFT='$(SWIFT)' SCRATCH='$(DIST_SCRATCH)' NICE='$(NICE)' bash packaging/dist.sh
 
 ## install: the binary, its templates and shell completions under $(PREFIX).
 # Release builds link the Swift runtime and Foundation statically: a larger binary (~90 MB),
@@ -70,4 +84,4 @@ bench: testbed
 	bash Benchmarks/run.sh $(BENCH_SCRATCH)/release/devenv $(BENCH_CASES)
 
 clean:
-	rm -rf .build
+	rm -rf .build dist
