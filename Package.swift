@@ -53,8 +53,12 @@ let package = Package(
         .target(
             name: "DevenvSpec",
             dependencies: ["DevenvCore", .product(name: "Yams", package: "Yams"), .product(name: "Mustache", package: "swift-mustache")],
-            swiftSettings: swift6
+            swiftSettings: swift6,
+            plugins: ["EmbedKinds"]
         ),
+        // The kinds' folders (templates/services) compiled into the binary at build time.
+        .executableTarget(name: "embed-kinds", swiftSettings: swift6),
+        .plugin(name: "EmbedKinds", capability: .buildTool(), dependencies: ["embed-kinds"], path: "Sources/EmbedKindsPlugin"),
         .target(
             name: "DevenvPlan",
             dependencies: ["CurrentPlatform", "DevenvCore", "DevenvEngine", "DevenvSpec"],

@@ -17,7 +17,7 @@ struct ProjectChecks {
     func all() async -> [DoctorCheck] {
         let (manifest, project) = manifestCheck()
         let stacks = ((try? Registry.load(ctx.paths))?.stacks ?? [:]).filter { $0.value.root == root }
-        return [manifest, portsCheck(stacks: stacks, project: project),
+        return [manifest, kindsCheck(project), portsCheck(stacks: stacks, project: project),
                 await envIgnoredCheck(project),
                 await branchStacksCheck(stacks: stacks)]
     }
@@ -33,6 +33,25 @@ struct ProjectChecks {
         } catch {
             return (.fail("manifest", "\(error)", fix: "Correct devenv.yml, then run `devenv doctor` again."), nil)
         }
+    }
+
+    /// Which kinds come from folders, and which built-in kinds those folders replace.
+    func kindsCheck(_ project: Project?) -> DoctorCheck {
+        guard let catalogue = project?.kinds ?? (try? KindCatalogue.load(searchPath: KindCatalogue.defaultSearchPath(environment: ctx.environment, projectRoot: root))) else {
+            return .fail("kinds", "the kinds could not be loaded", fix: "Run `devenv doctor` from the project folder.")
+        }
+        let builtin = Set(BuiltinKinds.files.keys.compactMap { $0.split(separator: "/").first.map(String.init) })
+        let added = catalogue.names.filter { !builtin.contains($0) }
+        var parts = ["\(builtin.count) built in"]
+        if !added.isEmpty { parts.append("added by folders: \(added.joined(separator: ", "))") }
+        for (name, folder) in catalogue.overrides.sorted(by: { $0.key < $1.key }) {
+            parts.append("\(name) overridden by \(Paths.relative(folder, to: ctx.cwd))")
+        }
+        if !catalogue.broken.isEmpty {
+            return .fail("kinds", parts.joined(separator: "; ") + "; with problems: " + catalogue.broken.keys.sorted().joined(separator: ", "),
+                         fix: "Correct the kind folders' service.yml at the lines `devenv up` names (schema: templates/README.md).")
+        }
+        return .pass("kinds", parts.joined(separator: "; "))
     }
 
     /// Every host port this project's stacks hold in the registry (and pinned ports not

@@ -15,14 +15,21 @@ public struct KindLoader {
     public static func load(folder: String) -> Result<ServiceKind, ManifestError> {
         let name = (folder as NSString).lastPathComponent
         let metaPath = folder + "/service.yml", fragmentPath = folder + "/compose.yml"
-        func failure(_ file: String, _ problems: [ManifestProblem]) -> Result<ServiceKind, ManifestError> {
-            .failure(ManifestError(file: file, problems: problems))
-        }
         guard let metaText = FileManager.default.contents(atPath: metaPath).flatMap({ String(data: $0, encoding: .utf8) }) else {
-            return failure(metaPath, [ManifestProblem(line: 1, column: 1, "cannot read this file as UTF-8 text")])
+            return .failure(ManifestError(file: metaPath, problems: [ManifestProblem(line: 1, column: 1, "cannot read this file as UTF-8 text")]))
         }
         guard let fragment = FileManager.default.contents(atPath: fragmentPath).flatMap({ String(data: $0, encoding: .utf8) }) else {
-            return failure(fragmentPath, [ManifestProblem(line: 1, column: 1, "kind '\(name)' needs a readable compose.yml beside service.yml")])
+            return .failure(ManifestError(file: fragmentPath, problems: [ManifestProblem(line: 1, column: 1, "kind '\(name)' needs a readable compose.yml beside service.yml")]))
+        }
+        return load(name: name, folder: folder, serviceYAML: metaText, composeYAML: fragment)
+    }
+
+    /// The kind from its two files' text; `folder` names them in messages (`(built in)/postgres`
+    /// for a kind compiled into devenv).
+    public static func load(name: String, folder: String, serviceYAML metaText: String, composeYAML fragment: String) -> Result<ServiceKind, ManifestError> {
+        let metaPath = folder + "/service.yml", fragmentPath = folder + "/compose.yml"
+        func failure(_ file: String, _ problems: [ManifestProblem]) -> Result<ServiceKind, ManifestError> {
+            .failure(ManifestError(file: file, problems: problems))
         }
         let node: Node
         do {

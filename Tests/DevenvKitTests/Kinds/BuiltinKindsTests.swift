@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import DevenvPlatform
+@testable import DevenvCore
+@testable import DevenvSpec
+
+/// The kinds are compiled into the binary; a team's folders still add and override them.
+@Suite("Kinds: compiled in, folders override")
+struct BuiltinKindsTests {
+    static let services = TestSupport.repoRoot + "/templates/services"
+
+    @Test func everyKindFolderOfTheSourceTreeIsCompiledInByteForByte() throws {
+        let kinds = try FileManager.default.contentsOfDirectory(atPath: Self.services).filter { !$0.hasPrefix(".") }
+        #expect(kinds.count >= 18)
+        var files = 0
+        for kind in kinds {
+            for file in try FileManager.default.contentsOfDirectory(atPath: Self.services + "/" + kind) where !file.hasPrefix(".") {
+                let text = try String(contentsOfFile: Self.services + "/\(kind)/\(file)", encoding: .utf8)
+                #expect(BuiltinKinds.files["\(kind)/\(file)"] == text, "\(kind)/\(file)")
+                files += 1
+            }
+        }
+        #expect(BuiltinKinds.files.count == files)
+        let catalogue = try KindCatalogue.load(searchPath: ["/nonexistent"])
+        #expect(Set(catalogue.kinds.keys) == Set(kinds))
+        #expect(catalogue.broken.isEmpty)
+        #expect(catalogue.overrides.isEmpty)
+        #expect(catalogue.kinds["postgres"]?.folder == KindCatalogue.builtinFolder + "/postgres")
+    }
+
+    /// Project, then `$DEVENV_TEMPLATES`, then the user's folder, then built in.
+    @Test func foldersAddKindsAndOverrideBuiltInOnesInOrder() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("devenv-kinds-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func kind(_ dir: String, _ name: String, from builtin: String, description: String) throws {
+            let folder = dir + "/services/" + name
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            var service = try #require(BuiltinKinds.files[builtin + "/service.yml"])
+            service = service.replacingOccurrences(of: #"(?m)^description:.*$"#, with: "description: \(description)", options: .regularExpression)
+            try service.write(toFile: folder + "/service.yml", atomically: true, encoding: .utf8)
+            try #require(BuiltinKinds.files[builtin + "/compose.yml"]).write(toFile: folder + "/compose.yml", atomically: true, encoding: .utf8)
+        }
+        let project = root + "/app/.devenv/templates", user = root + "/config/templates"
+        try kind(project, "redis", from: "redis", description: "the project's redis")
+        try kind(user, "redis", from: "redis", description: "the user's redis")
+        try kind(user, "postgres", from: "postgres", description: "the user's postgres")
+        try kind(user, "cache", from: "redis", description: "a kind of the team's own")
+        let path = KindCatalogue.defaultSearchPath(environment: ["HOME": root, "DEVENV_CONFIG_HOME": root + "/config"], projectRoot: root + "/app")
+        #expect(path == [project, user])
+        let catalogue = try KindCatalogue.load(searchPath: path)
+        #expect(catalogue.kinds["redis"]?.description == "the project's redis")
+        #expect(catalogue.kinds["postgres"]?.description == "the user's postgres")
+        #expect(catalogue.kinds["cache"]?.description == "a kind of the team's own")
+        #expect(catalogue.kinds["mongodb"]?.folder == KindCatalogue.builtinFolder + "/mongodb")
+        #expect(catalogue.overrides == ["redis": project + "/services/redis", "postgres": user + "/services/postgres"])
+        #expect(KindCatalogue.defaultSearchPath(environment: ["HOME": root, "DEVENV_TEMPLATES": "/team/kinds"], projectRoot: nil)
+                == ["/team/kinds", root + "/.config/devenv/templates"])
+    }
+}
