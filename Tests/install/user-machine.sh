@@ -10,6 +10,7 @@
 #
 #   bash Tests/install/user-machine.sh [DIST]        DIST defaults to dist/ (make dist)
 #   USER_MACHINE_SCENARIOS="deb archive"             runs some scenarios: deb, install-sh, archive
+#   USER_MACHINE_WORKAROUND=1                        sets DEVENV_TEMPLATES to the installed templates
 #
 # The image (devenv-testbed/user-machine:bookworm) is built once and kept; it is rebuilt when
 # this script, the docker CLI or the compose plugin changes. Needs root and a running engine
@@ -99,12 +100,17 @@ esac
 export PATH
 step "devenv --version (from PATH)" devenv --version || exit 1
 step "which devenv" command -v devenv
+templates=$(dirname "$(dirname "$(readlink -f "$(command -v devenv)")")")/share/devenv/templates
+if [ "${USER_MACHINE_WORKAROUND:-}" = 1 ]; then
+    # The binary looks for <prefix>/share/devenv/templates from argv[0], which is a bare name
+    # when it is started through PATH: point it at the installed templates.
+    export DEVENV_TEMPLATES="$templates"; echo "    (DEVENV_TEMPLATES=$templates)"
+fi
 mkdir -p "$HOME/shop-$mode" && cd "$HOME/shop-$mode"    # stack shop-MODE
 step "devenv init --services postgres@15,redis@7" devenv init --services postgres@15,redis@7 || { echo "FAILED=$failed"; exit 1; }
 # A folder kind beside devenv.yml: a copy of the installed redis kind, named cache.
-kinds=$(dirname "$(dirname "$(readlink -f "$(command -v devenv)")")")/share/devenv/templates/services
 mkdir -p .devenv/templates/services
-cp -R "$kinds/redis" .devenv/templates/services/cache
+cp -R "$templates/services/redis" .devenv/templates/services/cache
 printf '  cache: { version: "7" }\n' >>devenv.yml
 step "devenv up" devenv up
 step "psql \$DATABASE_URL -c 'select 1'" devenv run -- sh -c 'psql "$DATABASE_URL" -tAc "select 1"'
@@ -130,7 +136,7 @@ for s in $scenarios; do
     docker run --rm --name "$name" --network host \
         -v /var/run/docker.sock:/var/run/docker.sock \
         -v "$dist:/dist:ro" -v "$scenario_sh:/testbed/scenario.sh:ro" \
-        -v "$config_home/images.yml:/testbed/images.yml:ro" \
+        -v "$config_home/images.yml:/testbed/images.yml:ro" -e USER_MACHINE_WORKAROUND="${USER_MACHINE_WORKAROUND:-}" \
         "${user[@]}" "$image" sh /testbed/scenario.sh "$s" 2>&1 | tee "/tmp/user-machine-$s.log"
     rc=${PIPESTATUS[0]}
     set -e
