@@ -22,7 +22,7 @@ struct Devenv: AsyncParsableCommand {
           devenv compose exec postgres psql -U devenv
           devenv down --volumes --yes
         """,
-        version: DevenvKitVersion.current,
+        version: "\(DevenvKitVersion.current) (commit \(BuildInfo.commit))",
         subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, Run.self, ComposeCommand.self, Env.self, Seed.self, Reset.self,
                       SnapshotCommand.self, Mirror.self, Ports.self, Ls.self, Gc.self, Doctor.self, Trust.self, Supervise.self])
 }
