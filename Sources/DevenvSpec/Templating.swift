@@ -9,6 +9,22 @@ public enum Templating {
         return t.render(context)
     }
 
+    /// Why `template` does not parse as Mustache, and where (line and column within it); nil
+    /// when it parses. Kinds' templates are parsed once when the kind loads, so a syntax error
+    /// is a `service.yml:LINE` problem before anything starts, not a failure mid-`up`.
+    public static func syntaxError(in template: String) -> (message: String, line: Int, column: Int)? {
+        guard template.contains("{{") else { return nil }
+        do {
+            _ = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + template)
+            return nil
+        } catch let e as MustacheTemplate.ParserError {
+            let column = e.context.lineNumber == 1 ? max(1, e.context.columnNumber - 24) : e.context.columnNumber
+            return ("\(e.error)", e.context.lineNumber, column)
+        } catch {
+            return ("\(error)", 1, 1)
+        }
+    }
+
     /// The variable paths a template refers to (`postgres.url`, `ports.api`), sections included.
     public static func references(in template: String) -> [String] {
         var out: [String] = []

@@ -75,6 +75,9 @@ package struct KindTemplateCheck {
     package func fragmentProblems() -> [ManifestProblem] {
         let keys = withValues
         var out: [ManifestProblem] = []
+        if let syntax = Templating.syntaxError(in: kind.composeFragment) {
+            out.append(ManifestProblem(line: syntax.line, column: syntax.column, "not a valid Mustache template: \(syntax.message)"))
+        }
         for (i, line) in kind.composeFragment.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             for ref in Self.unresolved(String(line), keys) {
                 out.append(ManifestProblem(line: i + 1, column: 1, "unknown template key '{{\(ref)}}'\(Suggest.hint(ref, among: keys.sorted()))"))
@@ -95,6 +98,10 @@ package struct KindTemplateCheck {
 
     package mutating func check(_ node: Node, _ keys: Set<String>, _ what: String) {
         guard let text = node.string else { return }
+        if let syntax = Templating.syntaxError(in: text) {
+            problems.append(problem(node, "\(what) is not a valid Mustache template (\(syntax.message), line \(syntax.line) of the value)"))
+            return
+        }
         for ref in Self.unresolved(text, keys) {
             problems.append(problem(node, "unknown template key '{{\(ref)}}' in \(what)\(Suggest.hint(ref, among: keys.sorted()))"))
         }

@@ -56,4 +56,26 @@ struct BuiltinKindsTests {
         #expect(KindCatalogue.defaultSearchPath(environment: ["HOME": root, "DEVENV_TEMPLATES": "/team/kinds"], projectRoot: nil)
                 == ["/team/kinds", root + "/.config/devenv/templates"])
     }
+
+    /// A Mustache syntax error in a kind's template is a `service.yml:LINE` problem when the
+    /// kind loads, not a failure after the containers have started.
+    @Test func aTemplateThatDoesNotParseIsAProblemAtItsLine() throws {
+        var service = try #require(BuiltinKinds.files["redis/service.yml"])
+        service += "\nsetup:\n  - run: [redis-cli, \"{{#ports}}unclosed\"]\n"
+        let lines = service.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = try #require(lines.firstIndex { $0.contains("unclosed") }) + 1
+        guard case .failure(let error) = KindLoader.load(name: "redis", folder: "/k/redis", serviceYAML: service,
+                                                         composeYAML: try #require(BuiltinKinds.files["redis/compose.yml"])) else {
+            Issue.record("the kind loaded"); return
+        }
+        let problem = try #require(error.problems.first { $0.message.contains("not a valid Mustache template") })
+        #expect(problem.line == line)
+        #expect(error.file == "/k/redis/service.yml")
+
+        guard case .failure(let fragment) = KindLoader.load(name: "redis", folder: "/k/redis", serviceYAML: try #require(BuiltinKinds.files["redis/service.yml"]),
+                                                            composeYAML: "image: {{image}}\ncommand: [\"{{#name}}x\"]\n") else {
+            Issue.record("the fragment loaded"); return
+        }
+        #expect(fragment.problems.contains { $0.message.contains("not a valid Mustache template") })   // at the line where the parser stopped
+    }
 }
