@@ -14,11 +14,14 @@ public struct DoctorOperation {
 
     public init() {}
 
-    public struct Outcome {
+    public struct Outcome: Report {
         public var checks: [DoctorCheck]
         /// Nil outside a project (project checks skipped).
         public var projectRoot: String?
         public var ok: Bool { checks.allSatisfy(\.ok) }
+
+        public func writeJSON(to output: Output) throws { try output.json(checks) }
+        public func lines(_ output: Output) -> [String] { DoctorFormat.lines(checks, output: output) }
     }
 
     public func run(_ ctx: DevenvContext) async -> Outcome {

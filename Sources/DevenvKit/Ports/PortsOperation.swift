@@ -25,6 +25,17 @@ public enum PortsOperation {
         }
     }
 
+    /// `devenv ports`' report: its rows as JSON (written as bytes, thousands with `--all`) or a table.
+    public struct Listing: Report {
+        public var rows: [Row]
+        public var all: Bool
+        public init(rows: [Row], all: Bool) { self.rows = rows; self.all = all }
+        public func writeJSON(to output: Output) throws { output.print(utf8: PortsOperation.jsonBytes(rows)) }
+        public func lines(_ output: Output) -> [String] {
+            rows.isEmpty ? [all ? "No TCP listeners." : "devenv manages no ports yet (run `devenv up`)."] : PortsOperation.table(rows, output: output)
+        }
+    }
+
     public static func list(_ ctx: DevenvContext, all: Bool) throws -> [Row] {
         var owners = PortOwners(engine: ctx.engine)
         owners.prefetch()   // the engine answers while /proc is read

@@ -137,3 +137,9 @@ public enum SeedOperation {
         return report
     }
 }
+
+extension SeedOperation.Report: Report {
+    public func lines(_ output: Output) -> [String] { lines }
+    /// Failures (`!` lines) still reach stderr under `--json`.
+    public var jsonNotes: [String] { lines.filter { $0.hasPrefix("!") } }
+}

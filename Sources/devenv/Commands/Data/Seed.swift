@@ -32,11 +32,6 @@ struct Seed: AsyncParsableCommand {
     func run() async throws {
         let ctx = global.context()
         let report = try await SeedOperation.run(ctx, service: service, force: force, branch: branch)
-        if json {
-            for line in report.lines where line.hasPrefix("!") { ctx.output.error(line) }
-            try ctx.output.json(report)
-            return
-        }
-        for line in report.lines { ctx.output.print(line) }
+        try ctx.output.report(report, json: json)
     }
 }

@@ -60,9 +60,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         func run() async throws {
             let ctx = global.context()
             let snapshots = try SnapshotOperation(branch: branch).list(ctx)
-            if json { try ctx.output.json(snapshots); return }
-            guard !snapshots.isEmpty else { ctx.output.print("No snapshots. Take one with `devenv snapshot save NAME`."); return }
-            for line in Table.render(snapshots) { ctx.output.print(line) }
+            try ctx.output.report(TableReport(snapshots, empty: "No snapshots. Take one with `devenv snapshot save NAME`."), json: json)
         }
     }
 

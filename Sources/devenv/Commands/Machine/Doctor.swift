@@ -28,11 +28,7 @@ struct Doctor: AsyncParsableCommand {
     func run() async throws {
         let ctx = global.context()
         let outcome = await DoctorOperation().run(ctx)
-        if json {
-            try ctx.output.json(outcome.checks)
-        } else {
-            for line in DoctorFormat.lines(outcome.checks, output: ctx.output) { ctx.output.print(line) }
-        }
+        try ctx.output.report(outcome, json: json)
         if !outcome.ok { throw ExitCode(DevenvCore.ExitCode.failure.rawValue) }
     }
 }

@@ -30,9 +30,7 @@ struct Ports: AsyncParsableCommand {
         func run() async throws {
             let ctx = global.context()
             let rows = try PortsOperation.list(ctx, all: all)
-            if json { ctx.output.print(utf8: PortsOperation.jsonBytes(rows)); return }
-            if rows.isEmpty { ctx.output.print(all ? "No TCP listeners." : "devenv manages no ports yet (run `devenv up`)."); return }
-            for line in PortsOperation.table(rows, output: ctx.output) { ctx.output.print(line) }
+            try ctx.output.report(PortsOperation.Listing(rows: rows, all: all), json: json)
         }
     }
 

@@ -30,8 +30,6 @@ struct Ls: AsyncParsableCommand {
         let ctx = global.context()
         try ctx.engine.ping()
         let stacks = try StackEngines.collect(ctx, sizes: true)
-        if json { try ctx.output.json(stacks); return }
-        guard !stacks.isEmpty else { ctx.output.print("No stacks on this machine. `devenv up` in a project starts one."); return }
-        for line in Table.render(stacks) { ctx.output.print(line) }
+        try ctx.output.report(TableReport(stacks, empty: "No stacks on this machine. `devenv up` in a project starts one."), json: json)
     }
 }

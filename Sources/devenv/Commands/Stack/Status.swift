@@ -24,13 +24,8 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let ctx = global.context()
         let (plan, report) = try StatusOperation.run(ctx, branch: branch)
-        if json { try ctx.output.json(report); return }
-        ctx.output.print("Stack \(ctx.output.style(report.stack, .bold)) (\(report.root)\(report.branch.map { ", branch \($0)" } ?? ""))")
-        for line in StatusBuilder.table(report, plan: plan, output: ctx.output) { ctx.output.print(line) }
-        if !report.processes.isEmpty {
-            for line in ProcessStatusReader.table(report.processes, output: ctx.output) { ctx.output.print(line) }
-        }
-        ctx.output.print(ctx.output.style("Engine: \(report.engine ?? ctx.engine.address) (\(ctx.engine.endpoint.source.description))" +
-                                          (RemoteStack.forwardSummary(ctx, stack: report.stack).map { "; " + $0 } ?? ""), .dim))
+        let engine = "Engine: \(report.engine ?? ctx.engine.address) (\(ctx.engine.endpoint.source.description))"
+            + (RemoteStack.forwardSummary(ctx, stack: report.stack).map { "; " + $0 } ?? "")
+        try ctx.output.report(StatusView(report: report, plan: plan, engineLine: engine), json: json)
     }
 }
