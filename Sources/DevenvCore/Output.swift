@@ -3,24 +3,25 @@ import DevenvPlatform
 
 /// Where a command writes: human lines to stdout/stderr, colour only on a terminal and
 /// never with `NO_COLOR`. `Output.capturing()` records instead (tests of orchestration).
-public final class Output: @unchecked Sendable {
+public final class Output: Sendable {
     public let isTerminal: Bool
     public let stdinIsTerminal: Bool
     public let color: Bool
-    private let lock = NSLock()
-    /// Set when capturing: what was written to each stream.
-    private var captured: (out: String, err: String)?
+    /// Set when capturing: what was written to each stream. Its lock also keeps the writes of
+    /// two threads from interleaving.
+    private let captured: Locked<(out: String, err: String)?>
 
     /// `interactive`: whether questions may be asked (default: stdin is a terminal); tests pass false.
     public init(environment: [String: String], interactive: Bool? = nil) {
         isTerminal = isatty(STDOUT_FILENO) == 1
         stdinIsTerminal = interactive ?? (isatty(STDIN_FILENO) == 1)
         color = isTerminal && environment["NO_COLOR"].map { $0.isEmpty } ?? true && environment["TERM"] != "dumb"
+        captured = Locked(nil)
     }
 
     private init(capturing: Void) {
         isTerminal = false; stdinIsTerminal = false; color = false
-        captured = ("", "")
+        captured = Locked(("", ""))
     }
 
     /// An output that keeps what is written (no terminal, no colour, no questions answered).
@@ -28,8 +29,8 @@ public final class Output: @unchecked Sendable {
 
     /// What was printed to stdout and stderr so far (empty unless capturing).
     public var printed: (stdout: String, stderr: String) {
-        lock.lock(); defer { lock.unlock() }
-        return (captured?.out ?? "", captured?.err ?? "")
+        let c = captured.value
+        return (c?.out ?? "", c?.err ?? "")
     }
 
     public func print(_ line: String = "") { write(line + "\n", fd: STDOUT_FILENO) }
@@ -38,20 +39,22 @@ public final class Output: @unchecked Sendable {
 
     /// Prints UTF-8 bytes and a newline, without making a string of them first (large JSON).
     public func print(utf8 bytes: [UInt8]) {
-        lock.lock(); defer { lock.unlock() }
-        if captured != nil { captured!.out += String(decoding: bytes, as: UTF8.self) + "\n"; return }
-        bytes.withUnsafeBytes { Self.writeAll(STDOUT_FILENO, $0) }
-        Self.newline.withUnsafeBytes { Self.writeAll(STDOUT_FILENO, $0) }
+        captured.with { captured in
+            if captured != nil { captured!.out += String(decoding: bytes, as: UTF8.self) + "\n"; return }
+            bytes.withUnsafeBytes { Self.writeAll(STDOUT_FILENO, $0) }
+            Self.newline.withUnsafeBytes { Self.writeAll(STDOUT_FILENO, $0) }
+        }
     }
 
     private func write(_ text: String, fd: Int32) {
-        lock.lock(); defer { lock.unlock() }
-        if captured != nil {
-            if fd == STDOUT_FILENO { captured!.out += text } else { captured!.err += text }
-            return
+        captured.with { captured in
+            if captured != nil {
+                if fd == STDOUT_FILENO { captured!.out += text } else { captured!.err += text }
+                return
+            }
+            var text = text
+            text.withUTF8 { Self.writeAll(fd, UnsafeRawBufferPointer($0)) }
         }
-        var text = text
-        text.withUTF8 { Self.writeAll(fd, UnsafeRawBufferPointer($0)) }
     }
 
     private static let newline: [UInt8] = [0x0A]

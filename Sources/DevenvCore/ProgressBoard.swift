@@ -2,13 +2,15 @@ import Foundation
 
 /// One live line per service while `up` waits (pulling → starting → ready, with seconds).
 /// On a terminal the lines are redrawn in place; elsewhere each change is one plain line.
-public final class ProgressBoard: @unchecked Sendable {
+public final class ProgressBoard: Sendable {
     private let output: Output
     private let names: [String]
-    private var states: [String: (phase: String, since: Date, done: Double?)] = [:]
-    private let lock = NSLock()
-    private var drawn = 0
-    private var timer: DispatchSourceTimer?
+    private struct Board {
+        var states: [String: (phase: String, since: Date, done: Double?)] = [:]
+        var drawn = 0
+    }
+    private let board = Locked(Board())
+    private let timer = Locked<DispatchSourceTimer?>(nil)
     private let enabled: Bool
     private let start = Date()
 
@@ -16,24 +18,25 @@ public final class ProgressBoard: @unchecked Sendable {
         self.output = output
         self.names = services
         self.enabled = enabled
-        for n in services { states[n] = ("waiting", Date(), nil) }
+        board.with { b in for n in services { b.states[n] = ("waiting", Date(), nil) } }
         if enabled && output.isTerminal {
             let t = DispatchSource.makeTimerSource(queue: .global())
             t.schedule(deadline: .now(), repeating: .milliseconds(100))
             t.setEventHandler { [weak self] in self?.redraw() }
             t.resume()
-            timer = t
+            timer.with { $0 = t }
         }
     }
 
     /// Sets a service's phase; `seconds` marks it final, and the time shown is then the time
     /// since `up` began, like the running clock before it.
     public func set(_ service: String, _ phase: String, seconds: Double? = nil) {
-        lock.lock()
-        let changed = states[service]?.phase != phase
-        let elapsed = seconds.map { _ in Date().timeIntervalSince(start) }
-        states[service] = (phase, Date(), elapsed)
-        lock.unlock()
+        let (changed, elapsed): (Bool, Double?) = board.with { b in
+            let changed = b.states[service]?.phase != phase
+            let elapsed = seconds.map { _ in Date().timeIntervalSince(start) }
+            b.states[service] = (phase, Date(), elapsed)
+            return (changed, elapsed)
+        }
         guard enabled, changed, !output.isTerminal else { return }
         output.print("\(service): \(phase)" + (elapsed.map { String(format: " (%.1fs)", $0) } ?? ""))
     }
@@ -41,11 +44,14 @@ public final class ProgressBoard: @unchecked Sendable {
     public func setAll(_ phase: String) { for n in names { set(n, phase) } }
 
     private func redraw() {
-        lock.lock(); defer { lock.unlock() }
-        var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+        board.with { redraw(&$0) }
+    }
+
+    private func redraw(_ b: inout Board) {
+        var text = b.drawn > 0 ? "\u{1B}[\(b.drawn)A" : ""
         let width = names.map(\.count).max() ?? 0
         for n in names {
-            guard let s = states[n] else { continue }
+            guard let s = b.states[n] else { continue }
             let secs = s.done ?? Date().timeIntervalSince(start)
             let mark: String
             switch s.phase {
@@ -55,14 +61,13 @@ public final class ProgressBoard: @unchecked Sendable {
             }
             text += "\u{1B}[2K  \(mark) \(n.padding(toLength: width, withPad: " ", startingAt: 0))  \(s.phase) \(output.style(String(format: "%.1fs", secs), .dim))\n"
         }
-        drawn = names.count
+        b.drawn = names.count
         output.raw(text)
     }
 
     /// Stops redrawing and leaves the final lines on screen.
     public func finish() {
-        timer?.cancel()
-        timer = nil
+        timer.with { $0?.cancel(); $0 = nil }
         if enabled && output.isTerminal { redraw() }
     }
 }

@@ -9,8 +9,9 @@ import DevenvCore
 /// handling and no descriptor of devenv's but their three.
 extension ProcessRunner {
     /// A running command connected to `connection`: what is sent is its stdin, what it prints
-    /// is received. `close()` ends it (SIGKILL after a grace) and reaps it.
-    public final class Stream: @unchecked Sendable {
+    /// is received. `close()` ends it (SIGKILL after a grace) and reaps it. Like the
+    /// ``SocketConnection`` it wraps, it serves one request on one thread: not `Sendable`.
+    public final class Stream {
         public let connection: SocketConnection
         public let pid: pid_t
         private var errFD: Int32

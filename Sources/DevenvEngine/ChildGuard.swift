@@ -28,7 +28,7 @@ import DevenvCore
 /// a re-exec of the devenv binary as a shim costs a Swift start-up per child), it fires when
 /// the *thread* that forked exits (Swift's thread pool retires idle threads), and macOS has no
 /// such signal. A pipe's end-of-file is portable and needs one `sh` per devenv run.
-public final class ChildGuard: @unchecked Sendable {
+public final class ChildGuard: Sendable {
     public static let shared = ChildGuard()
 
     /// The guardian's program: remembers named pids (`+PID` / `-PID` lines), and at end of
@@ -46,52 +46,60 @@ public final class ChildGuard: @unchecked Sendable {
         kill -KILL 0
         """
 
-    private let lock = NSLock()
-    private var guardian: pid_t?
-    private var writeEnd: Int32 = -1
-    private var starting: [CheckedContinuation<pid_t?, Never>]?
-    private var unavailable = false
-    private var pendingLock: FileLock?
-    private var adopted: Set<pid_t> = []
-    private var sent: Set<pid_t> = []
+    private struct State {
+        var guardian: pid_t?
+        var writeEnd: Int32 = -1
+        var starting: [CheckedContinuation<pid_t?, Never>]?
+        var unavailable = false
+        var pendingLock: FileLock?
+        var adopted: Set<pid_t> = []
+        var sent: Set<pid_t> = []
+
+        /// Tells the guardian a line (the lock is held: lines never interleave).
+        func write(_ line: String) {
+            guard writeEnd >= 0 else { return }
+            _ = line.utf8CString.withUnsafeBufferPointer { Posix.write(writeEnd, $0.baseAddress!, $0.count - 1) }
+        }
+    }
+    private let state = Locked(State())
 
     package init() {}
 
     /// The process group captured children join (the guardian's pid), starting the guardian
     /// on first use; nil when it cannot be started (children then run as before).
-    public func group() async -> pid_t? { await start(holding: lock.withLock { pendingLock }) }
+    public func group() async -> pid_t? { await start(holding: state.with { $0.pendingLock }) }
 
     /// The guardian, when it starts, keeps `lock` held until devenv's children are dead.
-    public func hold(_ lockFile: FileLock) { lock.withLock { if guardian == nil { pendingLock = lockFile } } }
+    public func hold(_ lockFile: FileLock) { state.with { if $0.guardian == nil { $0.pendingLock = lockFile } } }
 
     /// Starts the guardian if it is not running yet; with `lock`, the guardian keeps that lock
     /// held until the children are dead when devenv is killed. (A guardian started earlier
     /// without the lock stays as it is.)
     @discardableResult
     public func start(holding lockFile: FileLock?) async -> pid_t? {
-        let begin: Bool = lock.withLock {
-            if guardian != nil || unavailable || starting != nil { return false }
-            starting = []
+        let begin: Bool = state.with { s in
+            if s.guardian != nil || s.unavailable || s.starting != nil { return false }
+            s.starting = []
             return true
         }
         if !begin {
-            if let pid = lock.withLock({ guardian }) { return pid }
-            if lock.withLock({ unavailable }) { return nil }
+            if let pid = state.with({ $0.guardian }) { return pid }
+            if state.with({ $0.unavailable }) { return nil }
             return await withCheckedContinuation { c in
-                let ready: pid_t?? = lock.withLock {
-                    if starting != nil { starting!.append(c); return nil }
-                    return .some(guardian)
+                let ready: pid_t?? = state.with { s in
+                    if s.starting != nil { s.starting!.append(c); return nil }
+                    return .some(s.guardian)
                 }
                 if let r = ready { c.resume(returning: r) }
             }
         }
         let fd = lockFile?.descriptor ?? -1
         let pid = await launch(holding: fd >= 0 ? fd : nil)
-        let waiting: [CheckedContinuation<pid_t?, Never>] = lock.withLock {
-            guardian = pid
-            unavailable = pid == nil
-            defer { starting = nil }
-            return starting ?? []
+        let waiting: [CheckedContinuation<pid_t?, Never>] = state.with { s in
+            s.guardian = pid
+            s.unavailable = pid == nil
+            defer { s.starting = nil }
+            return s.starting ?? []
         }
         for c in waiting { c.resume(returning: pid) }
         return pid
@@ -101,28 +109,22 @@ public final class ChildGuard: @unchecked Sendable {
     /// terminal's group, or one started with Foundation's `Process`) to the guardian, which
     /// kills it by pid when devenv ends. Starts the guardian if needed (without waiting).
     public func register(_ pid: pid_t) {
-        let running: Bool = lock.withLock { adopted.insert(pid); return writeEnd >= 0 }
+        let running: Bool = state.with { $0.adopted.insert(pid); return $0.writeEnd >= 0 }
         if running { flush() } else { Task.detached { _ = await self.group(); self.flush() } }
     }
 
     /// The child ended: the guardian forgets it (its pid may be reused).
     public func unregister(_ pid: pid_t) {
-        lock.withLock {
-            adopted.remove(pid)
-            if sent.remove(pid) != nil { write("- \(pid)\n") }
+        state.with { s in
+            s.adopted.remove(pid)
+            if s.sent.remove(pid) != nil { s.write("- \(pid)\n") }
         }
     }
 
     private func flush() {
-        lock.withLock {
-            for pid in adopted.subtracting(sent) { write("+ \(pid)\n"); sent.insert(pid) }
+        state.with { s in
+            for pid in s.adopted.subtracting(s.sent) { s.write("+ \(pid)\n"); s.sent.insert(pid) }
         }
-    }
-
-    /// Under `lock`.
-    private func write(_ line: String) {
-        guard writeEnd >= 0 else { return }
-        _ = line.utf8CString.withUnsafeBufferPointer { Posix.write(writeEnd, $0.baseAddress!, $0.count - 1) }
     }
 
     private func launch(holding lockFD: Int32?) async -> pid_t? {
@@ -131,7 +133,7 @@ public final class ChildGuard: @unchecked Sendable {
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         signal(SIGPIPE, SIG_IGN) // a write to a dead guardian must not end devenv
-        lock.withLock { writeEnd = fds[1] }
+        state.with { $0.writeEnd = fds[1] }
         let readEnd = fds[0]
         return await withCheckedContinuation { (c: CheckedContinuation<pid_t?, Never>) in
             Task.detached {
@@ -150,18 +152,17 @@ public final class ChildGuard: @unchecked Sendable {
                     }
                 } catch {}
                 once.resume(nil)
-                self.lock.withLock { self.guardian = nil; self.unavailable = true }
+                self.state.with { $0.guardian = nil; $0.unavailable = true }
             }
         }
     }
 
     /// Resumes a continuation exactly once.
-    package final class Once: @unchecked Sendable {
-        private let lock = NSLock()
-        private var c: CheckedContinuation<pid_t?, Never>?
-        package init(_ c: CheckedContinuation<pid_t?, Never>) { self.c = c }
+    package final class Once: Sendable {
+        private let c: Locked<CheckedContinuation<pid_t?, Never>?>
+        package init(_ c: CheckedContinuation<pid_t?, Never>) { self.c = Locked(c) }
         package func resume(_ v: pid_t?) {
-            let taken: CheckedContinuation<pid_t?, Never>? = lock.withLock { defer { c = nil }; return c }
+            let taken: CheckedContinuation<pid_t?, Never>? = c.with { c in defer { c = nil }; return c }
             taken?.resume(returning: v)
         }
     }

@@ -22,8 +22,8 @@ extension ProcessRunner.Stream: EngineConnection {
 
 /// How bytes reach the engine: a unix or plain tcp socket; `docker system dial-stdio` with the
 /// TLS settings for a TLS engine (devenv does no TLS itself); an ssh engine's connection.
-package final class EngineLink: @unchecked Sendable {
-    package enum Kind {
+package final class EngineLink: Sendable {
+    package enum Kind: Sendable {
         case socket(SocketConnection.Endpoint)
         case dialStdio(Command)
         case ssh(SSHEngine)

@@ -10,14 +10,13 @@ import DevenvPlatform
 /// ssh login per request or per command. When the remote engine is not on a unix socket
 /// devenv can name, each API read is a `docker system dial-stdio` session over the master
 /// (the docker CLI's own mechanism) and commands get the `ssh://` address.
-public final class SSHEngine: @unchecked Sendable {
+public final class SSHEngine: Sendable {
     public let target: SSHTarget
     /// Where the control and forwarded sockets live (short: unix socket paths are limited).
     public let runDirectory: String
-    private let lock = NSLock()
-    private var route: Route?
-    /// A failed set-up, kept so one command asks a dead host once.
-    private var failed: DevenvError?
+    /// The way found, or a failed set-up, kept so one command asks a dead host once. Its lock
+    /// is held while the connection is set up, so two threads never set it up together.
+    private let state = Locked<(route: Route?, failed: DevenvError?)>((nil, nil))
 
     public enum Route: Equatable, Sendable {
         /// The remote engine's socket, forwarded to this local path.
@@ -50,20 +49,25 @@ public final class SSHEngine: @unchecked Sendable {
     /// The way to the engine, setting the connection up when it is not (`timeout` bounds the
     /// login: a host that does not answer fails within it).
     public func ensure() throws -> Route {
-        lock.lock(); defer { lock.unlock() }
-        if let route { return route }
-        if let failed { throw failed }
-        do { return try setUp() } catch let e as DevenvError { failed = e; throw e }
+        try state.with { state in
+            if let route = state.route { return route }
+            if let failed = state.failed { throw failed }
+            do {
+                let route = try setUp()
+                state.route = route
+                return route
+            } catch let e as DevenvError { state.failed = e; throw e }
+        }
     }
 
     private func setUp() throws -> Route {
-        if EndpointResolver.socketAnswers(localSocket) { route = .forwarded(local: localSocket); return route! }
+        if EndpointResolver.socketAnswers(localSocket) { return .forwarded(local: localSocket) }
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fileLock = try FileLock.acquire("\(runDirectory)/\(key).lock")
         defer { fileLock.unlock() }
-        if EndpointResolver.socketAnswers(localSocket) { route = .forwarded(local: localSocket); return route! }
+        if EndpointResolver.socketAnswers(localSocket) { return .forwarded(local: localSocket) }
         let alive = (try? ProcessRunner.runBlocking(SSHCommands.check(target, control: control), timeout: 2))?.succeeded ?? false
-        if alive, (try? String(contentsOfFile: routeFile, encoding: .utf8)) == "dial-stdio" { route = .dialStdio; return .dialStdio }
+        if alive, (try? String(contentsOfFile: routeFile, encoding: .utf8)) == "dial-stdio" { return .dialStdio }
         if !alive {
             try? FileManager.default.removeItem(atPath: control)
             let r = try ProcessRunner.runBlocking(SSHCommands.master(target, control: control), timeout: Double(SSHCommands.connectTimeout) + 1.5)
@@ -74,17 +78,15 @@ public final class SSHEngine: @unchecked Sendable {
         // The remote engine's socket: the URL's, the one found last time (checked with a ping),
         // else the remote docker's own answer.
         let cached = (try? String(contentsOfFile: routeFile, encoding: .utf8)).flatMap { $0.hasPrefix("unix:") ? String($0.dropFirst(5)) : nil }
-        if target.socketPath == nil, let cached, forward(to: cached) { route = .forwarded(local: localSocket); return route! }
+        if target.socketPath == nil, let cached, forward(to: cached) { return .forwarded(local: localSocket) }
         if let remoteSocket = try target.socketPath ?? remoteEngineSocket() {
             guard forward(to: remoteSocket) else {
                 throw SSHEngine.failure(target, detail: "no engine answers on \(remoteSocket) there; is it running? (`ssh \(target.host) docker info`)")
             }
             try? ("unix:" + remoteSocket).write(toFile: routeFile, atomically: true, encoding: .utf8)
-            route = .forwarded(local: localSocket)
-            return route!
+            return .forwarded(local: localSocket)
         }
         try? "dial-stdio".write(toFile: routeFile, atomically: true, encoding: .utf8)
-        route = .dialStdio
         return .dialStdio
     }
 
@@ -125,7 +127,7 @@ public final class SSHEngine: @unchecked Sendable {
         case .forwarded(let path):
             do { return try SocketConnection.connect(.unix(path: path), timeout: timeout) } catch {
                 // The master went away since: set it up again once.
-                lock.lock(); route = nil; lock.unlock()
+                state.with { $0.route = nil }
                 if case .forwarded(let again) = try ensure() { return try SocketConnection.connect(.unix(path: again), timeout: timeout) }
                 return try ProcessRunner.openStream(SSHCommands.dialStdio(target, control: control), timeout: timeout)
             }

@@ -3,7 +3,7 @@ import Yams
 import DevenvCore
 
 /// A project's `devenv.yml`, loaded and validated.
-public struct Manifest: @unchecked Sendable {
+public struct Manifest: Sendable {
     /// Absolute path of the manifest file.
     public var file: String
     /// The folder holding the manifest: the project root.
@@ -18,9 +18,9 @@ public struct Manifest: @unchecked Sendable {
     /// `ports:`: the app's own ports, reserved like the services' and usable as `{{ports.NAME}}`.
     public var appPorts: [AppPort]
     /// `seed:` per service name, kept as YAML for the seed stage.
-    public var seeds: [String: Node]
+    public var seeds: [String: YAMLNode]
     /// `staging:`, kept as YAML for the mirror stage.
-    public var staging: Node?
+    public var staging: YAMLNode?
     /// `processes:`: the app's own dev processes, in manifest order.
     public var processes: [ProcessSpec] = []
 

@@ -89,9 +89,9 @@ public struct ManifestLoader {
             case "ports": manifest.appPorts = parseAppPorts(value, &reader)
             case "seed":
                 if let m = reader.mapping(value, "seed") {
-                    for (k, v) in m { if let name = reader.string(k, "a seed's service name") { manifest.seeds[name] = v } }
+                    for (k, v) in m { if let name = reader.string(k, "a seed's service name") { manifest.seeds[name] = YAMLNode(v) } }
                 }
-            case "staging": manifest.staging = value
+            case "staging": manifest.staging = YAMLNode(value)
             case "processes": manifest.processes = ProcessParser().parse(value, &reader)
             default: break
             }

@@ -18,7 +18,8 @@ public struct SeedParser {
         var items: [SeedItem] = []
         // The manifest keeps `seed:` as a dictionary; walk it in the order the file lists it.
         let ordered = manifest.seeds.sorted { ($0.value.mark?.line ?? 0, $0.value.mark?.column ?? 0) < ($1.value.mark?.line ?? 0, $1.value.mark?.column ?? 0) }
-        for (service, node) in ordered {
+        for (service, yaml) in ordered {
+            let node = yaml.node
             guard let spec = manifest.service(named: service) else { continue }   // the loader reports unknown services
             guard let kind = kinds.kinds[spec.kind], let schema = kind.seed else {
                 let seedable = kinds.kinds.values.filter { $0.seed != nil }.map(\.name).sorted()

@@ -269,8 +269,9 @@ public enum BranchCopy {
 }
 
 /// Starts stopped parent services again and notes when each answered; the first failure is
-/// kept (the branch's copy is good even when its parent is slow to come back).
-final class ParentRestarter: @unchecked Sendable {
+/// kept (the branch's copy is good even when its parent is slow to come back). Used by one
+/// task at a time (the plan it holds is not `Sendable`), so it is not `Sendable` itself.
+final class ParentRestarter {
     let ctx: DevenvContext, project: Project, plan: StackPlan, timeout: TimeInterval
     private let failed = Locked<Error?>(nil)
 

@@ -44,7 +44,7 @@ public enum MirrorOperation {
     static func prepare(_ ctx: DevenvContext, branch: Bool, claim: Bool) throws -> Setup {
         let plan = try EnvOperation.plan(ctx, branch: branch, claim: claim)
         let manifest = plan.manifest
-        guard let node = manifest.staging else {
+        guard let node = manifest.staging?.node else {
             throw DevenvError.usage("\(Paths.relative(manifest.file, to: ctx.cwd)) has no staging: section, so there is nothing to mirror",
                                     hint: "Add one, e.g. `staging: { from: { preset: railway, environment: staging } }` (README: \"Mirroring staging\").")
         }

@@ -118,20 +118,21 @@ public struct PortOwners {
 }
 
 /// The engine's containers in every state (`GET /containers/json?all=1`), fetched on a GCD thread.
-final class ContainerPrefetch: @unchecked Sendable {
+final class ContainerPrefetch: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: [ContainerInfo] = []
+    private let result = Locked<[ContainerInfo]>([])
 
     init(_ engine: any ContainerEngine) {
-        DispatchQueue.global().async { [self] in
-            result = Self.fetch(engine)
+        DispatchQueue.global().async { [done, result] in
+            let fetched = Self.fetch(engine)
+            result.with { $0 = fetched }
             done.signal()
         }
     }
 
     func wait() -> [ContainerInfo] {
         done.wait()
-        return result
+        return result.value
     }
 
     static func fetch(_ engine: any ContainerEngine) -> [ContainerInfo] {

@@ -34,15 +34,15 @@ public enum Blocking {
 
 /// Polls every service's probe from the host, all in parallel, until each answers, fails or
 /// runs out of time.
-public final class ReadinessWaiter: @unchecked Sendable {
+public final class ReadinessWaiter: Sendable {
     public enum Result: Equatable, Sendable {
         case ready(seconds: Double)
         case timedOut(last: String)
         case failed(String)
     }
 
-    private let lock = NSLock()
-    private var stopped: [String: String] = [:]
+    /// Services marked failed, with why.
+    private let stopped = Locked<[String: String]>([:])
     let prober: any Prober
 
     public init(prober: any Prober = HostProber()) { self.prober = prober }
@@ -55,12 +55,11 @@ public final class ReadinessWaiter: @unchecked Sendable {
 
     /// Marks a service as failed (its container exited); its poller stops at once.
     public func fail(_ service: String, reason: String) {
-        lock.lock(); stopped[service] = reason; lock.unlock()
+        stopped.with { $0[service] = reason }
     }
 
     private func stopReason(_ service: String) -> String? {
-        lock.lock(); defer { lock.unlock() }
-        return stopped[service]
+        stopped.with { $0[service] }
     }
 
     /// Waits until every service is ready, failed or out of time. `onReady` is called as each

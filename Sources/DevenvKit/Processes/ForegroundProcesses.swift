@@ -9,7 +9,7 @@ import DevenvPlan
 /// stream to the terminal (`name | line`, each name in its colour); Ctrl-C (SIGINT, or SIGTERM
 /// or SIGHUP) stops them and leaves the services running. Another terminal sees them in
 /// `devenv status` and `devenv logs NAME`, and `devenv up NAME` restarts one.
-public final class ForegroundProcesses: @unchecked Sendable {
+public final class ForegroundProcesses: Sendable {
     let plans: [PlannedProcess]
     let all: [PlannedProcess]
     let paths: ProcessPaths

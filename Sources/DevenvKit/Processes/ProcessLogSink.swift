@@ -9,16 +9,16 @@ import DevenvPlan
 /// what `devenv logs NAME` reads), and in a foreground `up` the terminal too, as
 /// `name | line` in the process's colour. devenv's own lines about a process go to both as
 /// `[devenv] …` in the file and `devenv | …` on the terminal.
-final class ProcessLogSink: @unchecked Sendable {
+final class ProcessLogSink: Sendable {
     /// A log file larger than this is moved to `NAME.log.1` when the supervisor starts.
     static let rotateAt: off_t = 10 * 1024 * 1024
 
     private let paths: ProcessPaths
     private let output: Output
     private let echo: Bool
-    private let lock = NSLock()
-    private var files: [String: Int32] = [:]
-    private var prefixer: LogPrefixer
+    /// Each process's open log file; its lock also keeps two lines of a file whole.
+    private let files = Locked<[String: Int32]>([:])
+    private let prefixer: LogPrefixer
 
     /// `echo`: print to the terminal too (foreground). `names`: every name shown, for the
     /// prefix width and colours (services' too under `up --attach`).
@@ -44,25 +44,27 @@ final class ProcessLogSink: @unchecked Sendable {
     }
 
     func close() {
-        lock.lock(); defer { lock.unlock() }
-        for fd in files.values { _ = Posix.close(fd) }
-        files = [:]
+        files.with { files in
+            for fd in files.values { _ = Posix.close(fd) }
+            files = [:]
+        }
     }
 
     private func append(_ process: String, _ text: String) {
-        lock.lock(); defer { lock.unlock() }
-        var fd = files[process] ?? -1
-        if fd < 0 {
-            let path = paths.log(process)
-            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            var st = stat()
-            if stat(path, &st) == 0, st.st_size > Self.rotateAt { rename(path, path + ".1") }
-            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { return }
-            files[process] = fd
+        files.with { files in
+            var fd = files[process] ?? -1
+            if fd < 0 {
+                let path = paths.log(process)
+                try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                var st = stat()
+                if stat(path, &st) == 0, st.st_size > Self.rotateAt { rename(path, path + ".1") }
+                fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { return }
+                files[process] = fd
+            }
+            let bytes = Array((text + "\n").utf8)
+            _ = bytes.withUnsafeBytes { Posix.write(fd, $0.baseAddress!, $0.count) }
         }
-        let bytes = Array((text + "\n").utf8)
-        _ = bytes.withUnsafeBytes { Posix.write(fd, $0.baseAddress!, $0.count) }
     }
 
     static func stamp() -> String {

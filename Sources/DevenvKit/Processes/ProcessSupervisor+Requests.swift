@@ -13,12 +13,12 @@ extension ProcessSupervisor {
         var plans: [PlannedProcess]
         do { plans = try replan() } catch {
             sink.note("cannot apply a request: \(error)", problem: true)
-            lock.lock(); handled += requests.map { "\($0.id):error" }; lock.unlock()
+            state.with { s in s.handled += requests.map { "\($0.id):error" } }
             return
         }
         // A process devenv.yml no longer has is stopped.
-        lock.withLock {
-            for (name, r) in records where !plans.contains(where: { $0.name == name }) {
+        state.with { s in
+            for (name, r) in s.records where !plans.contains(where: { $0.name == name }) {
                 r.restartNext = nil
                 if case .running = r.watch.phase { stopLocked(r) } else { r.watch.stop() }
             }
@@ -26,23 +26,23 @@ extension ProcessSupervisor {
         for request in requests {
             let wanted = ProcessPlanner.closure(request.start + request.restart, of: plans)
             add(wanted)
-            lock.lock()
-            for p in wanted {
-                guard let r = records[p.name] else { continue }
-                let changed = r.plan.fingerprint != p.fingerprint
-                let asked = request.restart.contains(p.name)
-                switch r.watch.phase {
-                case .running:
-                    if changed || asked { r.restartNext = p; stopLocked(r) }
-                case .failed, .stopped, .backoff:
-                    r.plan = p
-                    r.watch.reset()
-                case .waiting: r.plan = p
+            state.with { s in
+                for p in wanted {
+                    guard let r = s.records[p.name] else { continue }
+                    let changed = r.plan.fingerprint != p.fingerprint
+                    let asked = request.restart.contains(p.name)
+                    switch r.watch.phase {
+                    case .running:
+                        if changed || asked { r.restartNext = p; stopLocked(r) }
+                    case .failed, .stopped, .backoff:
+                        r.plan = p
+                        r.watch.reset()
+                    case .waiting: r.plan = p
+                    }
                 }
+                s.handled.append(request.id)
+                if s.handled.count > 50 { s.handled.removeFirst(s.handled.count - 50) }
             }
-            handled.append(request.id)
-            if handled.count > 50 { handled.removeFirst(handled.count - 50) }
-            lock.unlock()
         }
     }
 }

@@ -14,10 +14,16 @@ import DevenvPlan
 /// Invariants: each process runs in a process group of its own, and every stop signals the
 /// whole group (TERM, then KILL after `policy.stopGrace`); a process is started again only
 /// after its previous group is gone; the state file is written only by the supervisor.
-public final class ProcessSupervisor: @unchecked Sendable {
-    public var policy = ProcessPolicy()
+public final class ProcessSupervisor: Sendable {
+    public var policy: ProcessPolicy {
+        get { state.with { $0.policy } }
+        set { state.with { $0.policy = newValue } }
+    }
     /// Seconds between checks that a ready process still listens (a TCP connect).
-    public var recheck: TimeInterval = 5
+    public var recheck: TimeInterval {
+        get { state.with { $0.recheck } }
+        set { state.with { $0.recheck = newValue } }
+    }
 
     let runner: ProcessRunning
     let prober: any Prober
@@ -28,11 +34,17 @@ public final class ProcessSupervisor: @unchecked Sendable {
     /// Plans the processes again from devenv.yml, for a request.
     let replan: @Sendable () throws -> [PlannedProcess]
 
-    let lock = NSLock()
-    var records: [String: Record] = [:]
-    var order: [String] = []
-    var handled: [String] = []
-    private var lastWritten: ProcessState?
+    /// Everything that changes, behind one lock. A `Record` is a class: it is read and
+    /// changed only while that lock is held.
+    struct State {
+        var policy = ProcessPolicy()
+        var recheck: TimeInterval = 5
+        var records: [String: Record] = [:]
+        var order: [String] = []
+        var handled: [String] = []
+        var lastWritten: ProcessState?
+    }
+    let state = Locked(State())
 
     final class Record {
         var plan: PlannedProcess
@@ -68,28 +80,30 @@ public final class ProcessSupervisor: @unchecked Sendable {
 
     /// Adds processes to run (already-known ones keep running), in dependency order.
     func add(_ plans: [PlannedProcess]) {
-        lock.lock(); defer { lock.unlock() }
-        for p in plans {
-            if let r = records[p.name] { if case .stopped = r.watch.phase { r.watch.reset() }; continue }
-            records[p.name] = Record(p, policy: policy)
+        state.with { s in
+            for p in plans {
+                if let r = s.records[p.name] { if case .stopped = r.watch.phase { r.watch.reset() }; continue }
+                s.records[p.name] = Record(p, policy: s.policy)
+            }
+            let known = Array(s.records.values.map(\.plan))
+            s.order = ProcessPlanner.order(plans + known.filter { k in !plans.contains { $0.name == k.name } }).map(\.name)
         }
-        let known = Array(records.values.map(\.plan))
-        order = ProcessPlanner.order(plans + known.filter { k in !plans.contains { $0.name == k.name } }).map(\.name)
     }
 
     /// What `state.json` says now.
     public func snapshot() -> ProcessState {
-        lock.lock(); defer { lock.unlock() }
-        var s = ProcessState(supervisor: getpid(), detached: detached, stack: stack)
-        s.handled = handled
-        s.processes = order.compactMap { n in
-            records[n].map { r in
+        state.with { state in
+            var s = ProcessState(supervisor: getpid(), detached: detached, stack: stack)
+            s.handled = state.handled
+            s.processes = state.order.compactMap { n in
+                state.records[n].map { r in
                 ProcessState.Entry(name: n, state: r.watch.stateName, pid: r.pid, port: r.plan.port, restarts: r.watch.restarts,
                                    runs: r.generation, ready: r.watch.ready, exitCode: r.lastExit.map(Int.init), reason: r.reason,
                                    fingerprint: r.plan.fingerprint, startedAt: r.startedAt, startTicks: r.ticks)
+                }
             }
+            return s
         }
-        return s
     }
 
     /// Runs until `stop()` says so, then stops every process (TERM, then KILL).
@@ -107,51 +121,52 @@ public final class ProcessSupervisor: @unchecked Sendable {
 
     /// One step: take exits, start what is due, escalate stops that take too long.
     func tick(now: Date) {
-        var events: [ProcessEvent] = []
-        var due: [Record] = []
-        lock.lock()
-        for name in order {
-            guard let r = records[name] else { continue }
-            if let exit = r.exit {
-                r.exit = nil
-                r.lastExit = exit.code
-                if let pid = r.pid { ChildGuard.shared.unregister(pid) }
-                r.pid = nil
-                r.reason = ExitCause.describe(code: Int(exit.code))
-                if let e = r.watch.exited(code: exit.code, now: exit.at, expected: r.stopping) { events.append(e) }
-                r.stopping = false
-                r.termSentAt = nil
-                Self.signalGroup(r, SIGTERM)   // what the process left behind
-                if let next = r.restartNext { r.plan = next; r.restartNext = nil; r.watch.reset() }
+        let (events, due): ([ProcessEvent], [Record]) = state.with { s in
+            var events: [ProcessEvent] = []
+            var due: [Record] = []
+            for name in s.order {
+                guard let r = s.records[name] else { continue }
+                if let exit = r.exit {
+                    r.exit = nil
+                    r.lastExit = exit.code
+                    if let pid = r.pid { ChildGuard.shared.unregister(pid) }
+                    r.pid = nil
+                    r.reason = ExitCause.describe(code: Int(exit.code))
+                    if let e = r.watch.exited(code: exit.code, now: exit.at, expected: r.stopping) { events.append(e) }
+                    r.stopping = false
+                    r.termSentAt = nil
+                    Self.signalGroup(r, SIGTERM)   // what the process left behind
+                    if let next = r.restartNext { r.plan = next; r.restartNext = nil; r.watch.reset() }
+                }
+                if r.stopping, let sent = r.termSentAt, now.timeIntervalSince(sent) >= s.policy.stopGrace { Self.signalGroup(r, SIGKILL) }
+                switch r.watch.phase {
+                case .waiting:
+                    let ready = r.plan.dependsOnProcesses.allSatisfy { d in s.records[d].map { $0.watch.ready } ?? true }
+                    if ready { due.append(r) }
+                case .backoff: if r.watch.due(now: now) { due.append(r) }
+                default: break
+                }
             }
-            if r.stopping, let sent = r.termSentAt, now.timeIntervalSince(sent) >= policy.stopGrace { Self.signalGroup(r, SIGKILL) }
-            switch r.watch.phase {
-            case .waiting:
-                let ready = r.plan.dependsOnProcesses.allSatisfy { d in records[d].map { $0.watch.ready } ?? true }
-                if ready { due.append(r) }
-            case .backoff: if r.watch.due(now: now) { due.append(r) }
-            default: break
-            }
+            return (events, due)
         }
-        lock.unlock()
         for e in events { sink.event(e) }
         for r in due { start(r, now: now) }
     }
 
     private func start(_ r: Record, now: Date) {
-        lock.lock()
-        if let old = r.group, ProcessInfoProbe.groupAlive(old) { kill(-old, SIGKILL) }
-        r.generation += 1
-        let gen = r.generation, name = r.plan.name, command = r.plan.command, display = r.plan.display
-        r.watch.started(now: now)
-        r.startedAt = now
-        r.pid = nil
-        r.reason = nil
-        r.unanswered = 0
-        r.answeredOnce = false
-        lock.unlock()
+        let (gen, name, command, display) = state.with { _ in
+            if let old = r.group, ProcessInfoProbe.groupAlive(old) { kill(-old, SIGKILL) }
+            r.generation += 1
+            r.watch.started(now: now)
+            r.startedAt = now
+            r.pid = nil
+            r.reason = nil
+            r.unanswered = 0
+            r.answeredOnce = false
+            return (r.generation, r.plan.name, r.plan.command, r.plan.display)
+        }
         let runner = runner, sink = sink
-        r.task = Task.detached { [self] in
+        let task = Task.detached { [self] in
             let code: Int32
             do {
                 code = try await runner.supervise(command, started: { pid in self.started(name, gen, pid, display) },
@@ -162,31 +177,33 @@ public final class ProcessSupervisor: @unchecked Sendable {
             }
             self.exited(name, gen, code)
         }
+        state.with { _ in r.task = task }
     }
 
     private func started(_ name: String, _ gen: Int, _ pid: Int32, _ display: String) {
-        lock.lock()
-        guard let r = records[name], r.generation == gen else { lock.unlock(); return }
-        r.pid = pid
-        r.group = pid
-        ChildGuard.shared.register(pid)   // its group dies with this devenv, even on kill -9
-        r.ticks = ProcessInfoProbe.startTicks(pid)
-        if r.plan.probe == nil, case .running = r.watch.phase, !r.watch.ready {
-            r.answeredOnce = true
-            let e = r.watch.becameReady(now: Date(), startedAt: r.startedAt ?? Date())
-            lock.unlock()
-            sink.event(.started(name, pid: pid, command: display))
-            sink.event(e)
-            return
+        // nil: a later run has begun; .some(nil): no readiness to report yet.
+        let ready: ProcessEvent?? = state.with { s in
+            guard let r = s.records[name], r.generation == gen else { return nil }
+            r.pid = pid
+            r.group = pid
+            ChildGuard.shared.register(pid)   // its group dies with this devenv, even on kill -9
+            r.ticks = ProcessInfoProbe.startTicks(pid)
+            if r.plan.probe == nil, case .running = r.watch.phase, !r.watch.ready {
+                r.answeredOnce = true
+                return .some(r.watch.becameReady(now: Date(), startedAt: r.startedAt ?? Date()))
+            }
+            return .some(nil)
         }
-        lock.unlock()
+        guard let ready else { return }
         sink.event(.started(name, pid: pid, command: display))
+        if let e = ready { sink.event(e) }
     }
 
     private func exited(_ name: String, _ gen: Int, _ code: Int32) {
-        lock.lock(); defer { lock.unlock() }
-        guard let r = records[name], r.generation == gen else { return }
-        r.exit = (code, Date())
+        state.with { s in
+            guard let r = s.records[name], r.generation == gen else { return }
+            r.exit = (code, Date())
+        }
     }
 
     /// Checks readiness: often while a process is not ready yet, every `recheck` seconds after.
@@ -208,10 +225,10 @@ public final class ProcessSupervisor: @unchecked Sendable {
     }
 
     private func probeTargets(now: Date) -> [(String, Int, ProbeSpec, Bool)] {
-        lock.withLock {
-            order.compactMap { n in
-                guard let r = records[n], case .running = r.watch.phase, r.pid != nil, !r.stopping, let spec = r.plan.probe else { return nil }
-                if r.answeredOnce && now.timeIntervalSince(r.lastProbe) < recheck { return nil }
+        state.with { s in
+            s.order.compactMap { n in
+                guard let r = s.records[n], case .running = r.watch.phase, r.pid != nil, !r.stopping, let spec = r.plan.probe else { return nil }
+                if r.answeredOnce && now.timeIntervalSince(r.lastProbe) < s.recheck { return nil }
                 r.lastProbe = now
                 return (n, r.generation, spec, r.answeredOnce)
             }
@@ -219,17 +236,17 @@ public final class ProcessSupervisor: @unchecked Sendable {
     }
 
     private func applyProbes(_ results: [(String, Int, Bool)], now: Date) -> [ProcessEvent] {
-        lock.withLock {
+        state.with { s in
             var events: [ProcessEvent] = []
             for (name, gen, ok) in results {
-                guard let r = records[name], r.generation == gen, case .running = r.watch.phase, !r.stopping else { continue }
+                guard let r = s.records[name], r.generation == gen, case .running = r.watch.phase, !r.stopping else { continue }
                 if !r.answeredOnce {
                     if ok { r.answeredOnce = true; events.append(r.watch.becameReady(now: Date(), startedAt: r.startedAt ?? now)) }
                     continue
                 }
                 r.unanswered = ok ? 0 : r.unanswered + 1
                 if ok, let e = r.watch.answering(true) { events.append(e) }
-                if r.unanswered >= policy.unansweredAfter, let e = r.watch.answering(false) { events.append(e) }
+                if r.unanswered >= s.policy.unansweredAfter, let e = r.watch.answering(false) { events.append(e) }
             }
             return events
         }
@@ -239,22 +256,22 @@ public final class ProcessSupervisor: @unchecked Sendable {
     func stopAll() async {
         let (running, names) = beginStop()
         if !names.isEmpty { sink.note("stopping \(names.joined(separator: ", "))…") }
-        func alive() -> Bool { running.contains { r in lock.withLock { r.pid != nil && r.exit == nil } } }
+        func alive() -> Bool { state.with { _ in running.contains { r in r.pid != nil && r.exit == nil } } }
         let deadline = Date().addingTimeInterval(policy.stopGrace)
         while Date() < deadline, alive() { try? await Task.sleep(nanoseconds: 50_000_000) }
-        for r in running { lock.withLock { Self.signalGroup(r, SIGKILL) } }
+        state.with { _ in for r in running { Self.signalGroup(r, SIGKILL) } }
         // A killed group ends at once; a program that escaped its group (setsid) is not waited for.
         let hard = Date().addingTimeInterval(2)
         while Date() < hard, alive() { try? await Task.sleep(nanoseconds: 50_000_000) }
         tick(now: Date())
-        for r in running { lock.withLock { r.watch.stop() } }
+        state.with { _ in for r in running { r.watch.stop() } }
         writeState()
         if !names.isEmpty { sink.note("stopped \(names.joined(separator: ", "))") }
     }
 
     private func beginStop() -> ([Record], [String]) {
-        lock.withLock {
-            let running = order.compactMap { records[$0] }.filter { $0.task != nil }
+        state.with { s in
+            let running = s.order.compactMap { s.records[$0] }.filter { $0.task != nil }
             for r in running {
                 r.restartNext = nil
                 if case .running = r.watch.phase { stopLocked(r) } else { r.watch.stop() }
@@ -277,7 +294,7 @@ public final class ProcessSupervisor: @unchecked Sendable {
 
     func writeState() {
         let s = snapshot()
-        guard s != lastWritten else { return }
-        do { try s.write(paths); lastWritten = s } catch { sink.note("cannot write \(paths.stateFile): \(error)", problem: true) }
+        guard s != state.with({ $0.lastWritten }) else { return }
+        do { try s.write(paths); state.with { $0.lastWritten = s } } catch { sink.note("cannot write \(paths.stateFile): \(error)", problem: true) }
     }
 }

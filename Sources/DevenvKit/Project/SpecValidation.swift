@@ -37,7 +37,7 @@ public enum SpecValidation {
         }
         result.seeds = SeedParser(kinds: kinds, contexts: contexts).parse(manifest, into: &reader)
         result.problems += reader.problems
-        if let node = manifest.staging {
+        if let node = manifest.staging?.node {
             let (config, problems) = StagingConfig.parse(node, envFiles: manifest.envTargets.map(\.path))
             result.staging = config
             result.problems += problems

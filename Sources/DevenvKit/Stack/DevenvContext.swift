@@ -7,7 +7,7 @@ import DevenvPlatform
 
 /// What every command runs with: where it is, its environment, where it writes, how it
 /// runs processes and reaches the engine. Built once in the executable, passed down.
-public final class DevenvContext: @unchecked Sendable {
+public final class DevenvContext: Sendable {
     public let cwd: String
     public let environment: [String: String]
     public let paths: DevenvPaths

@@ -10,7 +10,7 @@ import DevenvPlatform
 ///
 /// Invariant: a phase that did not run for a service (nothing to pull, the stack was already
 /// up) has no value, never a zero. Thread-safe: readiness is recorded from probe threads.
-public final class PhaseTimer: @unchecked Sendable {
+public final class PhaseTimer: Sendable {
     public enum Phase: String, CaseIterable, Sendable {
         case pulling, starting, readiness, seeding
 
@@ -25,22 +25,19 @@ public final class PhaseTimer: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
-    private var values: [String: [Phase: Double]] = [:]
+    private let values = Locked<[String: [Phase: Double]]>([:])
 
     public init() {}
 
     /// Sets `phase` of each of `services` to `seconds` (a phase several services shared,
     /// such as one `compose up`, is recorded for each).
     public func record(_ phase: Phase, _ services: [String], seconds: Double) {
-        lock.lock(); defer { lock.unlock() }
-        for s in services { values[s, default: [:]][phase] = seconds }
+        values.with { values in for s in services { values[s, default: [:]][phase] = seconds } }
     }
 
     /// Adds `seconds` to `phase` of `service` (seeding runs several steps).
     public func add(_ phase: Phase, _ service: String, seconds: Double) {
-        lock.lock(); defer { lock.unlock() }
-        values[service, default: [:]][phase, default: 0] += seconds
+        values.with { $0[service, default: [:]][phase, default: 0] += seconds }
     }
 
     /// Runs `body` and records its duration for `services`, even when it throws.
@@ -52,13 +49,12 @@ public final class PhaseTimer: @unchecked Sendable {
     }
 
     public func seconds(_ phase: Phase, _ service: String) -> Double? {
-        lock.lock(); defer { lock.unlock() }
-        return values[service]?[phase]
+        values.value[service]?[phase]
     }
 
     /// The timings of `services` (in that order) and the whole run.
     public func timings(services: [String], total: Double) -> UpTimings {
-        lock.lock(); defer { lock.unlock() }
+        let values = values.value
         let list = services.map { s in
             ServiceTimings(name: s, pulling: values[s]?[.pulling], starting: values[s]?[.starting],
                            readiness: values[s]?[.readiness], seeding: values[s]?[.seeding])

@@ -8,11 +8,10 @@ import DevenvPlan
 /// Runs a `Command` and hands over its stdout and stderr line by line as they arrive
 /// (Foundation `Process` with pipes; the callbacks run on dispatch threads, never on the
 /// Swift concurrency pool). `onExit` runs once, after both pipes are drained.
-public final class LogFollower: @unchecked Sendable {
+public final class LogFollower: Sendable {
     private let process = Process()
-    private let lock = NSLock()
-    private var open = 2
-    private var exitStatus: Int32?
+    /// Pipes still open, and the exit status once the process has ended.
+    private let ends = Locked<(open: Int, exitStatus: Int32?)>((2, nil))
     private let onLine: @Sendable (String) -> Void
     private let onExit: @Sendable (Int32) -> Void
 
@@ -34,17 +33,17 @@ public final class LogFollower: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         for pipe in [out, err] {
-            let splitter = SplitterBox()
+            let splitter = Locked(LineSplitter())
             pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
                 guard let self else { return }
                 let data = handle.availableData
                 if data.isEmpty {
                     handle.readabilityHandler = nil
-                    if let last = splitter.value.finish() { self.onLine(last) }
+                    if let last = splitter.with({ $0.finish() }) { self.onLine(last) }
                     self.closed(pipe: true, status: nil)
                     return
                 }
-                for line in splitter.value.feed(data) { self.onLine(line) }
+                for line in splitter.with({ $0.feed(data) }) { self.onLine(line) }
             }
         }
         process.terminationHandler = { [weak self] p in
@@ -64,17 +63,12 @@ public final class LogFollower: @unchecked Sendable {
     public var isRunning: Bool { process.isRunning }
 
     private func closed(pipe: Bool, status: Int32?) {
-        lock.lock()
-        if pipe { open -= 1 } else { exitStatus = status }
-        let done = open == 0 && exitStatus != nil
-        let code = exitStatus ?? 0
-        if done { open = -1 }
-        lock.unlock()
+        let (done, code): (Bool, Int32) = ends.with { e in
+            if pipe { e.open -= 1 } else { e.exitStatus = status }
+            let done = e.open == 0 && e.exitStatus != nil
+            if done { e.open = -1 }
+            return (done, e.exitStatus ?? 0)
+        }
         if done { onExit(code) }
     }
-}
-
-/// A pipe's splitter: its readability handler is called for one chunk at a time.
-private final class SplitterBox: @unchecked Sendable {
-    var value = LineSplitter()
 }

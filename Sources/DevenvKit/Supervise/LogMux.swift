@@ -8,15 +8,17 @@ import DevenvPlatform
 /// Streams every watched service's logs to the output with a `service | ` prefix: one
 /// `docker compose logs --follow` per service. compose ends a follow when the container
 /// stops, so `resume` starts a new one, from where the last ended, once it runs again.
-final class LogMux: @unchecked Sendable {
+final class LogMux: Sendable {
     private let output: Output
     private let compose: ComposeProject
     private let prefixer: LogPrefixer
-    private let lock = NSLock()
-    private var followers: [String: LogFollower] = [:]
-    /// When each ended follower stopped: the next one starts from there.
-    private var endedAt: [String: Date] = [:]
-    private var stopped = false
+    private struct State {
+        var followers: [String: LogFollower] = [:]
+        /// When each ended follower stopped: the next one starts from there.
+        var endedAt: [String: Date] = [:]
+        var stopped = false
+    }
+    private let state = Locked(State())
 
     /// The engine's environment for `docker` (``EngineBoundRunner``): followers run outside the runner.
     private let engineEnvironment: [String: String]
@@ -34,11 +36,13 @@ final class LogMux: @unchecked Sendable {
         }, onExit: { [weak self] _ in
             self?.ended(service)
         })
-        lock.lock()
-        guard !stopped else { lock.unlock(); return }
-        followers[service] = follower
-        endedAt[service] = nil
-        lock.unlock()
+        let added: Bool = state.with { s in
+            guard !s.stopped else { return false }
+            s.followers[service] = follower
+            s.endedAt[service] = nil
+            return true
+        }
+        guard added else { return }
         do { try follower.start() } catch {
             output.print(prefixer.note("cannot follow \(service)'s logs: \(error)"))
         }
@@ -47,24 +51,21 @@ final class LogMux: @unchecked Sendable {
     /// Starts a new follow for each of `running` whose last one ended.
     func resume(running: [String]) {
         for service in running {
-            lock.lock()
-            let since = endedAt[service]
-            lock.unlock()
+            let since = state.with { $0.endedAt[service] }
             if let since { start(service, since: since) }
         }
     }
 
     func stopAll() {
-        lock.lock()
-        stopped = true
-        let all = Array(followers.values)
-        lock.unlock()
+        let all: [LogFollower] = state.with { s in
+            s.stopped = true
+            return Array(s.followers.values)
+        }
         for f in all { f.stop() }
     }
 
     private func ended(_ service: String) {
-        lock.lock(); defer { lock.unlock() }
-        if !stopped { endedAt[service] = Date() }
+        state.with { s in if !s.stopped { s.endedAt[service] = Date() } }
     }
 
     static func rfc3339(_ d: Date) -> String {

@@ -8,23 +8,24 @@ import DevenvPlatform
 /// One poll of a running stack: each watched service's container (Engine API), its
 /// host-side probe (the same check `up` waits for), and how containers ended since the last
 /// poll (the engine's `die` and `oom` events). Blocking: call it off the concurrency pool.
-final class StackObserver: @unchecked Sendable {
+final class StackObserver: Sendable {
     let engine: any ContainerEngine
     let stack: String
     let services: [String]
     let probes: [String: ProbeSpec]
-    private var eventsSince: Date
+    /// Where the next poll's engine events begin.
+    private let eventsSince: Locked<Date>
 
     init(engine: any ContainerEngine, stack: String, services: [String], probes: [String: ProbeSpec], since: Date) {
-        self.engine = engine; self.stack = stack; self.services = services; self.probes = probes; eventsSince = since
+        self.engine = engine; self.stack = stack; self.services = services; self.probes = probes; eventsSince = Locked(since)
     }
 
     /// Throws when the engine does not answer.
     func poll() throws -> [String: ServiceObservation] {
         let all = try engine.containers(project: stack)
         let until = Date()
-        let exits = (try? lastExits(since: eventsSince, until: until)) ?? [:]
-        eventsSince = until
+        let exits = (try? lastExits(since: eventsSince.value, until: until)) ?? [:]
+        eventsSince.with { $0 = until }
 
         var result: [String: ServiceObservation] = [:]
         for name in services {
