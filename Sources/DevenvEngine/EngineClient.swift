@@ -139,7 +139,7 @@ public struct ContainerInfo: Decodable, Sendable {
     public var id: String
     public var names: [String]
     public var image: String
-    public var state: String
+    public var state: ContainerState
     public var status: String
     public var labels: [String: String]
     public var ports: [PortBinding]
@@ -161,7 +161,7 @@ public struct ContainerInfo: Decodable, Sendable {
         id = try c.decode(String.self, forKey: .id)
         names = try c.decodeIfPresent([String].self, forKey: .names) ?? []
         image = try c.decodeIfPresent(String.self, forKey: .image) ?? ""
-        state = try c.decodeIfPresent(String.self, forKey: .state) ?? ""
+        state = try c.decodeIfPresent(ContainerState.self, forKey: .state) ?? .other("")
         status = try c.decodeIfPresent(String.self, forKey: .status) ?? ""
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         ports = try c.decodeIfPresent([PortBinding].self, forKey: .ports) ?? []
@@ -177,6 +177,6 @@ public struct ContainerInfo: Decodable, Sendable {
         return nil
     }
 
-    /// The container as DESIGN's `state`: running, stopped.
-    public var runState: String { state == "running" || state == "restarting" ? "running" : "stopped" }
+    /// The container as DESIGN's `state`: running, stopped (see ``ContainerState/runState``).
+    public var runState: RunState { state.runState }
 }

@@ -9,7 +9,7 @@ import DevenvPlatform
 public struct ContainerDetails: Sendable {
     public var id: String
     public var name: String
-    public var state: String
+    public var state: ContainerState
     public var labels: [String: String]
     /// `KEY=VALUE` entries of `Config.Env`.
     public var environment: [String]
@@ -44,7 +44,7 @@ public struct ContainerDetails: Sendable {
         let addresses = networks.values.compactMap { ($0 as? [String: Any])?["IPAddress"] as? String }.filter { !$0.isEmpty }
         return ContainerDetails(
             id: id, name: (obj["Name"] as? String).map { String($0.drop { $0 == "/" }) } ?? String(id.prefix(12)),
-            state: (obj["State"] as? [String: Any])?["Status"] as? String ?? "",
+            state: ContainerState(engineWord: (obj["State"] as? [String: Any])?["Status"] as? String ?? ""),
             labels: config["Labels"] as? [String: String] ?? [:],
             environment: config["Env"] as? [String] ?? [], bindings: bindings, addresses: addresses)
     }

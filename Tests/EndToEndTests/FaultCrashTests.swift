@@ -41,7 +41,7 @@ import CurrentPlatform
             Point(name: "first container created", fresh: true) { p, run in waitFor(run) { !Fault.containers(p.name).isEmpty } },
             Point(name: "postgres initialising (PG_VERSION written)", fresh: true) { p, run in
                 waitFor(run) {
-                    guard let c = Fault.containers(p.name).first(where: { $0.service == "postgres" && $0.state == "running" }) else { return false }
+                    guard let c = Fault.containers(p.name).first(where: { $0.service == "postgres" && $0.state == .running }) else { return false }
                     return (try? ProjectFixture.run(["docker", "exec", c.id, "test", "-s", "/var/lib/postgresql/data/PG_VERSION"]).status) == 0
                 }
             },
@@ -52,7 +52,7 @@ import CurrentPlatform
             Point(name: "restart: at once", fresh: false) { _, run in run.running },
             Point(name: "restart: compose started", fresh: false, reach: compose),
             Point(name: "restart: postgres running", fresh: false) { p, run in
-                waitFor(run) { Fault.containers(p.name).contains { $0.service == "postgres" && $0.state == "running" } }
+                waitFor(run) { Fault.containers(p.name).contains { $0.service == "postgres" && $0.state == .running } }
             },
             Point(name: "restart: random \(String(format: "%.2f", delays[2])) s", fresh: false, reach: after(delays[2])),
         ]

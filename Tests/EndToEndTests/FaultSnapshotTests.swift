@@ -31,7 +31,7 @@ import Testing
 
     static func allRunning(_ p: ProjectFixture) -> Bool {
         let c = Fault.containers(p.name).filter { $0.service != nil }
-        return c.count == 2 && c.allSatisfy { $0.state == "running" }
+        return c.count == 2 && c.allSatisfy { $0.state == .running }
     }
 
     static func journal(_ p: ProjectFixture) -> String {
@@ -51,7 +51,7 @@ import Testing
                 let save = try Fault.Run(p, ["snapshot", "save", name])
                 let reached = Fault.poll(timeout: 60) {
                     point.hasPrefix("its") ? !Fault.volumes(label: "dev.devenv.snapshot=\(name)").isEmpty
-                        : Fault.containers(p.name).contains { $0.labels["dev.devenv.task"] == "snapshot" && $0.state == "running" }
+                        : Fault.containers(p.name).contains { $0.labels["dev.devenv.task"] == "snapshot" && $0.state == .running }
                 }
                 #expect(reached, "the save reached the point: \(point)")
                 save.kill9()
@@ -75,7 +75,7 @@ import Testing
             _ = try Self.sql(p, "INSERT INTO users VALUES ('cyd')")
             let staging = try Fault.Run(p, ["snapshot", "restore", "base"])
             #expect(Fault.poll(timeout: 60) {
-                Self.journal(p).contains("staging") && Fault.containers(p.name).contains { $0.labels["dev.devenv.task"] == "restore" && $0.state == "running" }
+                Self.journal(p).contains("staging") && Fault.containers(p.name).contains { $0.labels["dev.devenv.task"] == "restore" && $0.state == .running }
             })
             staging.kill9()
             runs += 1

@@ -132,7 +132,7 @@ public enum BranchCopy {
     static func planJobs(_ ctx: DevenvContext, pairs: [Pair], services: [String], parent: String, parentPlan: StackPlan,
                      labels: [(String, String)]) throws -> [CopyJob] {
         var running: [String: String] = [:]
-        for c in try ctx.engine.containers(project: parent) where c.state == "running" {
+        for c in try ctx.engine.containers(project: parent) where c.state == .running {
             if let s = c.service { running[s] = c.id }
         }
         var live: [String: Result<Command, DevenvError>] = [:]

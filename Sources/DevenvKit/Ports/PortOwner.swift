@@ -101,9 +101,9 @@ public struct PortOwners {
     /// engine is asked once for every container (`prefetch` may have asked already).
     mutating func container(publishing port: Int, inspectStopped: Bool = true) -> ContainerInfo? {
         if containers == nil { containers = pending?.wait() ?? engine.map(ContainerPrefetch.fetch) ?? [] }
-        if let c = containers?.first(where: { $0.state == "running" && $0.ports.contains { $0.publicPort == port } }) { return c }
+        if let c = containers?.first(where: { $0.state == .running && $0.ports.contains { $0.publicPort == port } }) { return c }
         if let c = containers?.first(where: { $0.ports.contains { $0.publicPort == port } }) { return c }
-        if inspectStopped, let engine, let c = containers?.first(where: { c in c.state != "running" && c.labels["com.docker.compose.project"] != nil
+        if inspectStopped, let engine, let c = containers?.first(where: { c in c.state != .running && c.labels["com.docker.compose.project"] != nil
                                                      && (engine.inspect(c.id)?.bindings.contains { $0.host == port } ?? false) }) {
             return c
         }

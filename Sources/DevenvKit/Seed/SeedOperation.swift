@@ -127,7 +127,7 @@ public enum SeedOperation {
             return r
         }
         let containers = try ctx.engine.containers(project: plan.identity.stack)
-        for name in Set(items.map(\.service)).sorted() where !containers.contains(where: { $0.service == name && $0.state == "running" }) {
+        for name in Set(items.map(\.service)).sorted() where !containers.contains(where: { $0.service == name && $0.state == .running }) {
             throw DevenvError("\(name) is not running", hint: "Start the stack with `devenv up` (it applies new seeds itself).")
         }
         var report = try await applyNew(ctx, project: project, plan: plan, services: wanted, force: force)

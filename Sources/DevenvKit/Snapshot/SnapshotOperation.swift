@@ -179,7 +179,7 @@ public struct SnapshotOperation {
 
     func runningServices(_ ctx: DevenvContext, stack: String, among names: [String]) throws -> [String] {
         let containers = try ctx.engine.containers(project: stack)
-        return Array(Set(names)).sorted().filter { n in containers.contains { $0.service == n && $0.state == "running" } }
+        return Array(Set(names)).sorted().filter { n in containers.contains { $0.service == n && $0.state == .running } }
     }
 
     func copyStep(_ what: String, _ ctx: DevenvContext, _ command: Command) async throws {

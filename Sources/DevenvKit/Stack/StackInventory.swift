@@ -89,7 +89,7 @@ public enum StackInventory {
         for c in containers {
             guard let s = record(c.labels) else { continue }
             records[s]!.containers.append(c.id)
-            if c.runState == "running" { records[s]!.state = "running" }
+            if c.runState == .running { records[s]!.state = "running" }
             else if records[s]!.state == "missing" { records[s]!.state = "stopped" }
             if !records[s]!.inRegistry, let svc = c.service, let port = c.ports.compactMap(\.publicPort).min() {
                 records[s]!.ports[svc] = port

@@ -49,7 +49,7 @@ public struct ServiceStatus: Encodable {
     public var kind: String
     public var image: String
     /// running | stopped | missing
-    public var state: String
+    public var state: RunState
     /// ready | starting | unhealthy
     public var health: String
     public var host: String
@@ -77,17 +77,17 @@ public enum StatusBuilder {
     public static func build(_ plan: StackPlan, containers: [ContainerInfo], engine: (any ContainerEngine)?, probe: Bool = true) -> StatusReport {
         let services = plan.services.map { s -> ServiceStatus in
             let c = containers.first { $0.service == s.name }
-            let state = c?.runState ?? "missing"
+            let state = RunState(c?.state)
             var health = c?.health ?? "starting"
-            if state == "running", c?.health == nil || c?.health == "starting", probe, let spec = s.probe {
+            if state == .running, c?.health == nil || c?.health == "starting", probe, let spec = s.probe {
                 health = Probe.check(spec, timeout: 0.5) == .ready ? "ready" : "starting"
             }
-            if state != "running" { health = "starting" }
+            if state != .running { health = "starting" }
             var restarts: Int?, exitCode: Int?
             if let c, let engine, let info = engine.restartInfo(id: c.id) {
                 restarts = info.restarts; exitCode = info.exitCode
                 // A restarted container's own exit code is reset to 0; its last `die` event keeps it.
-                if info.restarts > 0, c.state == "running", let last = engine.lastExit(container: c.id) { exitCode = last.code }
+                if info.restarts > 0, c.state == .running, let last = engine.lastExit(container: c.id) { exitCode = last.code }
             }
             return ServiceStatus(
                 name: s.name, kind: s.kindName, image: s.image, state: state, health: health, host: "127.0.0.1",
@@ -105,10 +105,10 @@ public enum StatusBuilder {
         let rows = report.services.map { s -> [String] in
             let secrets = plan.service(s.name)?.secrets.values.map { $0 } ?? []
             let url = secrets.reduce(s.url ?? "-") { $0.replacingOccurrences(of: $1, with: "****") }
-            let state = s.state == "running" ? (s.health == "ready" ? output.style("ready", .green) : output.style(s.health, .yellow)) : output.style(s.state, .red)
+            let state = s.state == .running ? (s.health == "ready" ? output.style("ready", .green) : output.style(s.health, .yellow)) : output.style(s.state.rawValue, .red)
             guard withRestarts else { return [s.name, s.kind, state, url] }
             let restarts = s.restarts.map { $0 > 0 ? output.style(String($0), .yellow) : "0" } ?? "-"
-            let shown = s.exitCode != nil && (s.state != "running" || (s.restarts ?? 0) > 0)
+            let shown = s.exitCode != nil && (s.state != .running || (s.restarts ?? 0) > 0)
             let exit = shown ? (s.exitCode == 0 ? "0" : output.style(String(s.exitCode!), .red)) : "-"
             return [s.name, s.kind, state, restarts, exit, url]
         }

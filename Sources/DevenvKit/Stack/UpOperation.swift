@@ -81,7 +81,7 @@ public struct UpOperation {
 
         let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
         let names = selected.map(\.name)
-        let alreadyUp = existing == compose && names.allSatisfy { n in containers.contains { $0.service == n && $0.state == "running" } }
+        let alreadyUp = existing == compose && names.allSatisfy { n in containers.contains { $0.service == n && $0.state == .running } }
 
         let board = ProgressBoard(output: ctx.output, services: names, enabled: progress)
         var started = false
@@ -129,7 +129,7 @@ public struct UpOperation {
         if started || copied != nil { containers = try ctx.engine.containers(project: plan.identity.stack) }
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
         RemoteStack.annotate(&report, ctx)
-        for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == "running" {
+        for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == .running {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }
         let processes = try await ProcessesStage(selection: selection, detach: detach, timeout: timeout, progress: progress, branch: branch)
@@ -219,9 +219,9 @@ struct ContainerWatcher: Sendable {
             guard let c = containers.first(where: { $0.service == name }) else { continue }
             if let line = DataDamage.scan(engine, container: c.id, patterns: damagePatterns[name] ?? []) {
                 waiter.fail(name, reason: DataDamage.reason(line))
-            } else if c.state == "exited" || c.state == "dead" {
+            } else if c.state.hasEnded {
                 waiter.fail(name, reason: "stopped (\(c.status))")
-            } else if c.state == "restarting", let info = engine.restartInfo(id: c.id), info.restarts >= 3 {
+            } else if c.state == .restarting, let info = engine.restartInfo(id: c.id), info.restarts >= 3 {
                 waiter.fail(name, reason: "keeps restarting (\(info.restarts) restarts, last exit code \(info.exitCode))")
             }
         }

@@ -10,13 +10,13 @@ public struct ServiceObservation: Sendable, Equatable {
     public struct Container: Sendable, Equatable {
         public var id: String
         /// The engine's state: created, running, restarting, paused, exited, dead.
-        public var state: String
+        public var state: ContainerState
         /// The engine's `RestartCount` (restarts by the container's restart policy).
         public var restartCount: Int
         public var exitCode: Int
         public var oomKilled: Bool
 
-        public init(id: String, state: String, restartCount: Int = 0, exitCode: Int = 0, oomKilled: Bool = false) {
+        public init(id: String, state: ContainerState, restartCount: Int = 0, exitCode: Int = 0, oomKilled: Bool = false) {
             self.id = id; self.state = state; self.restartCount = restartCount; self.exitCode = exitCode; self.oomKilled = oomKilled
         }
     }
@@ -160,12 +160,12 @@ public struct ServiceWatch: Sendable {
     static func condition(_ o: ServiceObservation) -> Condition {
         guard let c = o.container else { return .stopped("is gone (no container)") }
         switch c.state {
-        case "running":
+        case .running:
             if case .notReady(let why) = o.probe { return .unanswered(why) }
             return .ready
-        case "paused": return .unanswered("paused")
-        case "restarting": return .engineRestarting
-        case "created": return .stopped("was created but not started")
+        case .paused: return .unanswered("paused")
+        case .restarting: return .engineRestarting
+        case .created: return .stopped("was created but not started")
         default: return .stopped(ExitCause.describe(code: c.exitCode, oomKilled: c.oomKilled))
         }
     }

@@ -30,13 +30,13 @@ final class StackObserver: Sendable {
         var result: [String: ServiceObservation] = [:]
         for name in services {
             let mine = all.filter { $0.service == name }
-            guard let c = mine.first(where: { $0.state == "running" }) ?? mine.first else {
+            guard let c = mine.first(where: { $0.state == .running }) ?? mine.first else {
                 result[name] = ServiceObservation(container: nil, lastExit: exits[name])
                 continue
             }
             result[name] = ServiceObservation(container: inspect(c), lastExit: exits[name])
         }
-        let toProbe = services.filter { result[$0]?.container?.state == "running" && probes[$0] != nil }
+        let toProbe = services.filter { result[$0]?.container?.state == .running && probes[$0] != nil }
         let outcomes = Locked<[String: Probe.Outcome]>([:])
         DispatchQueue.concurrentPerform(iterations: toProbe.count) { i in
             let name = toProbe[i]
@@ -53,7 +53,7 @@ final class StackObserver: Sendable {
         guard let (status, body) = try? engine.get("/containers/\(c.id)/json"), status == 200,
               let obj = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return out }
         let state = obj["State"] as? [String: Any] ?? [:]
-        out.state = state["Status"] as? String ?? c.state
+        out.state = (state["Status"] as? String).map(ContainerState.init(engineWord:)) ?? c.state
         out.exitCode = state["ExitCode"] as? Int ?? 0
         out.oomKilled = state["OOMKilled"] as? Bool ?? false
         out.restartCount = obj["RestartCount"] as? Int ?? 0

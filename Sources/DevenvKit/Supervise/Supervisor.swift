@@ -61,7 +61,7 @@ public struct Supervisor {
                         if case .gaveUp = e { failure = e; break loop }
                     }
                 }
-                logs.resume(running: services.filter { seen[$0]?.container?.state == "running" })
+                logs.resume(running: services.filter { seen[$0]?.container?.state == .running })
             case .failure(let error):
                 if !engineDown { out.print(prefixer.note("the engine does not answer (\(error)); still watching")); engineDown = true }
             }

@@ -21,11 +21,11 @@ import CurrentPlatform
     let policy = SupervisePolicy(maxRestarts: 2, grace: 10, stableAfter: 60)
 
     func running(_ id: String = "c1", restarts: Int = 0, probe: Probe.Outcome = .ready) -> ServiceObservation {
-        ServiceObservation(container: .init(id: id, state: "running", restartCount: restarts), probe: probe)
+        ServiceObservation(container: .init(id: id, state: .running, restartCount: restarts), probe: probe)
     }
 
     func exited(_ code: Int, id: String = "c1") -> ServiceObservation {
-        ServiceObservation(container: .init(id: id, state: "exited", exitCode: code))
+        ServiceObservation(container: .init(id: id, state: .exited, exitCode: code))
     }
 
     @Test func anExitedServiceIsRestartedAfterTheBackoffAndReportedReadyAgain() {
