@@ -10,8 +10,10 @@ import CurrentPlatform
 /// A Docker engine in memory, for unit tests of orchestration: its Engine API answers
 /// (`ContainerEngine`) and its CLI (`ProcessRunning`) share one state, so `compose up` run
 /// through the runner makes containers the engine then lists. Every command is recorded.
+/// Containers carry the typed ``ContainerState``; the Engine API answers with its words
+/// (`State` in a list, `State.Status` in an inspect), so the real decoders run.
 final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendable {
-    struct Container { var id: String; var service: String; var project: String; var state: String; var labels: [String: String]; var ports: [Int: Int] }
+    struct Container { var id: String; var service: String; var project: String; var state: ContainerState; var labels: [String: String]; var ports: [Int: Int] }
     struct Volume { var name: String; var labels: [String: String] }
 
     private let state = Locked((containers: [Container](), volumes: [Volume](), images: Set<String>(), commands: [Command]()))
@@ -30,11 +32,18 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
     }
     var containers: [Container] { state.value.containers }
 
-    func addContainer(project: String, service: String, state s: String = "running", labels: [String: String] = [:], ports: [Int: Int] = [:]) {
+    func addContainer(project: String, service: String, state s: ContainerState = .running, labels: [String: String] = [:], ports: [Int: Int] = [:]) {
         state.with {
             $0.containers.append(Container(id: "c\($0.containers.count + 1)", service: service, project: project, state: s,
                                            labels: labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": service]) { a, _ in a },
                                            ports: ports))
+        }
+    }
+
+    /// Puts a service's containers in `state` (a crash, a restart loop, a pause).
+    func setState(_ s: ContainerState, project: String, service: String) {
+        state.with { st in
+            for i in st.containers.indices where st.containers[i].project == project && st.containers[i].service == service { st.containers[i].state = s }
         }
     }
 
@@ -59,7 +68,7 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
             for s in services.keys where wanted.isEmpty || wanted.contains(s) {
                 state.with { st in
                     st.containers.removeAll { $0.project == project && $0.service == s }
-                    st.containers.append(Container(id: "c-\(s)-\(st.commands.count)", service: s, project: project, state: "running",
+                    st.containers.append(Container(id: "c-\(s)-\(st.commands.count)", service: s, project: project, state: .running,
                                                    labels: services[s]!.merging(["com.docker.compose.project": project, "com.docker.compose.service": s]) { a, _ in a },
                                                    ports: [:]))
                 }
@@ -68,6 +77,13 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
             state.with { st in
                 st.containers.removeAll { $0.project == project }
                 if verb.contains("--volumes") { st.volumes.removeAll { $0.labels["dev.devenv.stack"] == project } }
+            }
+        case "stop", "start":
+            let names = verb.dropFirst().filter { !$0.hasPrefix("-") }
+            state.with { st in
+                for i in st.containers.indices where st.containers[i].project == project && (names.isEmpty || names.contains(st.containers[i].service)) {
+                    st.containers[i].state = verb.first == "stop" ? .exited : .running
+                }
             }
         case "rm":
             let names = verb.dropFirst().filter { !$0.hasPrefix("-") }
@@ -116,7 +132,7 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
         case "/version": return json(["Version": "simulated", "ApiVersion": "1.41"])
         case "/containers/json":
             return json(s.containers.filter { Self.matches($0.labels, label) }.map { c in
-                ["Id": c.id, "Names": ["/\(c.project)-\(c.service)-1"], "Image": "", "State": c.state, "Status": c.state == "running" ? "Up 1 second" : "Exited (0)",
+                ["Id": c.id, "Names": ["/\(c.project)-\(c.service)-1"], "Image": "", "State": c.state.engineWord, "Status": Self.status(c.state),
                  "Labels": c.labels, "Ports": c.ports.map { ["IP": "127.0.0.1", "PrivatePort": $0.value, "PublicPort": $0.key, "Type": "tcp"] }] as [String: Any]
             })
         case "/volumes": return json(["Volumes": s.volumes.filter { Self.matches($0.labels, label) }.map { ["Name": $0.name, "Labels": $0.labels] }])
@@ -128,8 +144,28 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
                 let ref = String(route.dropFirst(8).dropLast(5)).removingPercentEncoding ?? ""
                 return s.images.contains(ref) ? json(["Id": ref]) : (404, Data())
             }
-            if route.hasPrefix("/containers/") { return json(["RestartCount": 0, "State": ["ExitCode": 0]]) }
+            if route.hasPrefix("/containers/"), route.hasSuffix("/json") {
+                let id = String(route.dropFirst(12).dropLast(5))
+                guard let c = s.containers.first(where: { $0.id == id }) else { return (404, Data()) }
+                return json(["Id": c.id, "Name": "/\(c.project)-\(c.service)-1", "RestartCount": 0,
+                             "State": ["Status": c.state.engineWord, "Running": c.state == .running, "ExitCode": 0, "OOMKilled": false],
+                             "Config": ["Labels": c.labels, "Env": [String]()]] as [String: Any])
+            }
+            if route.hasPrefix("/containers/") { return (200, Data()) }   // logs: none
             return (404, Data())
+        }
+    }
+
+    /// The list's `Status` column for a state, as the engine words it.
+    static func status(_ state: ContainerState) -> String {
+        switch state {
+        case .running: "Up 1 second"
+        case .restarting: "Restarting (1) 1 second ago"
+        case .paused: "Up 1 second (Paused)"
+        case .created: "Created"
+        case .removing: "Removal In Progress"
+        case .dead: "Dead"
+        case .exited, .other: "Exited (0) 1 second ago"
         }
     }
 

@@ -62,6 +62,25 @@ import CurrentPlatform
         #expect(w.docker.commands.count == before, "\(w.docker.composeVerbs.suffix(3))")
     }
 
+    @Test func statusMapsTheEnginesStatesToRunningStoppedMissing() async throws {
+        let w = try World(Self.manifest, images: ["postgres:16", "redis:7"])
+        var up = UpOperation()
+        up.progress = false
+        let stack = try await up.run(w.ctx).plan.identity.stack
+        func states() throws -> [String: RunState] {
+            Dictionary(uniqueKeysWithValues: try StatusOperation.run(w.ctx, branch: false).1.services.map { ($0.name, $0.state) })
+        }
+        #expect(try states() == ["postgres": .running, "redis": .running])
+        w.docker.setState(.restarting, project: stack, service: "postgres")
+        w.docker.setState(.exited, project: stack, service: "redis")
+        #expect(try states() == ["postgres": .running, "redis": .stopped], "a restart loop is between runs, not stopped")
+        w.docker.setState(.other("hibernating"), project: stack, service: "postgres")
+        _ = try await w.docker.capture(Command("docker", ["compose", "--project-name", stack, "--file", "f", "rm", "--force", "redis"]))
+        #expect(try states() == ["postgres": .stopped, "redis": .missing], "an unknown engine word is a stop; no container is missing")
+        let json = String(decoding: try JSONEncoder().encode(try StatusOperation.run(w.ctx, branch: false).1), as: UTF8.self)
+        #expect(json.contains("\"state\":\"stopped\"") && json.contains("\"state\":\"missing\""), "the machine interface keeps its words: \(json)")
+    }
+
     @Test func downKeepsDataAndAsksBeforeDeletingIt() async throws {
         let w = try World(Self.manifest, images: ["postgres:16", "redis:7"])
         var up = UpOperation()
@@ -104,7 +123,7 @@ import CurrentPlatform
     @Test func gcRemovesOnlyStacksWhoseFolderIsGone() async throws {
         let w = try World(Self.manifest)
         let labels = ["dev.devenv.stack": "gone-stack", "dev.devenv.project": "gone", "dev.devenv.root": "/nowhere/gone", "dev.devenv.branch": ""]
-        w.docker.addContainer(project: "gone-stack", service: "postgres", state: "exited", labels: labels)
+        w.docker.addContainer(project: "gone-stack", service: "postgres", state: .exited, labels: labels)
         w.docker.addVolume("gone-stack_postgres-data", labels: labels)
         w.docker.addContainer(project: "alive", service: "redis", labels: ["dev.devenv.stack": "alive", "dev.devenv.project": "alive",
                                                                           "dev.devenv.root": w.root, "dev.devenv.branch": ""])
