@@ -35,7 +35,7 @@ lint:
 	bash packaging/lint.sh
 
 ## dist: the release files for this platform in dist/: devenv-VERSION-TARGET.tar.gz (stripped binary,
-## Swift runtime linked in, templates, completions, man page, LICENSE), its .sha256, the .deb and
+## Swift runtime and the kinds compiled in, completions, man page, LICENSE), its .sha256, the .deb and
 ## install.sh (packaging/dist.sh). The release build has its own scratch path, DIST_SCRATCH, and
 ## runs under NICE (empty: full priority).
 DIST_SCRATCH ?= .build-release
@@ -43,20 +43,21 @@ NICE ?= nice -n 10
 dist:
 	SWIFT='$(SWIFT)' SCRATCH='$(DIST_SCRATCH)' NICE='$(NICE)' bash packaging/dist.sh
 
-## install: the binary, its templates and shell completions under $(PREFIX).
+## install: the binary (the kinds are compiled in) and its shell completions under $(PREFIX);
+## a share/devenv/templates folder from an earlier install is removed (nothing reads it).
 # Release builds link the Swift runtime and Foundation statically: a larger binary (~90 MB),
 # but every command starts in ~8 ms instead of ~12 ms (no dynamic symbol binding).
 RELEASE_FLAGS ?= -c release --product devenv --static-swift-stdlib
 
 install:
 	$(SWIFT) build $(RELEASE_FLAGS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/devenv \
+	install -d $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 .build/release/devenv $(DESTDIR)$(PREFIX)/bin/devenv
 	rm -rf $(DESTDIR)$(PREFIX)/share/devenv/templates
-	cp -R templates $(DESTDIR)$(PREFIX)/share/devenv/templates
+	rmdir $(DESTDIR)$(PREFIX)/share/devenv 2>/dev/null || true
 	.build/release/devenv --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/devenv
 	.build/release/devenv --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_devenv
 	.build/release/devenv --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/devenv.fish

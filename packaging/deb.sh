@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The .deb, from the folder the release archive holds (packaging/dist.sh calls this).
+# The .deb, from the folder the release archive holds (packaging/dist.sh calls this): the binary
+# (its kinds compiled in), the shell completions, the man page and the copyright file.
 #   bash packaging/deb.sh STAGE VERSION DIST    writes DIST/devenv_VERSION_ARCH.deb, and its path to DIST/.deb
 # DEB_MAINTAINER overrides the Maintainer field.
 set -euo pipefail
@@ -15,11 +16,10 @@ out=$dist/devenv_${deb_version}_$arch.deb
 work=$(mktemp -d "${TMPDIR:-/tmp}/devenv-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 r=$work/root
-install -d -m 0755 "$r/DEBIAN" "$r/usr/bin" "$r/usr/share/devenv" \
+install -d -m 0755 "$r/DEBIAN" "$r/usr/bin" \
     "$r/usr/share/bash-completion/completions" "$r/usr/share/zsh/vendor-completions" \
     "$r/usr/share/fish/vendor_completions.d" "$r/usr/share/man/man1" "$r/usr/share/doc/devenv"
 install -m 0755 "$stage/bin/devenv" "$r/usr/bin/devenv"
-cp -R "$stage/share/devenv/templates" "$r/usr/share/devenv/templates"
 install -m 0644 "$stage/share/bash-completion/completions/devenv" "$r/usr/share/bash-completion/completions/devenv"
 install -m 0644 "$stage/share/zsh/site-functions/_devenv" "$r/usr/share/zsh/vendor-completions/_devenv"
 install -m 0644 "$stage/share/fish/vendor_completions.d/devenv.fish" "$r/usr/share/fish/vendor_completions.d/devenv.fish"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make dist`: the release files for this machine's platform, in dist/.
 #
-#   devenv-VERSION-TARGET.tar.gz   devenv-VERSION-TARGET/{bin/devenv, share/…, LICENSE, README.md}
+#   devenv-VERSION-TARGET.tar.gz   devenv-VERSION-TARGET/{bin/devenv, share/{completions, man page},
+#                                  LICENSE, README.md}; the kinds are compiled into bin/devenv
 #   devenv-VERSION-TARGET.tar.gz.sha256
 #   devenv_VERSION_ARCH.deb        (Linux, when dpkg-deb is there)
 #   install.sh                     (packaging/install.sh, its default version set to VERSION)
@@ -101,13 +102,11 @@ man=$man_dir/devenv.1
 # 4. The folder the archive holds.
 rm -rf "${dist:?}/$name" "$dist/.deb"
 stage=$dist/$name
-mkdir -p "$stage/bin" "$stage/share/devenv" "$stage/share/bash-completion/completions" \
+mkdir -p "$stage/bin" "$stage/share/bash-completion/completions" \
     "$stage/share/zsh/site-functions" "$stage/share/fish/vendor_completions.d" "$stage/share/man/man1"
 cp "$bin_dir/devenv" "$stage/bin/devenv"
 if [ "$target" = macos-universal ]; then strip -S -x "$stage/bin/devenv"; else strip --strip-all "$stage/bin/devenv"; fi
 chmod 0755 "$stage/bin/devenv"
-# The binary finds its kinds in <prefix>/share/devenv/templates, beside <prefix>/bin.
-cp -R templates "$stage/share/devenv/templates"
 "$stage/bin/devenv" --generate-completion-script bash >"$stage/share/bash-completion/completions/devenv"
 "$stage/bin/devenv" --generate-completion-script zsh >"$stage/share/zsh/site-functions/_devenv"
 "$stage/bin/devenv" --generate-completion-script fish >"$stage/share/fish/vendor_completions.d/devenv.fish"

@@ -5,10 +5,10 @@
 #   sh install.sh                      # or: sh install.sh --help
 #
 # It picks the archive for this OS and architecture, downloads it with its .sha256 (or copies
-# both from a folder, --from DIR), checks the checksum, and installs bin/devenv, the service
-# templates, the shell completions and the man page under a prefix: ~/.local without root,
-# /usr/local as root. Nothing it downloads is ever run by a shell; only the installed binary
-# is run once, for `devenv --version`.
+# both from a folder, --from DIR), checks the checksum, and installs bin/devenv (its service
+# kinds are compiled in), the shell completions and the man page under a prefix: ~/.local
+# without root, /usr/local as root. Nothing it downloads is ever run by a shell; only the
+# installed binary is run once, for `devenv --version`.
 set -eu
 
 # Where releases live. The release workflow publishes this file with each release.
@@ -184,13 +184,11 @@ cp "$src/bin/devenv" "$bindir/.devenv.new.$$"
 chmod 0755 "$bindir/.devenv.new.$$"
 mv -f "$bindir/.devenv.new.$$" "$bindir/devenv"
 
-# The service templates: the binary reads them from <prefix>/share/devenv/templates.
-if [ -d "$src/share/devenv/templates" ]; then
-    mkdir -p "$sharedir/devenv" || die "cannot create $sharedir/devenv: devenv needs its templates there"
-    rm -rf "$sharedir/devenv/templates.new"
-    cp -R "$src/share/devenv/templates" "$sharedir/devenv/templates.new"
-    rm -rf "$sharedir/devenv/templates"
-    mv "$sharedir/devenv/templates.new" "$sharedir/devenv/templates"
+# The service kinds are compiled into the binary: an earlier release's <prefix>/share/devenv
+# (its templates folder, which nothing reads any more) goes.
+if [ -d "$sharedir/devenv/templates" ]; then
+    rm -rf "$sharedir/devenv/templates" 2>/dev/null || warn "could not remove $sharedir/devenv/templates (not used any more)"
+    rmdir "$sharedir/devenv" 2>/dev/null || true
 fi
 
 # Completions and the man page, where the prefix's share/ is writable.

@@ -3,14 +3,15 @@
 # fresh container made from plain Debian (debootstrap minbase, bookworm) with the docker CLI and
 # the compose plugin but no Swift toolchain and no source tree, reaching the host's engine
 # through its socket, with host networking. In each:
-#   devenv --version; devenv init --services postgres@15,redis@7; devenv up;
+#   devenv --version (naming a commit); no share/devenv/templates installed (the kinds are
+#   compiled in); devenv init --services postgres@15,redis@7; devenv up;
 #   psql "$DATABASE_URL" -c 'select 1' (through devenv run); a folder kind beside devenv.yml
-#   (.devenv/templates/services/cache, a copy of redis) is picked up by up and status;
+#   (.devenv/templates/services/cache, a copy of the repository's redis kind, mounted at
+#   /testbed/kinds/redis: the machine has no source tree) is picked up by up and status;
 #   devenv down --volumes --yes.
 #
 #   bash Tests/install/user-machine.sh [DIST]        DIST defaults to dist/ (make dist)
 #   USER_MACHINE_SCENARIOS="deb archive"             runs some scenarios: deb, install-sh, archive
-#   USER_MACHINE_WORKAROUND=1                        sets DEVENV_TEMPLATES to the installed templates
 #
 # The image (devenv-testbed/user-machine:bookworm) is built once and kept; it is rebuilt when
 # this script, the docker CLI or the compose plugin changes. Needs root and a running engine
@@ -99,18 +100,15 @@ case $mode in
 esac
 export PATH
 step "devenv --version (from PATH)" devenv --version || exit 1
+step "devenv --version names a commit" sh -c 'devenv --version | grep -Eq "\(commit [0-9a-f]{12}\)"'
 step "which devenv" command -v devenv
-templates=$(dirname "$(dirname "$(readlink -f "$(command -v devenv)")")")/share/devenv/templates
-if [ "${USER_MACHINE_WORKAROUND:-}" = 1 ]; then
-    # The binary looks for <prefix>/share/devenv/templates from argv[0], which is a bare name
-    # when it is started through PATH: point it at the installed templates.
-    export DEVENV_TEMPLATES="$templates"; echo "    (DEVENV_TEMPLATES=$templates)"
-fi
+prefix=$(dirname "$(dirname "$(readlink -f "$(command -v devenv)")")")
+step "no templates folder installed" sh -c "! test -e '$prefix/share/devenv/templates'"
 mkdir -p "$HOME/shop-$mode" && cd "$HOME/shop-$mode"    # stack shop-MODE
 step "devenv init --services postgres@15,redis@7" devenv init --services postgres@15,redis@7 || { echo "FAILED=$failed"; exit 1; }
-# A folder kind beside devenv.yml: a copy of the installed redis kind, named cache.
+# A folder kind beside devenv.yml: a copy of the redis kind, named cache.
 mkdir -p .devenv/templates/services
-cp -R "$templates/services/redis" .devenv/templates/services/cache
+cp -R /testbed/kinds/redis .devenv/templates/services/cache
 printf '  cache: { version: "7" }\n' >>devenv.yml
 step "devenv up" devenv up
 step "psql \$DATABASE_URL -c 'select 1'" devenv run -- sh -c 'psql "$DATABASE_URL" -tAc "select 1"'
@@ -136,7 +134,7 @@ for s in $scenarios; do
     docker run --rm --name "$name" --network host \
         -v /var/run/docker.sock:/var/run/docker.sock \
         -v "$dist:/dist:ro" -v "$scenario_sh:/testbed/scenario.sh:ro" \
-        -v "$config_home/images.yml:/testbed/images.yml:ro" -e USER_MACHINE_WORKAROUND="${USER_MACHINE_WORKAROUND:-}" \
+        -v "$config_home/images.yml:/testbed/images.yml:ro" -v "$repo/templates/services/redis:/testbed/kinds/redis:ro" \
         "${user[@]}" "$image" sh /testbed/scenario.sh "$s" 2>&1 | tee "/tmp/user-machine-$s.log"
     rc=${PIPESTATUS[0]}
     set -e

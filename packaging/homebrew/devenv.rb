@@ -28,8 +28,8 @@ class Devenv < Formula
 
   def install
     bin.install "bin/devenv"
-    # The binary reads its service kinds from <prefix>/share/devenv/templates.
-    pkgshare.install "share/devenv/templates"
+    # The service kinds are compiled into the binary; a team's own kinds load from folders
+    # (.devenv/templates, $DEVENV_TEMPLATES, ~/.config/devenv/templates).
     bash_completion.install "share/bash-completion/completions/devenv"
     zsh_completion.install "share/zsh/site-functions/_devenv"
     fish_completion.install "share/fish/vendor_completions.d/devenv.fish"
