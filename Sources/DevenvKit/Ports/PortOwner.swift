@@ -88,11 +88,13 @@ public struct PortOwners {
     /// `managed`: the port is in devenv's registry, so containers that are not running are
     /// inspected for it too (as for any port an engine forwarder holds).
     public mutating func owner(of listener: Listener, managed: Bool = true) -> PortOwner {
+        var owner = PortOwner(pid: listener.holder?.pid, command: listener.holder?.command, user: listener.holder?.user)
+        // devenv's own ssh forward of a remote stack: the remote engine publishes the same port
+        // number on its 127.0.0.1, but here the port is the forward's.
+        if let pid = owner.pid, let f = forwards[pid] { owner.stack = f.stack; owner.forward = f.endpoint; return owner }
         let forwarder = EngineForwarder.of(listener.holder)
         if let c = container(publishing: listener.port, inspectStopped: managed || forwarder != nil) { return Self.owner(container: c) }
-        var owner = PortOwner(pid: listener.holder?.pid, command: listener.holder?.command, user: listener.holder?.user)
-        if let pid = owner.pid, let f = forwards[pid] { owner.stack = f.stack; owner.forward = f.endpoint }
-        else { owner.engineForwarder = forwarder?.engine }
+        owner.engineForwarder = forwarder?.engine
         return owner
     }
 

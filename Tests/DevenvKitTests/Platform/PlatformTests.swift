@@ -81,6 +81,10 @@ struct PlatformTests {
             #expect(owner.stack == "shop" && owner.container != nil && owner.pid == nil, "\(String(describing: holder))")
         }
         #expect(owners.container(publishing: 20000)?.labels["dev.devenv.stack"] == "shop")
+        // devenv's own ssh forward of a remote stack holds the local port the remote engine publishes there.
+        owners.forwards = [4711: (stack: "shop", endpoint: "ssh://build-box")]
+        let forward = owners.owner(of: Listener(port: 20000, address: "127.0.0.1", inode: 0, holder: PortHolder(pid: 4711, command: "ssh -N -L …")))
+        #expect(forward.forward == "ssh://build-box" && forward.pid == 4711 && forward.stack == "shop" && forward.container == nil)
     }
 
     /// A forwarder no reachable engine claims is named, never signalled: `ports free` refuses it.
