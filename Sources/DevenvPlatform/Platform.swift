@@ -10,6 +10,9 @@ public protocol Platform: Sendable {
     func listeners(port: Int?) -> [Listener]
     /// What the kernel says of `pid`: nil when no process has it.
     func processStart(_ pid: Int32) -> ProcessStart?
+    /// The user id `pid` runs as: nil when no process has it (Linux: the owner of
+    /// `/proc/<pid>`; macOS: `proc_bsdinfo.pbi_uid`).
+    func processOwner(_ pid: Int32) -> UInt32?
     /// The longest path a unix socket can be bound at, in bytes without the closing NUL
     /// (`sun_path` is 108 bytes on Linux, 104 on macOS).
     var socketPathLimit: Int { get }

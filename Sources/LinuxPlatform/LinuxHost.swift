@@ -18,6 +18,11 @@ public struct LinuxHost: Platform {
         return ProcessStart.linux(stat: String(decoding: bytes, as: UTF8.self))
     }
 
+    public func processOwner(_ pid: Int32) -> UInt32? {
+        var st = stat()
+        return pid > 0 && stat("/proc/\(pid)", &st) == 0 ? UInt32(st.st_uid) : nil
+    }
+
     /// `sun_path` is 108 bytes.
     public var socketPathLimit: Int { 107 }
 

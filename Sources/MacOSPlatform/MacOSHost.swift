@@ -35,6 +35,14 @@ public struct MacOSHost: Platform {
                                    status: UInt32(info.pbi_status))
     }
 
+    public func processOwner(_ pid: Int32) -> UInt32? {
+        guard pid > 0 else { return nil }
+        var info = proc_bsdinfo()
+        let size = Int32(MemoryLayout<proc_bsdinfo>.size)
+        guard proc_pidinfo(pid, PROC_PIDTBSDINFO, 0, &info, size) == size else { return nil }
+        return UInt32(info.pbi_uid)
+    }
+
     /// `sun_path` is 104 bytes.
     public var socketPathLimit: Int { 103 }
 

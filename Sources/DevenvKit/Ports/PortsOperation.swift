@@ -206,7 +206,7 @@ public struct FreePortOperation {
                               hint: "Run `sudo devenv ports free \(port)`, or find it with `sudo ss -ltnp 'sport = :\(port)'`.", exitCode: .portConflict)
         }
         if pid == 1 { throw DevenvError("port \(port) is held by PID 1 (\(owner.command ?? "init")); devenv will not stop it", exitCode: .portConflict) }
-        if getuid() != 0, let uid = ProcessOwner.uid(of: pid), uid != getuid() {
+        if getuid() != 0, let uid = Machine.platform.processOwner(pid), uid != getuid() {
             throw DevenvError("port \(port) is held by another user's process (\(owner.summary)); devenv stops only your own processes",
                               hint: "Run as root (`sudo devenv ports free \(port)`), or ask its owner.", exitCode: .portConflict)
         }
@@ -223,12 +223,5 @@ public struct FreePortOperation {
         kill(pid, SIGKILL)
         let hard = Date().addingTimeInterval(2)
         while Date() < hard, kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) }
-    }
-}
-
-enum ProcessOwner {
-    static func uid(of pid: Int32) -> uid_t? {
-        var st = stat()
-        return stat("/proc/\(pid)", &st) == 0 ? st.st_uid : nil
     }
 }

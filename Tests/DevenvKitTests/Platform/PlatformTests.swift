@@ -39,6 +39,12 @@ struct PlatformTests {
         #expect(Machine.platform.processStart(Int32.max - 1) == nil)
     }
 
+    /// `ports free` asks who runs a holder before signalling it: this process runs as us.
+    @Test func thisProcessRunsAsThisUser() {
+        #expect(Machine.platform.processOwner(getpid()) == UInt32(getuid()))
+        #expect(Machine.platform.processOwner(Int32.max - 1) == nil)
+    }
+
     // MARK: engine forwarders, from recorded lsof output
 
     @Test func dockerDesktopOrbStackAndLimaForwardersAreNamed() throws {
