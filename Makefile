@@ -10,10 +10,12 @@ all: build
 build:
 	$(SWIFT) build
 
-## test: lint, set the test bed up when missing, then run unit and end-to-end tests.
+## test: lint, set the test bed up when missing, then run unit and end-to-end tests while
+## `make dist` builds the release files beside them, then install those on a simulated user's
+## machine (Tests/install/with-dist.sh; DEVENV_SKIP_DIST=1 leaves the release part out).
 test: lint testbed
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	SWIFT='$(SWIFT)' bash Tests/install/with-dist.sh $(SWIFT) test --skip-build
 
 unit:
 	$(SWIFT) build --build-tests

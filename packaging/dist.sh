@@ -122,7 +122,20 @@ if tar --version 2>/dev/null | grep -q 'GNU tar'; then
 else
     tar_flags=(--uid 0 --gid 0 --uname root --gname root)
 fi
-( cd "$dist" && tar "${tar_flags[@]}" -cf - "$name" | gzip -9n >"$name.tar.gz" )
+# gzip's format, with libdeflate's level 12 where it is installed (Debian: libdeflate-tools; Homebrew:
+# libdeflate): about 5% smaller than `gzip -9` (24.9 MB against 26.3 MB for this archive) in about
+# 10 s; any gzip reads it. GZIP_CMD overrides.
+if [ -z "${GZIP_CMD:-}" ] && ! command -v libdeflate-gzip >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdeflate-tools >/dev/null 2>&1 || true
+fi
+if [ -n "${GZIP_CMD:-}" ]; then gzip_cmd=$GZIP_CMD
+elif command -v libdeflate-gzip >/dev/null; then gzip_cmd="libdeflate-gzip -12 -n"
+else
+    say "libdeflate-gzip not found (Debian: libdeflate-tools; Homebrew: libdeflate): gzip -9, about 5% larger"
+    gzip_cmd="gzip -9n"
+fi
+# shellcheck disable=SC2086  # a command and its arguments
+( cd "$dist" && tar "${tar_flags[@]}" -cf - "$name" | $gzip_cmd -c >"$name.tar.gz" )
 sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
 ( cd "$dist" && sha256 "$name.tar.gz" >"$name.tar.gz.sha256" )
 

@@ -89,6 +89,11 @@ v=$(ls /dist/devenv-*-linux-x86_64.tar.gz | sed 's/.*devenv-\(.*\)-linux-x86_64.
 case $mode in
     deb) step "dpkg -i the .deb" dpkg -i /dist/devenv_*.deb || exit 1 ;;
     install-sh)
+        # Bad input first: an archive whose checksum does not match, and a platform with no archive.
+        bad=$HOME/bad-dist && mkdir -p "$bad" && cp /dist/devenv-*-linux-x86_64.tar.gz* "$bad/"
+        printf 'x' >>"$bad/devenv-$v-linux-x86_64.tar.gz"
+        step "install.sh refuses a wrong checksum" sh -c "out=\$(sh /dist/install.sh --from '$bad' 2>&1); s=\$?; printf '%s\n' \"\$out\"; [ \$s -ne 0 ] && printf '%s' \"\$out\" | grep -qi 'sha256\|checksum' && ! test -e \"\$HOME/.local/bin/devenv\""
+        step "install.sh names the archives there are" sh -c "out=\$(DEVENV_INSTALL_OS=FreeBSD sh /dist/install.sh --from /dist 2>&1); s=\$?; printf '%s\n' \"\$out\"; [ \$s -ne 0 ] && printf '%s' \"\$out\" | grep -q 'linux-x86_64' && ! test -e \"\$HOME/.local/bin/devenv\""
         step "sh install.sh --from /dist (uid $(id -u))" sh /dist/install.sh --from /dist || exit 1
         PATH=$HOME/.local/bin:$PATH ;;
     archive)
