@@ -64,12 +64,12 @@ import CurrentPlatform
             try p.git(["checkout", "-q", "-b", "feature/crash"])
             let stack = BranchTests.stack(p, "feature/crash")
 
-            var runs = 0, reached = 0, finished = 0, discarded = 0, recovered = 0, lost = 0, silentlyEmpty = 0, leftBehind = 0
+            var runs = 0, unreached: [String] = [], finished = 0, discarded = 0, recovered = 0, lost = 0, silentlyEmpty = 0, leftBehind = 0
             let points = Self.points()
             for point in points {
                 // 1. Kill, then the next `up`: the copy finished or discarded (and said so), every row there.
                 let run = try Fault.Run(p, ["up"])
-                if point.reach(p, stack, run) { reached += 1 }
+                if !point.reach(p, stack, run) { unreached.append(point.name) }
                 run.kill9()
                 runs += 1
                 let journalLeft = FileManager.default.fileExists(atPath: Self.journal(p, stack))
@@ -109,9 +109,41 @@ import CurrentPlatform
                 }
                 #expect(!FileManager.default.fileExists(atPath: Self.journal(p, stack)))
             }
+            // The completion point no poll can catch (the journal says `copied` for microseconds):
+            // a whole copy whose journal says `copied` and whose ledger was not handed over yet.
+            _ = try BranchTests.up(p)
+            #expect(try p.devenv(["down"]).status == 0)
+            let stateDir = StackPlanner.stateDir(root: p.root, stack: stack)
+            let parentLedger = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath:
+                StackPlanner.stateDir(root: p.root, stack: BranchTests.stack(p, "main")) + "/seeds.json"))) as? [String: Any]
+            let journal: [String: Any] = ["version": 1, "state": "copied", "parent": BranchTests.stack(p, "main"), "services": ["postgres", "redis"],
+                                          "volumes": Fault.volumes(label: "dev.devenv.stack=\(stack)").map(\.name), "seeds": parentLedger?["seeds"] ?? []]
+            try JSONSerialization.data(withJSONObject: journal).write(to: URL(fileURLWithPath: Self.journal(p, stack)))
+            try Data("{\"version\": 1, \"seeds\": []}".utf8).write(to: URL(fileURLWithPath: stateDir + "/seeds.json"))
+            let finish = try p.devenv(["up"])
+            #expect(finish.status == 0, "\(finish.stderr)")
+            #expect(finish.stderr.contains("note: finished copying \(BranchTests.stack(p, "main"))'s data into \(stack)"), "\(finish.stderr)")
+            #expect(!finish.stdout.contains("Seeded"), "the journal's seed entries were handed over, so the seeds did not run again: \(finish.stdout)")
+            let branchPG = try #require(try p.dotenv()["DATABASE_URL"])
+            #expect(try SeedTests.sql(branchPG, digest) == parentRows)
+            #expect(!FileManager.default.fileExists(atPath: Self.journal(p, stack)))
+            #expect(try String(contentsOfFile: stateDir + "/seeds.json", encoding: .utf8).contains("schema.sql"))
+
+            // `gc` of a branch killed during its copy (copy containers still at work or `created`).
+            #expect(try p.devenv(["down", "--volumes", "--yes"]).status == 0)
+            let killed = try Fault.Run(p, ["up"])
+            _ = points[3].reach(p, stack, killed)
+            killed.kill9()
+            try p.git(["checkout", "-q", "main"])
+            try p.git(["branch", "-q", "-D", "feature/crash"])
+            let gc = try p.devenv(["gc", "--yes"])
+            #expect(gc.status == 0, "\(gc.stderr)")
+            #expect(gc.stdout.contains("Removed \(stack)"), "\(gc.stdout)")
+            #expect(Fault.volumes(label: "dev.devenv.stack=\(stack)").isEmpty && Fault.containers(stack).isEmpty, "gc left nothing of the killed branch")
+
             #expect(try SeedTests.sql(pg, digest) == parentRows, "the parent's data is unchanged")
-            FaultFigures.report("kill -9 of a branch creation: \(runs) runs at \(points.count) points (\(reached) of \(points.count) reached before up ended), "
-                                + "\(recovered) recovered with every row (\(finished) finished, \(discarded) discarded and copied again), \(lost) lost, "
+            FaultFigures.report("kill -9 of a branch creation: \(runs) runs at \(points.count) points (\(points.count - unreached.count) reached before up ended; not reached: \(unreached.isEmpty ? "none" : unreached.joined(separator: ", "))), "
+                                + "\(recovered) recovered with every row (\(finished) finished, \(discarded) discarded and copied again; a completed one finished: \(finish.status == 0)), \(lost) lost, "
                                 + "\(silentlyEmpty) silently empty; down --volumes left something \(leftBehind) times")
             #expect(lost == 0 && leftBehind == 0)
         }

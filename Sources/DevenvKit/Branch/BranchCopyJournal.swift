@@ -77,13 +77,22 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
         case .copied:
             try await journal.complete(ctx, plan: plan)
             return "finished copying \(journal.parent)'s data into \(stack): the copy had completed when devenv was stopped"
-                + (leftovers > 0 ? " (\(leftovers) leftover copy container\(leftovers == 1 ? "" : "s") removed)" : "")
+                + (leftovers > 0 ? " (\(leftovers) leftover copy container\(leftovers == 1 ? "" : "s") removed)" : "") + parentNote(ctx, journal)
         case .copying:
             try await discard(ctx, stack: stack, volumes: journal.volumes)
             try remove(stateDir: plan.stateDir)
             return "discarded an unfinished copy of \(journal.parent)'s data into \(stack) (devenv was stopped during it; "
-                + "\(journal.volumes.count) volume\(journal.volumes.count == 1 ? "" : "s") removed); copying again"
+                + "\(journal.volumes.count) volume\(journal.volumes.count == 1 ? "" : "s") removed); copying again" + parentNote(ctx, journal)
         }
+    }
+
+    /// A stop-and-copy that was killed leaves the parent's services stopped: say so, with the fix.
+    static func parentNote(_ ctx: DevenvContext, _ journal: BranchCopyJournal) -> String {
+        let stopped = ((try? ctx.engine.containers(project: journal.parent)) ?? [])
+            .filter { $0.state != .running && journal.services.contains($0.service ?? "") }.compactMap(\.service).sorted()
+        guard !stopped.isEmpty else { return "" }
+        return "; \(journal.parent)'s \(stopped.joined(separator: ", ")) \(stopped.count == 1 ? "was" : "were") stopped for the copy and \(stopped.count == 1 ? "is" : "are") still stopped: "
+            + "`devenv up` in its folder starts \(stopped.count == 1 ? "it" : "them") again"
     }
 
     /// Removes the branch's containers in any state (a `created` one holds its volumes) and
