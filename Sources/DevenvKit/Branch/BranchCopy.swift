@@ -80,14 +80,20 @@ public enum BranchCopy {
         }
         defer { lock.unlock() }
         let (parentProject, parentPlan) = try parentStack(ctx, parent)
-        let jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan, labels: plan.identity.labels)
+        let jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan,
+                                labels: VolumeTask.labels(plan.identity, "branch-copy"))
         let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
         let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
 
         // The branch's volumes, labelled the way compose labels its own so that its `up` adopts
         // them (and `down --volumes` removes them); while the data is copied into them, compose
         // creates the branch's containers (not started), so `up` only has to start them. On any
-        // failure they go again: a half-made branch must not look like one that has data.
+        // failure they go again: a half-made branch must not look like one that has data. The
+        // journal first: from here until it says `copied`, a crash (kill -9) leaves volumes that
+        // the next `up` discards (`BranchCopyJournal.resume`), never a branch that seems to have data.
+        let journalPath = BranchCopyJournal.path(stateDir: plan.stateDir)
+        var journal = BranchCopyJournal(state: .copying, parent: parent.stack, services: services, volumes: pairs.map(\.to))
+        try journal.save(journalPath)
         let result: [ServiceCopy]
         do {
             try await createVolumes(ctx, pairs, stack: plan.identity.stack, labels: plan.identity.labels)
@@ -100,18 +106,21 @@ public enum BranchCopy {
             }
             result = copied
         } catch {
+            _ = try? await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
             _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
             _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to)))
+            let left = (try? ctx.engine.volumes(label: "dev.devenv.stack=\(plan.identity.stack)").map(\.name)).map { Set(pairs.map(\.to)).intersection($0) }
+            if left?.isEmpty == true { try? BranchCopyJournal.remove(stateDir: plan.stateDir) }   // else the next `up` discards what is left
             throw DevenvError("copying \(parent.stack)'s data into \(plan.identity.stack) failed; \(parent.stack)'s data is unchanged",
                               hint: "Run `devenv up` again, or `devenv up --fresh` to start empty and seed. (\(error))")
         }
-        // The ledger goes with the data before anything else can fail: a branch whose parent is
-        // slow to come back must not seed its copied data a second time on the next `up`.
-        let path = SeedLedger.path(stateDir: plan.stateDir)
-        var ledger = try SeedLedger.load(path)
-        for s in services { ledger.forget(service: s) }
-        for e in parentLedger.seeds where services.contains(e.service) { ledger.record(e) }
-        try ledger.save(path)
+        // The completion, with the parent's seed entries, in one atomic write before anything else
+        // can fail (a branch whose parent is slow to come back must not seed its copied data a
+        // second time); then the after-copy step, the ledger handed over, the journal removed.
+        journal.state = .copied
+        journal.seeds = parentLedger.seeds.filter { services.contains($0.service) }
+        try journal.save(journalPath)
+        try await journal.complete(ctx, plan: plan)
         if let failure = restarter.failure { throw failure }
         let ordered = services.compactMap { s in result.first { $0.service == s } }
         return Outcome(services: services, seconds: Date().timeIntervalSince(began), copies: ordered)

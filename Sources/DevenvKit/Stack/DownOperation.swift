@@ -39,10 +39,13 @@ public struct DownOperation {
         let stopped = try await ProcessControl.stop(ProcessPaths(stateDir: plan.stateDir))
         if !stopped.isEmpty { ctx.output.print("Stopped processes \(stopped.joined(separator: ", ")).") }
         let containers = try ctx.engine.containers(project: stack)
+        // A killed devenv's copy containers (any state, even `created`) hold the stack's volumes.
+        try await VolumeTask.removeLeftovers(ctx, stack: stack)
         let (compose, cleanup) = try ComposeFile.project(for: plan)
         defer { cleanup() }
         do { try await ctx.runner.check(Compose.down(compose, volumes: volumes)) }
         catch let f as CommandFailure { throw Compose.explain(f) }
+        if volumes { try await BranchVolumes.removeRest(ctx, stack: stack, stateDir: plan.stateDir) }
         await RemoteStack.disconnect(ctx, stack: stack)
         if containers.isEmpty && !volumes {
             ctx.output.print("Stack \(stack) was not running.")

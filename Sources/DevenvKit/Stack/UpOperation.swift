@@ -50,6 +50,8 @@ public struct UpOperation {
         defer { lock.unlock() }
         ChildGuard.shared.hold(lock)   // a killed `up` keeps the lock until its children are dead
 
+        // A branch copy a killed devenv left: finished or discarded before anything looks at the data.
+        if let note = try await BranchCopyJournal.resume(ctx, plan: try project.proposedPlan(ctx)) { ctx.output.error("note: " + note) }
         var containers = try ctx.engine.containers(project: project.identity.stack)
         let decision = try branchStart.decide(ctx, plan: try project.proposedPlan(ctx), containers: containers)
         if case .existing(let note?) = decision { ctx.output.error(note) }
