@@ -29,12 +29,12 @@ public struct PullParser {
                 r.problem(k, "service '\(service)' (\(spec.isGeneric ? "an image" : "kind \(spec.kind)")) cannot pull data; pull works for \(able.joined(separator: ", "))")
                 continue
             }
-            if let one = entry(service, v, rules: rules, projectName: projectName, &r) { out.append(one) }
+            if let one = entry(service, v, key: k, rules: rules, projectName: projectName, &r) { out.append(one) }
         }
         return out
     }
 
-    private func entry(_ service: String, _ node: Node, rules: PullRules, projectName: String, _ r: inout NodeReader) -> PullSpec? {
+    private func entry(_ service: String, _ node: Node, key keyNode: Node, rules: PullRules, projectName: String, _ r: inout NodeReader) -> PullSpec? {
         guard let m = r.mapping(node, "pull.\(service)") else { return nil }
         var source: PullSource?, salt = projectName, database: String?, tables: [PullTable] = []
         for (key, value) in r.entries(m, allowed: Self.keys, context: "in pull.\(service)") {
@@ -46,7 +46,7 @@ public struct PullParser {
             }
         }
         guard let source else {
-            if m["from"] == nil { r.problem(node, "pull.\(service) needs 'from:', e.g. from: { env: STAGING_DATABASE_URL }, from: staging or from: { url: \"postgres://…\" }") }
+            if m["from"] == nil { r.problem(keyNode, "pull.\(service) needs 'from:', e.g. from: { env: STAGING_DATABASE_URL }, from: staging or from: { url: \"postgres://…\" }") }
             return nil
         }
         return PullSpec(service: service, source: source, salt: salt, database: database, tables: tables,

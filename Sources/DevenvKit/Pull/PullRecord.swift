@@ -13,7 +13,8 @@ public struct PullRecord: Codable, Sendable, Equatable {
     /// Where from, without any secret (`$STAGING_DATABASE_URL`, `staging's DATABASE_URL`).
     public var source: String
     public var database: String
-    public var at: Date
+    /// ISO 8601, UTC.
+    public var at: String
     public var snapshot: String?
     public var seconds: Double
     public var tables: [Table]
@@ -28,7 +29,7 @@ public struct PullRecord: Codable, Sendable, Equatable {
     public static func load(stateDir: String) throws -> [PullRecord] {
         let path = path(stateDir: stateDir)
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        do { return try JSONDecoder.devenvPull.decode([PullRecord].self, from: data) }
+        do { return try JSONDecoder().decode([PullRecord].self, from: data) }
         catch {
             throw DevenvError("\(path) cannot be read (\(error.localizedDescription))",
                               hint: "Move it aside; the next `devenv pull` writes a new one.")
@@ -40,22 +41,11 @@ public struct PullRecord: Codable, Sendable, Equatable {
         all.append(record)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
         try AtomicFile.write(try encoder.encode(all.sorted { $0.service < $1.service }), to: path(stateDir: stateDir))
     }
 
     /// `postgres: pulled 5,000 rows (3 tables, 1.2 MB) from $STAGING_DATABASE_URL on 2026-12-07 04:10`.
     public var line: String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX"); f.dateFormat = "yyyy-MM-dd HH:mm"
-        return "\(service): last pull \(f.string(from: at)) from \(source): \(rows) rows in \(tables.count) tables (\(Snapshot.humanSize(Int64(bytes))))"
-    }
-}
-
-extension JSONDecoder {
-    static var devenvPull: JSONDecoder {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
-        return d
+        return "\(service): last pull \(at) from \(source): \(rows) rows in \(tables.count) tables (\(Snapshot.humanSize(Int64(bytes))))"
     }
 }

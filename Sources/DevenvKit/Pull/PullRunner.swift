@@ -57,7 +57,7 @@ extension PullOperation {
                 _ = try? await ctx.runner.capture(PullCommands.discard(container: container, source: source, localUser: user, admin: admin, pulling: pulling))
                 throw error
             }
-            return PullRecord(service: spec.service, source: spec.source.label, database: database, at: ctx.now(), snapshot: snapshot,
+            return PullRecord(service: spec.service, source: spec.source.label, database: database, at: ISO8601DateFormatter().string(from: ctx.now()), snapshot: snapshot,
                               seconds: Date().timeIntervalSince(started), tables: tables)
         }
 
