@@ -66,24 +66,43 @@ public enum PullCommands {
               "CREATE DATABASE \(PullPlan.ident(pulling))"])
     }
 
-    /// `pg_dump --schema-only --section=SECTION` of the source into database `$1` in one transaction:
-    /// `pre-data` (tables, types, sequences) before the rows, `post-data` (constraints, indexes) after.
-    public static func schema(container: String, source: Source, localUser: String, section: String, into database: String) -> Command {
+    /// Every table in one consistent view of the source: a holder session opens a read-only
+    /// REPEATABLE READ transaction and exports its snapshot; the schema (`pg_dump --snapshot`)
+    /// and each table's masked `COPY` run in that snapshot, so rows and the rows they reference
+    /// are read as of one moment. Arguments: the database written, then per table its name,
+    /// `COPY (…) TO STDOUT` and `COPY … FROM STDIN`. Prints `devenv-table NAME ROWS BYTES` as
+    /// each table is done; the holder ends with the script, however it ends.
+    public static func copyAll(container: String, source: Source, localUser: String, plan: PullPlan, into database: String) -> Command {
         exec(container: container, source: source, localUser: localUser, script: """
-            { src pg_dump --schema-only --section="$2" --no-owner --no-privileges --no-publications --no-subscriptions; echo $? > "$tmp/rc"; } \
-            | dst -q -o /dev/null --single-transaction -d "$1" -f -; s=$?
-            r=$(cat "$tmp/rc"); [ "$r" = 0 ] || exit "$r"; exit $s
-            """, [database, section])
-    }
-
-    /// One table: `COPY (masked SELECT) TO STDOUT` on the source piped into `COPY … FROM STDIN`
-    /// locally. Prints `COPY ROWS` and `bytes BYTES`.
-    public static func copy(container: String, source: Source, localUser: String, step: PullPlan.Step, into database: String) -> Command {
-        exec(container: container, source: source, localUser: localUser, script: """
-            { src psql -X -q -v ON_ERROR_STOP=1 -c "$2"; echo $? > "$tmp/rc"; } | dd bs=1048576 2> "$tmp/dd" | dst -d "$1" -c "$3"; s=$?
-            r=$(cat "$tmp/rc"); [ "$r" = 0 ] || exit "$r"; [ "$s" = 0 ] || exit "$s"
-            echo "bytes $(tail -n 1 "$tmp/dd" | cut -d ' ' -f 1)"
-            """, [database, step.copyOut, step.copyIn])
+            db=$1; shift
+            mkfifo "$tmp/hold" || exit 1
+            src psql -X -q -At -v ON_ERROR_STOP=1 < "$tmp/hold" > "$tmp/snap" 2> "$tmp/holderr" &
+            holder=$!
+            exec 3> "$tmp/hold"
+            trap 'exec 3>&-; kill $holder 2>/dev/null; rm -rf "$tmp"' EXIT
+            printf 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSELECT pg_export_snapshot();\n' >&3
+            n=0
+            until [ -s "$tmp/snap" ]; do
+              if ! kill -0 $holder 2>/dev/null || [ $n -ge 600 ]; then cat "$tmp/holderr" >&2; exit 1; fi
+              n=$((n + 1)); sleep 0.1
+            done
+            snap=$(head -n 1 "$tmp/snap")
+            dump() {
+              { src pg_dump --snapshot="$snap" --schema-only --section="$1" --no-owner --no-privileges --no-publications --no-subscriptions; echo $? > "$tmp/rc"; } \
+              | dst -q -o /dev/null --single-transaction -d "$db" -f - || exit 1
+              r=$(cat "$tmp/rc"); [ "$r" = 0 ] || exit "$r"
+            }
+            dump pre-data
+            while [ $# -ge 3 ]; do
+              { src psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" -c "SET TRANSACTION SNAPSHOT '$snap'" -c "$2" -c "COMMIT"
+                echo $? > "$tmp/rc"; } | dd bs=1048576 2> "$tmp/dd" | dst -d "$db" -c "$3" > "$tmp/out" || exit 1
+              r=$(cat "$tmp/rc"); [ "$r" = 0 ] || exit "$r"
+              echo "devenv-table $1 $(cut -d ' ' -f 2 "$tmp/out") $(tail -n 1 "$tmp/dd" | cut -d ' ' -f 1)"
+              shift 3
+            done
+            dump post-data
+            echo "devenv-done"
+            """, [database] + plan.steps.flatMap { [$0.table, $0.copyOut, $0.copyIn] })
     }
 
     /// Sets every sequence owned by a column (serial, identity) past the column's largest value.

@@ -37,19 +37,7 @@ extension PullOperation {
             try await step("preparing database \(pulling)", PullCommands.prepare(container: container, source: source, localUser: user, admin: admin, pulling: pulling, leftover: old))
             var tables: [PullRecord.Table] = []
             do {
-                try await step("copying the schema (pg_dump --schema-only --section=pre-data)",
-                               PullCommands.schema(container: container, source: source, localUser: user, section: "pre-data", into: pulling))
-                for s in plan.steps {
-                    let t0 = Date()
-                    let r = try await step("copying \(s.table)", PullCommands.copy(container: container, source: source, localUser: user, step: s, into: pulling))
-                    let (rows, bytes) = Self.counts(r.stdout)
-                    let secs = max(Date().timeIntervalSince(t0), 0.001)
-                    tables.append(.init(table: s.table, rows: rows, bytes: bytes))
-                    ctx.output.error("  \(s.table): \(rows) rows, \(Snapshot.humanSize(Int64(bytes))), \(Snapshot.humanSize(Int64(Double(bytes) / secs)))/s"
-                                     + (s.masked.isEmpty ? "" : " (masked: \(s.masked.map(\.column).joined(separator: ", ")))"))
-                }
-                try await step("creating constraints and indexes (pg_dump --schema-only --section=post-data)",
-                               PullCommands.schema(container: container, source: source, localUser: user, section: "post-data", into: pulling))
+                tables = try await copyAll(plan, into: pulling)
                 try await step("setting sequences past the largest ids", PullCommands.sequences(container: container, source: source, localUser: user, database: pulling))
                 try await step("swapping \(pulling) in as \(database)",
                                PullCommands.swap(container: container, source: source, localUser: user, admin: admin, database: database, pulling: pulling, old: old))
@@ -59,6 +47,39 @@ extension PullOperation {
             }
             return PullRecord(service: spec.service, source: spec.source.label, database: database, at: ISO8601DateFormatter().string(from: ctx.now()), snapshot: snapshot,
                               seconds: Date().timeIntervalSince(started), tables: tables)
+        }
+
+        /// Schema, every table and constraints in one snapshot of the source
+        /// (`PullCommands.copyAll`), with a progress line as each table is done.
+        func copyAll(_ plan: PullPlan, into database: String) async throws -> [PullRecord.Table] {
+            let state = Locked((tables: [PullRecord.Table](), other: [String](), last: Date()))
+            let ctx = self.ctx
+            let masked = Dictionary(plan.steps.map { ($0.table, $0.masked.map(\.column)) }, uniquingKeysWith: { a, _ in a })
+            ctx.output.error("  copying the schema and \(plan.steps.count) table\(plan.steps.count == 1 ? "" : "s") in one snapshot of the source…")
+            let status = try await ctx.runner.supervise(PullCommands.copyAll(container: container, source: source, localUser: user, plan: plan, into: database),
+                                                        started: { _ in }, line: { line in
+                let f = line.split(separator: " ")
+                guard f.first == "devenv-table", f.count >= 4 else {
+                    if line != "devenv-done" { state.with { $0.other.append(line) } }
+                    return
+                }
+                let name = String(f[1]), rows = Int(f[2]) ?? 0, bytes = Int(f[3]) ?? 0
+                let secs = state.with { s -> Double in
+                    let d = max(Date().timeIntervalSince(s.last), 0.001); s.last = Date()
+                    s.tables.append(.init(table: name, rows: rows, bytes: bytes)); return d
+                }
+                let m = masked[name] ?? []
+                ctx.output.error("  \(name): \(rows) rows, \(Snapshot.humanSize(Int64(bytes))), \(Snapshot.humanSize(Int64(Double(bytes) / secs)))/s"
+                                 + (m.isEmpty ? "" : " (masked: \(m.joined(separator: ", ")))"))
+            })
+            let (tables, other) = state.with { ($0.tables, $0.other) }
+            guard status == 0 else {
+                let lines = other.filter { !$0.isEmpty }
+                throw DevenvError("copying from the source failed (\(label)), exit status \(status):",
+                                  hint: "Local data is unchanged.",
+                                  details: lines.isEmpty ? ["  (the tools printed nothing)"] : lines.prefix(8).map { "  | " + $0 })
+            }
+            return tables
         }
 
         /// `COPY 123` and `bytes 4567` from a copy step's output.

@@ -156,8 +156,7 @@ import Testing
         #expect(source == .init(host: "db.staging", port: 6543, user: "stg", password: "s@cret", database: "shop", sslmode: "require"))
         let plan = try PullPlan.make(Self.spec([Self.users, PullTable(name: "audit_log", skip: true)]), catalog: Self.catalog, rules: Self.rules)
         let commands = [PullCommands.catalog(container: "c1", source: source, localUser: "devenv"),
-                        PullCommands.copy(container: "c1", source: source, localUser: "devenv", step: plan.steps[0], into: "app__pull"),
-                        PullCommands.schema(container: "c1", source: source, localUser: "devenv", section: "pre-data", into: "app__pull"),
+                        PullCommands.copyAll(container: "c1", source: source, localUser: "devenv", plan: plan, into: "app__pull"),
                         PullCommands.swap(container: "c1", source: source, localUser: "devenv", admin: "postgres", database: "app", pulling: "app__pull", old: "app__prepull")]
         for c in commands {
             #expect(!c.argv.contains { $0.contains("s@cret") || $0.contains("s%40cret") })
@@ -166,6 +165,8 @@ import Testing
             #expect(c.argv.contains("DEVENV_SRC_PASSWORD") && c.argv.contains("c1"))
             #expect(c.argv.joined(separator: " ").contains("default_transaction_read_only=on"), "every source session is read-only")
         }
-        #expect(commands[1].argv.suffix(3) == ["app__pull", plan.steps[0].copyOut, plan.steps[0].copyIn])
+        #expect(commands[1].argv.suffix(7) == ["app__pull", "public.orders", plan.steps[0].copyOut, plan.steps[0].copyIn,
+                                               "public.users", plan.steps[1].copyOut, plan.steps[1].copyIn])
+        #expect(commands[1].argv.joined(separator: " ").contains("pg_dump --snapshot=\"$snap\""), "schema and rows in one snapshot")
     }
 }
