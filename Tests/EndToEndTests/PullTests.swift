@@ -223,6 +223,14 @@ import Testing
             let after = try Self.pull(p, staging)
             #expect(after.status == 0, "a pull after the kills: \(after.stderr)")
             #expect(try Self.maskedUsers(local) == data)
+
+            // from: staging — the URL under DATABASE_URL in staging's variables, read as `devenv mirror` reads them.
+            try p.write("staging.env", "DATABASE_URL=\(staging.url)\nOTHER=1\n")
+            try p.manifest(Self.manifest().replacingOccurrences(of: "from: { env: STAGING_DATABASE_URL }", with: "from: staging")
+                           + "\nstaging:\n  from: { file: staging.env }\n")
+            let fromStaging = try p.devenv(["pull", "postgres", "--dry-run"])
+            #expect(fromStaging.status == 0, "\(fromStaging.stderr)")
+            #expect(fromStaging.stdout.contains("Would read from staging's DATABASE_URL"))
         }
     }
 }
