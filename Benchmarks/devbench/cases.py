@@ -5,7 +5,7 @@ import os
 import shlex
 import urllib.parse
 
-from . import branchcase, capability, floor, mirrorgen, profile, rss, shell, sqlgen, timed
+from . import branchcase, capability, floor, mirrorgen, profile, pullcase, rss, shell, sqlgen, timed
 from .config import Config
 from .hyperfine import Hyperfine
 from .listeners import Listeners
@@ -203,6 +203,9 @@ class Bench:
             r.status, r.reason = FAILED, f"after `devenv seed postgres --force` the table holds {loaded or 'nothing'}, not {rows:,} rows"
         self.explain(r, ["seed", "postgres", "--force"], cwd=project, prepare=drop)
         return r
+
+    def pull(self) -> CaseResult:
+        return pullcase.run(self, self.config.pull_mb, self.config.pull_runs)
 
     def branch(self) -> CaseResult:
         return branchcase.run(self, "branch", self.config.branch_mb, goal=0.15)

@@ -22,14 +22,17 @@ class Config:
     branch_small_mb: int = 300
     mirror_keys: int = 50000   # staging variables in the mirror cases
     mirror_runs: int = 5       # per round
+    pull_mb: int = 1024        # staging table data for the pull case (issue 27)
+    pull_runs: int = 2
 
     @staticmethod
     def from_environment() -> "Config":
         quick = os.environ.get("BENCH_QUICK") == "1"
         base = Config(rounds=1, cli_runs=5, status_runs=3, warm_runs=2, ports_runs=2, cold_rounds=1,
-                      cold_runs=1, seed_rounds=1, mirror_runs=2) if quick else Config()
+                      cold_runs=1, seed_rounds=1, mirror_runs=2, pull_runs=1) if quick else Config()
         return Config(**{**base.__dict__,
                          "seed_mb": int(os.environ.get("BENCH_SEED_MB", base.seed_mb)),
                          "branch_mb": int(os.environ.get("BENCH_BRANCH_MB", base.branch_mb)),
                          "branch_small_mb": int(os.environ.get("BENCH_BRANCH_SMALL_MB", base.branch_small_mb)),
-                         "mirror_keys": int(os.environ.get("BENCH_MIRROR_KEYS", base.mirror_keys))})
+                         "mirror_keys": int(os.environ.get("BENCH_MIRROR_KEYS", base.mirror_keys)),
+                         "pull_mb": int(os.environ.get("BENCH_PULL_MB", base.pull_mb))})

@@ -23,9 +23,12 @@ public struct Manifest: Sendable {
     public var staging: YAMLNode?
     /// `processes:`: the app's own dev processes, in manifest order.
     public var processes: [ProcessSpec] = []
+    /// `pull:`: masked data from staging, per service, in manifest order.
+    public var pulls: [PullSpec] = []
 
     public func service(named name: String) -> ServiceSpec? { services.first { $0.name == name } }
     public func process(named name: String) -> ProcessSpec? { processes.first { $0.name == name } }
+    public func pull(for service: String) -> PullSpec? { pulls.first { $0.service == service } }
 }
 
 public enum Isolation: String, Sendable, CaseIterable {

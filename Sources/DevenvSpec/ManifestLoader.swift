@@ -6,7 +6,7 @@ import DevenvCore
 /// SpecValidation style): a manifest with three mistakes gets three lines, not one.
 public struct ManifestLoader {
     public static let fileName = "devenv.yml"
-    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging"]
+    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging", "pull"]
 
     /// The kinds services may use (their settings are validated here too).
     public var kinds: KindCatalogue
@@ -71,6 +71,7 @@ public struct ManifestLoader {
             throw ManifestError(file: file, problems: [ManifestProblem(line: 1, column: 1, "the manifest is empty; expected at least 'services:'")])
         }
         guard let top = reader.mapping(node, "the manifest") else { throw ManifestError(file: file, problems: reader.problems) }
+        var pullNode: Node?
         for (key, value) in reader.entries(top, allowed: Self.topKeys, context: "at the top level") {
             switch key {
             case "name":
@@ -93,9 +94,11 @@ public struct ManifestLoader {
                 }
             case "staging": manifest.staging = YAMLNode(value)
             case "processes": manifest.processes = ProcessParser().parse(value, &reader)
+            case "pull": pullNode = value
             default: break
             }
         }
+        if let pullNode { manifest.pulls = PullParser(kinds: kinds).parse(pullNode, services: manifest.services, projectName: manifest.name, into: &reader) }
         if top["services"] == nil, !top.contains(where: { $0.key.string.map { Suggest.nearest($0, among: ["services"]) != nil } ?? false }) { reader.problem(node, "missing 'services:'; expected a map of services, e.g. 'services: { postgres: { version: \"16\" } }'") }
         crossCheck(manifest, top, &reader)
         return (manifest, reader.problems)

@@ -14,6 +14,7 @@ public enum StatusOperation {
         let containers = try ctx.engine.containers(project: plan.identity.stack)
         var report = StatusBuilder.build(plan, containers: containers, engine: ctx.engine)
         report.processes = ProcessStatusReader.rows(plan)
+        report.pulls = (try? PullRecord.load(stateDir: plan.stateDir)) ?? []
         RemoteStack.annotate(&report, ctx)
         return (plan, report)
     }

@@ -27,8 +27,10 @@ public struct StatusReport: Encodable {
 
     /// The app's processes (`processes:` in devenv.yml); empty without them.
     public var processes: [ProcessStatus] = []
+    /// The last `devenv pull` of each service that had one (`pulls` in JSON, absent when none).
+    public var pulls: [PullRecord] = []
 
-    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings, processes }
+    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings, processes, pulls }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -41,6 +43,7 @@ public struct StatusReport: Encodable {
         try c.encode(services, forKey: .services)
         try c.encode(processes, forKey: .processes)
         try c.encodeIfPresent(timings, forKey: .timings)
+        if !pulls.isEmpty { try c.encode(pulls, forKey: .pulls) }
     }
 }
 

@@ -20,6 +20,7 @@ public struct StatusView: Report {
         var out = ["Stack \(output.style(report.stack, .bold)) (\(report.root)\(report.branch.map { ", branch \($0)" } ?? ""))"]
         out += StatusBuilder.table(report, plan: plan, output: output)
         if !report.processes.isEmpty { out += ProcessStatusReader.table(report.processes, output: output) }
+        out += report.pulls.map(\.line)
         out.append(output.style(engineLine, .dim))
         return out
     }

@@ -137,6 +137,7 @@ public struct UpOperation {
         let processes = try await ProcessesStage(selection: selection, detach: detach, timeout: timeout, progress: progress, branch: branch)
             .launch(ctx, plan: plan)
         report.processes = ProcessStatusReader.rows(plan)
+        report.pulls = (try? PullRecord.load(stateDir: plan.stateDir)) ?? []
         let seconds = Date().timeIntervalSince(start)
         report.timings = timer.timings(services: names, total: seconds)
         let seeding = seedReport.applied.isEmpty ? nil : seedReport.applied.reduce(0) { $0 + ($1.seconds ?? 0) }

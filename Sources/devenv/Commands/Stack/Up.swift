@@ -90,6 +90,7 @@ struct Up: AsyncParsableCommand {
         let verb = outcome.started ? "is ready" : "was already up"
         ctx.output.print("Stack \(ctx.output.style(outcome.plan.identity.stack, .bold)) \(verb) (\(String(format: "%.1f", outcome.seconds))s).")
         for line in StatusBuilder.table(outcome.report, plan: outcome.plan, output: ctx.output) { ctx.output.print(line) }
+        for line in outcome.report.pulls.map(\.line) { ctx.output.print(line) }
         if ctx.engine.endpoint.source != .defaultSocket {
             ctx.output.print(ctx.output.style("Engine: \(ctx.engine.address) (\(ctx.engine.endpoint.source.description))" +
                                               (RemoteStack.forwardSummary(ctx, stack: outcome.plan.identity.stack).map { "; " + $0 } ?? ""), .dim))
