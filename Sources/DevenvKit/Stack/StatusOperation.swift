@@ -15,6 +15,7 @@ public enum StatusOperation {
         var report = StatusBuilder.build(plan, containers: containers, engine: ctx.engine)
         report.processes = ProcessStatusReader.rows(plan)
         RemoteStack.annotate(&report, ctx)
+        report.envMismatches = EnvStackMismatch.scan(plan, paths: ctx.paths)
         return (plan, report)
     }
 }

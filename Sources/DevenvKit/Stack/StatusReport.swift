@@ -27,8 +27,10 @@ public struct StatusReport: Encodable {
 
     /// The app's processes (`processes:` in devenv.yml); empty without them.
     public var processes: [ProcessStatus] = []
+    /// `.env` values pointing at another stack (`status` only; in the JSON when there are any).
+    public var envMismatches: [EnvStackMismatch] = []
 
-    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings, processes }
+    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings, processes, envMismatches = "env_mismatches" }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -41,6 +43,7 @@ public struct StatusReport: Encodable {
         try c.encode(services, forKey: .services)
         try c.encode(processes, forKey: .processes)
         try c.encodeIfPresent(timings, forKey: .timings)
+        if !envMismatches.isEmpty { try c.encode(envMismatches, forKey: .envMismatches) }
     }
 }
 

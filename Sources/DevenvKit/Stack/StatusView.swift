@@ -20,6 +20,10 @@ public struct StatusView: Report {
         var out = ["Stack \(output.style(report.stack, .bold)) (\(report.root)\(report.branch.map { ", branch \($0)" } ?? ""))"]
         out += StatusBuilder.table(report, plan: plan, output: output)
         if !report.processes.isEmpty { out += ProcessStatusReader.table(report.processes, output: output) }
+        for m in report.envMismatches {
+            out.append(output.style("warning: \(m.summary), not \(report.stack)", .yellow))
+        }
+        if !report.envMismatches.isEmpty { out.append("  fix: " + EnvStackMismatch.fix) }
         out.append(output.style(engineLine, .dim))
         return out
     }

@@ -1,0 +1,117 @@
+import DevenvPlatform
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
+import DevenvKit
+import Foundation
+import Testing
+
+/// Each branch stack has its own passwords: the parent's `.env` is refused by the branch's
+/// Postgres and Redis and the branch's by the parent's (real psql and redis-cli from the
+/// host, on 127.0.0.1); a `.env` left pointing at another stack is flagged by doctor and status.
+@Suite(.serialized) struct BranchCredentialsTests {
+    /// `psql` with `url` as it is, or on another port: its status and what it printed.
+    static func psql(_ url: String, port: String? = nil) throws -> ProjectFixture.Result {
+        try ProjectFixture.run(["psql", moved(url, to: port), "-v", "ON_ERROR_STOP=1", "-tAc", "SELECT count(*) FROM notes"])
+    }
+
+    static func redisPing(_ url: String, port: String? = nil) throws -> String {
+        let r = try ProjectFixture.run(["redis-cli", "-u", moved(url, to: port), "--no-auth-warning", "PING"])
+        return (r.stdout + r.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `postgres://u:p@127.0.0.1:26010/app` with another port: the same credentials sent to another stack.
+    static func moved(_ url: String, to port: String?) -> String {
+        guard let port, var c = URLComponents(string: url) else { return url }
+        c.port = Int(port)
+        return c.string ?? url
+    }
+
+    static func port(_ url: String) -> String { URLComponents(string: url)?.port.map(String.init) ?? "" }
+
+    @Test func theParentsEnvIsRefusedByTheBranchsPostgresAndRedisAndTheOtherWayRound() throws {
+        try ProjectFixture.with("br-cred") { p in
+            try BranchTests.repo(p)
+            _ = try BranchTests.up(p)
+            let main = try p.dotenv()
+            let mainPG = try #require(main["DATABASE_URL"]), mainRedis = try #require(main["REDIS_URL"])
+            _ = try SeedTests.sql(mainPG, "INSERT INTO notes (t) VALUES ('main-3')")
+            _ = try SeedTests.redis(mainRedis, ["SET", "greeting", "from-main"])
+
+            try p.git(["checkout", "-q", "-b", "feature/creds"])
+            let up = try BranchTests.up(p)
+            let feature = BranchTests.stack(p, "feature/creds")
+            #expect(up.stdout.contains("Credentials of \(feature): its own"), "\(up.stdout)")
+            #expect(up.stdout.contains("postgres  own password set in the copied data in "), "\(up.stdout)")
+            #expect(up.stdout.contains("redis     own password (its configuration carries it"), "\(up.stdout)")
+            let branch = try p.dotenv()
+            let branchPG = try #require(branch["DATABASE_URL"]), branchRedis = try #require(branch["REDIS_URL"])
+            #expect(branch["PGPASSWORD"] != main["PGPASSWORD"] && branchRedis != mainRedis)
+
+            // Each stack's own .env logs in, and the branch has the parent's data.
+            #expect(try Self.psql(branchPG).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+            #expect(try SeedTests.redis(branchRedis, ["GET", "greeting"]) == "from-main")
+            #expect(try Self.psql(mainPG).status == 0)
+            #expect(try Self.redisPing(mainRedis) == "PONG")
+
+            // The parent's credentials sent to the branch's ports are refused, and the other way round.
+            let parentAtBranch = try Self.psql(mainPG, port: Self.port(branchPG))
+            #expect(parentAtBranch.status != 0 && parentAtBranch.stderr.contains("password authentication failed"), "\(parentAtBranch.stderr)")
+            let branchAtParent = try Self.psql(branchPG, port: Self.port(mainPG))
+            #expect(branchAtParent.status != 0 && branchAtParent.stderr.contains("password authentication failed"), "\(branchAtParent.stderr)")
+            let redisParentAtBranch = try Self.redisPing(mainRedis, port: Self.port(branchRedis))
+            #expect(!redisParentAtBranch.contains("PONG") && redisParentAtBranch.contains("WRONGPASS"), "\(redisParentAtBranch)")
+            let redisBranchAtParent = try Self.redisPing(branchRedis, port: Self.port(mainRedis))
+            #expect(!redisBranchAtParent.contains("PONG") && redisBranchAtParent.contains("WRONGPASS"), "\(redisBranchAtParent)")
+
+            // A second `up` of the branch keeps its password (the data already has it).
+            #expect(try BranchTests.up(p).stdout.contains("was already up"))
+            #expect(try p.dotenv() == branch)
+            #expect(try Self.psql(branchPG).status == 0)
+        }
+    }
+
+    @Test func doctorAndStatusFlagAnEnvPointingAtAnotherStack() throws {
+        try ProjectFixture.with("br-stale") { p in
+            try BranchTests.repo(p)
+            _ = try BranchTests.up(p)
+            let mainStack = BranchTests.stack(p, "main")
+            try p.git(["checkout", "-q", "-b", "feature/stale"])
+            _ = try BranchTests.up(p)
+            let feature = BranchTests.stack(p, "feature/stale")
+
+            let clean = try p.devenv(["doctor", "--json"])
+            let cleanCheck = try #require((try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [[String: Any]])?.first { $0["check"] as? String == "env-stack" })
+            #expect(cleanCheck["ok"] as? Bool == true, "\(cleanCheck)")
+            #expect(try p.status()["env_mismatches"] == nil)
+
+            // Back on main without `up`: .env still holds the feature stack's values.
+            try p.git(["checkout", "-q", "main"])
+            let status = try p.status()
+            #expect(status["stack"] as? String == mainStack)
+            let mismatches = try #require(status["env_mismatches"] as? [[String: Any]], "\(status)")
+            let url = try #require(mismatches.first { $0["key"] as? String == "DATABASE_URL" })
+            #expect(url["file"] as? String == ".env" && url["stack"] as? String == feature && (url["via"] as? String ?? "").hasPrefix("port "))
+            #expect(mismatches.contains { $0["key"] as? String == "REDIS_URL" && $0["stack"] as? String == feature })
+            #expect(mismatches.contains { $0["key"] as? String == "PGPASSWORD" && $0["via"] as? String == "password" })
+            let human = try p.devenv(["status"])
+            #expect(human.stdout.contains("warning: .env: DATABASE_URL points at stack \(feature) (port "), "\(human.stdout)")
+            #expect(human.stdout.contains("`devenv env`"))
+
+            let doctor = try p.devenv(["doctor", "--json"])
+            #expect(doctor.status == 1)
+            let check = try #require((try JSONSerialization.jsonObject(with: Data(doctor.stdout.utf8)) as? [[String: Any]])?.first { $0["check"] as? String == "env-stack" })
+            #expect(check["ok"] as? Bool == false)
+            let detail = check["detail"] as? String ?? ""
+            #expect(detail.contains(".env: DATABASE_URL points at stack \(feature)") && detail.contains("not \(mainStack)"), "\(detail)")
+            #expect((check["fix"] as? String ?? "").contains("`devenv env`"))
+
+            #expect(try p.devenv(["env"]).status == 0)
+            #expect(try p.status()["env_mismatches"] == nil, "`devenv env` fixed it")
+            let fixed = try p.devenv(["doctor", "--json"])
+            let after = try #require((try JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8)) as? [[String: Any]])?.first { $0["check"] as? String == "env-stack" })
+            #expect(after["ok"] as? Bool == true, "\(after)")
+        }
+    }
+}
