@@ -114,4 +114,55 @@ import Testing
             #expect(after["ok"] as? Bool == true, "\(after)")
         }
     }
+
+    /// MariaDB (`ALTER USER` on a copy started without grant tables) and MongoDB (`updateUser`
+    /// on a copy served without auth): the same, with the mariadb client and pymongo.
+    @Test func mariadbAndMongodbBranchesTakeTheirOwnPasswords() throws {
+        try ProjectFixture.with("br-cred2") { p in
+            try p.manifest("""
+            isolation: branch
+            services:
+              db: { kind: mariadb, databases: [app] }
+              mongodb: { version: "7.0", databases: [app] }
+            """)
+            try p.write(".gitignore", ".env\n.devenv/\n")
+            try p.git(["init", "-q", "-b", "main"])
+            try p.git(["config", "user.email", "e2e@devenv.test"])
+            try p.git(["config", "user.name", "devenv e2e"])
+            try p.git(["add", "-A"])
+            try p.git(["commit", "-q", "-m", "init"])
+            _ = try BranchTests.up(p)
+            let main = try KindTests.dotenv(p)
+            let mainSQL = try #require(main["DATABASE_URL"]), mainMongo = try #require(main["MONGODB_URL"])
+            _ = try KindTests.sql(mainSQL, "CREATE TABLE notes (t varchar(20)); INSERT INTO notes VALUES ('from-main')")
+            _ = try MongoS3Tests.mongo(mainMongo, "db.users.insert_one({'_id': 1, 'name': 'ada'})")
+
+            try p.git(["checkout", "-q", "-b", "feature/creds"])
+            let up = try BranchTests.up(p)
+            #expect(up.stdout.contains("db       own password set in the copied data in "), "\(up.stdout)")
+            #expect(up.stdout.contains("mongodb  own password set in the copied data in "), "\(up.stdout)")
+            let branch = try KindTests.dotenv(p)
+            let branchSQL = try #require(branch["DATABASE_URL"]), branchMongo = try #require(branch["MONGODB_URL"])
+            #expect(branchSQL != mainSQL && branchMongo != mainMongo)
+            #expect(try KindTests.sql(branchSQL, "SELECT t FROM notes") == "from-main")
+            #expect(try MongoS3Tests.names(branchMongo) == "ada")
+
+            for (from, to) in [(mainSQL, branchSQL), (branchSQL, mainSQL)] {
+                let u = try #require(URLComponents(string: from)), port = try #require(URLComponents(string: to)?.port)
+                let r = try ProjectFixture.run(["mariadb", "--protocol=tcp", "-h", u.host ?? "", "-P", String(port), "-u", u.user ?? "",
+                                                "-N", "-B", "app", "-e", "SELECT 1"], env: ["MYSQL_PWD": u.password ?? ""])
+                #expect(r.status != 0 && r.stderr.contains("Access denied"), "\(r.stderr)")
+            }
+            for (from, to) in [(mainMongo, branchMongo), (branchMongo, mainMongo)] {
+                let moved = Self.moved(from, to: Self.port(to))
+                let r = try MongoS3Tests.mongo(moved, """
+                try:
+                    client.admin.command('ping'); print('logged in')
+                except pymongo.errors.OperationFailure as e:
+                    print('refused', e.code)
+                """, selection: 10)
+                #expect(r.hasPrefix("refused"), "\(r)")
+            }
+        }
+    }
 }

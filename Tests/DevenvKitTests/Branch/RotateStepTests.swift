@@ -48,6 +48,41 @@ import CurrentPlatform
         #expect(!line.contains("oldPG456") && !line.contains("newPG123"), "no password in the argv")
     }
 
+    @Test func mariadbAndMysqlSetEveryAccountsPasswordWithoutGrantTablesAndTheValuesByName() throws {
+        for kind in ["mariadb", "mysql"] {
+            let m = try TestSupport.parse("name: shop\nservices:\n  db: { kind: \(kind) }\n", file: "/src/shop/devenv.yml")
+            let plan = try TestSupport.plan(m, identity: StackIdentity(project: "shop", root: "/src/shop", branch: "feature/x"),
+                                            secrets: ["db": ["password": "newUSER1", "root_password": "newROOT1"]], home: TestSupport.tempDir("home"))
+            let db = try #require(plan.service("db"))
+            guard case .run(let argv, let env)? = db.kind?.rotate else { Issue.record("\(kind) has no rotate.run"); continue }
+            let context = RotateCommand.context(new: db.context, old: [:], dataPath: "/var/lib/mysql")
+            let c = try RotateCommand.build(argv: argv, env: env, context: context, image: db.image, volume: "shop-x_db-data",
+                                            dataPath: "/var/lib/mysql", labels: [])
+            #expect(Array(c.argv.prefix(14)) == ["docker", "run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "sh",
+                                                 "-e", "NEW_PASSWORD", "-e", "NEW_ROOT_PASSWORD", "-v"], "\(kind)")
+            #expect(Array(c.argv.suffix(3)) == ["sh", "/var/lib/mysql", "devenv"])
+            #expect(c.argv[17].contains("--skip-grant-tables") && c.argv[17].contains("ALTER USER"))
+            #expect(c.environment == ["NEW_PASSWORD": "newUSER1", "NEW_ROOT_PASSWORD": "newROOT1"])
+            #expect(!c.argv.joined(separator: " ").contains("newUSER1") && !c.argv.joined(separator: " ").contains("newROOT1"))
+        }
+    }
+
+    @Test func mongodbUpdatesTheUserOnACopyServedWithoutAuthTheUserAndPasswordByName() throws {
+        let m = try TestSupport.parse("name: shop\nservices:\n  mongodb: {}\n", file: "/src/shop/devenv.yml")
+        let plan = try TestSupport.plan(m, identity: StackIdentity(project: "shop", root: "/src/shop", branch: "feature/x"),
+                                        secrets: ["mongodb": ["password": "newMONGO1"]], home: TestSupport.tempDir("home"))
+        let s = try #require(plan.service("mongodb"))
+        guard case .run(let argv, let env)? = s.kind?.rotate else { Issue.record("mongodb has no rotate.run"); return }
+        let c = try RotateCommand.build(argv: argv, env: env, context: RotateCommand.context(new: s.context, old: [:], dataPath: "/data/db"),
+                                        image: s.image, volume: "shop-x_mongodb-data", dataPath: "/data/db", labels: [])
+        #expect(Array(c.argv.prefix(16)) == ["docker", "run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "sh",
+                                             "-e", "ROTATE_USER", "-e", "NEW_PASSWORD", "-v", "shop-x_mongodb-data:/data/db", s.image])
+        #expect(c.argv[17].contains("updateUser: process.env.ROTATE_USER, pwd: process.env.NEW_PASSWORD"))
+        #expect(Array(c.argv.suffix(2)) == ["sh", "/data/db"])
+        #expect(c.environment == ["ROTATE_USER": "devenv", "NEW_PASSWORD": "newMONGO1"])
+        #expect(!c.argv.joined(separator: " ").contains("newMONGO1"))
+    }
+
     @Test func redisAndValkeyNeedNothingRunAndOtherKindsHaveNoStep() throws {
         let plan = try Self.plan()
         #expect(plan.service("redis")?.kind?.rotate == .config)
