@@ -42,7 +42,7 @@ import Testing
             try p.git(["checkout", "-q", "-b", "feature/creds"])
             let up = try BranchTests.up(p)
             let feature = BranchTests.stack(p, "feature/creds")
-            #expect(up.stdout.contains("Credentials of \(feature): its own"), "\(up.stdout)")
+            #expect(up.stdout.contains("Passwords of \(feature) (\(BranchTests.stack(p, "main"))'s .env does not log in here"), "\(up.stdout)")
             #expect(up.stdout.contains("postgres  own password set in the copied data in "), "\(up.stdout)")
             #expect(up.stdout.contains("redis     own password (its configuration carries it"), "\(up.stdout)")
             let branch = try p.dotenv()
@@ -163,6 +163,35 @@ import Testing
                 """, selection: 10)
                 #expect(r.hasPrefix("refused"), "\(r)")
             }
+        }
+    }
+
+    /// `kill -9` of `up` while the branch's copy is being given its own passwords: the next `up`
+    /// finishes the rotation before the branch starts, so its own `.env` logs in and the
+    /// parent's does not, with every row there.
+    @Test func aKillDuringTheRotationIsFinishedByTheNextUp() throws {
+        try ProjectFixture.with("br-cred-kill") { p in
+            try BranchTests.repo(p)
+            _ = try BranchTests.up(p)
+            let mainPG = try #require(try p.dotenv()["DATABASE_URL"])
+            try p.git(["checkout", "-q", "-b", "feature/kill"])
+            let feature = BranchTests.stack(p, "feature/kill")
+            let run = try Fault.Run(p, ["up"])
+            let reached = Fault.poll(timeout: 120) {
+                Fault.containers(feature).contains { $0.labels["dev.devenv.task"] == "branch-rotate" } || !run.running
+            } && run.running
+            #expect(run.kill9() && reached, "up was killed while the rotation ran: \(run.stderr)")
+            let marker = p.root + "/.devenv/stacks/\(feature)/rotate-pending"
+            #expect(FileManager.default.fileExists(atPath: marker), "the unfinished rotation is on record")
+
+            let up = try BranchTests.up(p)
+            #expect(up.stdout.contains("stopped before \(feature)'s copied data had its own passwords; finished now"), "\(up.stdout)")
+            #expect(up.stdout.contains("postgres  own password set in the copied data in "), "\(up.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: marker))
+            let branchPG = try #require(try p.dotenv()["DATABASE_URL"])
+            #expect(try Self.psql(branchPG).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "every row of the copy")
+            let refused = try Self.psql(mainPG, port: Self.port(branchPG))
+            #expect(refused.status != 0 && refused.stderr.contains("password authentication failed"), "\(refused.stderr)")
         }
     }
 }

@@ -59,13 +59,15 @@ public enum BranchCredentials {
         guard damaged == nil else { return }   // the claim keeps the damaged file aside and says so
         let store = store(branch: stored, parent: parentStore, keep: keepingParent(plan))
         if store != stored { try Credentials.save(store, stack: stack, paths: ctx.paths) }
+        try markPending(plan, parent: parent)   // until every rotation ran (RotatePending.swift)
     }
 
     /// After the parent's data was copied into the branch's volumes (the services named in
     /// `copied`) and before the branch starts: runs each copied service's `rotate.run`, all at
-    /// once. A failure removes the branch's copy (so the next `up` copies again) and throws.
+    /// once. A failure removes the branch's copy (so the next `up` copies again; unless
+    /// `removeOnFailure` is false: a resumed rotation keeps the data) and throws.
     public static func rotate(_ ctx: DevenvContext, project: Project, plan: StackPlan, parent: String,
-                              copied: [String]) async throws -> [(service: String, result: Result)] {
+                              copied: [String], removeOnFailure: Bool = true) async throws -> [(service: String, result: Result)] {
         let (parentStore, _) = try Credentials.read(stack: parent, paths: ctx.paths)
         var results: [(String, Result)] = []
         var jobs: [(service: String, command: Command)] = []
@@ -88,14 +90,21 @@ public enum BranchCredentials {
         }
         let ran = await run(ctx, jobs)
         if let (service, failure) = ran.compactMap({ r in r.value.failure.map { (r.key, $0) } }).sorted(by: { $0.0 < $1.0 }).first {
+            let lines = failure.split(separator: "\n").suffix(10).map { "  | " + $0 }
+            guard removeOnFailure else {
+                throw DevenvError("giving \(plan.identity.stack)'s copy of \(parent)'s \(service) data its own password failed; its data is kept",
+                                  hint: "Run `devenv up` again; `devenv down --volumes` then `devenv up` copies \(parent)'s data anew.", details: lines)
+            }
+            clearPending(plan)
             _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
             let volumes = plan.services.flatMap { StackVolumes.keys($0, root: plan.manifest.root) }.map { StackVolumes.name(stack: plan.identity.stack, key: $0) }
             _ = try? await ctx.runner.capture(VolumeCommands.remove(volumes))
             throw DevenvError("giving \(plan.identity.stack)'s copy of \(parent)'s \(service) data its own password failed; the copy was removed, \(parent)'s data is unchanged",
                               hint: "Run `devenv up` again, or `devenv up --fresh` to start empty and seed.",
-                              details: failure.split(separator: "\n").suffix(10).map { "  | " + $0 })
+                              details: lines)
         }
         for job in jobs { if let secs = ran[job.service]?.seconds { results.append((job.service, .rotated(secs))) } }
+        clearPending(plan)
         return copied.compactMap { name in results.first { $0.0 == name }.map { (service: $0.0, result: $0.1) } }
     }
 
@@ -126,7 +135,7 @@ public enum BranchCredentials {
     public static func summary(_ results: [(service: String, result: Result)], stack: String, parent: String) -> [String] {
         guard !results.isEmpty else { return [] }
         let width = results.map(\.service.count).max() ?? 0
-        var lines = ["Credentials of \(stack): its own, so \(parent)'s .env values do not log in here, nor these there:"]
+        var lines = ["Passwords of \(stack) (\(parent)'s .env does not log in here, nor this one there, unless said):"]
         for (service, result) in results {
             let text: String
             switch result {

@@ -105,6 +105,8 @@ public struct UpOperation {
                                                                      copied: copied?.services ?? [])
                     credentials = BranchCredentials.summary(rotated, stack: plan.identity.stack, parent: parent.stack)
                     // <<< BRANCH CREDENTIALS CALL SITE
+                } else {   // a rotation a killed `up` left unfinished runs before the branch starts (RotatePending.swift)
+                    credentials = try await BranchCredentials.resume(ctx, project: project, plan: plan, containers: containers)
                 }
                 board.setAll("starting")
                 try await timer.measure(.starting, names) { try await ctx.runner.check(Compose.up(project.composeProject, services: services)) }
@@ -150,7 +152,7 @@ public struct UpOperation {
         return Outcome(plan: plan, report: report, started: started, seconds: seconds, envReport: envReport, timings: report.timings!,
                        seedReport: seedReport,
                        origin: BranchStart.summary(decision, stack: plan.identity.stack, copy: copied, seedSeconds: seeding)
-                           .map { ([$0] + credentials).joined(separator: "\n") },
+                           .map { ([$0] + credentials).joined(separator: "\n") } ?? (credentials.isEmpty ? nil : credentials.joined(separator: "\n")),
                        processes: processes)
     }
 

@@ -20,9 +20,9 @@ import CurrentPlatform
       rabbitmq: {}
     """
 
-    static func plan() throws -> StackPlan {
-        let m = try TestSupport.parse(manifest, file: "/src/shop/devenv.yml")
-        return try TestSupport.plan(m, identity: StackIdentity(project: "shop", root: "/src/shop", branch: "feature/x"),
+    static func plan(root: String = "/src/shop") throws -> StackPlan {
+        let m = try TestSupport.parse(manifest, file: root + "/devenv.yml")
+        return try TestSupport.plan(m, identity: StackIdentity(project: "shop", root: root, branch: "feature/x"),
                                     secrets: ["postgres": ["password": "newPG123"], "redis": ["password": "newRD123"],
                                               "rabbitmq": ["password": "parentRB"]],
                                     home: TestSupport.tempDir("home"))
@@ -105,12 +105,28 @@ import CurrentPlatform
         let lines = BranchCredentials.summary([("postgres", .rotated(0.84)), ("redis", .config), ("rabbitmq", .kept)],
                                               stack: "shop-x", parent: "shop-main")
         #expect(lines == [
-            "Credentials of shop-x: its own, so shop-main's .env values do not log in here, nor these there:",
+            "Passwords of shop-x (shop-main's .env does not log in here, nor this one there, unless said):",
             "  postgres  own password set in the copied data in 0.8s",
             "  redis     own password (its configuration carries it; the data holds none)",
             "  rabbitmq  warning: still takes shop-main's password: its kind has no `rotate:` step to change it in the copied data",
         ])
         #expect(BranchCredentials.summary([], stack: "shop-x", parent: "shop-main").isEmpty)
+    }
+
+    @Test func aPendingRotationRunsOnlyForServicesThatAreNotRunning() throws {
+        let plan = try Self.plan(root: TestSupport.tempDir("shop"))
+        func container(_ service: String, _ state: String) throws -> ContainerInfo {
+            try JSONDecoder().decode(ContainerInfo.self, from: Data(#"{"Id":"\#(service)","State":"\#(state)","Labels":{"com.docker.compose.service":"\#(service)"}}"#.utf8))
+        }
+        #expect(BranchCredentials.pendingServices(plan, containers: []) == ["postgres"], "redis (config) and rabbitmq (no step) run nothing")
+        #expect(BranchCredentials.pendingServices(plan, containers: [try container("postgres", "created")]) == ["postgres"])
+        #expect(BranchCredentials.pendingServices(plan, containers: [try container("postgres", "running")]).isEmpty,
+                "a running server's data is never opened by a second one")
+        #expect(BranchCredentials.pending(plan) == nil)
+        try BranchCredentials.markPending(plan, parent: "shop-main")
+        #expect(BranchCredentials.pending(plan) == "shop-main")
+        BranchCredentials.clearPending(plan)
+        #expect(BranchCredentials.pending(plan) == nil)
     }
 
     static func load(_ rotate: String, data: Bool = true) throws -> [ManifestProblem] {
