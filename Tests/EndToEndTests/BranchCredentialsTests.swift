@@ -194,4 +194,37 @@ import Testing
             #expect(refused.status != 0 && refused.stderr.contains("password authentication failed"), "\(refused.stderr)")
         }
     }
+
+    /// Neither stack's password is in any argv on the host (containers' processes included)
+    /// while a branch is copied and rotated: the steps get them by name only.
+    @Test func noPasswordOfEitherStackIsInAnyArgvWhileTheBranchRotates() throws {
+        try ProjectFixture.with("br-cred-argv") { p in
+            try BranchTests.repo(p)
+            _ = try BranchTests.up(p)
+            try p.git(["checkout", "-q", "-b", "feature/argv"])
+            #expect(try p.devenv(["env", "--json"]).status == 0, "claims the branch's passwords before up")
+            var secrets: [String] = []
+            for stack in [BranchTests.stack(p, "main"), BranchTests.stack(p, "feature/argv")] {
+                let file = ProjectFixture.home + "/stacks/\(stack)/credentials.json"
+                let store = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: [String: String]] ?? [:]
+                secrets += store.values.flatMap(\.values)
+            }
+            try #require(secrets.count == 4 && Set(secrets).count == 4, "two stacks, two passwords each, all different")
+
+            let run = try Fault.Run(p, ["up"])
+            var seen = 0, rotating = false, leaks: [String] = []
+            while run.running {
+                for (_, argv) in Fault.commandLines() {
+                    seen += 1
+                    let line = argv.joined(separator: " ")
+                    if line.contains("ALTER ROLE") { rotating = true }
+                    if secrets.contains(where: { line.contains($0) }) { leaks.append(line) }
+                }
+            }
+            #expect(run.wait() == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("postgres  own password set in the copied data"), "\(run.stdout)")
+            #expect(leaks.isEmpty, "a password in an argv: \(leaks)")
+            FaultFigures.report("argv scan during a branch's copy and rotation: \(seen) command lines looked at (the rotation's seen: \(rotating)), \(leaks.count) with a password")
+        }
+    }
 }
