@@ -46,12 +46,16 @@ public enum Credentials {
         let (stored, damaged) = try read(stack: stack, paths: paths, needs: needs)
         if let damaged { try Registry.keepDamaged(file, damaged) }
         let (store, missing) = filling(stored, needs: needs)
-        if missing || damaged != nil {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try encoder.encode(store), to: file, newFileMode: 0o600)
-        }
+        if missing || damaged != nil { try save(store, stack: stack, paths: paths) }
         return store
+    }
+
+    /// Writes the stack's secrets (0600, atomically, in its 0700 folder).
+    public static func save(_ store: Store, stack: String, paths: DevenvPaths) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try StateFile.makePrivateFolder(paths.stackDir(stack))
+        try AtomicFile.write(try encoder.encode(store), to: paths.credentialsFile(stack), newFileMode: 0o600)
     }
 
     /// The refusal for a damaged credentials file whose secrets could not all be recovered.
@@ -62,14 +66,6 @@ public enum Credentials {
                 + "could not be recovered from their containers; devenv changed nothing",
             hint: "Put back a good copy of the file if you have one. Otherwise `devenv reset \(names)` deletes that data and starts it with new passwords "
                 + "(the damaged file is kept beside it).")
-    }
-
-    /// Gives `stack` the secrets of `parent`: a branch stack whose data is a copy of its
-    /// parent's must log in the way that data was initialised (Postgres keeps its password).
-    public static func copy(from parent: String, to stack: String, paths: DevenvPaths) throws {
-        guard let data = FileManager.default.contents(atPath: paths.credentialsFile(parent)) else { return }
-        try StateFile.makePrivateFolder(paths.stackDir(stack))
-        try AtomicFile.write(data, to: paths.credentialsFile(stack), newFileMode: 0o600)
     }
 
     /// Letters and digits only: safe in URLs, shells, YAML and every dotenv dialect.

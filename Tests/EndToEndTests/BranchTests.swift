@@ -59,7 +59,7 @@ import Testing
             let featureEnv = try p.dotenv()
             let featureURL = try #require(featureEnv["DATABASE_URL"])
             #expect(featureEnv["PGPORT"] != mainEnv["PGPORT"] && featureEnv["REDIS_URL"] != mainEnv["REDIS_URL"])
-            #expect(featureEnv["PGPASSWORD"] == mainEnv["PGPASSWORD"], "a copy of main's data logs in with main's password")
+            #expect(featureEnv["PGPASSWORD"] != mainEnv["PGPASSWORD"], "a branch has its own password (BranchCredentialsTests)")
             _ = try SeedTests.sql(featureURL, "INSERT INTO notes (t) VALUES ('branch-only')")
 
             let stacks = try p.ls().filter { $0["project"] as? String == p.name }

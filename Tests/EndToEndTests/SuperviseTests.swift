@@ -125,9 +125,9 @@ import CurrentPlatform
             let healthy = try p.devenv(["doctor", "--json"])
             #expect(healthy.status == 0, "\(healthy.stdout)")
             let checks = try #require(try JSONSerialization.jsonObject(with: Data(healthy.stdout.utf8)) as? [[String: Any]])
-            #expect(Set(checks.compactMap { $0["check"] as? String }) == ["engine", "compose", "disk", "images", "manifest", "kinds", "ports", "env-ignored", "branch-stacks"])
+            #expect(Set(checks.compactMap { $0["check"] as? String }) == ["engine", "compose", "disk", "images", "manifest", "kinds", "ports", "env-ignored", "env-stack", "branch-stacks"])
             for c in checks { #expect(c["ok"] as? Bool == true, "\(c)") }
-            #expect(try p.devenv(["doctor"]).stdout.contains("All 9 checks passed."))
+            #expect(try p.devenv(["doctor"]).stdout.contains("All 10 checks passed."))
 
             let noEngine = try p.devenv(["doctor", "--json"], env: ["DOCKER_HOST": "unix:///nonexistent/docker.sock"])
             #expect(noEngine.status == 1)

@@ -18,7 +18,7 @@ struct ProjectChecks {
         let (manifest, project) = manifestCheck()
         let stacks = ((try? Registry.load(ctx.paths))?.stacks ?? [:]).filter { $0.value.root == root }
         return [manifest, kindsCheck(project), portsCheck(stacks: stacks, project: project),
-                await envIgnoredCheck(project),
+                await envIgnoredCheck(project), envStackCheck(project),
                 await branchStacksCheck(stacks: stacks)]
     }
 
@@ -129,6 +129,17 @@ struct ProjectChecks {
             return .fail("env-ignored", "not ignored by git: \(what); these files hold passwords", fix: fix)
         }
         return .pass("env-ignored", "ignored by git: \(targets.joined(separator: ", "))")
+    }
+
+    /// No `.env` file of the project points at another stack than this folder's branch uses.
+    func envStackCheck(_ project: Project?) -> DoctorCheck {
+        guard let project, let plan = try? project.proposedPlan(ctx) else { return .skipped("env-stack", needs: "manifest") }
+        let found = EnvStackMismatch.scan(plan, paths: ctx.paths)
+        guard found.isEmpty else {
+            return .fail("env-stack", found.map(\.summary).joined(separator: "; ") + ", not \(plan.identity.stack), the stack of this folder's branch",
+                         fix: EnvStackMismatch.fix)
+        }
+        return .pass("env-stack", "the .env files point at \(plan.identity.stack), the stack of this folder\(plan.identity.branch.map { "'s branch \($0)" } ?? "")")
     }
 
     /// Stacks of this project whose branch no longer exists.

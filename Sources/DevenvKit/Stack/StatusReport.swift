@@ -29,8 +29,10 @@ public struct StatusReport: Encodable {
     public var processes: [ProcessStatus] = []
     /// The last `devenv pull` of each service that had one (`pulls` in JSON, absent when none).
     public var pulls: [PullRecord] = []
+    /// `.env` values pointing at another stack (`status` only; in the JSON when there are any).
+    public var envMismatches: [EnvStackMismatch] = []
 
-    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings, processes, pulls }
+    enum CodingKeys: String, CodingKey { case stack, project, branch, root, engine, forward, services, timings, processes, pulls, envMismatches = "env_mismatches" }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -44,6 +46,7 @@ public struct StatusReport: Encodable {
         try c.encode(processes, forKey: .processes)
         try c.encodeIfPresent(timings, forKey: .timings)
         if !pulls.isEmpty { try c.encode(pulls, forKey: .pulls) }
+        if !envMismatches.isEmpty { try c.encode(envMismatches, forKey: .envMismatches) }
     }
 }
 

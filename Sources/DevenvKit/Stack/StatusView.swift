@@ -21,6 +21,10 @@ public struct StatusView: Report {
         out += StatusBuilder.table(report, plan: plan, output: output)
         if !report.processes.isEmpty { out += ProcessStatusReader.table(report.processes, output: output) }
         out += report.pulls.map(\.line)
+        for m in report.envMismatches {
+            out.append(output.style("warning: \(m.summary), not \(report.stack)", .yellow))
+        }
+        if !report.envMismatches.isEmpty { out.append("  fix: " + EnvStackMismatch.fix) }
         out.append(output.style(engineLine, .dim))
         return out
     }

@@ -53,10 +53,11 @@ public struct UpOperation {
         // A branch copy a killed devenv left: finished or discarded before anything looks at the data.
         if let note = try await BranchCopyJournal.resume(ctx, plan: try project.proposedPlan(ctx)) { ctx.output.error("note: " + note) }
         var containers = try ctx.engine.containers(project: project.identity.stack)
-        let decision = try branchStart.decide(ctx, plan: try project.proposedPlan(ctx), containers: containers)
+        let proposed = try project.proposedPlan(ctx)
+        let decision = try branchStart.decide(ctx, plan: proposed, containers: containers)
         if case .existing(let note?) = decision { ctx.output.error(note) }
-        if case .copy(let parent) = decision {
-            try Credentials.copy(from: parent.stack, to: project.identity.stack, paths: ctx.paths)
+        if case .copy(let parent) = decision {   // the branch claims its own secrets (BranchCredentials)
+            try BranchCredentials.prepare(ctx, plan: proposed, parent: parent.stack)
         }
         // The one claim of `up`: ports in the machine registry and credentials, under the stack lock.
         var plan = try project.claimedPlan(ctx)
@@ -88,6 +89,7 @@ public struct UpOperation {
         let board = ProgressBoard(output: ctx.output, services: names, enabled: progress)
         var started = false
         var copied: BranchCopy.Outcome?
+        var credentials: [String] = []
         var fresh: Set<String> = []
         if !alreadyUp {
             if case .copy = decision {} else { fresh = try SetupCondition.freshServices(ctx, plan: plan, except: []) }
@@ -98,6 +100,15 @@ public struct UpOperation {
                 if case .copy(let parent) = decision {
                     board.setAll("copying data from \(parent.stack)")
                     copied = try await BranchCopy.run(ctx, project: project, plan: plan, parent: parent, timeout: timeout)
+                    // >>> BRANCH CREDENTIALS CALL SITE (issue 26, item 4): after the copy, before the branch
+                    // starts, the copied data takes the branch's own passwords. Move into the copy hook at merge.
+                    board.setAll("setting \(plan.identity.stack)'s own passwords")
+                    let rotated = try await BranchCredentials.rotate(ctx, project: project, plan: plan, parent: parent.stack,
+                                                                     copied: copied?.services ?? [])
+                    credentials = BranchCredentials.summary(rotated, stack: plan.identity.stack, parent: parent.stack)
+                    // <<< BRANCH CREDENTIALS CALL SITE
+                } else {   // a rotation a killed `up` left unfinished runs before the branch starts (RotatePending.swift)
+                    credentials = try await BranchCredentials.resume(ctx, project: project, plan: plan, containers: containers)
                 }
                 board.setAll("starting")
                 try await timer.measure(.starting, names) { try await ctx.runner.check(Compose.up(project.composeProject, services: services)) }
@@ -143,7 +154,8 @@ public struct UpOperation {
         let seeding = seedReport.applied.isEmpty ? nil : seedReport.applied.reduce(0) { $0 + ($1.seconds ?? 0) }
         return Outcome(plan: plan, report: report, started: started, seconds: seconds, envReport: envReport, timings: report.timings!,
                        seedReport: seedReport,
-                       origin: BranchStart.summary(decision, stack: plan.identity.stack, copy: copied, seedSeconds: seeding),
+                       origin: BranchStart.summary(decision, stack: plan.identity.stack, copy: copied, seedSeconds: seeding)
+                           .map { ([$0] + credentials).joined(separator: "\n") } ?? (credentials.isEmpty ? nil : credentials.joined(separator: "\n")),
                        processes: processes)
     }
 

@@ -7,7 +7,7 @@ import DevenvCore
 /// template checked against what the kind's context will hold.
 public struct KindLoader {
     package static let topKeys = ["description", "image", "version", "ports", "data", "settings", "secrets", "values",
-                          "probe", "dotenv", "setup", "seed", "copy", "mirror", "init", "damaged_data"]
+                          "probe", "dotenv", "setup", "seed", "copy", "rotate", "mirror", "init", "damaged_data"]
     /// Keys every service takes in devenv.yml; a setting may not reuse them.
     package static let reservedSettings = ServiceParser.common + ["ports", "ready"]
 
@@ -98,6 +98,7 @@ public struct KindLoader {
             case "setup": kind.setup = parseSetup(v)
             case "seed": kind.seed = parseSeed(v)
             case "copy": kind.copy = parseCopy(v)
+            case "rotate": kind.rotate = parseRotate(v)
             case "mirror": kind.mirror = parseMirror(v)
             case "init": kind.initHints = parseInit(v)
             case "damaged_data": kind.damagedData = reader.strings(v, "damaged_data") ?? []
@@ -107,6 +108,7 @@ public struct KindLoader {
         if top["image"] == nil { reader.problem(node, "missing 'image:' (the repository, e.g. image: postgres)") }
         if top["version"] == nil { reader.problem(node, "missing 'version:' (a pinned default tag, e.g. version: \"16\")") }
         kind.probe = parseProbe(probeNode, ports: kind.ports, at: node)
+        checkRotate(kind, top)
         for s in kind.initHints?.settings ?? [] where kind.setting(s.setting) == nil {
             reader.problem(top["init"]?["settings"] ?? node, "init.settings names '\(s.setting)', which is not one of this kind's settings\(Suggest.hint(s.setting, among: kind.settings.map(\.name)))")
         }

@@ -28,6 +28,9 @@ public struct ServiceKind: Sendable {
     public var seed: SeedSchema?
     /// How a branch stack copies a running parent's data; nil: stop and copy the volumes.
     public var copy: CopySchema?
+    /// How a branch's copy of its parent's data takes the branch's own secrets; nil: it
+    /// cannot, so the branch keeps its parent's for this service (and `up` says so).
+    public var rotate: RotateSchema? = nil
     public var mirror: MirrorHints?
     public var initHints: InitHints?
     /// `compose.yml`: a Mustache template of the compose service.

@@ -1,0 +1,33 @@
+import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
+
+/// The command a kind's `rotate.run` becomes (pure): `docker run --rm` of the service's image
+/// without a network, as root, the branch's copied data volume mounted at the kind's `data:`
+/// path, `rotate.run` rendered (empty arguments dropped) and `rotate.env` passed by name only
+/// (`-e NAME`, the value in the docker CLI's environment), so no secret is in any argv.
+enum RotateCommand {
+    /// The context `rotate:` renders against: the branch's service context (its new secrets
+    /// and values), `old.*` (the same values rendered with the parent's secrets, which the
+    /// copied data was initialised with) and `data` (where the data volume is mounted).
+    static func context(new: [String: Any], old: [String: Any], dataPath: String) -> [String: Any] {
+        var ctx = new
+        ctx["old"] = old
+        ctx["data"] = dataPath
+        return ctx
+    }
+
+    static func build(argv template: [String], env: [TemplateEntry], context: [String: Any], image: String,
+                      volume: String, dataPath: String, labels: [(String, String)]) throws -> Command {
+        let argv = try template.map { try Templating.render($0, context) }.filter { !$0.isEmpty }
+        guard let executable = argv.first else { throw DevenvError("rotate.run renders to nothing") }
+        let values = try env.map { ($0.key, try Templating.render($0.template, context)) }
+        var args = ["run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", executable]
+        args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
+        for (k, _) in values { args += ["-e", k] }
+        args += ["-v", "\(volume):\(dataPath)", image] + argv.dropFirst()
+        return Command("docker", args, environment: Dictionary(values, uniquingKeysWith: { $1 }))
+    }
+}
