@@ -55,10 +55,11 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
     }
 
     /// The last step of a branch creation, and of finishing one a crash interrupted: the
-    /// kinds' after-copy step, then the parent's seed entries into the branch's ledger, then
-    /// the journal goes. Each step can run again (a crash here is finished by the next `up`).
+    /// parent's seed entries into the branch's ledger, then the journal goes. Each step can run
+    /// again (a crash here is finished by the next `up`). The branch's own passwords are set
+    /// after this, by `up` (BranchCredentials; its `rotate-pending` marker, written before the
+    /// copy, makes the next `up` finish a rotation a crash cut short).
     func complete(_ ctx: DevenvContext, plan: StackPlan) async throws {
-        try await BranchAfterCopy.run(ctx, plan: plan, services: services, parent: parent)
         let path = SeedLedger.path(stateDir: plan.stateDir)
         var ledger = try SeedLedger.load(path)
         for s in services { ledger.forget(service: s) }
@@ -104,16 +105,6 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
         let names = volumes.filter(present.contains)
         if !names.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(names), "removing the unfinished copy's volumes of \(stack)") }
     }
-}
-
-/// The step between a branch's copy and the branch's own start, for what a kind must change
-/// in copied data before the branch serves it (issue 26 item 4: the branch's own credentials).
-/// It runs after every copy has succeeded and the journal says `copied`, and again when the
-/// next `up` finishes a copy a crash interrupted, so whatever runs here must be idempotent.
-/// The branch's containers exist (created, not started) when it runs. Nothing runs here yet:
-/// no kind declares an after-copy command; the credentials work fills this function in.
-public enum BranchAfterCopy {
-    public static func run(_ ctx: DevenvContext, plan: StackPlan, services: [String], parent: String) async throws {}
 }
 
 /// What `down --volumes` removes after compose: the stack's data volumes compose did not

@@ -100,13 +100,12 @@ public struct UpOperation {
                 if case .copy(let parent) = decision {
                     board.setAll("copying data from \(parent.stack)")
                     copied = try await BranchCopy.run(ctx, project: project, plan: plan, parent: parent, timeout: timeout)
-                    // >>> BRANCH CREDENTIALS CALL SITE (issue 26, item 4): after the copy, before the branch
-                    // starts, the copied data takes the branch's own passwords. Move into the copy hook at merge.
+                    // After the copy (its journal done), before the branch starts, the copied data takes
+                    // the branch's own passwords; a crash in between is finished by `resume` below.
                     board.setAll("setting \(plan.identity.stack)'s own passwords")
                     let rotated = try await BranchCredentials.rotate(ctx, project: project, plan: plan, parent: parent.stack,
                                                                      copied: copied?.services ?? [])
                     credentials = BranchCredentials.summary(rotated, stack: plan.identity.stack, parent: parent.stack)
-                    // <<< BRANCH CREDENTIALS CALL SITE
                 } else {   // a rotation a killed `up` left unfinished runs before the branch starts (RotatePending.swift)
                     credentials = try await BranchCredentials.resume(ctx, project: project, plan: plan, containers: containers)
                 }
