@@ -67,6 +67,7 @@ package struct KindTemplateCheck {
             for (_, o) in seed["options"]?.mapping ?? Node.Mapping([]) { walk(o["default"], all, "seed option default") }
         }
         walk(top["copy"], all.union(["parent.host"]), "copy")
+        walk(top["upgrade"], all.union(UpgradeSchema.templateKeys), "upgrade")
         walk(top["init"]?["env"], all, "init.env")
         return problems
     }
