@@ -73,7 +73,10 @@ public struct UpOperation {
         }
         for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
         if let note = try await RestoreJournal.resume(ctx, plan: plan) { ctx.output.error("note: " + note) }
-        if let note = try await UpgradeJournal.resume(ctx, project: project, plan: plan) { ctx.output.error("note: " + note) }
+        if let note = try await UpgradeJournal.resume(ctx, project: project, plan: plan) {
+            ctx.output.error("note: " + note)
+            containers = try ctx.engine.containers(project: project.identity.stack)   // it removed the new server's container
+        }
         // Data a different major version wrote: stop before anything starts (`devenv upgrade`).
         let checked = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
         if let m = try await DataVersion.mismatches(ctx, plan: plan, services: checked, containers: containers).first {
