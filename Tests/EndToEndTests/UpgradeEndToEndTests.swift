@@ -211,4 +211,50 @@ import Testing
             #expect(try KindTests.sql(try url(), "SELECT count(*) FROM items") == "10000")
         }
     }
+
+    /// Branch stacks: main is upgraded; a branch made before (15 data) is stopped by its `up`
+    /// and upgraded the same way; a branch made after copies main's new generation (17 data).
+    @Test func branchStacksOfAnUpgradedParent() throws {
+        func manifest(_ v: String) -> String { "isolation: branch\nservices:\n  postgres:\n    version: \"\(v)\"\n" }
+        try ProjectFixture.with("upgrade-branch") { p in
+            try p.manifest(manifest("15"))
+            try p.write(".gitignore", ".env\n.devenv/\n")
+            try p.git(["init", "-q", "-b", "main"])
+            try p.git(["config", "user.email", "e2e@devenv.test"])
+            try p.git(["config", "user.name", "devenv e2e"])
+            try p.git(["add", "-A"])
+            try p.git(["commit", "-q", "-m", "init"])
+            try #require(try p.devenv(["up"]).status == 0)
+            _ = try Self.sql(p, "CREATE TABLE notes AS SELECT g FROM generate_series(1, 1000) g")
+            try p.git(["checkout", "-q", "-b", "feature/old"])
+            try #require(try p.devenv(["up"]).status == 0)
+            _ = try Self.sql(p, "INSERT INTO notes VALUES (0)")
+
+            try p.git(["checkout", "-q", "main"])
+            try p.manifest(manifest("17"))
+            try p.git(["commit", "-q", "-am", "postgres 17"])
+            let main = try p.devenv(["upgrade", "postgres", "--yes"])
+            #expect(main.status == 0, "\(main.stderr)")
+            #expect(try p.devenv(["up"]).status == 0)
+            #expect(try Self.major(p) == "17")
+
+            // A branch from before the upgrade, once it has the bump: stopped, then upgraded alike.
+            try p.git(["checkout", "-q", "feature/old"])
+            try p.git(["merge", "-q", "main"])
+            let refused = try p.devenv(["up"])
+            #expect(refused.status == 1 && refused.stderr.contains("devenv upgrade postgres"), "\(refused.stderr)")
+            let branch = try p.devenv(["upgrade", "postgres", "--yes"])
+            #expect(branch.status == 0, "\(branch.stderr)")
+            #expect(try p.devenv(["up"]).status == 0)
+            #expect(try Self.major(p) == "17")
+            #expect(try Self.sql(p, "SELECT count(*) FROM notes") == "1001", "the branch's own data came through")
+
+            // A branch made after: its copy of main is main's new generation.
+            try p.git(["checkout", "-q", "-b", "feature/new", "main"])
+            let fresh = try p.devenv(["up"])
+            #expect(fresh.status == 0, "\(fresh.stderr)")
+            #expect(try Self.major(p) == "17")
+            #expect(try Self.sql(p, "SELECT count(*) FROM notes") == "1000")
+        }
+    }
 }

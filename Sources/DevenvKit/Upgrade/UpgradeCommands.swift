@@ -13,6 +13,10 @@ public enum UpgradeCommands {
     /// The container name of the old server while an upgrade copies from it.
     public static func fromContainer(stack: String, service: String) -> String { "\(stack)-upgrade-\(service)-from" }
 
+    /// Its host name on the stack's network (a DNS label: at most 63 characters, so not the
+    /// container name, which carries the stack's long name).
+    public static func fromHost(service: String) -> String { String("devenv-upgrade-from-\(service)".prefix(63)) }
+
     /// The compose default network of the stack.
     public static func network(stack: String) -> String { "\(stack)_default" }
 
@@ -24,9 +28,9 @@ public enum UpgradeCommands {
     }
 
     /// `docker run --detach` of the old server on its volume, on the stack's network.
-    public static func server(name: String, network: String, image: String, volume: String, dataPath: String,
+    public static func server(name: String, host: String, network: String, image: String, volume: String, dataPath: String,
                               environment: [(String, String)], labels: [(String, String)]) -> Command {
-        var args = ["run", "--detach", "--name", name, "--network", network]
+        var args = ["run", "--detach", "--name", name, "--network", network, "--network-alias", host]
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
         for (k, _) in environment { args += ["-e", k] }
         args += ["-v", "\(volume):\(dataPath)", image]

@@ -147,10 +147,11 @@ public struct UpgradeOperation {
         let journal = UpgradeJournal(service: service, key: key, from: oldVolume, to: newVolume, fromVersion: from, toVersion: to)
         let network = UpgradeCommands.network(stack: stack)
         let fromName = UpgradeCommands.fromContainer(stack: stack, service: service)
+        let fromHost = UpgradeCommands.fromHost(service: service)
         let labels = VolumeTask.labels(plan.identity, "upgrade")
         let oldImage = UpgradeCommands.oldImage(requested: s.requestedImage, version: from, imageMap: project.imageMap)
         func client(_ argv: [String], host: String? = nil, database: String? = nil) throws -> Command {
-            var u = ["from": fromName, "to": service]
+            var u = ["from": fromHost, "to": service]
             if let host { u["host"] = host }
             if let database { u["database"] = database }
             return try UpgradeCommands.client(argv, env: schema.env, context: s.context, upgrade: u, image: s.image, network: network, labels: labels)
@@ -177,13 +178,13 @@ public struct UpgradeOperation {
             // The old server, on the old volume.
             say("starting \(s.kind?.description ?? service) \(from) (\(oldImage)) on \(oldVolume)…")
             try await step("starting the \(from) server") {
-                try await ctx.runner.check(UpgradeCommands.server(name: fromName, network: network, image: oldImage, volume: oldVolume,
+                try await ctx.runner.check(UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
                                                                  dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s), labels: labels))
             }
-            let databases = try await poll(ctx, try client(schema.databases, host: fromName), what: "the \(from) server")
-            let roles = try await run(ctx, try client(schema.roles, host: fromName), what: "listing roles")
+            let databases = try await poll(ctx, try client(schema.databases, host: fromHost), what: "the \(from) server")
+            let roles = try await run(ctx, try client(schema.roles, host: fromHost), what: "listing roles")
             var rows: [String: [String: Int]] = [:]
-            for db in databases { rows[db] = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, host: fromName, database: db), what: "counting rows in \(db)").joined(separator: "\n")) }
+            for db in databases { rows[db] = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, host: fromHost, database: db), what: "counting rows in \(db)").joined(separator: "\n")) }
             if !schema.globals.isEmpty { _ = try await run(ctx, try client(schema.globals), what: "copying roles") }
             var copies: [DatabaseCopy] = []
             for db in databases {

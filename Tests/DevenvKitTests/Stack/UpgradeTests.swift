@@ -59,11 +59,11 @@ import CurrentPlatform
         let plan = try Self.plan()
         let pg = try #require(plan.service("postgres"))
         let u = try #require(pg.kind?.upgrade)
-        let c = try UpgradeCommands.client(u.copy, env: u.env, context: pg.context, upgrade: ["from": "shop-x-upgrade-postgres-from", "to": "postgres", "database": "shop"],
+        let c = try UpgradeCommands.client(u.copy, env: u.env, context: pg.context, upgrade: ["from": "devenv-upgrade-from-postgres", "to": "postgres", "database": "shop"],
                                            image: "postgres:17", network: "shop-x_default", labels: [("dev.devenv.task", "upgrade")])
         #expect(Array(c.argv.prefix(11)) == ["docker", "run", "--rm", "--network", "shop-x_default", "--entrypoint", "sh",
                                              "--label", "dev.devenv.task=upgrade", "-e", "PGPASSWORD"])
-        #expect(Array(c.argv.suffix(5)) == ["sh", "shop-x-upgrade-postgres-from", "postgres", "devenv", "shop"])
+        #expect(Array(c.argv.suffix(5)) == ["sh", "devenv-upgrade-from-postgres", "postgres", "devenv", "shop"])
         #expect(c.environment == ["PGPASSWORD": "pg"])
         #expect(!c.argv.contains { $0.contains("pg") && $0 == "pg" }, "the password is not in the argv")
         let list = try UpgradeCommands.client(u.databases, env: u.env, context: pg.context, upgrade: ["host": "postgres"], image: "postgres:17",
@@ -75,9 +75,10 @@ import CurrentPlatform
         let map = ImageMap(rules: ["postgres:15": "devenv-testbed/postgres:15"])
         #expect(UpgradeCommands.oldImage(requested: "postgres:17", version: "15", imageMap: map) == "devenv-testbed/postgres:15")
         #expect(UpgradeCommands.oldImage(requested: "mirror.corp/postgres:17-alpine", version: "15", imageMap: ImageMap()) == "mirror.corp/postgres:15")
-        let c = UpgradeCommands.server(name: "s-upgrade-postgres-from", network: "s_default", image: "postgres:15", volume: "s_postgres-data",
+        let c = UpgradeCommands.server(name: "s-upgrade-postgres-from", host: "devenv-upgrade-from-postgres", network: "s_default", image: "postgres:15", volume: "s_postgres-data",
                                        dataPath: "/var/lib/postgresql/data", environment: [("POSTGRES_PASSWORD", "secret")], labels: [("k", "v")])
-        #expect(c.argv == ["docker", "run", "--detach", "--name", "s-upgrade-postgres-from", "--network", "s_default", "--label", "k=v",
+        #expect(c.argv == ["docker", "run", "--detach", "--name", "s-upgrade-postgres-from", "--network", "s_default",
+                           "--network-alias", "devenv-upgrade-from-postgres", "--label", "k=v",
                            "-e", "POSTGRES_PASSWORD", "-v", "s_postgres-data:/var/lib/postgresql/data", "postgres:15"])
         #expect(c.environment == ["POSTGRES_PASSWORD": "secret"])
         let env = try UpgradeCommands.environment(try #require(try Self.plan().service("postgres")))
