@@ -21,7 +21,7 @@ struct Upgrade: AsyncParsableCommand {
         Examples:
           devenv upgrade postgres
           devenv upgrade postgres --yes --json
-          devenv upgrade postgres --rollback    # back to the old data (then set the old version)
+          devenv upgrade postgres --rollback    # back to the old data
           devenv upgrade postgres --finish      # delete the old data
         """)
 
