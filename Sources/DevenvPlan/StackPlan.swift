@@ -19,6 +19,9 @@ public struct StackPlan {
     public var claimed: Bool = true
     /// What every kind of the catalogue tells `devenv mirror` (URL schemes, version names).
     public var mirrorVocabulary = MirrorVocabulary()
+    /// Docker volume names that differ from compose's `<stack>_<key>`, by compose volume key:
+    /// a data volume moved to a new generation by `devenv upgrade` (`<stateDir>/volumes.json`).
+    public var volumeNames: [String: String] = [:]
     public var composeFile: String { stateDir + "/compose.yaml" }
 
     public func service(_ name: String) -> PlannedService? { services.first { $0.name == name } }

@@ -100,6 +100,7 @@ fi
 bash "$here/kinds.sh"
 bash "$here/mongo.sh"      # mongo:7.0 → SecantusDB (MongoDB wire, WiredTiger, SCRAM), with mongoimport/mongosh stand-ins
 bash "$here/s3.sh"         # minio, rustfs and MinIO's mc → Ceph radosgw (standalone dbstore, SigV4) and an mc on boto3
+bash "$here/trixie.sh"     # postgres:17 and mariadb:11.8-trixie from Debian trixie, for `devenv upgrade` (mariadb:10.11 → the bookworm 10.11)
 # 7. Other engines: a docker context over a relay socket, a remote engine over ssh, podman (engines.sh).
 bash "$here/engines.sh"
 say "ready (engine $(docker version -f '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /'))"

@@ -55,12 +55,12 @@ public enum BranchCopy {
     struct Pair: Sendable, Equatable { var service: String; var key: String; var image: String; var from: String; var to: String }
 
     /// The volumes the branch and its parent have in common, by compose volume key (pure).
-    static func pairs(_ plan: StackPlan, parent: String, parentVolumes: Set<String>) -> [Pair] {
+    static func pairs(_ plan: StackPlan, parent: String, parentVolumes: Set<String>, parentNames: [String: String] = [:]) -> [Pair] {
         plan.services.flatMap { s in
             StackVolumes.keys(s, root: plan.manifest.root).compactMap { key -> Pair? in
-                let from = StackVolumes.name(stack: parent, key: key)
+                let from = parentNames[key] ?? StackVolumes.name(stack: parent, key: key)   // an upgraded parent: its generation
                 guard parentVolumes.contains(from) else { return nil }
-                return Pair(service: s.name, key: key, image: s.image, from: from, to: StackVolumes.name(stack: plan.identity.stack, key: key))
+                return Pair(service: s.name, key: key, image: s.image, from: from, to: StackVolumes.name(plan, key: key))
             }
         }
     }
@@ -69,7 +69,8 @@ public enum BranchCopy {
     /// parent holds none of the branch's volumes.
     public static func run(_ ctx: DevenvContext, project: Project, plan: StackPlan, parent: BranchStart.Parent,
                            timeout: TimeInterval) async throws -> Outcome? {
-        let pairs = pairs(plan, parent: parent.stack, parentVolumes: parent.volumes)
+        let parentNames = try VolumeGenerations.load(stateDir: StackPlanner.stateDir(root: plan.manifest.root, stack: parent.stack)).names
+        let pairs = pairs(plan, parent: parent.stack, parentVolumes: parent.volumes, parentNames: parentNames)
         guard !pairs.isEmpty else { return nil }
         let began = Date()
         var services: [String] = []

@@ -48,7 +48,7 @@ public struct BranchStart {
 
         let existing = try StackVolumes.existing(ctx.engine, stack: stack)
         let empty = withData.filter { s in
-            StackVolumes.keys(s, root: root).allSatisfy { existing[StackVolumes.name(stack: stack, key: $0)] == nil }
+            StackVolumes.keys(s, root: root).allSatisfy { existing[StackVolumes.name(plan, key: $0)] == nil }
         }
         try forgetSeeds(of: empty.map(\.name), stateDir: plan.stateDir)
         guard existing.isEmpty, !withData.isEmpty, plan.identity.branch != nil else { return .existing(note: note(stack)) }

@@ -83,7 +83,7 @@ public struct Project {
         let p = planner
         let claims = try claim(ctx, saving: false).propose(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
                                             secrets: p.secretNeeds(manifest))
-        return try p.plan(manifest, identity: identity, claims: claims)
+        return try p.plan(manifest, identity: identity, claims: claims).withVolumeGenerations()
     }
 
     /// Reserves the stack's ports and credentials, then plans. `holdingLock`: the caller holds
@@ -97,7 +97,7 @@ public struct Project {
         let p = planner
         let claims = try claim(ctx).claim(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
                                           secrets: p.secretNeeds(manifest), touch: touch)
-        return try p.plan(manifest, identity: identity, claims: claims)
+        return try p.plan(manifest, identity: identity, claims: claims).withVolumeGenerations()
     }
 
     /// The per-stack lock every command that changes the stack takes (a second devenv waits).

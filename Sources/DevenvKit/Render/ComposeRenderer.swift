@@ -34,7 +34,10 @@ public enum ComposeRenderer {
             service.append((str("labels"), labelNode(plan.identity.labels + [("dev.devenv.service", s.name), ("dev.devenv.kind", s.kindName)])))
             service.append((str("restart"), str("unless-stopped")))
             services.append((str(s.name), .mapping(Node.Mapping(service))))
-            for v in extraVolumes { volumes.append((str(v), .mapping(Node.Mapping([(str("labels"), labels)])))) }
+            for v in extraVolumes {
+                let name = plan.volumeNames[v].map { [(str("name"), str($0))] } ?? []   // a generation after `devenv upgrade`
+                volumes.append((str(v), .mapping(Node.Mapping(name + [(str("labels"), labels)]))))
+            }
         }
         var top: [(Node, Node)] = [(str("name"), str(plan.identity.stack)), (str("services"), .mapping(Node.Mapping(services)))]
         if !volumes.isEmpty { top.append((str("volumes"), .mapping(Node.Mapping(volumes)))) }

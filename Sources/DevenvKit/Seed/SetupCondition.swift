@@ -29,7 +29,7 @@ public enum SetupCondition {
         guard !withData.isEmpty else { return [] }
         let existing = try StackVolumes.existing(ctx.engine, stack: plan.identity.stack)
         return Set(withData.filter { s in
-            StackVolumes.keys(s, root: plan.manifest.root).allSatisfy { existing[StackVolumes.name(stack: plan.identity.stack, key: $0)] == nil }
+            StackVolumes.keys(s, root: plan.manifest.root).allSatisfy { existing[StackVolumes.name(plan, key: $0)] == nil }
         }.map(\.name))
     }
 }

@@ -40,6 +40,7 @@ public struct SnapshotOperation {
             guard !targets.isEmpty else {
                 throw DevenvError("stack '\(stack)' has no data yet", hint: "Start it with `devenv up`, then take the snapshot.")
             }
+            let versions = try await DataVersion.versions(ctx, plan: plan, targets: targets)
             let running = try runningServices(ctx, stack: stack, among: targets.map(\.service.name))
             let created = ISO8601DateFormatter().string(from: ctx.now())
             try await ServiceRestart.stop(ctx, project: project, running)
@@ -55,7 +56,8 @@ public struct SnapshotOperation {
                                        VolumeCommands.copy(from: t.volume, to: volume, image: t.service.image, labels: VolumeTask.labels(plan.identity, "snapshot")))
                 }
                 let ledger = try SeedLedger.load(SeedLedger.path(stateDir: plan.stateDir))
-                try SnapshotRecord(seeds: ledger.seeds.filter { services.contains($0.service) }, volumes: made.sorted(), services: services, created: created)
+                try SnapshotRecord(seeds: ledger.seeds.filter { services.contains($0.service) }, volumes: made.sorted(), services: services, created: created,
+                                   versions: versions.isEmpty ? nil : versions)
                     .save(stateDir: plan.stateDir, name: name)
             } catch {
                 if !made.isEmpty { _ = try? await ctx.runner.capture(VolumeCommands.remove(made)) }
@@ -85,9 +87,10 @@ public struct SnapshotOperation {
                     ctx.output.error("note: snapshot volume \(v.name) belongs to no service of devenv.yml now; skipped")
                     continue
                 }
-                pairs.append((v.name, StackVolumes.name(stack: stack, key: key), s))
+                pairs.append((v.name, StackVolumes.name(plan, key: key), s))
             }
             let services = Array(Set(pairs.map(\.service.name))).sorted()
+            try DataVersion.checkRestore(record, snapshot: name, plan: plan, services: services, branch: branch)
             let existing = try StackVolumes.existing(ctx.engine, stack: stack)
             let missing = services.filter { svc in pairs.contains { $0.service.name == svc && existing[$0.target] == nil } }
             if !missing.isEmpty {

@@ -20,9 +20,12 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
     public var volumes: [String]?
     public var services: [String]?
     public var created: String?
+    /// The major version that wrote each service's data, for kinds that declare how to read it
+    /// (`upgrade:`): a restore into another major is refused. Nil in older records.
+    public var versions: [String: String]?
 
-    public init(seeds: [SeedLedger.Entry], volumes: [String], services: [String], created: String) {
-        self.seeds = seeds; self.volumes = volumes; self.services = services; self.created = created
+    public init(seeds: [SeedLedger.Entry], volumes: [String], services: [String], created: String, versions: [String: String]? = nil) {
+        self.seeds = seeds; self.volumes = volumes; self.services = services; self.created = created; self.versions = versions
     }
 
     public static func path(stateDir: String, name: String) -> String { "\(stateDir)/snapshots/\(name).json" }

@@ -22,6 +22,10 @@ public enum StackVolumes {
     /// The Docker name compose gives volume `key` of `stack`.
     public static func name(stack: String, key: String) -> String { "\(stack)_\(key)" }
 
+    /// The Docker name of volume `key` of the plan's stack: a later generation when
+    /// `devenv upgrade` moved it (`VolumeGenerations`), compose's default otherwise.
+    public static func name(_ plan: StackPlan, key: String) -> String { plan.volumeNames[key] ?? name(stack: plan.identity.stack, key: key) }
+
     /// The stack's own volumes as the engine has them (snapshots excluded), by name.
     public static func existing(_ engine: any ContainerEngine, stack: String) throws -> [String: VolumeInfo] {
         var out: [String: VolumeInfo] = [:]
@@ -33,7 +37,7 @@ public enum StackVolumes {
     public static func present(_ plan: StackPlan, services: [PlannedService], existing: [String: VolumeInfo]) -> [(service: PlannedService, key: String, volume: String)] {
         services.flatMap { s in
             keys(s, root: plan.manifest.root).compactMap { key in
-                let name = name(stack: plan.identity.stack, key: key)
+                let name = name(plan, key: key)
                 return existing[name] == nil ? nil : (s, key, name)
             }
         }

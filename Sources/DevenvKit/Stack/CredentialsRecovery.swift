@@ -51,7 +51,7 @@ public struct CredentialsRecovery: Sendable {
             if found.count == kind.secrets.count {
                 store[s.name] = found
                 recovered.append(s.name)
-            } else if !reachable || containers.contains(where: { $0.service == s.name }) || volumes["\(identity.stack)_\(s.name)-data"] != nil {
+            } else if !reachable || containers.contains(where: { $0.service == s.name }) || volumes.keys.contains(where: { $0 == "\(identity.stack)_\(s.name)-data" || $0.hasPrefix("\(identity.stack)_\(s.name)-data--g") }) {
                 lost.append(s.name)
             }
         }

@@ -76,6 +76,15 @@ public struct UpOperation {
         }
         for w in portCheck.appPortWarnings { ctx.output.error("warning: " + w) }
         if let note = try await RestoreJournal.resume(ctx, plan: plan) { ctx.output.error("note: " + note) }
+        if let note = try await UpgradeJournal.resume(ctx, project: project, plan: plan) {
+            ctx.output.error("note: " + note)
+            containers = try ctx.engine.containers(project: project.identity.stack)   // it removed the new server's container
+        }
+        // Data a different major version wrote: stop before anything starts (`devenv upgrade`).
+        let checked = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
+        if let m = try await DataVersion.mismatches(ctx, plan: plan, services: checked, containers: containers).first {
+            throw DataVersion.error(m, kind: plan.service(m.service)?.kind?.description ?? m.service, branch: branch)
+        }
         try EnvStage.preflight(plan)
         if let note = try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root), progress { ctx.output.error("note: " + note) }
         let compose = try ComposeRenderer.render(plan)

@@ -7,7 +7,7 @@ import DevenvCore
 /// template checked against what the kind's context will hold.
 public struct KindLoader {
     package static let topKeys = ["description", "image", "version", "ports", "data", "settings", "secrets", "values",
-                          "probe", "dotenv", "setup", "seed", "copy", "rotate", "mirror", "init", "damaged_data"]
+                          "probe", "dotenv", "setup", "seed", "copy", "rotate", "mirror", "init", "damaged_data", "upgrade"]
     /// Keys every service takes in devenv.yml; a setting may not reuse them.
     package static let reservedSettings = ServiceParser.common + ["ports", "ready"]
 
@@ -102,9 +102,11 @@ public struct KindLoader {
             case "mirror": kind.mirror = parseMirror(v)
             case "init": kind.initHints = parseInit(v)
             case "damaged_data": kind.damagedData = reader.strings(v, "damaged_data") ?? []
+            case "upgrade": kind.upgrade = parseUpgrade(v)
             default: break
             }
         }
+        if kind.upgrade != nil, kind.dataPath == nil, let u = top["upgrade"] { reader.problem(u, "upgrade needs 'data:' (the data folder the version file is read from)") }
         if top["image"] == nil { reader.problem(node, "missing 'image:' (the repository, e.g. image: postgres)") }
         if top["version"] == nil { reader.problem(node, "missing 'version:' (a pinned default tag, e.g. version: \"16\")") }
         kind.probe = parseProbe(probeNode, ports: kind.ports, at: node)

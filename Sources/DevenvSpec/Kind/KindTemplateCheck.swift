@@ -68,6 +68,7 @@ package struct KindTemplateCheck {
         }
         walk(top["copy"], all.union(["parent.host"]), "copy")
         walk(top["rotate"], all.union(["data"]).union(all.map { "old." + $0 }), "rotate")
+        walk(top["upgrade"], all.union(UpgradeSchema.templateKeys), "upgrade")
         walk(top["init"]?["env"], all, "init.env")
         return problems
     }

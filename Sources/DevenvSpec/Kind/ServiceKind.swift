@@ -38,6 +38,8 @@ public struct ServiceKind: Sendable {
     /// Log lines (substrings, Mustache templates) meaning the service cannot start from its
     /// data folder as it is — e.g. a first start that was cut short (`damaged_data:`).
     public var damagedData: [String] = []
+    /// `upgrade:`: how the data's version is read and moved to a newer major; nil: no check.
+    public var upgrade: UpgradeSchema?
 
     public var mainPort: KindPort? { ports.first { $0.name == "main" } ?? ports.first }
     public func setting(_ name: String) -> KindSetting? { settings.first { $0.name == name } }

@@ -1,0 +1,88 @@
+import Foundation
+import Yams
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
+
+/// The commands of `devenv upgrade`, as values (pure): the old server in a throwaway container
+/// of the old image on the stack's network, and the kind's `upgrade:` argvs in throwaway
+/// containers of the new image beside it. Secrets go by name (`-e NAME`, the value in the
+/// docker CLI's environment), never in an argv.
+public enum UpgradeCommands {
+    /// The container name of the old server while an upgrade copies from it.
+    public static func fromContainer(stack: String, service: String) -> String { "\(stack)-upgrade-\(service)-from" }
+
+    /// Its host name on the stack's network (a DNS label: at most 63 characters, so not the
+    /// container name, which carries the stack's long name).
+    public static func fromHost(service: String) -> String { String("devenv-upgrade-from-\(service)".prefix(63)) }
+
+    /// The compose default network of the stack.
+    public static func network(stack: String) -> String { "\(stack)_default" }
+
+    /// The image of the old major version: the planned image's tag replaced by `version`,
+    /// through the machine's image map (`postgres:17` → `postgres:15` → a mirror's name).
+    public static func oldImage(requested: String, version: String, imageMap: ImageMap) -> String {
+        let (repo, _) = ImageMap.split(requested)
+        return imageMap.resolve("\(repo):\(version)")
+    }
+
+    /// `docker run --detach` of the old server on its volume, on the stack's network.
+    public static func server(name: String, host: String, network: String, image: String, volume: String, dataPath: String,
+                              environment: [(String, String)], labels: [(String, String)]) -> Command {
+        var args = ["run", "--detach", "--name", name, "--network", network, "--network-alias", host]
+        args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
+        for (k, _) in environment { args += ["-e", k] }
+        args += ["-v", "\(volume):\(dataPath)", image]
+        return Command("docker", args, environment: Dictionary(environment, uniquingKeysWith: { $1 }))
+    }
+
+    /// One of the kind's `upgrade:` argvs, rendered with `{{upgrade.*}}`, in a throwaway
+    /// container of `image` (the new one) on the stack's network. Empty arguments are dropped.
+    public static func client(_ argv: [String], env: [TemplateEntry], context: [String: Any], upgrade: [String: String],
+                              image: String, network: String, labels: [(String, String)]) throws -> Command {
+        var ctx = context
+        ctx["upgrade"] = upgrade
+        let rendered = try argv.map { try Templating.render($0, ctx) }.filter { !$0.isEmpty }
+        guard let executable = rendered.first else { throw DevenvError("an upgrade command of the kind renders to nothing") }
+        let values = try env.map { ($0.key, try Templating.render($0.template, ctx)) }
+        var args = ["run", "--rm", "--network", network, "--entrypoint", executable]
+        args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
+        for (k, _) in values { args += ["-e", k] }
+        args += [image] + rendered.dropFirst()
+        return Command("docker", args, environment: Dictionary(values, uniquingKeysWith: { $1 }))
+    }
+
+    /// The `environment:` the kind's compose fragment gives the server (then the manifest's
+    /// `env:`), so the old server starts as the service did.
+    public static func environment(_ s: PlannedService) throws -> [(String, String)] {
+        var out: [(String, String)] = []
+        if let kind = s.kind {
+            let text = try Templating.render(kind.composeFragment, s.context)
+            if let env = try Yams.compose(yaml: text)?["environment"] {
+                if let m = env.mapping {
+                    for (k, v) in m { if let key = k.string { out.append((key, v.string ?? "")) } }
+                } else if let seq = env.sequence {
+                    for item in seq { if let line = item.string, let eq = line.firstIndex(of: "=") { out.append((String(line[..<eq]), String(line[line.index(after: eq)...]))) } }
+                }
+            }
+        }
+        for (k, v) in s.spec.environment { out.removeAll { $0.0 == k }; out.append((k, v)) }
+        return out
+    }
+
+    /// `TABLE ROWS` lines → rows by table (pure).
+    public static func parseRows(_ text: String) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: " ")
+            if parts.count >= 2, let n = Int(parts.last!) { out[parts.dropLast().joined(separator: " ")] = n }
+        }
+        return out
+    }
+
+    /// One name a line → the names (pure).
+    public static func parseNames(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,318 @@
+import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
+import DevenvPlatform
+
+/// `devenv upgrade SERVICE [--rollback | --finish]`: moves a service's data to the major
+/// version devenv.yml now names, the way its kind declares (`upgrade:` in service.yml).
+///
+/// 1. A snapshot of the stack's data (`upgrade-SERVICE-OLD-to-NEW`; kept, reused by a re-run).
+/// 2. The service's container is replaced by one of the new image on a new, empty volume
+///    generation (`<stack>_<key>--gN`, `VolumeGenerations`); the old data is served, read-only
+///    in effect, by a throwaway container of the old image on the stack's network.
+/// 3. The kind's commands copy roles, then each database; the new server must answer its probe,
+///    and have the same databases, roles and rows per table as the old one.
+/// 4. Only then the swap: one atomic write of `<stateDir>/volumes.json`. The old volume is kept
+///    until `--finish`; `--rollback` points the service at it again.
+/// A failure or a kill before the swap leaves the old volume as the service's data
+/// (`UpgradeJournal`), and the upgrade can run again.
+public struct UpgradeOperation {
+    public enum Action: Sendable { case upgrade, rollback, finish }
+
+    public var service: String
+    public var action: Action = .upgrade
+    public var yes = false
+    public var branch = false
+    public var timeout: TimeInterval = 120
+    public var progress = true
+
+    public init(service: String) { self.service = service }
+
+    public struct DatabaseCopy: Encodable, Sendable {
+        public var name: String
+        public var rows: Int
+        public var tables: Int
+        public var seconds: Double
+    }
+
+    public struct Outcome: Encodable, Sendable {
+        public var service: String
+        public var action: String
+        /// The versions before and after (equal: nothing to do).
+        public var from: String
+        public var to: String
+        public var volume: String
+        public var previous: String?
+        public var snapshot: String?
+        public var databases: [DatabaseCopy] = []
+        public var seconds: Double = 0
+        /// How long the service did not answer for its data (the snapshot's stop included).
+        public var unavailable: Double = 0
+        public var message: String
+    }
+
+    /// Nil when the user said no.
+    public func run(_ ctx: DevenvContext) async throws -> Outcome? {
+        let project = try Project.load(ctx, branch: branch)
+        try project.checkServices([service])
+        try ctx.engine.ping()
+        switch action {
+        case .rollback: return try await locked(ctx, project) { plan in try await rollback(ctx, project: project, plan: plan) }
+        case .finish: return try await locked(ctx, project) { plan in try await finish(ctx, plan: plan) }
+        case .upgrade: break
+        }
+        let began = Date()
+        // What is there to do? (under the lock, after rolling back a killed upgrade)
+        let (from, to) = try await locked(ctx, project) { plan in try await versions(ctx, plan: plan) }
+        let flag = branch ? " --branch" : ""
+        guard let from, from != to else {
+            let plan = try project.proposedPlan(ctx)
+            return Outcome(service: service, action: "upgrade", from: to, to: to, volume: StackVolumes.name(plan, key: key),
+                           message: "\(service)'s data is already \(to); nothing to upgrade.")
+        }
+        if !yes {
+            switch ctx.output.confirm("Upgrade the data of \(service) from \(from) to \(to)? A snapshot is taken first.") {
+            case nil:
+                throw DevenvError.usage("`upgrade` rewrites a service's data and needs --yes when not run on a terminal",
+                                        hint: "Run `devenv upgrade \(service)\(flag) --yes`.")
+            case false?: ctx.output.print("Nothing changed."); return nil
+            case true?: break
+            }
+        }
+        // 1. The snapshot (its own lock; it stops and starts the services around the copy).
+        let snapshot = "upgrade-\(service)-\(from)-to-\(to)"
+        let snapBegan = Date()
+        let snapshots = SnapshotOperation(branch: branch)
+        if try snapshots.list(ctx).contains(where: { $0.name == snapshot && $0.complete }) {
+            if progress { ctx.output.error("note: snapshot \(snapshot) exists already (an earlier try); it holds the \(from) data this upgrade starts from") }
+        } else {
+            if progress { ctx.output.error("taking snapshot \(snapshot)…") }
+            _ = try await snapshots.save(ctx, name: snapshot)
+        }
+        let snapshotSeconds = Date().timeIntervalSince(snapBegan)
+        // 2–4. Under the lock again.
+        var outcome = try await locked(ctx, project) { plan -> Outcome in
+            let (now, _) = try await versions(ctx, plan: plan)
+            guard now == from else { throw DevenvError("\(service)'s data changed version while the snapshot was taken (\(now ?? "none")); nothing was upgraded") }
+            return try await copy(ctx, project: project, plan: plan, from: from, to: to)
+        }
+        outcome.snapshot = snapshot
+        outcome.unavailable += snapshotSeconds
+        outcome.seconds = Date().timeIntervalSince(began)
+        return outcome
+    }
+
+    var key: String { "\(service)-data" }
+
+    /// (data's version, wanted version); the data's is nil when the service has no data yet.
+    func versions(_ ctx: DevenvContext, plan: StackPlan) async throws -> (String?, String) {
+        let (s, schema) = try upgradable(plan)
+        guard let wanted = DataVersion.wanted(s, schema: schema) else {
+            throw DevenvError.usage("\(service)'s image \(s.requestedImage) names no version to upgrade to",
+                                    hint: "Set `version:` on \(service) in devenv.yml, e.g. version: \"\(s.kind?.version ?? "17")\".")
+        }
+        let volume = StackVolumes.name(plan, key: key)
+        guard try StackVolumes.existing(ctx.engine, stack: plan.identity.stack)[volume] != nil,
+              let data = try await DataVersion.read(ctx, volume: volume, image: s.image, schema: schema, labels: VolumeTask.labels(plan.identity, "version")) else {
+            return (nil, wanted)
+        }
+        if MajorVersion.compare(data, wanted) > 0 {
+            throw DataVersion.error(.init(service: service, data: data, wanted: wanted, volume: volume), kind: s.kind?.description ?? service, branch: branch)
+        }
+        if data != wanted, let previous = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]?.previous {
+            throw DevenvError("\(service) keeps the data from before its last upgrade (\(previous)); finish or roll back that upgrade first",
+                              hint: "`devenv upgrade \(service)\(branch ? " --branch" : "") --finish` (deletes it) or `--rollback` (goes back to it).")
+        }
+        return (data, wanted)
+    }
+
+    func upgradable(_ plan: StackPlan) throws -> (PlannedService, UpgradeSchema) {
+        guard let s = plan.service(service) else { throw DevenvError.usage("no service '\(service)' in devenv.yml") }
+        guard let schema = s.kind?.upgrade, !schema.copy.isEmpty, s.kind?.dataPath != nil else {
+            throw DevenvError.usage("\(service) (kind \(s.kindName)) has no upgrade method",
+                                    hint: "Its kind declares none (`upgrade:` in templates/services/\(s.kindName)/service.yml). Move the data by hand, or `devenv reset \(service)`.")
+        }
+        return (s, schema)
+    }
+
+    // MARK: - The copy
+
+    func copy(_ ctx: DevenvContext, project: Project, plan: StackPlan, from: String, to: String) async throws -> Outcome {
+        let (s, schema) = try upgradable(plan)
+        let stack = plan.identity.stack
+        let oldVolume = StackVolumes.name(plan, key: key)
+        let newVolume = VolumeGenerations.next(stack: stack, key: key, current: oldVolume)
+        let journal = UpgradeJournal(service: service, key: key, from: oldVolume, to: newVolume, fromVersion: from, toVersion: to)
+        let network = UpgradeCommands.network(stack: stack)
+        let fromName = UpgradeCommands.fromContainer(stack: stack, service: service)
+        let fromHost = UpgradeCommands.fromHost(service: service)
+        let labels = VolumeTask.labels(plan.identity, "upgrade")
+        let oldImage = UpgradeCommands.oldImage(requested: s.requestedImage, version: from, imageMap: project.imageMap)
+        func client(_ argv: [String], host: String? = nil, database: String? = nil) throws -> Command {
+            var u = ["from": fromHost, "to": service]
+            if let host { u["host"] = host }
+            if let database { u["database"] = database }
+            return try UpgradeCommands.client(argv, env: schema.env, context: s.context, upgrade: u, image: s.image, network: network, labels: labels)
+        }
+        func say(_ line: String) { if progress { ctx.output.print(line) } }
+
+        try journal.save(stateDir: plan.stateDir)
+        let down = Date()
+        do {
+            // The new server, as the service itself (its compose definition, ports and probe), on the new volume.
+            var upPlan = plan
+            upPlan.volumeNames[key] = newVolume
+            try await step("stopping \(service)") { try await ctx.runner.check(Compose.remove(project.composeProject, services: [service])) }
+            try ComposeFile.write(upPlan)
+            say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume)…")
+            try await step("starting \(service) \(to)") { try await ctx.runner.check(Compose.up(project.composeProject, services: [service])) }
+            if let probe = s.probe {
+                let result = await ReadinessWaiter(prober: ctx.prober).wait([(service, probe)], timeout: timeout) { _, _ in }
+                if let r = result[service], case .ready = r {} else {
+                    var up = UpOperation(); up.timeout = timeout
+                    throw try await up.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"))
+                }
+            }
+            // The old server, on the old volume.
+            say("starting \(s.kind?.description ?? service) \(from) (\(oldImage)) on \(oldVolume)…")
+            try await step("starting the \(from) server") {
+                try await ctx.runner.check(UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
+                                                                 dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s), labels: labels))
+            }
+            let databases = try await poll(ctx, try client(schema.databases, host: fromHost), what: "the \(from) server")
+            let roles = try await run(ctx, try client(schema.roles, host: fromHost), what: "listing roles")
+            var rows: [String: [String: Int]] = [:]
+            for db in databases { rows[db] = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, host: fromHost, database: db), what: "counting rows in \(db)").joined(separator: "\n")) }
+            if !schema.globals.isEmpty { _ = try await run(ctx, try client(schema.globals), what: "copying roles") }
+            var copies: [DatabaseCopy] = []
+            for db in databases {
+                let t = Date()
+                _ = try await run(ctx, try client(schema.copy, database: db), what: "copying database \(db)")
+                let copied = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, host: service, database: db), what: "counting rows in \(db)").joined(separator: "\n"))
+                let want = rows[db] ?? [:]
+                if copied != want {
+                    let diff = Set(want.keys).union(copied.keys).sorted().filter { want[$0] != copied[$0] }
+                        .prefix(5).map { "  \($0): \(want[$0].map(String.init) ?? "none") rows before, \(copied[$0].map(String.init) ?? "none") after" }
+                    throw DevenvError("database \(db) did not come through whole", details: Array(diff))
+                }
+                let c = DatabaseCopy(name: db, rows: copied.values.reduce(0, +), tables: copied.count, seconds: Date().timeIntervalSince(t))
+                copies.append(c)
+                say("  \(db): \(c.rows) rows in \(c.tables) table\(c.tables == 1 ? "" : "s"), \(String(format: "%.1f", c.seconds)) s")
+            }
+            // The check before the swap: the same databases and roles.
+            let newDatabases = try await run(ctx, try client(schema.databases, host: service), what: "listing databases")
+            let newRoles = try await run(ctx, try client(schema.roles, host: service), what: "listing roles")
+            if Set(newDatabases) != Set(databases) {
+                throw DevenvError("the \(to) server has databases \(newDatabases.joined(separator: ", ")), the \(from) one \(databases.joined(separator: ", "))")
+            }
+            if !Set(roles).isSubset(of: Set(newRoles)) {
+                throw DevenvError("roles missing on the \(to) server: \(Set(roles).subtracting(newRoles).sorted().joined(separator: ", "))")
+            }
+            // The swap.
+            var generations = try VolumeGenerations.load(stateDir: plan.stateDir)
+            generations.volumes[key] = .init(current: newVolume, version: to, previous: oldVolume, previousVersion: from, service: service)
+            try generations.save(stateDir: plan.stateDir)
+            let unavailable = Date().timeIntervalSince(down)
+            try? UpgradeJournal.clear(stateDir: plan.stateDir)
+            _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
+            return Outcome(service: service, action: "upgrade", from: from, to: to, volume: newVolume, previous: oldVolume, databases: copies,
+                           unavailable: unavailable,
+                           message: "Upgraded \(service) from \(from) to \(to); the \(from) data stays in \(oldVolume) until `devenv upgrade \(service)\(branch ? " --branch" : "") --finish` (`--rollback` goes back to it).")
+        } catch {
+            _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
+            try? await UpgradeJournal.undo(ctx, project: project, plan: plan, journal: journal)
+            let e = error as? DevenvError ?? DevenvError("\(error)")
+            throw DevenvError("upgrading \(service) from \(from) to \(to) failed: \(e.message)",
+                              hint: "Its data is unchanged: the \(from) data in \(oldVolume); the new volume was removed. "
+                                  + "Set the version back to \"\(from)\" to start it as before, or fix the cause and run `devenv upgrade \(service)` again."
+                                  + (e.hint.map { " " + $0 } ?? ""),
+                              details: e.details)
+        }
+    }
+
+    /// Runs a kind command; its output lines, or an error with its last lines.
+    func run(_ ctx: DevenvContext, _ command: Command, what: String) async throws -> [String] {
+        let r = try await ctx.runner.capture(command)
+        guard r.succeeded else {
+            throw DevenvError("\(what) failed (exit \(r.status))", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
+        }
+        return UpgradeCommands.parseNames(r.stdout)
+    }
+
+    /// Runs `command` until it succeeds (the old server answers) or the timeout passes.
+    func poll(_ ctx: DevenvContext, _ command: Command, what: String) async throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let r = try await ctx.runner.capture(command)
+            if r.succeeded { return UpgradeCommands.parseNames(r.stdout) }
+            if Date() >= deadline {
+                throw DevenvError("\(what) did not answer within \(Int(timeout)) s", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
+            }
+            try await Task.sleep(nanoseconds: 500_000_000)   // the next try of a poll with a deadline
+        }
+    }
+
+    func step(_ what: String, _ body: () async throws -> Void) async throws {
+        do { try await body() }
+        catch let f as CommandFailure { throw Compose.explain(f) }
+    }
+
+    // MARK: - Rollback and finish
+
+    func rollback(_ ctx: DevenvContext, project: Project, plan: StackPlan) async throws -> Outcome {
+        _ = try upgradable(plan)
+        var generations = try VolumeGenerations.load(stateDir: plan.stateDir)
+        guard let entry = generations.volumes[key], let previous = entry.previous else {
+            throw DevenvError.usage("\(service) has no upgrade to roll back (no data kept from before one)",
+                                    hint: "`devenv snapshot ls` lists the snapshots an upgrade took (`devenv snapshot restore NAME`).")
+        }
+        try await step("stopping \(service)") { try await ctx.runner.check(Compose.remove(project.composeProject, services: [service])) }
+        if previous == StackVolumes.name(stack: plan.identity.stack, key: key) { generations.volumes[key] = nil }
+        else { generations.volumes[key] = .init(current: previous, version: entry.previousVersion, service: service) }
+        try generations.save(stateDir: plan.stateDir)
+        var after = plan
+        after.volumeNames = generations.names
+        try ComposeFile.write(after)
+        let r = try await ctx.runner.capture(VolumeCommands.remove([entry.current]))
+        if !r.succeeded { ctx.output.error("note: could not delete \(entry.current), the upgraded data (`docker volume rm \(entry.current)`)") }
+        let old = entry.previousVersion ?? "the old version"
+        let wanted = plan.service(service).flatMap { s in s.kind?.upgrade.flatMap { DataVersion.wanted(s, schema: $0) } }
+        let next = wanted == entry.previousVersion ? "Run `devenv up`." : "Set the version of \(service) back to \"\(old)\" in devenv.yml, then run `devenv up`."
+        return Outcome(service: service, action: "rollback", from: entry.version ?? "?", to: old, volume: previous, previous: nil,
+                       message: "Rolled \(service) back to its \(old) data (\(previous)); the upgraded volume \(entry.current) was deleted. \(next)")
+    }
+
+    func finish(_ ctx: DevenvContext, plan: StackPlan) async throws -> Outcome {
+        var generations = try VolumeGenerations.load(stateDir: plan.stateDir)
+        guard var entry = generations.volumes[key], let previous = entry.previous else {
+            throw DevenvError.usage("\(service) keeps no data from before an upgrade; nothing to finish")
+        }
+        let r = try await ctx.runner.capture(VolumeCommands.remove([previous]))
+        guard r.succeeded || r.stderr.lowercased().contains("no such volume") else {
+            throw DevenvError("cannot delete \(previous) (exit \(r.status))", hint: "See `docker ps -a`: a container may still use it.",
+                              details: r.stderr.split(separator: "\n").suffix(5).map { "  | " + $0 })
+        }
+        let was = entry.previousVersion ?? "old"
+        entry.previous = nil
+        entry.previousVersion = nil
+        generations.volumes[key] = entry
+        try generations.save(stateDir: plan.stateDir)
+        return Outcome(service: service, action: "finish", from: was, to: entry.version ?? "?", volume: entry.current,
+                       message: "Deleted \(previous), the \(was) data of \(service) from before its upgrade.")
+    }
+
+    /// Takes the stack lock, plans, rolls back a killed upgrade, then runs `body`.
+    func locked<T>(_ ctx: DevenvContext, _ project: Project, _ body: (StackPlan) async throws -> T) async throws -> T {
+        let lock = try project.stackLock(ctx, quiet: !progress)
+        defer { lock.unlock() }
+        ChildGuard.shared.hold(lock)
+        var plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        if let note = try await UpgradeJournal.resume(ctx, project: project, plan: plan) {
+            ctx.output.error("note: " + note)
+            plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        }
+        return try await body(plan)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Yams
+import DevenvCore
+
+/// `upgrade:` in a kind's service.yml: how devenv reads the version that wrote a data volume,
+/// and how it moves the data to a newer major version (`devenv upgrade SERVICE`). Every command
+/// is an argv run in a throwaway container of the *new* image on the stack's network, with the
+/// old server reachable at `{{upgrade.from}}` and the new one at `{{upgrade.to}}`;
+/// `{{upgrade.host}}` is the server a read-only command asks, `{{upgrade.database}}` the
+/// database a per-database command works on. `env:` is passed by name only.
+public struct UpgradeSchema: Sendable, Equatable {
+    /// The files, relative to the data folder, whose first line names the version that wrote
+    /// it; the first that exists is read (MariaDB 11 renamed mysql_upgrade_info).
+    public var versionFiles: [String]
+    /// How many dot-separated numbers name a major version (1: Postgres 17; 2: MariaDB 11.8).
+    public var versionParts: Int
+    /// Lists the databases to carry over, one a line.
+    public var databases: [String]
+    /// Lists the roles (users), one a line.
+    public var roles: [String]
+    /// Lists `TABLE ROWS` for each table of `{{upgrade.database}}`, one a line.
+    public var rows: [String]
+    /// Copies what is not inside a database (roles, grants) from the old server to the new one.
+    public var globals: [String]
+    /// Copies database `{{upgrade.database}}` from the old server into the new one.
+    public var copy: [String]
+    public var env: [TemplateEntry]
+
+    public init(versionFiles: [String], versionParts: Int = 1, databases: [String] = [], roles: [String] = [], rows: [String] = [],
+                globals: [String] = [], copy: [String] = [], env: [TemplateEntry] = []) {
+        self.versionFiles = versionFiles; self.versionParts = versionParts; self.databases = databases; self.roles = roles
+        self.rows = rows; self.globals = globals; self.copy = copy; self.env = env
+    }
+
+    /// The keys `{{upgrade.*}}` the commands may use.
+    public static let templateKeys: Set<String> = ["upgrade.from", "upgrade.to", "upgrade.host", "upgrade.database"]
+}
+
+/// Major versions as the kinds name them: the first `parts` dot-separated numbers of a version
+/// (`17.2` → `17`; `10.11.6-MariaDB` → `10.11` with 2 parts).
+public enum MajorVersion {
+    /// Nil when `text` does not start with a number.
+    public static func major(_ text: String, parts: Int) -> String? {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        var numbers: [String] = []
+        for piece in line.split(separator: ".", omittingEmptySubsequences: false) {
+            let digits = piece.prefix { $0.isNumber }
+            guard !digits.isEmpty else { break }
+            numbers.append(String(digits))
+            if numbers.count == parts || digits.count != piece.count { break }
+        }
+        return numbers.isEmpty ? nil : numbers.joined(separator: ".")
+    }
+
+    /// -1, 0 or 1, numbers compared one by one (`9.6` < `10`; `10.11` < `11.8`).
+    public static func compare(_ a: String, _ b: String) -> Int {
+        let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
+        for i in 0..<max(x.count, y.count) {
+            let l = i < x.count ? x[i] : 0, r = i < y.count ? y[i] : 0
+            if l != r { return l < r ? -1 : 1 }
+        }
+        return 0
+    }
+}
+
+extension KindLoader {
+    package mutating func parseUpgrade(_ node: Node) -> UpgradeSchema? {
+        guard let m = reader.mapping(node, "upgrade") else { return nil }
+        var u = UpgradeSchema(versionFiles: [])
+        let allowed = ["version", "databases", "roles", "rows", "globals", "copy", "env"]
+        for (key, v) in reader.entries(m, allowed: allowed, context: "in upgrade") {
+            switch key {
+            case "version":
+                guard let vm = reader.mapping(v, "upgrade.version") else { continue }
+                for (k, vv) in reader.entries(vm, allowed: ["file", "parts"], context: "in upgrade.version") {
+                    if k == "file" {
+                        u.versionFiles = (vv.sequence != nil ? reader.strings(vv, "upgrade.version.file") : reader.string(vv, "upgrade.version.file").map { [$0] }) ?? []
+                        if u.versionFiles.contains(where: { $0.hasPrefix("/") || $0.split(separator: "/").contains("..") || $0.contains("'") }) {
+                            reader.problem(vv, "upgrade.version.file is relative to the data folder, without '..' or quotes")
+                        }
+                    } else if let n = reader.scalarText(vv, "upgrade.version.parts") {
+                        if let parts = Int(n), (1...3).contains(parts) { u.versionParts = parts } else { reader.problem(vv, "upgrade.version.parts must be 1, 2 or 3, not '\(n)'") }
+                    }
+                }
+                if u.versionFiles.isEmpty { reader.problem(v, "upgrade.version needs 'file:' (relative to the data folder, e.g. PG_VERSION)") }
+            case "databases": u.databases = reader.argv(v, "upgrade.databases") ?? []
+            case "roles": u.roles = reader.argv(v, "upgrade.roles") ?? []
+            case "rows": u.rows = reader.argv(v, "upgrade.rows") ?? []
+            case "globals": u.globals = reader.argv(v, "upgrade.globals") ?? []
+            case "copy": u.copy = reader.argv(v, "upgrade.copy") ?? []
+            default: u.env = reader.templates(v, "upgrade.env")
+            }
+        }
+        if m["version"] == nil { reader.problem(node, "upgrade needs 'version: { file: FILE }' (how to read the version that wrote the data)") }
+        let commands = ["databases", "roles", "rows", "copy"]
+        let given = commands.filter { m[$0] != nil }
+        if !given.isEmpty, given.count < commands.count {
+            reader.problem(node, "upgrade needs all of \(commands.joined(separator: ", ")) to move data (missing: \(commands.filter { m[$0] == nil }.joined(separator: ", ")))")
+        }
+        return u
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import DevenvPlatform
+import CurrentPlatform
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
+@testable import DevenvKit
+
+/// `devenv upgrade` and the version check of `up`: major versions, the postgres kind's
+/// `upgrade:` section, and the commands as argv (no secret in any of them).
+@Suite struct UpgradeTests {
+    static func plan() throws -> StackPlan {
+        try BranchPlanTests.plan(root: "/src/shop", branch: "feature/x", home: TestSupport.tempDir("home"))
+    }
+
+    @Test func aMajorVersionIsTheKindsNumberOfLeadingNumbers() {
+        #expect(MajorVersion.major("15\n", parts: 1) == "15")
+        #expect(MajorVersion.major("17.2", parts: 1) == "17")
+        #expect(MajorVersion.major("10.11.6-MariaDB", parts: 2) == "10.11")
+        #expect(MajorVersion.major("11.8.3-MariaDB-log\nmore", parts: 2) == "11.8")
+        #expect(MajorVersion.major("16-alpine", parts: 1) == "16")
+        #expect(MajorVersion.major("latest", parts: 1) == nil)
+        #expect(MajorVersion.major("", parts: 1) == nil)
+        #expect(MajorVersion.compare("9.6", "10") == -1 && MajorVersion.compare("10.11", "11.8") == -1)
+        #expect(MajorVersion.compare("17", "15") == 1 && MajorVersion.compare("15", "15.0") == 0)
+    }
+
+    @Test func postgresDeclaresHowItsDataIsReadAndMoved() throws {
+        let pg = try #require(try Self.plan().service("postgres"))
+        let u = try #require(pg.kind?.upgrade)
+        #expect(u.versionFiles == ["PG_VERSION"] && u.versionParts == 1)
+        #expect(!u.databases.isEmpty && !u.roles.isEmpty && !u.rows.isEmpty && !u.globals.isEmpty && !u.copy.isEmpty)
+        #expect(u.env.map(\.key) == ["PGPASSWORD"])
+        #expect(DataVersion.wanted(pg, schema: u) == "15")
+    }
+
+    @Test func theDataVersionIsReadReadOnlyWithoutNetwork() {
+        let c = DataVersion.readCommand(volume: "shop_postgres-data", image: "postgres:17", files: ["PG_VERSION"], labels: [("dev.devenv.task", "version")])
+        #expect(c.argv == ["docker", "run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "sh", "--label", "dev.devenv.task=version",
+                           "-v", "shop_postgres-data:/data:ro", "postgres:17", "-c",
+                           "for f in '/data/PG_VERSION'; do if [ -f \"$f\" ]; then head -n 1 \"$f\"; break; fi; done"])
+    }
+
+    @Test func aMismatchNamesBothVersionsAndTheCommandAndADowngradeIsAUsageError() {
+        let up = DataVersion.error(.init(service: "postgres", data: "15", wanted: "17", volume: "v"), kind: "PostgreSQL", branch: false)
+        #expect(up.exitCode == .failure)
+        #expect(up.message.contains("PostgreSQL 15") && up.message.contains("17") && up.message.contains("Nothing was started"))
+        #expect(up.hint?.contains("`devenv upgrade postgres`") == true && up.hint?.contains("snapshot") == true)
+        let branch = DataVersion.error(.init(service: "postgres", data: "15", wanted: "17", volume: "v"), kind: "PostgreSQL", branch: true)
+        #expect(branch.hint?.contains("`devenv upgrade postgres --branch`") == true)
+        let down = DataVersion.error(.init(service: "postgres", data: "17", wanted: "15", volume: "v"), kind: "PostgreSQL", branch: false)
+        #expect(down.exitCode == .usage)
+        #expect(down.message.contains("older major version cannot read it") && down.hint?.contains("\"17\"") == true)
+    }
+
+    @Test func theKindsCommandsRunInTheNewImageWithThePasswordByName() throws {
+        let plan = try Self.plan()
+        let pg = try #require(plan.service("postgres"))
+        let u = try #require(pg.kind?.upgrade)
+        let c = try UpgradeCommands.client(u.copy, env: u.env, context: pg.context, upgrade: ["from": "devenv-upgrade-from-postgres", "to": "postgres", "database": "shop"],
+                                           image: "postgres:17", network: "shop-x_default", labels: [("dev.devenv.task", "upgrade")])
+        #expect(Array(c.argv.prefix(11)) == ["docker", "run", "--rm", "--network", "shop-x_default", "--entrypoint", "sh",
+                                             "--label", "dev.devenv.task=upgrade", "-e", "PGPASSWORD"])
+        #expect(Array(c.argv.suffix(5)) == ["sh", "devenv-upgrade-from-postgres", "postgres", "devenv", "shop"])
+        #expect(c.environment == ["PGPASSWORD": "pg"])
+        #expect(!c.argv.contains { $0.contains("pg") && $0 == "pg" }, "the password is not in the argv")
+        let list = try UpgradeCommands.client(u.databases, env: u.env, context: pg.context, upgrade: ["host": "postgres"], image: "postgres:17",
+                                              network: "n", labels: [])
+        #expect(Array(list.argv.suffix(11).prefix(6)) == ["postgres:17", "-X", "-qtA", "-h", "postgres", "-U"])
+    }
+
+    @Test func theOldServerStartsFromTheOldImageThroughTheImageMap() throws {
+        let map = ImageMap(rules: ["postgres:15": "devenv-testbed/postgres:15"])
+        #expect(UpgradeCommands.oldImage(requested: "postgres:17", version: "15", imageMap: map) == "devenv-testbed/postgres:15")
+        #expect(UpgradeCommands.oldImage(requested: "mirror.corp/postgres:17-alpine", version: "15", imageMap: ImageMap()) == "mirror.corp/postgres:15")
+        let c = UpgradeCommands.server(name: "s-upgrade-postgres-from", host: "devenv-upgrade-from-postgres", network: "s_default", image: "postgres:15", volume: "s_postgres-data",
+                                       dataPath: "/var/lib/postgresql/data", environment: [("POSTGRES_PASSWORD", "secret")], labels: [("k", "v")])
+        #expect(c.argv == ["docker", "run", "--detach", "--name", "s-upgrade-postgres-from", "--network", "s_default",
+                           "--network-alias", "devenv-upgrade-from-postgres", "--label", "k=v",
+                           "-e", "POSTGRES_PASSWORD", "-v", "s_postgres-data:/var/lib/postgresql/data", "postgres:15"])
+        #expect(c.environment == ["POSTGRES_PASSWORD": "secret"])
+        let env = try UpgradeCommands.environment(try #require(try Self.plan().service("postgres")))
+        #expect(env.map(\.0) == ["POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"])
+    }
+
+    @Test func rowCountsAndNamesAreParsedFromTheKindsOutput() {
+        #expect(UpgradeCommands.parseRows("public.items 100000\npublic.empty 0\n\n") == ["public.items": 100000, "public.empty": 0])
+        #expect(UpgradeCommands.parseNames(" shop \n\nother\n") == ["shop", "other"])
+    }
+
+    @Test func aNewGenerationIsNamedAfterTheKeyAndTheComposeFileNamesIt() throws {
+        #expect(VolumeGenerations.next(stack: "shop", key: "postgres-data", current: "shop_postgres-data") == "shop_postgres-data--g2")
+        #expect(VolumeGenerations.next(stack: "shop", key: "postgres-data", current: "shop_postgres-data--g2") == "shop_postgres-data--g3")
+        var plan = try Self.plan()
+        #expect(!(try ComposeRenderer.render(plan)).contains("--g2"))
+        plan.volumeNames["postgres-data"] = "\(plan.identity.stack)_postgres-data--g2"
+        let text = try ComposeRenderer.render(plan)
+        #expect(text.contains("  postgres-data:\n    name: \(plan.identity.stack)_postgres-data--g2\n"))
+        #expect(StackVolumes.name(plan, key: "postgres-data") == "\(plan.identity.stack)_postgres-data--g2")
+        #expect(StackVolumes.name(plan, key: "redis-data") == "\(plan.identity.stack)_redis-data")
+    }
+
+    @Test func theRecordOfGenerationsRoundTripsAndADamagedOneIsAnError() throws {
+        let dir = TestSupport.tempDir("gens")
+        #expect(try VolumeGenerations.load(stateDir: dir).volumes.isEmpty)
+        var g = VolumeGenerations()
+        g.volumes["postgres-data"] = .init(current: "s_postgres-data--g2", version: "17", previous: "s_postgres-data", previousVersion: "15", service: "postgres")
+        try g.save(stateDir: dir)
+        #expect(try VolumeGenerations.load(stateDir: dir) == g)
+        try "{".write(toFile: VolumeGenerations.path(stateDir: dir), atomically: true, encoding: .utf8)
+        #expect(throws: DevenvError.self) { try VolumeGenerations.load(stateDir: dir) }
+    }
+
+    @Test func anUpgradeSectionIsValidatedLikeTheRestOfTheKind() throws {
+        var service = try #require(BuiltinKinds.files["redis/service.yml"])
+        service += "\nupgrade:\n  version: { parts: 9 }\n  copy: [sh, \"{{upgrade.nope}}\"]\n"
+        guard case .failure(let error) = KindLoader.load(name: "redis", folder: "/k/redis", serviceYAML: service,
+                                                         composeYAML: try #require(BuiltinKinds.files["redis/compose.yml"])) else {
+            Issue.record("the kind loaded"); return
+        }
+        let messages = error.problems.map(\.message)
+        #expect(messages.contains { $0.contains("upgrade.version.parts must be 1, 2 or 3") })
+        #expect(messages.contains { $0.contains("upgrade.version needs 'file:'") })
+        #expect(messages.contains { $0.contains("upgrade needs all of databases, roles, rows, copy") })
+        #expect(messages.contains { $0.contains("upgrade.nope") })
+    }
+}
