@@ -8,6 +8,7 @@ import SystemPackage
 import DevenvCore
 import DevenvEngine
 import DevenvKit
+import DevenvPlan
 
 /// `devenv mcp`: the Model Context Protocol on stdin/stdout (the Swift SDK's server and stdio
 /// transport). Each tool call runs this same binary as a child with the server's folder and
@@ -75,6 +76,9 @@ public struct MCPServer: Sendable {
         } catch let e as ToolRequestError {
             throw MCPError.invalidParams(e.message)
         }
+        if invocation.locks && !invocation.wait, let busy = busyStack(branch: invocation.arguments.contains("--branch")) {
+            return ToolResult.lockBusy(stack: busy)
+        }
         let command = Command(executable, globalArguments + invocation.arguments, environment: ["NO_COLOR": "1"],
                               timeout: nil)
         let lines = LineLog()
@@ -97,6 +101,19 @@ public struct MCPServer: Sendable {
         let secrets = invocation.mask ? MCPResources.secrets(ctx) : []
         let mask: (String) -> String = invocation.mask ? { MCPResources.mask($0, secrets: secrets) } : { $0 }
         return ToolResult.make(invocation, result, stderr: lines.all, mask: mask)
+    }
+}
+
+extension MCPServer {
+    /// The stack whose lock another devenv holds right now, if it does (checked before the
+    /// child starts, since `up --json` waits for the lock without a word). A devenv that takes
+    /// the lock after this check is still caught by its "waiting for" line (other commands).
+    func busyStack(branch: Bool) -> String? {
+        guard let stack = try? Project.load(ctx, branch: branch).identity.stack,
+              FileManager.default.fileExists(atPath: ctx.paths.stackLock(stack)) else { return nil }
+        guard let lock = try? FileLock.tryAcquire(ctx.paths.stackLock(stack)) else { return stack }
+        lock.unlock()
+        return nil
     }
 }
 

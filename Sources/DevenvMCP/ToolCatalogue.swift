@@ -24,7 +24,7 @@ public enum ToolCatalogue {
                  P("fresh", .boolean, "A new branch stack starts empty and runs the seeds, instead of copying its parent's data."),
                  readiness, reveal, wait]
     ) { a in
-        var args = ["up", "--json"] + flags(a, [("branch", "--branch"), ("fresh", "--fresh")])
+        var args = ["up", "--json", "--progress"] + flags(a, [("branch", "--branch"), ("fresh", "--fresh")])
         if let t = a.number("timeout") { args += ["--timeout", ToolArguments.text(t)] }
         let services = a.strings("services")
         if !services.isEmpty { args += ["--"] + services }

@@ -55,9 +55,7 @@ public enum ToolResult {
         }
         let value = parse(stdout, inv.output)
         if r.stopped {
-            let stack = stderr.first { $0.contains(lockWaitNote) }.flatMap { $0.split(separator: "'").dropFirst().first }.map(String.init) ?? "?"
-            return failure(CLIFailure(message: "another devenv is working on stack '\(stack)' (it holds the stack's lock)",
-                                      hint: "Call again when it has finished, or with wait: true to queue behind it.", exitCode: 1), value)
+            return lockBusy(stack: stderr.first { $0.contains(lockWaitNote) }.flatMap { $0.split(separator: "'").dropFirst().first }.map(String.init) ?? "?")
         }
         if r.timedOut {
             return failure(CLIFailure(message: "devenv did not finish within \(ToolArguments.text(inv.timeout ?? 0)) s and was stopped", exitCode: 1), value)
@@ -73,6 +71,12 @@ public enum ToolResult {
 
     static func result(_ text: String, _ structured: Value?, isError: Bool) -> CallTool.Result {
         CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: structured, isError: isError)
+    }
+
+    /// Another devenv holds the stack's lock: the call fails at once (exit code 1) instead of waiting.
+    public static func lockBusy(stack: String) -> CallTool.Result {
+        failure(CLIFailure(message: "another devenv is working on stack '\(stack)' (it holds the stack's lock)",
+                           hint: "Call again when it has finished, or with wait: true to queue behind it.", exitCode: 1), nil)
     }
 
     static func failure(_ f: CLIFailure, _ partial: Value?) -> CallTool.Result {
