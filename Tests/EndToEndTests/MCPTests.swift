@@ -118,4 +118,19 @@ import Testing
             #expect((o["down_b"] as? [String: Any])?["is_error"] as? Bool == false)
         }
     }
+
+    @Test func hostCommandsOfAnUntrustedManifestDoNotRun() throws {
+        try ProjectFixture.with("mcp-trust") { p in
+            let marker = p.root + "/ran"
+            try p.manifest("services:\n  redis: { version: \"7\" }\nprocesses:\n  web:\n    run: touch \(marker) && sleep 300\n")
+            let o = try Self.client(["trust", ProjectFixture.binary, p.root], cwd: p.root)
+            let up = o["up"] as? [String: Any] ?? [:]
+            #expect(up["is_error"] as? Bool == true)
+            let error = Self.structured(up)["error"] as? [String: Any] ?? [:]
+            #expect(error["exit_code"] as? Int == 2, "\(error)")
+            #expect((error["message"] as? String)?.contains("asks to run on this machine") == true)
+            #expect((error["hint"] as? String)?.contains("devenv trust") == true)
+            #expect(!FileManager.default.fileExists(atPath: marker), "the process's command did not run")
+        }
+    }
 }

@@ -3,6 +3,7 @@ official MCP Python SDK (PyPI `mcp`, installed by Tests/testbed/mcp.sh).
 
     python client.py session   DEVENV PROJECT_DIR
     python client.py worktrees DEVENV WORKTREE_A WORKTREE_B
+    python client.py trust     DEVENV PROJECT_DIR
 
 Each scenario starts `DEVENV mcp` in the folder(s) as an agent's client would, talks to it
 through the SDK's ClientSession, and prints one JSON object of what it saw (results, errors,
@@ -150,10 +151,20 @@ async def worktrees_scenario(devenv, a, b):
     return out
 
 
+async def trust_scenario(devenv, root):
+    """up in a project whose devenv.yml has host commands nobody trusted."""
+    async with stdio_client(server(devenv, root)) as (r, w):
+        async with ClientSession(r, w) as s:
+            await s.initialize()
+            return {"up": await call(s, "up", {})}
+
+
 def main():
     scenario, devenv, *dirs = sys.argv[1:]
     if scenario == "session":
         out = anyio.run(session_scenario, devenv, *dirs)
+    elif scenario == "trust":
+        out = anyio.run(trust_scenario, devenv, *dirs)
     elif scenario == "worktrees":
         out = anyio.run(worktrees_scenario, devenv, *dirs)
     else:
