@@ -45,7 +45,7 @@ public struct MCPServer: Sendable {
                             instructions: Self.instructions,
                             capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
         await register(on: server)
-        let transport = StdioTransport(input: .standardInput, output: FileDescriptor(rawValue: protocolOut))
+        let transport = AnsweringTransport(StdioTransport(input: .standardInput, output: FileDescriptor(rawValue: protocolOut)))
         try await server.start(transport: transport)
         await server.waitUntilCompleted()
         await server.stop()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MCP
 import DevenvEngine
@@ -105,5 +106,16 @@ struct MCPToolTests {
                 == #"{"url": "postgres://devenv:****@127.0.0.1:5432/app", "key": "****"}"#)
         #expect(MCPResources.mask("redis://:pw@127.0.0.1:6379/0", secrets: []) == "redis://:****@127.0.0.1:6379/0")
         #expect(MCPResources.mask("http://127.0.0.1:8080/x", secrets: []) == "http://127.0.0.1:8080/x")
+    }
+
+    @Test func theTransportTellsRequestsFromAnswersByID() {
+        func ids(_ text: String, requests: Bool) -> [String] { AnsweringTransport.ids(Data(text.utf8), requests: requests) }
+        #expect(ids(#"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#, requests: true) == ["[1]"])
+        #expect(ids(#"{"jsonrpc":"2.0","id":"1","method":"tools/call"}"#, requests: true) == [#"["1"]"#])
+        #expect(ids(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, requests: true).isEmpty)
+        #expect(ids(#"{"jsonrpc":"2.0","id":1,"result":{}}"#, requests: false) == ["[1]"])
+        #expect(ids(#"{"jsonrpc":"2.0","id":1,"result":{}}"#, requests: true).isEmpty)
+        #expect(ids(#"[{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"ping"}]"#, requests: true) == ["[2]", "[3]"])
+        #expect(ids("not json", requests: true).isEmpty)
     }
 }
