@@ -30,6 +30,7 @@ e2e: testbed
 testbed:
 	bash Tests/testbed/testbed.sh
 	bash Tests/testbed/moto.sh
+	bash Tests/testbed/mcp.sh >/dev/null   # the MCP Python SDK in a cached venv, for MCPTests
 
 ## lint: actionlint on .github/workflows, ruby -c on the Homebrew formula, sh -n/dash -n and
 ## shellcheck on the packaging scripts; installs what is missing (packaging/lint.sh).

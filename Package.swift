@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `devenv mcp` (issue 29): the Model Context Protocol's Swift SDK, only for DevenvMCP.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .target(name: "DevenvPlatform", swiftSettings: swift6),
@@ -75,10 +77,19 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // `devenv mcp`: the stack's commands as MCP tools on stdio (each call runs this binary as a child).
+        .target(
+            name: "DevenvMCP",
+            dependencies: [
+                "CurrentPlatform", "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit",
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            swiftSettings: swift6
+        ),
         .executableTarget(
             name: "devenv",
             dependencies: [
-                "CurrentPlatform", "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit",
+                "CurrentPlatform", "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit", "DevenvMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift6
@@ -86,7 +97,8 @@ let package = Package(
         .testTarget(
             name: "DevenvKitTests",
             dependencies: ["DevenvPlatform", "LinuxPlatform", "MacOSPlatform", "CurrentPlatform",
-                           "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit"],
+                           "DevenvCore", "DevenvEngine", "DevenvSpec", "DevenvPlan", "DevenvKit",
+                           "DevenvMCP", .product(name: "MCP", package: "swift-sdk")],
             exclude: ["Fixtures", "Ports/Fixtures", "Mirror/Fixtures"],
             swiftSettings: swift6
         ),

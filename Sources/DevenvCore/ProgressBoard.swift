@@ -12,12 +12,15 @@ public final class ProgressBoard: Sendable {
     private let board = Locked(Board())
     private let timer = Locked<DispatchSourceTimer?>(nil)
     private let enabled: Bool
+    /// Off a terminal, the lines go to stderr instead of stdout (`up --json --progress`).
+    private let linesOnStderr: Bool
     private let start = Date()
 
-    public init(output: Output, services: [String], enabled: Bool = true) {
+    public init(output: Output, services: [String], enabled: Bool = true, linesOnStderr: Bool = false) {
         self.output = output
         self.names = services
         self.enabled = enabled
+        self.linesOnStderr = linesOnStderr
         board.with { b in for n in services { b.states[n] = ("waiting", Date(), nil) } }
         if enabled && output.isTerminal {
             let t = DispatchSource.makeTimerSource(queue: .global())
@@ -38,7 +41,8 @@ public final class ProgressBoard: Sendable {
             return (changed, elapsed)
         }
         guard enabled, changed, !output.isTerminal else { return }
-        output.print("\(service): \(phase)" + (elapsed.map { String(format: " (%.1fs)", $0) } ?? ""))
+        let line = "\(service): \(phase)" + (elapsed.map { String(format: " (%.1fs)", $0) } ?? "")
+        if linesOnStderr { output.error(line) } else { output.print(line) }
     }
 
     public func setAll(_ phase: String) { for n in names { set(n, phase) } }

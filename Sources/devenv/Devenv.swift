@@ -24,7 +24,8 @@ struct Devenv: AsyncParsableCommand {
         """,
         version: "\(DevenvKitVersion.current) (commit \(BuildInfo.commit))",
         subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, Run.self, ComposeCommand.self, Env.self, Seed.self, Reset.self,
-                      SnapshotCommand.self, Pull.self, Upgrade.self, Mirror.self, Ports.self, Ls.self, Gc.self, Doctor.self, Trust.self, Supervise.self])
+                      SnapshotCommand.self, Pull.self, Upgrade.self, Mirror.self, Ports.self, Ls.self, Gc.self, Doctor.self, Trust.self,
+                      Supervise.self, Mcp.self])
 }
 
 /// Options every command takes.

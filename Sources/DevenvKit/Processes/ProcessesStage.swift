@@ -55,6 +55,8 @@ public struct ProcessesStage {
     public var detach: Bool
     public var timeout: TimeInterval
     public var progress: Bool
+    /// Progress lines on stderr (`up --json --progress`).
+    public var progressOnStderr = false
     public var branch: Bool
 
     public init(selection: UpSelection, detach: Bool, timeout: TimeInterval, progress: Bool, branch: Bool) {
@@ -141,7 +143,7 @@ public struct ProcessesStage {
 
     func wait(_ ctx: DevenvContext, _ targets: [ProcessReadiness.Target], request: String?, paths: ProcessPaths,
               alive: @escaping @Sendable () -> Bool) async -> [String: ProcessReadiness.Result] {
-        let board = ProgressBoard(output: ctx.output, services: targets.map(\.name), enabled: progress)
+        let board = ProgressBoard(output: ctx.output, services: targets.map(\.name), enabled: progress, linesOnStderr: progressOnStderr)
         board.setAll("starting")
         let results = await ProcessReadiness.wait(targets, request: request, timeout: timeout,
                                                   read: { (try? ProcessState.read(paths)) ?? nil }, alive: alive) { name, secs in

@@ -15,6 +15,8 @@ public struct UpOperation {
     public var branchStart = BranchStart()
     /// Print progress lines (off for `--json`).
     public var progress = true
+    /// Progress lines on stderr, stdout being JSON (`up --json --progress`, for `devenv mcp`).
+    public var progressOnStderr = false
     /// Where each stage records how long it took, per service.
     public var timer = PhaseTimer()
     /// Run the app's processes under a background supervisor (`--detach`) instead of in the
@@ -95,7 +97,7 @@ public struct UpOperation {
         let names = selected.map(\.name)
         let alreadyUp = existing == compose && names.allSatisfy { n in containers.contains { $0.service == n && $0.state == .running } }
 
-        let board = ProgressBoard(output: ctx.output, services: names, enabled: progress)
+        let board = ProgressBoard(output: ctx.output, services: names, enabled: progress, linesOnStderr: progressOnStderr)
         var started = false
         var copied: BranchCopy.Outcome?
         var credentials: [String] = []
@@ -153,8 +155,9 @@ public struct UpOperation {
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == .running {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }
-        let processes = try await ProcessesStage(selection: selection, detach: detach, timeout: timeout, progress: progress, branch: branch)
-            .launch(ctx, plan: plan)
+        var stage = ProcessesStage(selection: selection, detach: detach, timeout: timeout, progress: progress, branch: branch)
+        stage.progressOnStderr = progressOnStderr
+        let processes = try await stage.launch(ctx, plan: plan)
         report.processes = ProcessStatusReader.rows(plan)
         report.pulls = (try? PullRecord.load(stateDir: plan.stateDir)) ?? []
         let seconds = Date().timeIntervalSince(start)

@@ -56,6 +56,7 @@ struct Up: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A new branch stack copies this stack's data (default: the default branch's stack).", valueName: "STACK"))
     var from: String?
     @Flag(help: "Print the stack's status as JSON (same shape as `devenv status --json`, plus `timings`).") var json = false
+    @Flag(help: "With --json: still print the progress lines, on stderr (as `devenv mcp` uses it).") var progress = false
     @Flag(help: "Stay in the foreground: stream logs, restart what fails, stop the stack on Ctrl-C.") var attach = false
     @Flag(help: "Run the app's processes under a background supervisor and return once they are ready (implied by --json).")
     var detach = false
@@ -79,7 +80,8 @@ struct Up: AsyncParsableCommand {
         op.timeout = timeout
         op.branch = branch
         op.branchStart = BranchStart(fresh: fresh, from: from)
-        op.progress = !json
+        op.progress = !json || progress
+        op.progressOnStderr = json
         op.detach = detach || json
         let outcome = try await op.run(ctx)
         if json {
