@@ -39,7 +39,7 @@ public struct InitReport: Codable, Sendable, Equatable {
         var out = ["From \(files.joined(separator: ", ")) (read with \(reader)):"]
         out += Table.render(header: ["COMPOSE", "BECAME", "CARRIED", "NOT CARRIED"], rows: rows.map { r in
             [r.service, r.became + (r.name.map { $0 == r.service ? "" : " \($0)" } ?? ""),
-             r.carried.isEmpty ? "-" : r.carried.joined(separator: ", "), r.notCarried.isEmpty ? "-" : "\(r.notCarried.count) (below)"]
+             Self.summary(r.carried), r.notCarried.isEmpty ? "-" : "\(r.notCarried.count) (below)"]
         })
         let lost = rows.flatMap { r in r.notCarried.map { "  not carried: \(r.service) \($0)" } }
         if !lost.isEmpty { out.append(""); out += lost }
@@ -50,6 +50,18 @@ public struct InitReport: Codable, Sendable, Equatable {
         if !undecided.isEmpty { out.append(""); out += undecided.map { "  undecided: \($0)" } }
         if !warnings.isEmpty { out.append(""); out += warnings.map { "  warning: \($0)" } }
         return out
+    }
+
+    /// `image, command, 14 env, 2 volumes, 1 port` (the JSON has every item).
+    static func summary(_ carried: [String]) -> String {
+        guard !carried.isEmpty else { return "-" }
+        var counts: [(String, Int)] = []
+        for item in carried {
+            let word = item.hasPrefix("env ") || item.contains("(the kind's own)") ? "env" : String(item.split(separator: " ").first ?? "")
+            if let i = counts.firstIndex(where: { $0.0 == word }) { counts[i].1 += 1 } else { counts.append((word, 1)) }
+        }
+        return counts.map { w, n in ["image", "command", "run:", "healthcheck"].contains(w) ? (w == "run:" ? "run" : w) : "\(n) \(w)\(n == 1 || w == "env" ? "" : "s")" }
+            .joined(separator: ", ")
     }
 
     /// Comment lines for the top of devenv.yml.

@@ -23,7 +23,7 @@ struct InitRewriter {
                 out = replaceHost(out, compose, with: b.name)
             }
             let password = URLComponents(string: out)?.password
-            if let owned = b.owned.first(where: { !$0.value.isEmpty && ($0.value == out || $0.value == password) && isSecretish($0.key) }) {
+            if let owned = b.owned.first(where: { !$0.value.isEmpty && ($0.value == out && isSecretish(key) || $0.value == password) && isSecretish($0.key) }) {
                 report.undecided.append("\(service) \(key) holds the literal value of \(compose)'s \(owned.key); devenv's \(b.kind.name) kind makes its own, and a generic service's env is not templated: set it by hand")
             }
         }

@@ -89,3 +89,72 @@ import Testing
         }
     }
 }
+
+/// Golden files of the written devenv.yml and of init's report for a selection of the corpus
+/// (Fixtures/init-golden; `UPDATE_GOLDEN=1` rewrites them).
+@Suite struct InitGoldenTests {
+    static let selection = ["awesome-nginx-golang-postgres", "awesome-wordpress-mysql", "awesome-postgresql-pgadmin",
+                            "awesome-pihole-cloudflared-doh", "awesome-react-express-mysql", "redash", "lemmy", "saleor-platform"]
+
+    @Test(arguments: selection) func theManifestAndReportMatchTheirGoldenFiles(_ slug: String) async throws {
+        let e = try #require(try InitCorpusTests.entries("compose-corpus").first { $0.slug == slug })
+        let (score, result) = await InitCorpusTests.run("compose-corpus", e)
+        let r = try #require(result, "\(slug): \(score.outcome.rawValue) \(score.detail)")
+        let base = TestSupport.fixtures + "/init-golden/" + slug
+        let report = r.report.lines().joined(separator: "\n") + "\n"
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] != nil {
+            try FileManager.default.createDirectory(atPath: TestSupport.fixtures + "/init-golden", withIntermediateDirectories: true)
+            try r.text.write(toFile: base + ".devenv.yml", atomically: true, encoding: .utf8)
+            try report.write(toFile: base + ".report.txt", atomically: true, encoding: .utf8)
+        }
+        #expect(r.text == (try String(contentsOfFile: base + ".devenv.yml", encoding: .utf8)))
+        #expect(report == (try String(contentsOfFile: base + ".report.txt", encoding: .utf8)))
+        #expect(score.silent.isEmpty)
+    }
+
+    /// Values YAML treats specially come back exactly as compose gave them.
+    @Test func theEmitterRoundTripsEveryValue() throws {
+        let values = ["${VAR}", "a # not a comment", "x]", "key: value", "\"quoted\" and 'single'", "line one\nline two\n", "no newline\nat end",
+                      "yes", "0123", "3.10", "", " leading space", "{{not.a.template", "*anchor", "&ref", "!tag", "@at", "%pct", "`tick`", "trailing ", "null", "~"]
+        var c = InitOperation.Choice(name: "app", image: "example/app:1.0@sha256:abc")
+        c.env = values.enumerated().map { .init(key: "K\($0.offset)", value: $0.element) }
+        c.command = values.filter { !$0.isEmpty }   // devenv.yml reads an empty command word as none
+        let text = try InitManifestWriter.manifest(name: nil, choices: [c], detected: InitDetection(), kinds: [:])
+        let m = try TestSupport.parse(text)
+        #expect(m.services[0].image == "example/app:1.0@sha256:abc")
+        #expect(m.services[0].environment.map(\.value) == values, "\(text)")
+        #expect(m.services[0].command == values.filter { !$0.isEmpty }, "\(text)")
+    }
+}
+
+/// Without a compose binary, init reads the file as plain YAML and says so; the argv it runs
+/// otherwise is compose's own `config --format json` over every profile.
+@Suite struct InitFallbackTests {
+    struct NoCompose: ProcessRunning {
+        func capture(_ command: Command) async throws -> CommandResult {
+            CommandResult(status: 1, stdout: "", stderr: "docker: 'compose' is not a docker command.")
+        }
+        func attach(_ command: Command) async throws -> Int32 { 1 }
+    }
+
+    @Test func withoutComposeTheFileIsReadAsPlainYAMLWithAWarning() async throws {
+        let dir = TestSupport.tempDir("init-fallback")
+        try """
+        x-env: &env { DATABASE_URL: "postgres://app:secret@db:5432/app" }
+        services:
+          db: { image: "postgres:16", environment: { POSTGRES_PASSWORD: secret, POSTGRES_DB: app } }
+          search: { image: "elasticsearch:7.16.1", ports: ["9200:9200", "5000:5000/udp"], environment: *env }
+        """.write(toFile: dir + "/docker-compose.dev.yml", atomically: true, encoding: .utf8)
+        let ctx = DevenvContext(cwd: dir, environment: ["HOME": dir, "DEVENV_HOME": dir + "/.home"], output: .capturing(), runner: NoCompose())
+        let r = try await InitOperation(services: nil, name: nil, force: false, dryRun: true).run(ctx)
+        #expect(r.report.reader == "plain YAML" && r.report.warnings.contains { $0.contains("docker compose is not installed") })
+        #expect(!r.written && !FileManager.default.fileExists(atPath: dir + "/devenv.yml"))
+        #expect(r.text.contains("db: {kind: postgres, version: \"16\", databases: [app]}"), "\(r.text)")
+        #expect(r.text.contains("image: \"elasticsearch:7.16.1\""), "an Elasticsearch tag is not an OpenSearch version: \(r.text)")
+        let search = try #require(r.report.rows.first { $0.service == "search" })
+        #expect(search.notCarried.contains { $0.hasPrefix("port 5000/udp") })
+        #expect(r.report.undecided.contains { $0.hasPrefix("search DATABASE_URL") }, "the literal password of db, in a container's env")
+        let argv = ComposeSource.configCommand(dir: "/p", files: ["docker-compose.dev.yml"]).arguments
+        #expect(argv == ["compose", "--project-directory", "/p", "--file", "/p/docker-compose.dev.yml", "--profile", "*", "config", "--format", "json"])
+    }
+}
