@@ -99,6 +99,9 @@ struct InitMapper {
         for (k, v) in s.environment {
             if b.owned[k] != nil || Self.ownedEnv(kind)[k] != nil { row.carried.append("\(k) (the kind's own)"); continue }
             guard let v else { row.notCarried.append("environment \(k): it has no value (compose takes it from the shell)"); continue }
+            if k.hasSuffix("_FILE"), Self.ownedEnv(kind)[String(k.dropLast(5))] != nil {
+                row.notCarried.append("environment \(k): the \(kind.name) kind sets \(k.dropLast(5)) itself (the image refuses both)"); continue
+            }
             c.env.append(.init(key: k, value: text(v)))
             row.carried.append("env \(k)")
         }
