@@ -12,47 +12,73 @@ public struct InitOperation {
     public var services: [String]?
     public var name: String?
     public var force = false
+    /// Compose files to read (`--file`, like compose's `-f`); empty: the first one found.
+    public var files: [String] = []
+    /// Report what would be written, and write nothing.
+    public var dryRun = false
 
-    public init(services: [String]?, name: String?, force: Bool) {
-        self.services = services; self.name = name; self.force = force
+    public init(services: [String]?, name: String?, force: Bool, files: [String] = [], dryRun: Bool = false) {
+        self.services = services; self.name = name; self.force = force; self.files = files; self.dryRun = dryRun
     }
 
-    /// A service to write: its kind (or generic image) and an optional version.
+    /// A service to write: its kind (or generic image) and what it carries.
     public struct Choice: Equatable {
+        public struct Value: Equatable { public var key: String; public var value: String }
         public var name: String
         public var version: String?
         public var image: String?
-        public var ports: [String: Int] = [:]
-        /// Settings as YAML (`databases: [alwrity]`), from a compose file's environment.
-        public var settings: [String] = []
+        /// `kind:`, written when the name does not say it (`db: { kind: postgres }`).
+        public var kind: String?
+        /// Named container ports of a generic service, in order.
+        public var ports: [Value] = []
+        /// List settings (`databases: [alwrity]`), from a compose file's environment.
+        public var listSettings: [Value] = []
+        public var env: [Value] = []
+        public var command: [String]?
+        public var volumes: [String] = []
+        public var ready: String?
+
+        public init(name: String, version: String? = nil, image: String? = nil) { self.name = name; self.version = version; self.image = image }
     }
 
-    public func run(_ ctx: DevenvContext) throws -> String {
+    /// What `run` wrote (or, with `dryRun`, would write) and what became of each compose service.
+    public struct Result: Sendable {
+        public var text: String
+        public var report: InitReport
+        public var written: Bool
+    }
+
+    public func run(_ ctx: DevenvContext) async throws -> Result {
         let file = ctx.cwd + "/" + ManifestLoader.fileName
-        if FileManager.default.fileExists(atPath: file) && !force {
+        if FileManager.default.fileExists(atPath: file) && !force && !dryRun {
             throw DevenvError.usage("\(ManifestLoader.fileName) already exists here", hint: "Edit it, or overwrite it with `devenv init --force`.")
         }
         let templates = try KindCatalogue.load(searchPath: KindCatalogue.defaultSearchPath(environment: ctx.environment, projectRoot: ctx.cwd))
-        let detected = Self.detect(in: ctx.cwd, kinds: templates)
+        let detected = try await Self.detect(in: ctx.cwd, files: files, kinds: templates, runner: ctx.runner)
         var choices: [Choice]
         if let services {
             choices = try services.map { try Self.parseChoice($0, kinds: templates.kinds) }
-        } else if ctx.output.stdinIsTerminal {
+        } else if ctx.output.stdinIsTerminal && !dryRun && detected.report.rows.isEmpty {
             let suggestion = detected.services.map(\.name).joined(separator: ",")
             ctx.output.raw("Services (\(templates.kinds.keys.sorted().joined(separator: ", ")))" + (suggestion.isEmpty ? ": " : " [\(suggestion)]: "))
             let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces)
             choices = answer.isEmpty ? detected.services
                 : try answer.split(whereSeparator: { $0 == "," || $0 == " " }).map { try Self.parseChoice(String($0), kinds: templates.kinds) }
-        } else if !detected.services.isEmpty {
+        } else if !detected.services.isEmpty || !detected.processes.isEmpty {
             choices = detected.services
+        } else if !detected.report.rows.isEmpty {
+            throw DevenvError("nothing in \(detected.report.files.joined(separator: ", ")) can be carried over", hint: "Add the app under processes: by hand, or name the services: `devenv init --services postgres,redis`.",
+                              exitCode: .usage, details: detected.report.rows.flatMap { r in r.notCarried.map { "\(r.service): not carried: \($0)" } })
         } else {
             throw DevenvError.usage("say which services the project needs", hint: "For example: `devenv init --services postgres,redis`.")
         }
-        guard !choices.isEmpty else { throw DevenvError.usage("no services chosen", hint: "For example: `devenv init --services postgres,redis`.") }
-        let text = Self.manifest(name: name, choices: choices, detected: detected, kinds: templates.kinds)
+        guard !choices.isEmpty || !detected.processes.isEmpty else {
+            throw DevenvError.usage("no services chosen", hint: "For example: `devenv init --services postgres,redis`.")
+        }
+        let text = try InitManifestWriter.manifest(name: name, choices: choices, detected: detected, kinds: templates.kinds)
         _ = try ManifestLoader(kinds: templates).parse(text, file: file)
-        try AtomicFile.write(text, to: file, newFileMode: 0o644)
-        return text
+        if !dryRun { try AtomicFile.write(text, to: file, newFileMode: 0o644) }
+        return Result(text: text, report: detected.report, written: !dryRun)
     }
 
     /// `postgres`, `postgres@15`, `redis@7.2`.
@@ -68,11 +94,11 @@ public struct InitOperation {
 
     /// What the folder suggests: a compose file's services (`InitCompose`), `.env.example`
     /// keys, and the app's processes (`InitProcesses`).
-    static func detect(in dir: String, kinds: KindCatalogue) -> InitDetection {
+    static func detect(in dir: String, files: [String] = [], kinds: KindCatalogue, runner: ProcessRunning) async throws -> InitDetection {
         let hints = InitHintTable(kinds)
         var d = InitDetection()
-        InitCompose.read(dir: dir, hints: hints, into: &d)
-        for f in [".env.example", ".env.sample", ".env.template"] {
+        try await InitCompose.read(dir: dir, files: files, hints: hints, runner: runner, into: &d)
+        for f in [".env.example", ".env.sample", ".env.template"] where d.report.rows.isEmpty {
             guard let text = try? String(contentsOfFile: dir + "/" + f, encoding: .utf8) else { continue }
             for line in text.split(whereSeparator: \.isNewline) {
                 let l = line.trimmingCharacters(in: .whitespaces)
@@ -86,7 +112,7 @@ public struct InitOperation {
             }
             break
         }
-        if d.processes.isEmpty, !d.notes.contains(where: { $0.contains("add a process") }) {
+        if d.processes.isEmpty, d.report.rows.isEmpty {
             d.processes = InitProcesses.detect(root: dir, taken: Set(d.services.map(\.name)))
             for p in d.processes where p.listens && !d.ports.contains(where: { $0.name == p.name }) { d.ports.append((p.name, nil)) }
             if !d.processes.isEmpty {
@@ -94,58 +120,5 @@ public struct InitOperation {
             }
         }
         return d
-    }
-
-    static func manifest(name: String?, choices: [Choice], detected d: InitDetection, kinds: [String: ServiceKind]) -> String {
-        var lines = ["# devenv.yml: the services this project needs locally. Reference: README.md (\"The manifest\")."]
-        lines += d.notes.map { "# " + $0 }
-        if let name { lines.append("name: \(name)") }
-        lines.append("services:")
-        for c in choices {
-            if let image = c.image {
-                lines.append("  \(c.name):")
-                lines.append("    image: \(image)")
-                if !c.ports.isEmpty {
-                    lines.append("    ports: { " + c.ports.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + " }")
-                }
-            } else {
-                let version = c.version ?? kinds[c.name]?.version ?? "latest"
-                lines.append("  \(c.name): { " + (["version: \"\(version)\""] + c.settings).joined(separator: ", ") + " }")
-            }
-        }
-        // What refers to a service that was not chosen (`--services`) is left out.
-        let names = Set(choices.map(\.name))
-        let processes = d.processes.map { p -> InitProcess in
-            var p = p
-            p.depends = p.depends.filter { dep in names.contains(dep) || d.processes.contains { $0.name == dep } }
-            return p
-        }
-        func usable(_ template: String) -> Bool {
-            Templating.references(in: template).allSatisfy { ref in
-                let head = String(ref.split(separator: ".").first ?? "")
-                return head == "ports" || head == "stack" || head == "project" || names.contains(head)
-            }
-        }
-        if !d.ports.isEmpty {
-            lines.append("ports: { " + d.ports.map { "\($0.name): \($0.port.map(String.init) ?? "auto")" }.joined(separator: ", ") + " }")
-        }
-        let env = d.env.map { ($0.file, $0.keys.filter { usable($0.value) }) }.filter { !$0.1.isEmpty }
-        if !env.isEmpty {
-            lines.append("env:")
-            for (file, keys) in env {
-                lines.append("  \(file):")
-                for (k, v) in keys { lines.append("    \(k): \(InitCompose.yamlQuote(v))") }
-            }
-        }
-        if !processes.isEmpty {
-            lines.append("processes:")
-            for p in processes {
-                lines.append("  \(p.name):")
-                lines.append("    run: \(InitCompose.yamlQuote(p.run))")
-                if let cwd = p.cwd { lines.append("    cwd: \(cwd)") }
-                if !p.depends.isEmpty { lines.append("    depends: [\(p.depends.joined(separator: ", "))]") }
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -142,11 +142,15 @@ extension KindLoader {
     package mutating func parseInit(_ node: Node) -> InitHints? {
         guard let m = reader.mapping(node, "init") else { return nil }
         var hints = InitHints(images: [], env: [], schemes: [], suggest: false)
-        for (key, v) in reader.entries(m, allowed: ["images", "env", "schemes", "settings", "suggest"], context: "in init") {
+        for (key, v) in reader.entries(m, allowed: ["images", "tags", "env", "schemes", "settings", "suggest"], context: "in init") {
             switch key {
             case "images": hints.images = reader.strings(v, "init.images") ?? []
             case "env": hints.env = reader.templates(v, "init.env")
             case "schemes": hints.schemes = reader.strings(v, "init.schemes") ?? []
+            case "tags":
+                guard let t = reader.string(v, "init.tags") else { continue }
+                if (try? NSRegularExpression(pattern: "^(?:" + t + ")$")) == nil { reader.problem(v, "init.tags '\(t)' is not a regular expression") }
+                hints.tags = t
             case "settings":
                 guard let sm = reader.mapping(v, "init.settings") else { continue }
                 for (k, vars) in sm {

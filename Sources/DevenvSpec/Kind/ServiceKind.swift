@@ -207,6 +207,9 @@ public struct InitHints: Sendable, Equatable {
     /// Settings a compose service's `environment:` carries (`databases: POSTGRES_DB`), for
     /// carrying a hand-kept compose file over.
     public var settings: [InitSetting] = []
+    /// The tags of `images` this kind runs as its `version` (a regular expression matched
+    /// whole); another tag keeps the compose service a generic one with its exact image.
+    public var tags: String?
 }
 
 /// A setting of the kind and the compose environment variables that may hold its value

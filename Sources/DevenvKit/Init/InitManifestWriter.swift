@@ -1,0 +1,82 @@
+import Foundation
+import Yams
+import DevenvCore
+import DevenvSpec
+
+/// Writes devenv.yml through the YAML emitter: every value (`${VAR}`, `#`, `]`, `:`, quotes,
+/// multi-line text) reads back exactly as it was given.
+enum InitManifestWriter {
+    static func manifest(name: String?, choices: [InitOperation.Choice], detected d: InitDetection, kinds: [String: ServiceKind]) throws -> String {
+        var top: [(Node, Node)] = []
+        if let name { top.append((str(name: "name"), str(name))) }
+        top.append((str(name: "services"), map(choices.map { (str(name: $0.name), service($0, kinds: kinds)) }, flow: choices.isEmpty)))
+        // What refers to a service that was not chosen (`--services`) is left out.
+        let names = Set(choices.map(\.name))
+        let processNames = Set(d.processes.map(\.name))
+        func usable(_ template: String) -> Bool {
+            Templating.references(in: template).allSatisfy { ref in
+                let head = String(ref.split(separator: ".").first ?? "")
+                return head == "ports" || head == "stack" || head == "project" || names.contains(head)
+            }
+        }
+        if !d.ports.isEmpty {
+            top.append((str(name: "ports"), map(d.ports.map { (str(name: $0.name), $0.port.map { int($0) } ?? str(name: "auto")) }, flow: true)))
+        }
+        let env = d.env.map { ($0.file, $0.keys.filter { usable($0.value) }) }.filter { !$0.1.isEmpty }
+        if !env.isEmpty {
+            top.append((str(name: "env"), map(env.map { file, keys in (str(file), map(keys.map { (str($0.key), str($0.value)) })) })))
+        }
+        if !d.processes.isEmpty {
+            top.append((str(name: "processes"), map(d.processes.map { p in
+                var m: [(Node, Node)] = [(str(name: "run"), str(p.run))]
+                if let cwd = p.cwd { m.append((str(name: "cwd"), str(cwd))) }
+                let depends = p.depends.filter { names.contains($0) || processNames.contains($0) }
+                if !depends.isEmpty { m.append((str(name: "depends"), seq(depends.map { str($0) }, flow: true))) }
+                return (str(name: p.name), map(m))
+            })))
+        }
+        var lines = ["# devenv.yml: the services this project needs locally. Reference: README.md (\"The manifest\")."]
+        lines += (d.report.header() + d.notes).flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }.map { "# " + $0 }
+        return lines.joined(separator: "\n") + "\n" + (try Yams.serialize(node: map(top), width: -1, allowUnicode: true))
+    }
+
+    static func service(_ c: InitOperation.Choice, kinds: [String: ServiceKind]) -> Node {
+        var m: [(Node, Node)] = []
+        if let kind = c.kind, kind != c.name || c.image != nil { m.append((str(name: "kind"), str(kind))) }
+        if let image = c.image {
+            m.append((str(name: "image"), str(image)))
+        } else {
+            m.append((str(name: "version"), str(c.version ?? kinds[c.kind ?? c.name]?.version ?? "latest")))
+            for s in c.listSettings { m.append((str(name: s.key), seq([str(s.value)], flow: true))) }
+        }
+        if let command = c.command { m.append((str(name: "command"), seq(command.map { str($0) }))) }
+        if !c.env.isEmpty { m.append((str(name: "env"), map(c.env.map { (str($0.key), str($0.value)) }))) }
+        if !c.volumes.isEmpty { m.append((str(name: "volumes"), seq(c.volumes.map { str($0) }))) }
+        if !c.ports.isEmpty { m.append((str(name: "ports"), map(c.ports.map { (str(name: $0.key), int(Int($0.value) ?? 0)) }, flow: true))) }
+        if let ready = c.ready { m.append((str(name: "ready"), str(name: ready))) }
+        let simple = c.image == nil && c.command == nil && c.env.isEmpty && c.volumes.isEmpty
+        return map(m, flow: simple)
+    }
+
+    static func map(_ entries: [(Node, Node)], flow: Bool = false) -> Node {
+        .mapping(Node.Mapping(entries, .implicit, flow ? .flow : .block))
+    }
+
+    static func seq(_ items: [Node], flow: Bool = false) -> Node {
+        .sequence(Node.Sequence(items, .implicit, flow ? .flow : .block))
+    }
+
+    static func int(_ n: Int) -> Node { .scalar(Node.Scalar(String(n), Tag(.int), .plain)) }
+
+    /// A key or word that needs no quotes.
+    static func str(name: String) -> Node { .scalar(Node.Scalar(name, Tag(.str), .plain)) }
+
+    /// A string value: plain where YAML reads it back as the same string, else double-quoted
+    /// (multi-line text as a literal block).
+    static func str(_ s: String) -> Node {
+        if s.contains("\n"), !s.hasSuffix(" "), !s.contains("\t") { return .scalar(Node.Scalar(s, Tag(.str), .literal)) }
+        let plain = s.range(of: "^[A-Za-z0-9_./][A-Za-z0-9_./@+=-]*$", options: .regularExpression) != nil
+            && (try? Yams.load(yaml: s) as? String) == s
+        return .scalar(Node.Scalar(s, Tag(.str), plain ? .plain : .doubleQuoted))
+    }
+}

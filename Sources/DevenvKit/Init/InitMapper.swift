@@ -1,0 +1,200 @@
+import Foundation
+import Yams
+import DevenvCore
+import DevenvSpec
+
+/// Accounts for every compose service: a kind (only for an image family and tag the kind
+/// runs, from each kind's `init:` in its folder), a generic service with its exact image, an app
+/// process, or a "not carried: WHAT: WHY" line. Everything of a service devenv.yml has no place
+/// for is named in the report, never dropped without a word.
+struct InitMapper {
+    let hints: InitHintTable
+    /// The project folder (bind mounts and build contexts are made relative to it).
+    let dir: String
+    /// compose's normalised view escapes a literal `$` as `$$`; the plain YAML read keeps text as written.
+    let unescapeDollars: Bool
+
+    /// compose name → (devenv name, kind, the kind's own env values in the source).
+    struct Backing { var name: String; var kind: ServiceKind; var owned: [String: String] }
+
+    func map(_ services: [SourceService], into d: inout InitDetection) {
+        var taken = Set<String>()
+        func unique(_ raw: String) -> String {
+            var n = String(InitProcesses.name(for: raw).prefix(ServiceSpec.maxNameLength))
+            if n.isEmpty { n = "service" }
+            while taken.contains(n) { n += "-2" }
+            taken.insert(n)
+            return n
+        }
+        var names: [String: String] = [:]
+        var backing: [String: Backing] = [:]
+        // Backing services first, so that the others' values can be rewritten to theirs.
+        for s in services { names[s.name] = unique(s.name) }
+        for s in services {
+            guard s.build == nil, let image = s.image, let (kind, _, _) = kindFor(image) else { continue }
+            let owned = Self.ownedEnv(kind)
+            var values: [String: String] = [:]
+            for (k, v) in s.environment where owned[k] != nil { values[k] = v.map(text) }
+            backing[s.name] = Backing(name: names[s.name]!, kind: kind, owned: values)
+        }
+        var rewriter = InitRewriter(backing: backing, hints: hints)
+        for s in services where s.build != nil && willRun(s) {
+            if let p = s.ports.first(where: { $0.proto == "tcp" }) { rewriter.apps[s.name] = (names[s.name]!, p.published ?? p.target, p.target) }
+        }
+        for s in services {
+            var row = InitReport.Row(service: s.name, became: "not carried", name: names[s.name])
+            if let b = backing[s.name] {
+                mapKind(s, b, &row, &d)
+            } else if s.build != nil || s.image == nil {
+                mapApp(s, names: names, rewriter: rewriter, &row, &d)
+            } else {
+                mapGeneric(s, rewriter: rewriter, &row, &d)
+            }
+            if row.became == "not carried" { row.name = nil }
+            d.report.rows.append(row)
+        }
+    }
+
+    /// The kind that runs `image` (its family and tag rule), the version and a note.
+    func kindFor(_ image: String) -> (ServiceKind, String, String?)? {
+        guard !image.contains("@"), !image.contains("$") else { return nil }
+        let (repo, tag) = Self.split(image)
+        guard let kind = hints.kind(forImage: repo) else { return nil }
+        guard let tag, tag != "latest" else {
+            return (kind, kind.version, "image \(image) has no version: pinned to \(kind.name) \(kind.version), devenv's default")
+        }
+        let rule = kind.initHints?.tags ?? ".*"
+        guard tag.range(of: "^(?:" + rule + ")$", options: .regularExpression) != nil else { return nil }
+        return (kind, tag, nil)
+    }
+
+    static func split(_ image: String) -> (String, String?) {
+        guard let colon = image.lastIndex(of: ":"), !image[colon...].contains("/") else { return (image, nil) }
+        return (String(image[..<colon]), String(image[image.index(after: colon)...]))
+    }
+
+    /// The kind's compose `environment:` (its own variables) as key → template.
+    static func ownedEnv(_ kind: ServiceKind) -> [String: String] {
+        var out: [String: String] = [:]
+        if let node = try? Yams.compose(yaml: kind.composeFragment), let env = node["environment"]?.mapping {
+            for (k, v) in env { if let key = k.string { out[key] = v.string ?? "" } }
+        }
+        for s in kind.initHints?.settings ?? [] { for v in s.variables where out[v] == nil { out[v] = "{{\(s.setting)}}" } }
+        return out
+    }
+
+    func text(_ s: String) -> String { unescapeDollars ? s.replacingOccurrences(of: "$$", with: "$") : s }
+
+    private func mapKind(_ s: SourceService, _ b: Backing, _ row: inout InitReport.Row, _ d: inout InitDetection) {
+        let (kind, version, note) = kindFor(s.image!)!
+        var c = InitOperation.Choice(name: b.name, version: version)
+        c.kind = kind.name
+        row.became = "kind \(kind.name)"
+        row.carried.append("image \(s.image!) → \(kind.name) \(version)")
+        if let note { d.report.warnings.append("\(s.name): \(note)") }
+        for setting in kind.initHints?.settings ?? [] {
+            guard let value = setting.variables.lazy.compactMap({ v in s.environment.first { $0.key == v }?.value }).first, !value.isEmpty else { continue }
+            if kind.setting(setting.setting)?.type == .list { c.listSettings.append(.init(key: setting.setting, value: text(value))) }
+        }
+        for (k, v) in s.environment {
+            if b.owned[k] != nil || Self.ownedEnv(kind)[k] != nil { row.carried.append("\(k) (the kind's own)"); continue }
+            guard let v else { row.notCarried.append("environment \(k): it has no value (compose takes it from the shell)"); continue }
+            if k.hasSuffix("_FILE"), Self.ownedEnv(kind)[String(k.dropLast(5))] != nil {
+                row.notCarried.append("environment \(k): the \(kind.name) kind sets \(k.dropLast(5)) itself (the image refuses both)"); continue
+            }
+            c.env.append(.init(key: k, value: text(v)))
+            row.carried.append("env \(k)")
+        }
+        if let cmd = s.command { c.command = cmd.map(text); row.carried.append("command") }
+        for v in s.volumes {
+            if v.target == kind.dataPath { row.carried.append("volume \(v.target) (the kind's data volume)"); continue }
+            if let spec = volume(v) { c.volumes.append(spec); row.carried.append("volume \(v.target)") }
+            else { row.notCarried.append("volume \(v.target): devenv.yml has no \(v.type) mounts") }
+        }
+        let main = kind.mainPort?.container
+        for p in s.ports {
+            if p.target == main, p.proto == "tcp" { row.carried.append("port \(p.target) (the kind's; host port chosen by devenv)") }
+            else { row.notCarried.append("port \(p.target)/\(p.proto): the \(kind.name) kind publishes only its own ports") }
+        }
+        if s.healthcheck != nil { row.carried.append("healthcheck (the kind's own probe)") }
+        common(s, &row, entrypoint: true)
+        d.services.append(c)
+    }
+
+    private func mapGeneric(_ s: SourceService, rewriter: InitRewriter, _ row: inout InitReport.Row, _ d: inout InitDetection) {
+        let name = row.name!
+        var c = InitOperation.Choice(name: name, image: s.image!)
+        if hints.kinds.contains(where: { $0.name == name }) { c.kind = ServiceSpec.genericKind }
+        row.became = "generic"
+        row.carried.append("image")
+        if s.image!.contains("$") { row.notCarried.append("image \(s.image!): a ${VARIABLE} compose could not resolve") }
+        else if let (kind, _, _) = hintsKind(s.image!) {
+            d.report.warnings.append("\(s.name): \(s.image!) is kept as a generic image: devenv's \(kind.name) kind runs \(kind.initHints!.images.joined(separator: ", ")) with tags like \(kind.version)")
+        }
+        for (k, v) in s.environment {
+            guard let v else { row.notCarried.append("environment \(k): it has no value (compose takes it from the shell)"); continue }
+            let value = rewriter.container(service: s.name, key: k, value: text(v), report: &d.report)
+            c.env.append(.init(key: k, value: value))
+            row.carried.append("env \(k)")
+        }
+        if let cmd = s.command { c.command = cmd.map(text); row.carried.append("command") }
+        for v in s.volumes {
+            if let spec = volume(v) { c.volumes.append(spec); row.carried.append("volume \(v.target)") }
+            else { row.notCarried.append("volume \(v.target): devenv.yml has no \(v.type) mounts") }
+        }
+        var seen = Set<Int>()
+        for p in s.ports {
+            guard p.proto == "tcp" else { row.notCarried.append("port \(p.target)/\(p.proto): devenv publishes TCP ports only"); continue }
+            guard seen.insert(p.target).inserted else { continue }
+            c.ports.append(.init(key: c.ports.isEmpty ? "main" : "p\(p.target)", value: String(p.target)))
+            row.carried.append("port \(p.target)" + (p.published.map { $0 == p.target ? "" : " (was host \($0))" } ?? ""))
+        }
+        if let h = s.healthcheck {
+            if c.ports.isEmpty { row.notCarried.append("healthcheck \(h.joined(separator: " ")): devenv checks readiness on a port, and it publishes none") }
+            else { c.ready = "tcp"; row.notCarried.append("healthcheck \(h.joined(separator: " ")): replaced by ready: tcp (devenv checks the port from the host)") }
+        }
+        common(s, &row, entrypoint: false)
+        d.services.append(c)
+    }
+
+    /// What no devenv.yml service has: entrypoint, depends_on, profiles, one-shot runs, other keys.
+    private func common(_ s: SourceService, _ row: inout InitReport.Row, entrypoint: Bool) {
+        if let e = s.entrypoint { row.notCarried.append("entrypoint \(e.joined(separator: " ")): devenv.yml services have no entrypoint") }
+        if !s.dependsOn.isEmpty { row.notCarried.append("depends_on \(s.dependsOn.map(\.name).joined(separator: ", ")): devenv starts every service together and waits for each") }
+        if !s.profiles.isEmpty { row.notCarried.append("profiles \(s.profiles.joined(separator: ", ")): devenv.yml has no profiles; the service always runs") }
+        if s.restart == "no" || s.restart == "on-failure" { row.notCarried.append("restart \(s.restart!): devenv restarts services unless stopped") }
+        for k in s.otherKeys { row.notCarried.append("\(k): devenv.yml services have no \(k)") }
+    }
+
+    private func hintsKind(_ image: String) -> (ServiceKind, String, String?)? {
+        let (repo, _) = Self.split(image)
+        return hints.kind(forImage: repo).map { ($0, "", nil) }
+    }
+
+    /// A compose volume as a devenv.yml one: named volumes stay names, bind mounts relative to the project.
+    func volume(_ v: SourceService.Volume) -> String? {
+        let ro = v.readOnly ? ":ro" : ""
+        switch v.type {
+        case "volume": return (v.source.map { $0 + ":" } ?? "") + v.target + ro
+        case "bind":
+            guard let src = v.source else { return nil }
+            return relative(src) + ":" + v.target + ro
+        default: return nil
+        }
+    }
+
+    /// An absolute path under the project (or up to two folders above it) as `./x` or `../x`.
+    func relative(_ path: String) -> String {
+        guard path.hasPrefix("/") else { return path.hasPrefix(".") || path.hasPrefix("~") ? path : "./" + path }
+        var base = URL(fileURLWithPath: dir).standardizedFileURL.path
+        var ups = ""
+        for _ in 0..<3 {
+            if path == base { return ups.isEmpty ? "." : String(ups.dropLast()) }
+            if path.hasPrefix(base + "/") { return (ups.isEmpty ? "./" : ups) + path.dropFirst(base.count + 1) }
+            base = (base as NSString).deletingLastPathComponent
+            ups += "../"
+            if base == "/" { break }
+        }
+        return path
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import DevenvCore
+import DevenvSpec
+
+/// Connection values that reach a backing service by its compose name: on the host (an app
+/// process's env) they become the kind's values, keeping scheme, path and query
+/// (`postgres://u:p@db:5432/app?ssl=off` → `postgres://{{db.user}}:{{db.password}}@{{db.host}}:{{db.port}}/app?ssl=off`);
+/// in a container (a generic service's env, which is not templated) the compose name stays, as
+/// the stack's network resolves it. Each rewrite is reported, and so is what could not be decided.
+struct InitRewriter {
+    let backing: [String: InitMapper.Backing]
+    let hints: InitHintTable
+    /// App services that become processes: compose name → (process name, published port, container port).
+    var apps: [String: (name: String, published: Int, target: Int)] = [:]
+
+    private func keys(_ b: InitMapper.Backing) -> Set<String> { Set(b.kind.values.map(\.key)) }
+
+    /// A value in a generic service's environment.
+    func container(service: String, key: String, value: String, report: inout InitReport) -> String {
+        var out = value
+        for (compose, b) in backing.sorted(by: { $0.key < $1.key }) {
+            if compose != b.name, mentions(out, compose) {
+                out = replaceHost(out, compose, with: b.name)
+            }
+            let password = URLComponents(string: out)?.password
+            if let owned = b.owned.first(where: { !$0.value.isEmpty && ($0.value == out && isSecretish(key) || $0.value == password) && isSecretish($0.key) }) {
+                report.undecided.append("\(service) \(key) holds the literal value of \(compose)'s \(owned.key); devenv's \(b.kind.name) kind makes its own, and a generic service's env is not templated: set it by hand")
+            }
+        }
+        if out != value { report.rewrites.append(.init(service: service, key: key, from: Self.masked(value), to: Self.masked(out))) }
+        return out
+    }
+
+    /// A value in an app process's environment (run on the host).
+    func host(service: String, key: String, value: String, report: inout InitReport) -> String {
+        var out = value
+        var touched = false
+        for (compose, b) in backing.sorted(by: { $0.key < $1.key }) {
+            let k = keys(b)
+            let t = { (name: String) in "{{\(b.name).\(name)}}" }
+            if value == compose, k.contains("host") {
+                out = hints.template(b.kind, key: key).map { $0.replacingOccurrences(of: "{{\(b.kind.name).", with: "{{\(b.name).") } ?? t("host")
+                touched = true; break
+            }
+            if let url = URLComponents(string: value), url.scheme != nil, url.host == compose, k.contains("host") {
+                var s = url.scheme! + "://"
+                if let u = url.user { s += (k.contains("user") ? t("user") : u) }
+                if url.password != nil { s += ":" + (k.contains("password") ? t("password") : url.password!) }
+                if url.user != nil || url.password != nil { s += "@" }
+                s += t("host") + (k.contains("port") ? ":" + t("port") : url.port.map { ":\($0)" } ?? "")
+                s += url.percentEncodedPath
+                if let q = url.percentEncodedQuery { s += "?" + q }
+                if let f = url.percentEncodedFragment { s += "#" + f }
+                out = s; touched = true; break
+            }
+            if value.hasPrefix(compose + ":"), Int(value.dropFirst(compose.count + 1)) != nil, k.contains("port") {
+                out = t("host") + ":" + t("port"); touched = true; break
+            }
+            if let owned = b.owned.first(where: { !$0.value.isEmpty && $0.value == value && isSecretish($0.key) }),
+               let template = InitMapper.ownedEnv(b.kind)[owned.key], template.hasPrefix("{{"), template.hasSuffix("}}"),
+               !template.dropFirst(2).contains("{") {
+                out = "{{\(b.name)." + template.dropFirst(2); touched = true; break
+            }
+        }
+        if !touched, let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), ["http", "https", "ws", "wss"].contains(scheme),
+           let h = url.host, let port = url.port,
+           let app = apps.first(where: { c, a in ["localhost", "127.0.0.1", "0.0.0.0"].contains(h) ? a.published == port : c == h && (a.target == port || a.published == port) })?.value {
+            out = value.replacingOccurrences(of: "\(h):\(port)", with: "localhost:{{ports.\(app.name)}}"); touched = true
+        }
+        if touched {
+            let shown = backing.values.contains { b in b.owned.contains { isSecretish($0.key) && $0.value == value } } ? "(the literal password)" : value
+            report.rewrites.append(.init(service: service, key: key, from: Self.masked(shown), to: out))
+        } else if let (compose, _) = backing.first(where: { mentions(value, $0.key) }) {
+            report.undecided.append("\(service) \(key) mentions \(compose) but is not a host, host:port or URL: kept as written")
+        }
+        return out
+    }
+
+    /// A URL's password shown as `***`.
+    static func masked(_ value: String) -> String {
+        guard let url = URLComponents(string: value), let p = url.percentEncodedPassword, !p.isEmpty else { return value }
+        return value.replacingOccurrences(of: ":" + p + "@", with: ":***@")
+    }
+
+    /// A password (or user) variable of a kind's own environment.
+    func isSecretish(_ key: String) -> Bool {
+        let k = key.uppercased()
+        return k.contains("PASSWORD") || k.contains("SECRET") || k.hasSuffix("_PASS")
+    }
+
+    /// `name` as a host in `value`: alone, before `:` or `/`, after `@` or `//`.
+    func mentions(_ value: String, _ name: String) -> Bool {
+        value.range(of: "(^|[/@=,; ])" + NSRegularExpression.escapedPattern(for: name) + "($|[:/,; ])", options: .regularExpression) != nil
+    }
+
+    func replaceHost(_ value: String, _ name: String, with new: String) -> String {
+        guard let re = try? NSRegularExpression(pattern: "(^|[/@=,; ])" + NSRegularExpression.escapedPattern(for: name) + "(?=$|[:/,; ])") else { return value }
+        return re.stringByReplacingMatches(in: value, range: NSRange(value.startIndex..., in: value), withTemplate: "$1" + NSRegularExpression.escapedTemplate(for: new))
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvKit
+
+/// `devenv init` over real compose files (Fixtures/compose-corpus and the held-out
+/// Fixtures/compose-heldout; origins and licenses in their SOURCES.md): every file gives a valid
+/// devenv.yml or a refusal with a reason, nothing is lost without a word, and the share carried
+/// faithfully is printed. Reads through `docker compose config` (no engine needed), which the
+/// test bed installs.
+@Suite(.serialized) struct InitCorpusTests {
+    struct Entry: Decodable { var slug: String; var main: String; var project_directory: String }
+
+    static func entries(_ set: String) throws -> [Entry] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestSupport.fixtures + "/\(set)/sources.json"))
+        return try JSONDecoder().decode([Entry].self, from: data)
+    }
+
+    static func folder(_ set: String, _ e: Entry) -> String {
+        TestSupport.fixtures + "/\(set)/\(e.slug)" + (e.project_directory.isEmpty || e.project_directory == "." ? "" : "/" + e.project_directory)
+    }
+
+    /// The main file relative to the project directory.
+    static func file(_ e: Entry) -> String {
+        let dir = e.project_directory == "." ? "" : e.project_directory
+        return dir.isEmpty ? e.main : String(e.main.dropFirst(dir.count + 1))
+    }
+
+    static func run(_ set: String, _ e: Entry) async -> (InitFaithfulness, InitOperation.Result?) {
+        let dir = folder(set, e)
+        let home = TestSupport.tempDir("corpus")
+        let ctx = DevenvContext(cwd: dir, environment: ["HOME": home, "DEVENV_HOME": home + "/.home", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+                                output: .capturing(), runner: ProcessRunner())
+        do {
+            let r = try await InitOperation(services: nil, name: nil, force: false, files: [file(e)], dryRun: true).run(ctx)
+            let kinds = try TestSupport.templates()
+            let config = try await ProcessRunner().check(ComposeSource.configCommand(dir: dir, files: [file(e)]))
+            let source = try ComposeSource.parse(json: Data(config.stdout.utf8))
+            let m = try TestSupport.parse(r.text, file: dir + "/devenv.yml")
+            return (InitFaithfulness.score(source: source, manifest: m, report: r.report, kinds: kinds), r)
+        } catch let error as DevenvError where error.exitCode == .usage {
+            return (InitFaithfulness(outcome: .refused, detail: error.message), nil)
+        } catch let error as ManifestError {
+            return (InitFaithfulness(outcome: .crashed, detail: "wrote an invalid devenv.yml: \(error.problems.map(\.message).joined(separator: "; "))"), nil)
+        } catch {
+            return (InitFaithfulness(outcome: .crashed, detail: "\(error)"), nil)
+        }
+    }
+
+    /// Scores a whole set, prints the table, and returns the share of faithful files.
+    static func score(_ set: String) async throws -> (results: [(String, InitFaithfulness)], faithful: Double) {
+        var results: [(String, InitFaithfulness)] = []
+        for e in try entries(set) { results.append((e.slug, await run(set, e).0)) }
+        var lines = ["init over \(set): \(results.count) files"]
+        for (slug, f) in results {
+            lines.append("  \(slug): \(f.outcome.rawValue), \(f.carried)/\(f.items) items carried"
+                + (f.silent.isEmpty ? "" : "; SILENT: \(f.silent.joined(separator: ", "))") + (f.detail.isEmpty ? "" : "; \(f.detail)"))
+        }
+        let count = { (o: InitFaithfulness.Outcome) in results.filter { $0.1.outcome == o }.count }
+        let items = results.reduce(0) { $0 + $1.1.items }, carried = results.reduce(0) { $0 + $1.1.carried }
+        let faithful = Double(count(.faithful)) / Double(max(results.count, 1))
+        lines.append("  \(set) totals: faithful \(count(.faithful)), says what it lost \(count(.saysWhatItLost)), refused \(count(.refused)), silent loss \(count(.silentLoss)), crashed \(count(.crashed))")
+        lines.append(String(format: "  \(set) faithfulness: %.1f%% of files carried faithfully; %.1f%% of items (%d/%d) carried; every other item named", faithful * 100, Double(carried) * 100 / Double(max(items, 1)), carried, items))
+        print(lines.joined(separator: "\n"))
+        return (results, faithful)
+    }
+
+    @Test func theTestBedHasComposeItself() async throws {
+        let r = try await ProcessRunner().capture(Command("docker", ["compose", "version"]))
+        #expect(r.succeeded, "docker compose v2 is part of the test bed (Tests/testbed): \(r.stderr)")
+    }
+
+    @Test func theCorpusIsCarriedWithNothingLostSilently() async throws {
+        let (results, _) = try await Self.score("compose-corpus")
+        #expect(results.count >= 40)
+        for (slug, f) in results {
+            #expect(f.outcome != .crashed, "\(slug): \(f.detail)")
+            #expect(f.silent.isEmpty, "\(slug) loses without a word: \(f.silent)")
+        }
+    }
+
+    @Test func theHeldOutCorpusIsScoredTheSameWay() async throws {
+        let (results, _) = try await Self.score("compose-heldout")
+        for (slug, f) in results {
+            #expect(f.outcome != .crashed, "\(slug): \(f.detail)")
+            #expect(f.silent.isEmpty, "\(slug) loses without a word: \(f.silent)")
+        }
+    }
+}
+
+/// Golden files of the written devenv.yml and of init's report for a selection of the corpus
+/// (Fixtures/init-golden; `UPDATE_GOLDEN=1` rewrites them).
+@Suite struct InitGoldenTests {
+    static let selection = ["awesome-nginx-golang-postgres", "awesome-wordpress-mysql", "awesome-postgresql-pgadmin",
+                            "awesome-pihole-cloudflared-doh", "awesome-react-express-mysql", "redash", "lemmy", "saleor-platform"]
+
+    @Test(arguments: selection) func theManifestAndReportMatchTheirGoldenFiles(_ slug: String) async throws {
+        let e = try #require(try InitCorpusTests.entries("compose-corpus").first { $0.slug == slug })
+        let (score, result) = await InitCorpusTests.run("compose-corpus", e)
+        let r = try #require(result, "\(slug): \(score.outcome.rawValue) \(score.detail)")
+        let base = TestSupport.fixtures + "/init-golden/" + slug
+        let report = r.report.lines().joined(separator: "\n") + "\n"
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] != nil {
+            try FileManager.default.createDirectory(atPath: TestSupport.fixtures + "/init-golden", withIntermediateDirectories: true)
+            try r.text.write(toFile: base + ".devenv.yml", atomically: true, encoding: .utf8)
+            try report.write(toFile: base + ".report.txt", atomically: true, encoding: .utf8)
+        }
+        #expect(r.text == (try String(contentsOfFile: base + ".devenv.yml", encoding: .utf8)))
+        #expect(report == (try String(contentsOfFile: base + ".report.txt", encoding: .utf8)))
+        #expect(score.silent.isEmpty)
+    }
+
+    /// Values YAML treats specially come back exactly as compose gave them.
+    @Test func theEmitterRoundTripsEveryValue() throws {
+        let values = ["${VAR}", "a # not a comment", "x]", "key: value", "\"quoted\" and 'single'", "line one\nline two\n", "no newline\nat end",
+                      "yes", "0123", "3.10", "", " leading space", "{{not.a.template", "*anchor", "&ref", "!tag", "@at", "%pct", "`tick`", "trailing ", "null", "~"]
+        var c = InitOperation.Choice(name: "app", image: "example/app:1.0@sha256:abc")
+        c.env = values.enumerated().map { .init(key: "K\($0.offset)", value: $0.element) }
+        c.command = values.filter { !$0.isEmpty }   // devenv.yml reads an empty command word as none
+        let text = try InitManifestWriter.manifest(name: nil, choices: [c], detected: InitDetection(), kinds: [:])
+        let m = try TestSupport.parse(text)
+        #expect(m.services[0].image == "example/app:1.0@sha256:abc")
+        #expect(m.services[0].environment.map(\.value) == values, "\(text)")
+        #expect(m.services[0].command == values.filter { !$0.isEmpty }, "\(text)")
+    }
+}
+
+/// Without a compose binary, init reads the file as plain YAML and says so; the argv it runs
+/// otherwise is compose's own `config --format json` over every profile.
+@Suite struct InitFallbackTests {
+    struct NoCompose: ProcessRunning {
+        func capture(_ command: Command) async throws -> CommandResult {
+            CommandResult(status: 1, stdout: "", stderr: "docker: 'compose' is not a docker command.")
+        }
+        func attach(_ command: Command) async throws -> Int32 { 1 }
+    }
+
+    @Test func withoutComposeTheFileIsReadAsPlainYAMLWithAWarning() async throws {
+        let dir = TestSupport.tempDir("init-fallback")
+        try """
+        x-env: &env { DATABASE_URL: "postgres://app:secret@db:5432/app" }
+        services:
+          db: { image: "postgres:16", environment: { POSTGRES_PASSWORD: secret, POSTGRES_DB: app } }
+          search: { image: "elasticsearch:7.16.1", ports: ["9200:9200", "5000:5000/udp"], environment: *env }
+        """.write(toFile: dir + "/docker-compose.dev.yml", atomically: true, encoding: .utf8)
+        let ctx = DevenvContext(cwd: dir, environment: ["HOME": dir, "DEVENV_HOME": dir + "/.home"], output: .capturing(), runner: NoCompose())
+        let r = try await InitOperation(services: nil, name: nil, force: false, dryRun: true).run(ctx)
+        #expect(r.report.reader == "plain YAML" && r.report.warnings.contains { $0.contains("docker compose is not installed") })
+        #expect(!r.written && !FileManager.default.fileExists(atPath: dir + "/devenv.yml"))
+        #expect(r.text.contains("db: {kind: postgres, version: \"16\", databases: [app]}"), "\(r.text)")
+        #expect(r.text.contains("image: \"elasticsearch:7.16.1\""), "an Elasticsearch tag is not an OpenSearch version: \(r.text)")
+        let search = try #require(r.report.rows.first { $0.service == "search" })
+        #expect(search.notCarried.contains { $0.hasPrefix("port 5000/udp") })
+        #expect(r.report.undecided.contains { $0.hasPrefix("search DATABASE_URL") }, "the literal password of db, in a container's env")
+        let argv = ComposeSource.configCommand(dir: "/p", files: ["docker-compose.dev.yml"]).arguments
+        #expect(argv == ["compose", "--project-directory", "/p", "--file", "/p/docker-compose.dev.yml", "--profile", "*", "config", "--format", "json"])
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvKit
+
+/// Scores one `devenv init` against compose's own normalised view of the source: every
+/// service's image, command, environment variable, port and volume is either found in the
+/// written (and re-read) devenv.yml, or named in the report's "not carried" lines; anything
+/// else is a silent loss.
+struct InitFaithfulness {
+    enum Outcome: String { case faithful, saysWhatItLost = "says what it lost", refused, silentLoss = "silent loss", crashed }
+    var outcome: Outcome
+    var items = 0
+    var carried = 0
+    var lost: [String] = []
+    var silent: [String] = []
+    var detail = ""
+
+    static func score(source: [SourceService], manifest m: Manifest, report: InitReport, kinds: KindCatalogue) -> InitFaithfulness {
+        var f = InitFaithfulness(outcome: .faithful)
+        for s in source {
+            guard let row = report.rows.first(where: { $0.service == s.name }) else {
+                f.items += 1; f.silent.append("\(s.name): no row in the report"); continue
+            }
+            let said = (row.notCarried + report.undecided.filter { $0.hasPrefix(s.name + " ") }).joined(separator: "\n")
+            func check(_ what: String, _ ok: Bool, mention: String) {
+                f.items += 1
+                if ok { f.carried += 1; return }
+                f.lost.append("\(s.name) \(what)")
+                if !said.contains(mention) && !said.contains("the whole service") { f.silent.append("\(s.name) \(what)") }
+            }
+            let spec = row.name.flatMap { n in m.services.first { $0.name == n } }
+            let process = row.name.flatMap { n in m.processes.first { $0.name == n } }
+            let kind = spec.flatMap { kinds.kinds[$0.kind] }
+            let owned = kind.map { InitMapper.ownedEnv($0) } ?? [:]
+            let rewritten = Set(report.rewrites.filter { $0.service == s.name }.map(\.key))
+            let undecided = report.undecided.filter { $0.hasPrefix(s.name + " ") }
+            let envFile = process.map { p in (p.cwd.map { $0 + "/" } ?? "") + ".env" }
+            check("service", spec != nil || process != nil, mention: "the whole service")
+            if let image = s.image, s.build == nil {
+                check("image \(image)", spec?.image == image || (kind != nil && spec?.version != nil), mention: "image")
+            }
+            if let cmd = s.command, !cmd.isEmpty {
+                let words = cmd.map { $0.replacingOccurrences(of: "$$", with: "$") }
+                let ok = spec?.command == words || process.map { p -> Bool in
+                    if case .shell(let line) = p.run { return ShellWords.split(line) == words }
+                    return false
+                } == true
+                check("command", ok, mention: "command")
+            }
+            for (k, v) in s.environment {
+                let value = v?.replacingOccurrences(of: "$$", with: "$")
+                var ok = false
+                if owned[k] != nil { ok = true }
+                else if let spec { ok = spec.environment.contains { $0.key == k && ($0.value == value || rewritten.contains(k)) } }
+                else if let envFile {
+                    ok = m.envTargets.contains { t in t.path == envFile && t.keys.contains { $0.key == k && ($0.template == value || rewritten.contains(k)) } }
+                }
+                if undecided.contains(where: { $0.contains(" \(k) ") }) { ok = false }
+                check("environment \(k)", ok, mention: k)
+            }
+            for p in s.ports {
+                var ok = false
+                if let spec, let kind { ok = p.proto == "tcp" && kind.mainPort?.container == p.target && !spec.isGeneric }
+                if let spec, spec.isGeneric { ok = p.proto == "tcp" && spec.ports.contains { $0.container == p.target } }
+                if process != nil { ok = p.proto == "tcp" && m.appPorts.contains { $0.name == row.name && $0.port == (p.published ?? p.target) } && (p.published ?? p.target) == p.target }
+                check("port \(p.target)/\(p.proto)", ok, mention: "port \(p.target)")
+            }
+            for v in s.volumes {
+                let ok = spec.map { sp in v.target == kind?.dataPath || sp.volumes.contains { $0.hasSuffix(":" + v.target) || $0.hasSuffix(":" + v.target + ":ro") || $0 == v.target } } ?? false
+                check("volume \(v.target)", ok, mention: "volume \(v.target)")
+            }
+        }
+        f.outcome = !f.silent.isEmpty ? .silentLoss : f.lost.isEmpty ? .faithful : .saysWhatItLost
+        return f
+    }
+}
