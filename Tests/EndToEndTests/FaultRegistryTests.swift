@@ -32,10 +32,15 @@ extension FaultStateTests {
                 let before = Self.registryPorts(home)
                 try #require(before[a.name] != nil && before[b.name] != nil)
                 var runs = 0, kept = 0, moved = 0
-                for damage in [Data(), Data("{\"version\": 1, \"stacks\": {".utf8)] {
-                    // a: containers stopped (still there, with their port bindings); b: `down`
-                    // (no container; its volumes and compose file are kept).
-                    _ = try ProjectFixture.run(["sh", "-c", "docker stop $(docker ps -q --filter label=dev.devenv.stack=\(a.name)) >/dev/null"])
+                for (run, damage) in [Data(), Data("{\"version\": 1, \"stacks\": {".utf8)].enumerated() {
+                    // Run 1, a: containers stopped (still there, with their port bindings). Run 2,
+                    // a: `down` too, so both stacks have no container and a fresh allocation
+                    // would swap them. b: `down` (its volumes and compose file are kept).
+                    if run == 0 {
+                        _ = try ProjectFixture.run(["sh", "-c", "docker stop $(docker ps -q --filter label=dev.devenv.stack=\(a.name)) >/dev/null"])
+                    } else {
+                        #expect(try a.devenv(["down"], env: env).status == 0)
+                    }
                     #expect(try b.devenv(["down"], env: env).status == 0)
                     try damage.write(to: URL(fileURLWithPath: home + "/registry.json"))
                     // b first: a fresh allocation would hand it a's block.
@@ -62,7 +67,7 @@ extension FaultStateTests {
                 let status = try a.devenv(["status"], env: env)
                 #expect(status.status == 0, "\(status.stderr)")
                 #expect(status.stderr.contains("The ports of \(b.name)") && status.stderr.contains("could not be recovered"), "\(status.stderr)")
-                FaultFigures.report("registry rebuilt with stopped stacks (one stopped, one down): \(runs) runs, \(kept) with every port kept, \(moved) ports moved")
+                FaultFigures.report("registry rebuilt with stopped stacks (run 1: one stopped, one down; run 2: both down): \(runs) runs, \(kept) with every port kept, \(moved) ports moved")
                 for p in [a, b] { _ = try p.devenv(["down", "--volumes", "--yes"], env: env) }
             }
         }
