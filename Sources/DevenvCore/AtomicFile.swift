@@ -65,7 +65,16 @@ public enum AtomicFile {
                                hint: "Make it (and its folder) writable for you (`ls -ld \((path as NSString).deletingLastPathComponent)`), "
                                    + "or, for devenv's own state, point DEVENV_HOME at a folder you own.")
         }
-        return DevenvError("cannot write \(path): \(reason)")
+        if code == EISDIR || code == ENOTEMPTY || code == EEXIST {
+            return DevenvError("cannot write \(path): a folder is in the place of the file",
+                               hint: "Move the folder aside (`mv \(path) \(path).bak`), then run the command again: devenv writes the file anew.")
+        }
+        if code == ENOSPC || code == EDQUOT {
+            return DevenvError("cannot write \(path): \(reason)",
+                               hint: "Free space on the disk it is on (`df -h \((path as NSString).deletingLastPathComponent)`), then run the command again.")
+        }
+        return DevenvError("cannot write \(path): \(reason)",
+                           hint: "Check the file and its folder (`ls -ld \(path) \((path as NSString).deletingLastPathComponent)`), then run the command again.")
     }
 
     public static func write(_ text: String, to path: String, newFileMode: mode_t = 0o600, folderMode: mode_t = 0o700) throws {

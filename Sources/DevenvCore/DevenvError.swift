@@ -37,4 +37,18 @@ public struct DevenvError: Error, CustomStringConvertible, Sendable {
     public static func usage(_ message: String, hint: String? = nil) -> DevenvError {
         DevenvError(message, hint: hint, exitCode: .usage)
     }
+
+    /// The hint the command line prints: the error's own, else where to look next for its
+    /// exit code, so every error carries one.
+    public var shownHint: String { hint ?? Self.fallbackHint(exitCode) }
+
+    /// Where to look next, by exit code, for an error that names no fix of its own.
+    public static func fallbackHint(_ code: ExitCode) -> String {
+        switch code {
+        case .usage: return "See `devenv help COMMAND` for the command's options and examples, and the README for devenv.yml."
+        case .portConflict: return "`devenv ports` names who holds each port and how to free it."
+        case .engineUnavailable: return "`devenv doctor` names every engine it tried and how to start one."
+        case .success, .failure: return "`devenv doctor` checks the engine and this machine; `devenv status` and `devenv logs` show the stack."
+        }
+    }
 }

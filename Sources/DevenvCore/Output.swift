@@ -10,6 +10,8 @@ public final class Output: Sendable {
     /// Set when capturing: what was written to each stream. Its lock also keeps the writes of
     /// two threads from interleaving.
     private let captured: Locked<(out: String, err: String)?>
+    /// The keys of the notes `errorOnce` printed.
+    private let noted = Locked(Set<String>())
 
     /// `interactive`: whether questions may be asked (default: stdin is a terminal); tests pass false.
     public init(environment: [String: String], interactive: Bool? = nil) {
@@ -35,6 +37,11 @@ public final class Output: Sendable {
 
     public func print(_ line: String = "") { write(line + "\n", fd: STDOUT_FILENO) }
     public func error(_ line: String) { write(line + "\n", fd: STDERR_FILENO) }
+    /// Prints `line` to stderr unless a line with the same `key` was printed by this command
+    /// already (a recovery note: a command may read the same damaged file twice).
+    public func errorOnce(key: String, _ line: String) {
+        if noted.with({ $0.insert(key).inserted }) { error(line) }
+    }
     public func raw(_ text: String) { write(text, fd: STDOUT_FILENO) }
 
     /// Prints UTF-8 bytes and a newline, without making a string of them first (large JSON).

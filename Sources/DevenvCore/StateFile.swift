@@ -17,7 +17,10 @@ public enum StateFile {
             if errno == ENOENT { return nil }
             throw unreadable(path, what: what, reason: String(cString: strerror(errno)))
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw unreadable(path, what: what, reason: "it is a folder, not a file") }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw DevenvError("cannot read \(what) \(path): it is a folder, not a file; devenv changed nothing",
+                              hint: "Move the folder aside (`mv \(path) \(path).bak`); if the file is in it, put the file back in its place. Then run the command again.")
+        }
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw unreadable(path, what: what, reason: String(cString: strerror(errno))) }
         defer { close(fd) }

@@ -15,7 +15,7 @@ import DevenvCore
 /// it). The guardian leads a process group of its own; every captured command (compose, git,
 /// docker) is started in that group, from before its `exec`, so nothing is ever outside it.
 /// When devenv ends, the kernel closes the pipe, the guardian reads end-of-file and kills its
-/// whole group (`kill -KILL 0`), grandchildren such as the compose plugin of `docker compose`
+/// whole group (`kill -s KILL 0`), grandchildren such as the compose plugin of `docker compose`
 /// included. Interactive commands (`compose exec`, `logs -f`) must stay in the terminal's
 /// process group, so they are named to the guardian by pid instead, and killed by pid.
 ///
@@ -33,6 +33,9 @@ public final class ChildGuard: Sendable {
 
     /// The guardian's program: remembers named pids (`+PID` / `-PID` lines), and at end of
     /// input kills them (and the process group each leads, if any) and its own process group.
+    /// Only the POSIX form `kill -s KILL -- -PGID` works in every `/bin/sh`: dash (Debian's and
+    /// Ubuntu's) rejects `kill -KILL -- -PGID` ("Illegal number"); busybox complains about the
+    /// `--` but signals the group; bash (macOS's `/bin/sh`) takes both.
     package static let script = """
         trap '' INT TERM HUP QUIT TSTP TTIN TTOU
         set --
@@ -42,8 +45,8 @@ public final class ChildGuard: Sendable {
             -) for p do shift; [ "$p" = "$pid" ] || set -- "$@" "$p"; done ;;
           esac
         done
-        for p do kill -KILL -- "-$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-        kill -KILL 0
+        for p do kill -s KILL -- "-$p" 2>/dev/null; kill -s KILL "$p" 2>/dev/null; done
+        kill -s KILL 0
         """
 
     private struct State {

@@ -87,6 +87,20 @@ public enum Compose {
             return DevenvError("a port was taken while the stack started", hint: "Run `devenv ports` to see who holds it, then `devenv up` again.",
                                exitCode: .portConflict, details: err.split(separator: "\n").suffix(5).map { "  " + $0 })
         }
-        return DevenvError("docker compose failed (exit \(failure.status))", details: err.split(separator: "\n").suffix(20).map { "  " + $0 })
+        if let file = composeFile(failure.command), err.contains(file), err.contains("is a directory") || err.contains("permission denied") {
+            return DevenvError("docker compose cannot read the stack's compose file \(file)" + (err.contains("is a directory") ? ": it is a folder" : ": permission denied"),
+                               hint: "devenv writes that file from devenv.yml: move it aside (`mv \(file) \(file).bak`) and run `devenv up`, which writes it again.")
+        }
+        return DevenvError("docker compose failed (exit \(failure.status))",
+                           hint: "Its own words are above; `devenv doctor` checks the engine and compose, `devenv logs` shows the services' output.",
+                           details: err.split(separator: "\n").suffix(20).map { "  " + $0 })
+    }
+}
+
+extension Compose {
+    /// The `--file` a compose command was given, if any.
+    static func composeFile(_ command: Command) -> String? {
+        guard let i = command.arguments.firstIndex(of: "--file"), i + 1 < command.arguments.count else { return nil }
+        return command.arguments[i + 1]
     }
 }

@@ -71,6 +71,8 @@ public struct ManifestLoader {
             throw ManifestError(file: file, problems: [ManifestProblem(line: 1, column: 1, "the manifest is empty; expected at least 'services:'")])
         }
         guard let top = reader.mapping(node, "the manifest") else { throw ManifestError(file: file, problems: reader.problems) }
+        let oversized = ValueLimits.oversized(node)
+        if !oversized.isEmpty { throw ManifestError(file: file, problems: oversized) }
         var pullNode: Node?
         for (key, value) in reader.entries(top, allowed: Self.topKeys, context: "at the top level") {
             switch key {

@@ -9,10 +9,14 @@ public struct ManifestProblem: Sendable, Equatable, CustomStringConvertible {
     /// The file the problem is in when it is not the error's own (a kind's service.yml).
     public var file: String?
 
+    /// The longest message kept whole; a longer one (a long value quoted back) is cut in the
+    /// middle, so an error stays a few lines.
+    public static let maxMessage = 600
+
     public init(line: Int, column: Int, _ message: String, file: String? = nil) {
         self.line = line
         self.column = column
-        self.message = message
+        self.message = message.count > Self.maxMessage ? String(message.prefix(300)) + " … " + String(message.suffix(200)) : message
         self.file = file
     }
 

@@ -69,7 +69,7 @@ package struct NodeReader {
 
     package static func describe(_ node: Node) -> String {
         switch node {
-        case .scalar(let s): return s.string.isEmpty ? "nothing" : "'\(s.string)'"
+        case .scalar(let s): return s.string.isEmpty ? "nothing" : "'\(ValueLimits.quoted(s.string))'"
         case .mapping: return "a map"
         case .sequence: return "a list"
         case .alias: return "an alias"

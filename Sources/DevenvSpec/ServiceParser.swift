@@ -10,6 +10,10 @@ package struct ServiceParser {
 
     package func parse(_ node: Node, _ reader: inout NodeReader) -> [ServiceSpec] {
         guard let m = reader.mapping(node, "services") else { return [] }
+        if m.isEmpty {
+            reader.problem(node, "'services:' is empty; name at least one service, e.g. 'services: { postgres: { version: \"16\" } }'")
+            return []
+        }
         var services: [ServiceSpec] = []
         var seen = Set<String>()
         for (k, v) in m {
@@ -35,7 +39,7 @@ package struct ServiceParser {
         if let kindNode = m["kind"] {
             guard let k = reader.string(kindNode, "kind") else { return nil }
             guard known.contains(k) || k == ServiceSpec.genericKind else {
-                reader.problem(kindNode, "unknown kind '\(k)'\(Suggest.hint(k, among: known)); expected one of: \(known.joined(separator: ", ")), or 'image:' for any other image")
+                reader.problem(kindNode, "unknown kind '\(ValueLimits.quoted(k))'\(Suggest.hint(k, among: known)); expected one of: \(known.joined(separator: ", ")), or 'image:' for any other image")
                 return nil
             }
             kind = k

@@ -40,12 +40,13 @@ enum Reporter {
         case let e as DevenvError:
             out.error(out.style("error:", .red) + " " + e.message)
             for d in e.details { out.error(d) }
-            if let hint = e.hint { out.error(out.style("hint:", .yellow) + " " + hint) }
+            out.error(out.style("hint:", .yellow) + " " + e.shownHint)   // every error carries one
             return e.exitCode.rawValue
         case let e as ManifestError:
             return report(e.asDevenvError)
         case let e as CommandFailure:
             out.error(out.style("error:", .red) + " " + e.description)
+            out.error(out.style("hint:", .yellow) + " " + DevenvError.fallbackHint(.failure))
             return DevenvCore.ExitCode.failure.rawValue
         case let e as ArgumentParser.ExitCode:
             return e.rawValue
@@ -58,6 +59,7 @@ enum Reporter {
             // `--help` parses into ArgumentParser's help command, whose run() throws a help request.
             if Devenv.exitCode(for: error) == .success { Devenv.exit(withError: error) }
             out.error(out.style("error:", .red) + " \(error)")
+            out.error(out.style("hint:", .yellow) + " " + DevenvError.fallbackHint(.failure))
             return DevenvCore.ExitCode.failure.rawValue
         }
     }

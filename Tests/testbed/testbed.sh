@@ -43,6 +43,8 @@ fi
 command -v psql >/dev/null || apt_install postgresql-client
 command -v redis-cli >/dev/null || apt_install redis-tools
 command -v hyperfine >/dev/null || apt_install hyperfine || true
+# The shells the guardian's tests run it under (dash is /bin/sh on Debian; busybox sh on Alpine).
+for sh in dash busybox; do command -v "$sh" >/dev/null || apt_install "$sh"; done
 
 # 4. Stand-in images, unless the official ones can be had.
 image_ok() { [ "$(docker image inspect -f '{{ index .Config.Labels "dev.devenv.testbed" }}' "$1" 2>/dev/null)" = "$stamp" ]; }

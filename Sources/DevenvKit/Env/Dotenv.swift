@@ -39,10 +39,10 @@ public enum Dotenv {
                             lookup: (String) -> String? = { _ in nil }) throws -> [(key: String, value: String)] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DevenvError("cannot read \(file ?? path)")
+            throw DevenvError("cannot read \(file ?? path)", hint: "check the file (`ls -l \(file ?? path)`) and its permissions")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw DevenvError.usage("\(file ?? path): not UTF-8 text", hint: "save the file as UTF-8")
+            throw DevenvError("\(file ?? path): not UTF-8 text", hint: "save the file as UTF-8")
         }
         return try parse(text, file: file ?? path, lookup: lookup)
     }

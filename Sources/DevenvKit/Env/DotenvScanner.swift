@@ -63,8 +63,10 @@ enum DotenvScanner {
             return lo + 1
         }
         func fail(_ message: String, at index: Int) -> DevenvError {
-            DevenvError.usage("\(file):\(lineOf(index)): \(message)",
-                                     hint: "see the dotenv syntax docker compose accepts: KEY=value, 'single', \"double\"")
+            // A `.env` is the person's file, not devenv's input: one that does not parse is a
+            // run-time failure (exit 1), like any other file devenv cannot use.
+            DevenvError("\(file):\(lineOf(index)): \(message)",
+                        hint: "see the dotenv syntax docker compose accepts: KEY=value, 'single', \"double\"")
         }
         func string(_ r: Range<Int>) -> String { DotenvScanner.text(s[r]) }
 

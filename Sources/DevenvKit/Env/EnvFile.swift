@@ -72,7 +72,9 @@ public struct EnvFile {
         guard let data = StateFile.readAll(fd) else {
             throw refusal(display, String(cString: strerror(errno)), fix: "Check the file (`ls -l \(display)`) and the disk it is on.")
         }
-        if let text = String(data: data, encoding: .utf8) {
+        // `String(validating:as:)` keeps a leading byte-order mark (Foundation's
+        // `String(data:encoding: .utf8)` drops it, and the write-back would lose it).
+        if let text = String(validating: data, as: UTF8.self) {
             file.text = text
         } else {
             file.text = ByteText.decode(data)

@@ -123,9 +123,11 @@ public struct ProcessesStage {
                                              stack: plan.identity.stack, branch: branch, processes: wanted.map(\.name))
         let pid = try ctx.runner.detach(command, output: paths.supervisorLog)
         let targets = wanted.map { ProcessReadiness.Target(name: $0.name, minRuns: 1, restarts: 0) }
-        let results = await wait(ctx, targets, request: nil, paths: paths) { Self.childAlive(pid) }
+        // Only this supervisor's state counts: `state.json` may still hold an earlier run's
+        // (a failed `up`), whose "failed" must not end this wait before it has begun.
+        let results = await wait(ctx, targets, request: nil, paths: paths, supervisor: pid) { Self.childAlive(pid) }
         if let error = ProcessReadiness.error(results, paths: paths, timeout: timeout, order: wanted.map(\.name)) {
-            try await ProcessControl.stop(paths)
+            try await Self.stopStarted(pid, paths: paths)
             var e = error
             if results.values.contains(.failed("its supervisor stopped")) {
                 e.details += ["  supervisor log (\(paths.supervisorLog)):"] + ProcessLogs.tail(paths.supervisorLog, lines: 10).map { "  | " + $0 }
@@ -141,12 +143,33 @@ public struct ProcessesStage {
         Command(executable, ["supervise", "-C", root, "--stack", stack] + (branch ? ["--branch"] : []) + ["--"] + processes)
     }
 
-    func wait(_ ctx: DevenvContext, _ targets: [ProcessReadiness.Target], request: String?, paths: ProcessPaths,
+    /// Stops the background supervisor this `up` started, whether or not it has taken its
+    /// lock yet (a failed `up --detach` leaves nothing restarting): through its lock first, then
+    /// by its pid (TERM, KILL after a grace), then whatever it left running.
+    static func stopStarted(_ pid: Int32, paths: ProcessPaths, grace: TimeInterval = 20) async throws {
+        try await ProcessControl.stop(paths, timeout: grace)
+        guard pid > 1, childAlive(pid) else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline, childAlive(pid) { try? await Task.sleep(nanoseconds: 50_000_000) }
+        if childAlive(pid) {
+            kill(pid, SIGKILL)
+            let hard = Date().addingTimeInterval(5)
+            while Date() < hard, childAlive(pid) { try? await Task.sleep(nanoseconds: 50_000_000) }
+        }
+        _ = try ProcessControl.clearLeftovers(paths)
+    }
+
+    /// `supervisor`: only a state written by that supervisor counts (nil: any).
+    func wait(_ ctx: DevenvContext, _ targets: [ProcessReadiness.Target], request: String?, paths: ProcessPaths, supervisor: Int32? = nil,
               alive: @escaping @Sendable () -> Bool) async -> [String: ProcessReadiness.Result] {
         let board = ProgressBoard(output: ctx.output, services: targets.map(\.name), enabled: progress, linesOnStderr: progressOnStderr)
         board.setAll("starting")
         let results = await ProcessReadiness.wait(targets, request: request, timeout: timeout,
-                                                  read: { (try? ProcessState.read(paths)) ?? nil }, alive: alive) { name, secs in
+                                                  read: {
+                                                      guard let s = (try? ProcessState.read(paths)) ?? nil else { return nil }
+                                                      return supervisor == nil || s.supervisor == supervisor ? s : nil
+                                                  }, alive: alive) { name, secs in
             board.set(name, "ready", seconds: secs)
         }
         for (name, r) in results { if case .ready = r { continue }; board.set(name, "not ready") }

@@ -64,7 +64,7 @@ public struct Project {
             let (store, recovered) = try recovery.recover(damaged: damaged)
             let what = recovered.isEmpty ? "no service had data yet, so new ones " + (saving ? "were made" : "will be made by `devenv up`")
                 : "recovered the passwords of \(recovered.joined(separator: ", ")) from the stack's containers"
-            output.error("note: the credentials \(file) were damaged; \(what)" + (saving ? "; the damaged file is kept beside it" : ""))
+            output.errorOnce(key: "recovered " + file, "note: the credentials \(file) were damaged; \(what)" + (saving ? "; the damaged file is kept beside it" : ""))
             return store
         }
         var c = Claim(paths: paths, portRange: portRange)

@@ -35,6 +35,15 @@ public enum ComposeFile {
         return before
     }
 
+    /// Before the stack's file is handed to compose as it is (`logs`): a folder or a file devenv
+    /// cannot read in its place is an error naming the fix, not compose's raw words.
+    public static func checkUsable(_ file: String) throws {
+        do { _ = try StateFile.read(file, what: "the stack's compose file") } catch var e as DevenvError {
+            e.hint = "devenv writes that file from devenv.yml: move it aside (`mv \(file) \(file).bak`) and run `devenv up`, which writes it again."
+            throw e
+        }
+    }
+
     /// The compose project to run compose on: the stack's own file for a claimed plan, else a
     /// private temporary copy removed by `cleanup` (read-only commands on a new stack).
     public static func project(for plan: StackPlan) throws -> (project: ComposeProject, cleanup: () -> Void) {

@@ -32,10 +32,11 @@ public enum SeedOperation {
 
     /// `devenv up`'s seed stage, run with the stack lock held and the services ready.
     /// `services`: only these (empty: all).
+    /// `skipping`: services whose seeds are not applied (data without a ledger, `LedgerGap`).
     public static func applyNew(_ ctx: DevenvContext, project: Project, plan: StackPlan, services: [String] = [],
-                                force: Bool = false) async throws -> Report {
+                                force: Bool = false, skipping: [String] = []) async throws -> Report {
         var report = Report()
-        let items = project.seeds.filter { services.isEmpty || services.contains($0.service) }
+        let items = project.seeds.filter { (services.isEmpty || services.contains($0.service)) && !skipping.contains($0.service) }
         guard !items.isEmpty else { return report }
         let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
         var ledger = try SeedLedger.load(ledgerPath)
@@ -106,6 +107,36 @@ public enum SeedOperation {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyy-MM-dd HH:mm"
         return f.string(from: d)
+    }
+
+    /// `devenv seed [SERVICE] --mark-applied`: records the current seed files as applied,
+    /// without running them (data that has them already, whose ledger was lost: `LedgerGap`).
+    /// Needs no engine: it only writes the ledger, under the stack lock.
+    public static func markApplied(_ ctx: DevenvContext, service: String?, branch: Bool) throws -> Report {
+        let project = try Project.load(ctx, branch: branch)
+        if let service { try project.checkServices([service]) }
+        let items = project.seeds.filter { service == nil || $0.service == service }
+        var report = Report()
+        guard !items.isEmpty else {
+            report.lines = [service.map { "No seeds for \($0) in devenv.yml." } ?? "No seeds in devenv.yml (see README: \"Seeds\")."]
+            return report
+        }
+        let lock = try project.stackLock(ctx)
+        defer { lock.unlock() }
+        let stateDir = StackPlanner.stateDir(root: project.manifest.root, stack: project.identity.stack)
+        try StateFile.makeFolder(stateDir)
+        let path = SeedLedger.path(stateDir: stateDir)
+        var ledger = try SeedLedger.load(path)
+        for item in items {
+            let fingerprint = try FileFingerprint.of(item.path)
+            ledger.record(.init(service: item.service, file: item.file, target: item.target, sha256: try Checksum.sha256(ofFile: item.path),
+                                fingerprint: fingerprint, appliedAt: ctx.now()))
+            report.unchanged.append(.init(service: item.service, file: item.file, target: item.target, appliedAt: ctx.now()))
+        }
+        try ledger.save(path)
+        report.lines = items.map { "Recorded \($0.file) as applied to \($0.service) (\($0.target)), without running it." }
+            + ["The next `devenv up` applies only seed files added or changed after this."]
+        return report
     }
 
     /// `devenv seed [SERVICE] [--force]`: checks the services run, then applies.

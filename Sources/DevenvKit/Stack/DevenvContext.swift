@@ -31,10 +31,9 @@ public final class DevenvContext: Sendable {
         let registryFile = paths.registryFile
         let range = (try? PortRange.from(environment: environment)) ?? .default
         paths.recovery.registry = { damaged in
-            let rebuilt = try RegistryRecovery(engine: engine, environment: environment, range: range).rebuild(path: registryFile, damaged: damaged)
-            output.error("note: the registry \(registryFile) was damaged (\(damaged.isEmpty ? "empty" : "not valid JSON")); rebuilt it from the engine's "
-                + "devenv containers (\(rebuilt.stacks.count) stack\(rebuilt.stacks.count == 1 ? "" : "s"), their ports kept); the damaged file is kept beside it")
-            return rebuilt
+            let rebuilt = try RegistryRecovery(engine: engine, environment: environment, range: range).rebuildReporting(path: registryFile, damaged: damaged)
+            output.errorOnce(key: "rebuilt " + registryFile, RegistryRecovery.note(rebuilt, file: registryFile, damaged: damaged))
+            return rebuilt.registry
         }
         self.paths = paths
         self.output = output

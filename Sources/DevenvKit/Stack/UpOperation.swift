@@ -92,6 +92,9 @@ public struct UpOperation {
         let compose = try ComposeRenderer.render(plan)
         try RemoteStack.checkMounts(ctx, compose: compose)
         let existing = try ComposeFile.write(compose, plan: plan)
+        var gap: [String] = []
+        if case .copy = decision {} else { gap = try LedgerGap.services(ctx, plan: plan, seeds: project.seeds) }
+        try LedgerGap.settle(plan: plan, gap: gap)   // from here on the stack's data is devenv's
 
         let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
         let names = selected.map(\.name)
@@ -147,7 +150,8 @@ public struct UpOperation {
 
         if started { try await runSetup(ctx, project: project, services: selected, fresh: fresh) }
         let envReport = try await EnvStage.write(plan, ctx: ctx, force: false)
-        let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services)
+        let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services, skipping: gap)
+        if !gap.isEmpty { ctx.output.error(LedgerGap.warning(services: gap, ledger: SeedLedger.path(stateDir: plan.stateDir), cwd: ctx.cwd)) }
         for a in seedReport.applied { timer.add(.seeding, a.service, seconds: a.seconds ?? 0) }
         if started || copied != nil { containers = try ctx.engine.containers(project: plan.identity.stack) }
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)

@@ -139,7 +139,7 @@ struct DotenvMergeTests {
                              file: "web/.env.local")
         }
         #expect(error.message == "web/.env.local:2: unterminated quoted value (missing closing \")")
-        #expect(error.exitCode == .usage)
+        #expect(error.exitCode == .failure)
     }
 
     @Test("nothing to manage and no file: nothing to write")

@@ -77,7 +77,8 @@ struct DotenvParseTests {
     func errors(_ text: String, _ message: String) throws {
         let error = try #require(throws: DevenvError.self) { try Dotenv.parse(text, file: "t.env") }
         #expect(error.message == message)
-        #expect(error.exitCode == .usage)
+        #expect(error.exitCode == .failure, "a .env that does not parse is a run-time failure (exit 1)")
+        #expect(error.hint != nil)
     }
 
     @Test("read(path:) reads a file and treats a missing one as empty")

@@ -73,6 +73,21 @@ import CurrentPlatform
         #expect(FileManager.default.contents(atPath: root + "/latin.env") == Data([0x41, 0x3D, 0xE9, 0x0A] + Array("B=2\n".utf8)))
     }
 
+    @Test func aByteOrderMarkAtTheStartIsKeptThroughOpenMergeAndWrite() throws {
+        let root = TestSupport.tempDir("envbom")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let original = Data([0xEF, 0xBB, 0xBF] + Array("MINE=1\nDATABASE_URL=old\n".utf8))
+        FileManager.default.createFile(atPath: root + "/.env", contents: original)
+        let file = try EnvFile.open(".env", root: root)
+        #expect(file.isUTF8)
+        let merged = try Dotenv.merge(existing: file.text, managed: [("DATABASE_URL", "postgres://x")],
+                                      lastWritten: ["DATABASE_URL": "old"], force: false)
+        try file.write(merged.text)
+        let out = FileManager.default.contents(atPath: root + "/.env") ?? Data()
+        #expect(Array(out.prefix(3)) == [0xEF, 0xBB, 0xBF], "the BOM is kept: \(Array(out.prefix(8)))")
+        #expect(String(decoding: out.dropFirst(3), as: UTF8.self) == "MINE=1\nDATABASE_URL=postgres://x\n")
+    }
+
     @Test func stateFilesAreReadOrRefusedNeverTakenForMissing() throws {
         let dir = TestSupport.tempDir("state")
         #expect(try StateFile.read(dir + "/none.json", what: "x") == nil)

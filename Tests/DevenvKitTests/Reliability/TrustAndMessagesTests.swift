@@ -30,9 +30,9 @@ import CurrentPlatform
         #expect(try trust.state(of: file) == .untrusted)
         var st = stat()
         #expect(stat(root + "/home/trust.json", &st) == 0 && st.st_mode & 0o777 == 0o600)
-        let manifest = try TestSupport.parse("services: {}\nstaging:\n  from: { command: [./x] }\n  versions: { command: [./v] }\n")
+        let manifest = try TestSupport.parse("services: { redis: {} }\nstaging:\n  from: { command: [./x] }\n  versions: { command: [./v] }\n")
         #expect(TrustOperation.hostCommands(manifest).map(\.place) == ["staging.from.command", "staging.versions.command"])
-        let preset = try TestSupport.parse("services: {}\nstaging:\n  from: { preset: railway, environment: staging }\n")
+        let preset = try TestSupport.parse("services: { redis: {} }\nstaging:\n  from: { preset: railway, environment: staging }\n")
         #expect(TrustOperation.hostCommands(preset).isEmpty, "presets are devenv's own argv")
     }
 

@@ -37,6 +37,7 @@ struct Logs: AsyncParsableCommand {
         }
         if let service { _ = try UpSelection(manifest: project.manifest, names: [service]) }
         try ctx.engine.ping()
+        try ComposeFile.checkUsable(project.composeProject.file)
         let status = try await ctx.runner.attach(Compose.logs(project.composeProject, services: service.map { [$0] } ?? [], follow: follow, tail: tail))
         if status != 0 { throw ExitCode(status) }
     }
