@@ -75,6 +75,14 @@ public struct InitOperation {
         guard !choices.isEmpty || !detected.processes.isEmpty else {
             throw DevenvError.usage("no services chosen", hint: "For example: `devenv init --services postgres,redis`.")
         }
+        // devenv.yml names at least one backing service: a compose file of app containers only
+        // is refused, with what would have been carried.
+        guard !choices.isEmpty else {
+            let files = detected.report.files.isEmpty ? "the compose file" : detected.report.files.joined(separator: ", ")
+            throw DevenvError("nothing in \(files) is a backing service devenv can run (only the app: \(detected.processes.map(\.name).joined(separator: ", ")))",
+                              hint: "Name the services the app needs, and its processes come along: `devenv init --services postgres,redis`.",
+                              exitCode: .usage, details: detected.report.rows.flatMap { r in r.notCarried.map { "\(r.service): not carried: \($0)" } })
+        }
         let text = try InitManifestWriter.manifest(name: name, choices: choices, detected: detected, kinds: templates.kinds)
         _ = try ManifestLoader(kinds: templates).parse(text, file: file)
         if !dryRun { try AtomicFile.write(text, to: file, newFileMode: 0o644) }
