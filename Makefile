@@ -50,7 +50,8 @@ dist:
 ## a share/devenv/templates folder from an earlier install is removed (nothing reads it).
 # Release builds link the Swift runtime and Foundation statically: a larger binary (~90 MB),
 # but every command starts in ~8 ms instead of ~12 ms (no dynamic symbol binding).
-RELEASE_FLAGS ?= -c release --product devenv --static-swift-stdlib
+# The libcurl stubs: packaging/curl-stubs.sh says why.
+RELEASE_FLAGS ?= -c release --product devenv --static-swift-stdlib $$(bash packaging/curl-stubs.sh .build)
 
 install:
 	$(SWIFT) build $(RELEASE_FLAGS)

@@ -42,6 +42,10 @@ case $(uname -s) in
             *) die "no release target for Linux on $(uname -m)" ;;
         esac
         build_flags=(-c release --product devenv --static-swift-stdlib --scratch-path "$scratch")
+        # libcurl stubs for FoundationNetworking (packaging/curl-stubs.sh says why).
+        stub_flags=$(bash packaging/curl-stubs.sh "$scratch") || die "cannot build the libcurl stubs (packaging/curl-stubs.sh)"
+        read -r -a stub_args <<<"$stub_flags"
+        build_flags+=("${stub_args[@]}")
         ;;
     Darwin)
         target=macos-universal

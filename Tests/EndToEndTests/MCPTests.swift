@@ -69,7 +69,10 @@ import Testing
             #expect(env["PGPASSWORD"] == "****" && revealed["PGPASSWORD"].map { !$0.isEmpty && $0 != "****" } == true)
             #expect(revealed["DATABASE_URL"] == url)
 
-            #expect((Self.structured(o["ports"])["ports"] as? [[String: Any]])?.count == 2)
+            // `ports` lists every stack of the machine's registry (other tests' too): this stack's two.
+            let stack = Self.structured(o["status"])["stack"] as? String
+            let mine = (Self.structured(o["ports"])["ports"] as? [[String: Any]] ?? []).filter { $0["stack"] as? String == stack }
+            #expect(stack != nil && Set(mine.compactMap { $0["service"] as? String }) == ["postgres", "redis"], "ports: \(mine)")
             #expect((Self.structured(o["logs"])["lines"] as? [String])?.isEmpty == false)
             #expect((Self.structured(o["doctor"])["checks"] as? [[String: Any]])?.isEmpty == false)
 

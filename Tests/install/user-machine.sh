@@ -107,6 +107,9 @@ export PATH
 step "devenv --version (from PATH)" devenv --version || exit 1
 step "devenv --version names a commit" sh -c 'devenv --version | grep -Eq "\(commit [0-9a-f]{12}\)"'
 step "which devenv" command -v devenv
+# devenv mcp links the MCP SDK, whose HTTP side needs libcurl: the static binary carries stubs instead (packaging/curl-stubs.c).
+step "devenv mcp answers initialize (no libcurl here)" sh -c 'printf "%s\n" "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}" | devenv mcp 2>/dev/null | grep -q "\"serverInfo\""'
+
 prefix=$(dirname "$(dirname "$(readlink -f "$(command -v devenv)")")")
 step "no templates folder installed" sh -c "! test -e '$prefix/share/devenv/templates'"
 mkdir -p "$HOME/shop-$mode" && cd "$HOME/shop-$mode"    # stack shop-MODE
