@@ -50,7 +50,7 @@ enum ComposeSource {
             args += ["--env-file", dir + "/.env.example"]
         }
         args += ["--profile", "*", "config", "--format", "json"]
-        return Command("docker", args, workingDirectory: dir, timeout: .seconds(60))
+        return Command("docker", args, workingDirectory: dir, timeout: .seconds(300))
     }
 
     /// Keys carried (or replaced on purpose: devenv publishes ports, restarts, names containers).

@@ -48,6 +48,12 @@ enum InitCompose {
             }
             services = compose ? try ComposeSource.parse(json: Data(r.stdout.utf8)) : []
         } catch let e as DevenvError { throw e } catch {
+            // Only a machine without the docker CLI reads the file as plain YAML; any other
+            // failure (a timeout, a spawn error) is said, never taken for "not installed".
+            guard Self.dockerIsMissing() else {
+                throw DevenvError("could not run `docker compose config` on \(found.joined(separator: ", ")): \(error)",
+                                  hint: "Run `docker compose config` here to see why, then `devenv init` again.")
+            }
             compose = false; services = []
         }
         var source = services
@@ -58,5 +64,11 @@ enum InitCompose {
             source = try ComposeSource.parse(yaml: text)
         }
         InitMapper(hints: hints, dir: dir, unescapeDollars: compose).map(source, into: &d)
+    }
+
+    /// No `docker` on PATH (the CLI is not installed).
+    static func dockerIsMissing() -> Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return !path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/docker") }
     }
 }

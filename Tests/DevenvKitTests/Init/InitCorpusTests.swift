@@ -92,7 +92,7 @@ import Testing
 
 /// Golden files of the written devenv.yml and of init's report for a selection of the corpus
 /// (Fixtures/init-golden; `UPDATE_GOLDEN=1` rewrites them).
-@Suite struct InitGoldenTests {
+@Suite(.serialized) struct InitGoldenTests {
     static let selection = ["awesome-nginx-golang-postgres", "awesome-wordpress-mysql", "awesome-postgresql-pgadmin",
                             "awesome-pihole-cloudflared-doh", "awesome-react-express-mysql", "redash", "lemmy", "saleor-platform"]
 
