@@ -51,7 +51,12 @@ public final class LogFollower: Sendable {
             self?.closed(pipe: false, status: p.terminationStatus)
         }
         try process.run()
-        if process.isRunning { ChildGuard.shared.register(process.processIdentifier) }   // dies with devenv, even on kill -9
+        if process.isRunning {   // dies with devenv, even on kill -9
+            ChildGuard.shared.register(process.processIdentifier)
+            // Ended in between: its termination handler may have run before the register, so the
+            // guardian must not keep a pid that may be reused by an unrelated process.
+            if !process.isRunning { ChildGuard.shared.unregister(process.processIdentifier) }
+        }
     }
 
     /// Ends the process at once (its only state is a read position).
