@@ -36,19 +36,13 @@ import CurrentPlatform
     /// Alive and not a zombie (a container without an init may leave killed orphans unreaped).
     static func running(_ pid: Int32) -> Bool {
         guard pid > 0, kill(pid, 0) == 0 else { return false }
-        #if os(Linux)
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        if let close = stat.lastIndex(of: ")") { return !stat[close...].hasPrefix(") Z") }
-        #endif
-        return true
+        return !(Machine.platform.processStart(pid)?.isZombie ?? false)
     }
 
     @Test func theShellsIncludeDashWhereItIsInstalled() {
-        #if os(Linux)
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/dash") {
+        if Machine.platform.name == "linux", FileManager.default.isExecutableFile(atPath: "/usr/bin/dash") {
             #expect(Self.shells.contains { $0[0].hasSuffix("dash") || $0[0] == "/bin/sh" })
         }
-        #endif
         #expect(!Self.shells.isEmpty)
     }
 
