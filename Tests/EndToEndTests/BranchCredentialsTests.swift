@@ -10,7 +10,7 @@ import Testing
 /// Each branch stack has its own passwords: the parent's `.env` is refused by the branch's
 /// Postgres and Redis and the branch's by the parent's (real psql and redis-cli from the
 /// host, on 127.0.0.1); a `.env` left pointing at another stack is flagged by doctor and status.
-@Suite(.serialized) struct BranchCredentialsTests {
+@Suite(.serialized, .endToEnd) struct BranchCredentialsTests {
     /// `psql` with `url` as it is, or on another port: its status and what it printed.
     static func psql(_ url: String, port: String? = nil) throws -> ProjectFixture.Result {
         try ProjectFixture.run(["psql", moved(url, to: port), "-v", "ON_ERROR_STOP=1", "-tAc", "SELECT count(*) FROM notes"])

@@ -8,7 +8,7 @@ import CurrentPlatform
 /// kill the next `up` either finishes the copy (every row of the parent) or discards it and
 /// says so: never a silently empty branch. And after the same kill, `down --volumes` leaves
 /// no volume and no container of the branch. Bounded: 10 points, two kills each.
-@Suite(.serialized) struct BranchFaultTests {
+@Suite(.serialized, .endToEnd) struct BranchFaultTests {
     struct Point {
         var name: String
         /// Blocks until the kill point is reached (polling); false when `up` ended first.

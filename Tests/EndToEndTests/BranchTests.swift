@@ -10,7 +10,7 @@ import Testing
 /// Branch stacks end to end, in temporary git repositories: one stack per branch and per
 /// worktree, each new one starting with its parent's data, `ls`, `gc` and `down --all`.
 /// Data is checked only through ports published on 127.0.0.1.
-@Suite(.serialized) struct BranchTests {
+@Suite(.serialized, .endToEnd) struct BranchTests {
     static let manifest = """
     isolation: branch
     services:

@@ -3,7 +3,7 @@ import Testing
 
 /// The core issue's end-to-end tests: the real binary, the real engine, real Postgres and
 /// Redis, reached only through ports published on 127.0.0.1.
-@Suite(.serialized) struct CoreTests {
+@Suite(.serialized, .endToEnd) struct CoreTests {
     static let postgresRedis = """
     services:
       postgres: { version: "15" }

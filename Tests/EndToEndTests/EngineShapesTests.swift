@@ -29,7 +29,7 @@ struct ShapesTestbed {
 /// itself holds each port's socket), (c) an engine in another network namespace reached only
 /// through forwarder processes named `com.docker.backend`, one per port, as Docker Desktop's VM
 /// is — and a process whose recorded pid is reused by another program after a crash.
-@Suite(.serialized) struct EngineShapesTests {
+@Suite(.serialized, .endToEnd) struct EngineShapesTests {
     enum Shape: String {
         case defaultEngine = "default engine", noUserlandProxy = "--userland-proxy=false", desktop = "com.docker.backend forwarders"
         var label: String {

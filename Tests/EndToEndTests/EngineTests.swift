@@ -36,7 +36,7 @@ struct EngineTestbed {
 
 /// Issue 13's end-to-end tests: the engine docker would use, found the way docker finds it;
 /// a stack on a remote engine with the same local URLs; a dead host; podman.
-@Suite(.serialized) struct EngineTests {
+@Suite(.serialized, .endToEnd) struct EngineTests {
     static let postgresRedis = CoreTests.postgresRedis
 
     /// (a) A context, the default socket unreachable: up, status, down work; psql reaches Postgres.

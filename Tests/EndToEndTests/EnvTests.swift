@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.serialized) struct EnvTests {
+@Suite(.serialized, .endToEnd) struct EnvTests {
     static let manifest = """
     services:
       postgres: { version: "15" }

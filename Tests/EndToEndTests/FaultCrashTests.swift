@@ -5,7 +5,7 @@ import CurrentPlatform
 /// Issue 12's crash faults: `kill -9` of `up` at many points of a start (first start with fresh
 /// volumes, and restarts of existing data), each followed by an `up` that must succeed with the
 /// data kept, on the same ports, with no compose left running after devenv died.
-@Suite(.serialized) struct FaultCrashTests {
+@Suite(.serialized, .endToEnd) struct FaultCrashTests {
     static let manifest = """
     services:
       postgres: { version: "15" }

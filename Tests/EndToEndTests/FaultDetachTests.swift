@@ -6,7 +6,7 @@ import DevenvKit
 
 /// Issue 30: `up --detach` right after a failed `up` reports its own run (not the last run's
 /// log), and a non-zero exit never leaves a background supervisor restarting the process.
-@Suite(.serialized) struct FaultDetachTests {
+@Suite(.serialized, .endToEnd) struct FaultDetachTests {
     static let runs = 3
 
     static let manifest = """

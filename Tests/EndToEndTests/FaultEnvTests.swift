@@ -5,7 +5,7 @@ import CurrentPlatform
 /// Issue 12's `.env` faults: a target devenv cannot read or may not edit stops the command with
 /// the file, the reason and the fix, and changes nothing; a file that is not UTF-8 is edited
 /// byte for byte; a symbolic link stays a link.
-@Suite(.serialized) struct FaultEnvTests {
+@Suite(.serialized, .endToEnd) struct FaultEnvTests {
     static let manifest = "services:\n  redis: { version: \"7\" }\nenv:\n  .env:\n    REDIS_URL: \"{{redis.url}}\"\n"
 
     @Test func aLatin1EnvKeepsEveryByte() throws {

@@ -9,7 +9,7 @@ import DevenvKit
 /// `up --detach`, while a process whose `run:` is a shell line has started children of its
 /// own. Nothing of its process group is left (polled with a deadline), and the next `up`
 /// gets the process's port back. Bounded: `runs` kills of each.
-@Suite(.serialized) struct FaultGuardianTests {
+@Suite(.serialized, .endToEnd) struct FaultGuardianTests {
     static let runs = 3
     static let startup: TimeInterval = 120
     static let gone: TimeInterval = 10

@@ -6,7 +6,7 @@ import Testing
 /// no seed on that data (a seed that is not re-runnable would fail every `up`), says so and
 /// names `devenv seed --mark-applied` and `devenv reset`; after `--mark-applied` the next
 /// `up` is quiet and a seed file added later is applied.
-@Suite(.serialized) struct FaultLedgerTests {
+@Suite(.serialized, .endToEnd) struct FaultLedgerTests {
     /// Not re-runnable: applying it twice fails (the table exists, the key is taken).
     static let seed = "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL);\nINSERT INTO users VALUES (1, 'ada');\n"
 

@@ -4,7 +4,7 @@ import Testing
 /// Issue 30's messages: a folder in the place of the stack's compose file or its engine
 /// record gets an error with the fix (not a bare "Is a directory"); a recovery note is printed
 /// once per command; a `.env` beginning with a byte-order mark keeps it.
-@Suite(.serialized) struct FaultMessagesTests {
+@Suite(.serialized, .endToEnd) struct FaultMessagesTests {
     static let manifest = "services:\n  redis: { version: \"7\" }\nenv:\n  .env: { REDIS_URL: \"{{redis.url}}\" }\n"
 
     @Test func aFolderInThePlaceOfTheComposeFileOrTheEngineRecordNamesTheFix() throws {

@@ -5,7 +5,7 @@ import Testing
 /// subfolder included), files holding secrets are 0600 in 0700 folders, no password is in any
 /// argv on the host or in a container, manifest commands wait for `devenv trust`, and the
 /// listed messages name the real place and the fix.
-@Suite(.serialized) struct FaultSecretsTests {
+@Suite(.serialized, .endToEnd) struct FaultSecretsTests {
     static let manifest = "services:\n  postgres: { version: \"15\" }\n  redis: { version: \"7\" }\nenv:\n  api/.env:\n    DATABASE_URL: \"{{postgres.url}}\"\n    REDIS_URL: \"{{redis.url}}\"\n"
 
     @Test func aMonorepoSubfolderProjectLeavesNoSecretForGitAndDoctorPasses() throws {

@@ -5,7 +5,7 @@ import Testing
 /// `ls` marks, `restore` refuses and the next `save` removes; `kill -9` of `snapshot restore`
 /// leaves the data whole (rolled back while staging, finished while swapping); after either,
 /// the next `up` starts the stack.
-@Suite(.serialized) struct FaultSnapshotTests {
+@Suite(.serialized, .endToEnd) struct FaultSnapshotTests {
     static let manifest = """
     services:
       postgres: { version: "15" }

@@ -5,7 +5,7 @@ import Testing
 /// containers with every live stack unchanged (ports, containers, `.env`), or refused naming the
 /// way out; a damaged credentials file is recovered from the containers, or refused naming
 /// `devenv reset`; a damaged seed ledger or env record is refused, never regenerated.
-@Suite(.serialized) struct FaultStateTests {
+@Suite(.serialized, .endToEnd) struct FaultStateTests {
     static let manifest = "services:\n  postgres: { version: \"15\" }\n  redis: { version: \"7\" }\n"
 
     /// Each test gets its own DEVENV_HOME: it damages the registry on purpose.

@@ -11,7 +11,7 @@ import Testing
 /// test bed's stand-in images (Tests/testbed/kinds.sh: MariaDB 10.11 for mysql and mariadb,
 /// Redis 7.0 under valkey-server, Memcached 1.6.18, RabbitMQ 3.10, ClickHouse 18.16), then a
 /// real client on the host connects through the URL devenv wrote to `.env`.
-@Suite(.serialized) struct KindTests {
+@Suite(.serialized, .endToEnd) struct KindTests {
     /// The root `.env` devenv wrote (the kind's `dotenv:` keys), as a dictionary.
     static func dotenv(_ p: ProjectFixture) throws -> [String: String] {
         var out: [String: String] = [:]

@@ -10,7 +10,7 @@ import Testing
 /// A new branch stack copies its running parent live (the kinds' `copy.live`): every row the
 /// parent had when the copy began arrives, and the parent answers throughout. A live copy that
 /// fails falls back to stop-and-copy and says so. Data is checked only through 127.0.0.1.
-@Suite(.serialized) struct LiveCopyTests {
+@Suite(.serialized, .endToEnd) struct LiveCopyTests {
     @Test func aBranchCopiesTheRunningParentWithEveryRowWhileItKeepsAnswering() throws {
         try ProjectFixture.with("live") { p in
             try BranchTests.repo(p)

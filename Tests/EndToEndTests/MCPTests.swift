@@ -5,7 +5,7 @@ import Testing
 /// Tests/testbed/mcp.sh makes) runs Tests/mcp/client.py, which starts the real server in a
 /// project folder as an agent's client does and records what it saw; these tests assert on it.
 /// Postgres is reached from the host with psql, through the URL the server returned.
-@Suite(.serialized) struct MCPTests {
+@Suite(.serialized, .endToEnd) struct MCPTests {
     /// The venv's python, installing the SDK first when it is missing (idempotent, cached).
     static let python: String? = {
         let r = try? ProjectFixture.run(["bash", ProjectFixture.repoRoot + "/Tests/testbed/mcp.sh"])

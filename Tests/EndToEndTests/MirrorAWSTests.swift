@@ -4,7 +4,7 @@ import Testing
 /// The two AWS presets end to end: the real binary runs the real AWS CLI against a real
 /// implementation of the SSM and Secrets Manager APIs (moto, on 127.0.0.1). moto pages
 /// get-parameters-by-path at 10 results, so 30 parameters take the CLI several pages.
-@Suite(.serialized) struct MirrorAWSTests {
+@Suite(.serialized, .endToEnd) struct MirrorAWSTests {
     static let manifest = """
     services:
       postgres: { version: "15", databases: [scribe] }

@@ -6,7 +6,7 @@ import CurrentPlatform
 /// scripts first on PATH) printing exactly what the provider prints: `--check` fails whenever
 /// staging could not be read, a hanging CLI is stopped at the timeout, too much output is said
 /// to be too much, `--dry-run` writes no project file. Plus Vercel's file, written by a stand-in.
-@Suite(.serialized) struct MirrorSourceFailureTests {
+@Suite(.serialized, .endToEnd) struct MirrorSourceFailureTests {
     static let manifest = """
     services:
       postgres: { version: "15", databases: [shop] }

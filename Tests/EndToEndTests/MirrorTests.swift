@@ -5,7 +5,7 @@ import Testing
 /// `railway` script in the temp project (first on PATH), printing `railway variables --json`'s
 /// shape. Mirroring needs the plan (ports, credentials), not running containers, so MongoDB
 /// (which cannot run on the project's machines) is in the manifest but never started.
-@Suite(.serialized) struct MirrorTests {
+@Suite(.serialized, .endToEnd) struct MirrorTests {
     static let secrets = ["StagingPgPw9fK2", "StagingMongoPw7hQ", "StagingRedisPw3xZ", "sk_live_51StagingStripeSecret0000"]
 
     static let staging: [String: String] = [

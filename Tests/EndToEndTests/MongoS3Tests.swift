@@ -10,7 +10,7 @@ import Testing
 /// from examples/ (MyFlow: MongoDB; Rorun: Postgres, Redis and MinIO), each brought up by one
 /// `devenv up`, and the argv scan during MongoDB and S3 seeding. One stack per test, shared by
 /// its related checks; deadlines bound a hang, nothing is timed.
-@Suite(.serialized) struct MongoS3Tests {
+@Suite(.serialized, .endToEnd) struct MongoS3Tests {
     // MARK: MongoDB
 
     static let mongoManifest = """

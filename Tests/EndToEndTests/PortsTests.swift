@@ -41,7 +41,7 @@ func freePort() -> Int {
     return 23999
 }
 
-@Suite(.serialized) struct PortsTests {
+@Suite(.serialized, .endToEnd) struct PortsTests {
     @Test func pinnedPortTakenExits3NamingThePidThenFreeFixesIt() throws {
         try ProjectFixture.with("pinned") { p in
             let port = freePort()

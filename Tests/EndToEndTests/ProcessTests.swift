@@ -10,7 +10,7 @@ import CurrentPlatform
 /// The app's own processes (`processes:`) and `devenv run`, end to end: the real binary, the
 /// real engine and Postgres, real host processes, reached only on 127.0.0.1. Deadlines bound
 /// a hang; nothing is timed.
-@Suite(.serialized) struct ProcessTests {
+@Suite(.serialized, .endToEnd) struct ProcessTests {
     static let startup: TimeInterval = 180
     static let recovery: TimeInterval = 60
 

@@ -5,7 +5,7 @@ import Testing
 /// its own container, logging every statement) holding users/orders/order_items/audit_log with
 /// personal columns, foreign keys, sequences and 171,000 rows, reachable from the local
 /// stack's container on the stack's network. Local data is checked through its published port.
-@Suite(.serialized) struct PullTests {
+@Suite(.serialized, .endToEnd) struct PullTests {
     static let image = "devenv-testbed/postgres:15"
     static let password = "St4gingPassw0rd-\(UUID().uuidString.prefix(8))"
 

@@ -3,7 +3,7 @@ import Testing
 
 /// Seeds, the ledger, reset and snapshots end to end: the real binary, real Postgres and
 /// Redis, data checked only through ports published on 127.0.0.1.
-@Suite(.serialized) struct SeedTests {
+@Suite(.serialized, .endToEnd) struct SeedTests {
     static let manifest = """
     services:
       postgres: { version: "15", databases: [app, app_test] }

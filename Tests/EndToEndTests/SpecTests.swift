@@ -3,7 +3,7 @@ import Testing
 
 /// Kinds are data, the spec is validated before the engine sees anything, and a read-only
 /// command claims nothing.
-@Suite struct SpecTests {
+@Suite(.endToEnd) struct SpecTests {
     /// A kind written as a folder only, in the project: a setting, a seed format and a probe.
     /// No Swift knows its name.
     static let cacheKind = (

@@ -4,7 +4,7 @@ import CurrentPlatform
 
 /// Supervision (`up --attach`), restarts in detached stacks, and `devenv doctor`, against the
 /// real engine. Deadlines are generous: they bound a hang, they do not time anything.
-@Suite(.serialized) struct SuperviseTests {
+@Suite(.serialized, .endToEnd) struct SuperviseTests {
     static let startup: TimeInterval = 180
     static let recovery: TimeInterval = 90
 

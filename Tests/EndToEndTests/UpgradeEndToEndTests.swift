@@ -6,7 +6,7 @@ import Testing
 /// with two databases, a role with a password, a sequence, pgcrypto and 100,000 rows; `up`
 /// refuses a bumped version before starting anything, and a downgrade; `--rollback` brings 15
 /// back; a killed upgrade and a new server that never answers leave the old data in use.
-@Suite(.serialized) struct UpgradeEndToEndTests {
+@Suite(.serialized, .endToEnd) struct UpgradeEndToEndTests {
     static func manifest(_ version: String) -> String {
         """
         services:
