@@ -42,10 +42,12 @@ case $(uname -s) in
             *) die "no release target for Linux on $(uname -m)" ;;
         esac
         build_flags=(-c release --product devenv --static-swift-stdlib --scratch-path "$scratch")
-        # libcurl stubs for FoundationNetworking (packaging/curl-stubs.sh says why).
-        stub_flags=$(bash packaging/curl-stubs.sh "$scratch") || die "cannot build the libcurl stubs (packaging/curl-stubs.sh)"
-        read -r -a stub_args <<<"$stub_flags"
-        build_flags+=("${stub_args[@]}")
+        # libcurl stubs, ICU's data without legacy character sets, no exported symbols
+        # (packaging/link-flags.sh says why); icu-check.sh shows the data behaves as the full data.
+        link_flags=$(SWIFT=$swift bash packaging/link-flags.sh "$scratch") || die "cannot prepare the link (packaging/link-flags.sh)"
+        read -r -a link_args <<<"$link_flags"
+        build_flags+=("${link_args[@]}")
+        SWIFT=$swift bash packaging/icu-check.sh "$scratch" || die "the release binary's ICU data does not behave as the full data (packaging/icu-check.sh)"
         ;;
     Darwin)
         target=macos-universal
