@@ -6,6 +6,10 @@ import DevenvSpec
 import DevenvPlan
 import DevenvPlatform
 
+// Every command sets commandName. Without it ArgumentParser derives the name from the type with
+// String(describing:), on every start (it builds the whole command tree), and each of those
+// dynamic casts misses the conformance cache and scans all of the static binary's ~8,500
+// protocol conformance records.
 struct Devenv: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devenv",

@@ -8,6 +8,7 @@ import DevenvPlatform
 
 struct Trust: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "trust",   // every command is named: Devenv.swift says why
         abstract: "Trust this devenv.yml's host commands (staging command, processes).",
         discussion: """
         A command written in devenv.yml (staging.from.command, staging.versions.command, the \

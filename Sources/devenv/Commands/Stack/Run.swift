@@ -8,6 +8,7 @@ import DevenvPlatform
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",   // every command is named: Devenv.swift says why
         abstract: "Run a command with the stack's values in its environment.",
         discussion: """
         The command gets every key devenv manages (what `env:` in devenv.yml puts in the .env \\

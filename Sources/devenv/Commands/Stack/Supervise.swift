@@ -9,6 +9,7 @@ import DevenvPlatform
 /// The background supervisor `up --detach` starts; not for people to run.
 struct Supervise: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "supervise",   // every command is named: Devenv.swift says why
         abstract: "Run a stack's app processes in the background (started by `devenv up --detach`).",
         shouldDisplay: false)
 
