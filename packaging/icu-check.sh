@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the ICU data packaging/icu-data.sh links into the release binary behaves as the full
 # data, except for the legacy character sets it leaves out: compiles packaging/icu-check.swift
-# statically twice (full data; the copy), runs both and compares their output line by line. Only
+# statically twice (full data; the copy, without exported symbols as devenv), runs both and compares their output line by line. Only
 # lines starting "legacy" may differ. Linux only (prints nothing elsewhere); about 10 s.
 #
 #   bash packaging/icu-check.sh DIR      (DIR as for icu-data.sh, e.g. .build-release)
@@ -19,7 +19,7 @@ compile() {   # the linker's warnings about Foundation's mktemp go to the log
 }
 : >"$out/check.log"
 compile -o "$out/check-full"
-compile -o "$out/check-copy" "${flags[@]}"
+compile -o "$out/check-copy" "${flags[@]}" -Xlinker --no-export-dynamic   # linked as link-flags.sh links devenv
 run() { env -i PATH=/usr/bin:/bin LANG=C.UTF-8 TZ=UTC "$1"; }
 run "$out/check-full" >"$out/check-full.txt" || echo "exit status: $?" >>"$out/check-full.txt"
 run "$out/check-copy" >"$out/check-copy.txt" || echo "exit status: $?" >>"$out/check-copy.txt"

@@ -46,14 +46,14 @@ objcopy -O binary --only-section=.rodata "$out/$member" "$out/full.dat"
 python3 "$repo/packaging/icu-data.py" "$out/full.dat" "$out/icudata.dat" '^icudt[0-9]+l/[^/]+\.cnv$'
 # .incbin keeps the bytes as they are; the symbol is global, 16-byte aligned and sized like ICU's.
 cat >"$out/icudata.S" <<EOF
-    .section .rodata.__wrap_$symbol,"a",@progbits
+    .section .rodata.__wrap_$symbol,"a",%progbits
     .globl __wrap_$symbol
-    .type __wrap_$symbol,@object
+    .type __wrap_$symbol,%object
     .p2align 4
 __wrap_$symbol:
     .incbin "$out/icudata.dat"
     .size __wrap_$symbol, . - __wrap_$symbol
-    .section .note.GNU-stack,"",@progbits
+    .section .note.GNU-stack,"",%progbits
 EOF
 cc=$(command -v clang || command -v cc) || die "no C compiler (clang or cc)"
 "$cc" -c -o "$out/icudata.o" "$out/icudata.S" >&2
