@@ -5,7 +5,7 @@ import os
 import shlex
 import urllib.parse
 
-from . import branchcase, capability, floor, mirrorgen, profile, pullcase, rss, shell, sqlgen, timed
+from . import branchcase, capability, floor, mirrorgen, profile, pullcase, rss, shell, sqlgen, stats, timed
 from .config import Config
 from .hyperfine import Hyperfine
 from .listeners import Listeners
@@ -70,6 +70,38 @@ class Bench:
         r.devenv, r.baseline = t["devenv"], t["baseline"]
         r.rss = rss.peak_rss_mb([self.ws.devenv, "--version"], env=self.ws.env, cwd=self.main)
         self.explain(r, ["--version"])
+        return r
+
+    def cli_start_base(self) -> CaseResult:
+        """`devenv --version` against an earlier devenv binary, BENCH_BASE_DEVENV (issue 23: the
+        self-contained binary must start no slower than the release build of 4a13d79, the commit
+        before it; README, Benchmarks, says how to build that one). Many short alternating rounds."""
+        base = os.environ.get("BENCH_BASE_DEVENV", "")
+        r = CaseResult("cli-start-base", "CLI start against an earlier devenv build", "devenv --version",
+                       f"{base or '$BENCH_BASE_DEVENV'} --version", goal_ratio=1.0)
+        if not base or not os.access(base, os.X_OK):
+            r.status = NOT_AVAILABLE
+            r.reason = "set BENCH_BASE_DEVENV to an earlier devenv binary (README, Benchmarks: the build of 4a13d79)"
+            return r
+        base = os.path.abspath(base)
+        # Both out of the page cache, so both are read back alike by exec: a file just written or
+        # copied can sit in the cache in larger pages and start faster for that alone.
+        for path in (self.ws.devenv, base):
+            fd = os.open(path, os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+        c = self.config
+        t = self.hf.measure([("devenv", f"{self.devenv} --version"), ("baseline", f"{shlex.quote(base)} --version")],
+                            runs=c.cli_runs, rounds=c.rounds * 4, warmup=10, cwd=self.main)
+        r.devenv, r.baseline = t["devenv"], t["baseline"]
+        version = lambda b: shell.run([b, "--version"], check=False).stdout.strip()
+        r.notes.append(f"devenv {version(self.ws.devenv)}, {os.path.getsize(self.ws.devenv):,} bytes; "
+                       f"baseline {version(base)}, {os.path.getsize(base):,} bytes ({base})")
+        lo, hi = stats.mean_difference_ci(r.devenv, r.baseline)
+        r.notes.append(f"mean {r.devenv.mean * 1000:.2f} ms against {r.baseline.mean * 1000:.2f} ms; devenv − baseline: "
+                       f"{(r.devenv.mean - r.baseline.mean) * 1000:+.2f} ms, 95% interval [{lo * 1000:+.2f}, {hi * 1000:+.2f}] ms")
+        r.notes.append(f"CPU time (user + system) per run: {self.hf.cpu['devenv'] * 1000:.2f} ms against "
+                       f"{self.hf.cpu['baseline'] * 1000:.2f} ms")
         return r
 
     def cold_up(self) -> CaseResult:

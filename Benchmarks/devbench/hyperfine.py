@@ -12,17 +12,22 @@ class Hyperfine:
     def __init__(self, binary: str, scratch: str, env: dict):
         self.binary, self.scratch, self.env = binary, scratch, env
         self.count = 0
+        self.cpu: dict[str, float] = {}   # the last measure()'s mean CPU seconds per run, by name
 
     def measure(self, commands: list[tuple[str, str]], *, runs: int, rounds: int = 1, warmup: int = 0,
                 prepare: str | None = None, shell: bool = False, cwd: str | None = None) -> dict[str, Timing]:
         """`commands`: (name, command line). `runs` per command per round. `shell`: run the
         command through sh (needed for redirections); otherwise hyperfine's -N (no shell)."""
         per_round: dict[str, list[Timing]] = {name: [] for name, _ in commands}
+        cpu: dict[str, list[float]] = {name: [] for name, _ in commands}
         for r in range(rounds):
             order = commands if r % 2 == 0 else list(reversed(commands))
-            for name, timing in self._run(order, runs=runs, warmup=warmup if r == 0 else 0,
-                                          prepare=prepare, shell=shell, cwd=cwd).items():
+            for name, (timing, seconds) in self._run(order, runs=runs, warmup=warmup if r == 0 else 0,
+                                                     prepare=prepare, shell=shell, cwd=cwd).items():
                 per_round[name].append(timing)
+                cpu[name].append(seconds)
+        # Mean CPU time (user + system) per run, over every round: less sensitive to a busy machine than wall time.
+        self.cpu = {name: sum(s) / len(s) for name, s in cpu.items()}
         return {name: merge(ts) for name, ts in per_round.items()}
 
     def _run(self, commands, *, runs, warmup, prepare, shell, cwd) -> dict[str, Timing]:
@@ -45,4 +50,4 @@ class Hyperfine:
             raise RuntimeError("hyperfine failed:\n" + "\n".join(p.stdout.strip().splitlines()[-20:]))
         with open(export) as f:
             data = json.load(f)
-        return {res["command"]: Timing(list(res["times"])) for res in data["results"]}
+        return {res["command"]: (Timing(list(res["times"])), res["user"] + res["system"]) for res in data["results"]}

@@ -34,3 +34,10 @@ class Timing:
 
 def merge(timings: list[Timing]) -> Timing:
     return Timing([t for timing in timings for t in timing.times])
+
+
+def mean_difference_ci(a: Timing, b: Timing) -> tuple[float, float]:
+    """95% interval of mean(a) − mean(b) (Welch's normal approximation; the runs are many)."""
+    se = (statistics.variance(a.times) / a.runs + statistics.variance(b.times) / b.runs) ** 0.5
+    d = a.mean - b.mean
+    return d - 1.96 * se, d + 1.96 * se
