@@ -111,6 +111,7 @@ public struct KindLoader {
         if top["version"] == nil { reader.problem(node, "missing 'version:' (a pinned default tag, e.g. version: \"16\")") }
         kind.probe = parseProbe(probeNode, ports: kind.ports, at: node)
         checkRotate(kind, top)
+        checkMirror(kind, top["mirror"])
         for s in kind.initHints?.settings ?? [] where kind.setting(s.setting) == nil {
             reader.problem(top["init"]?["settings"] ?? node, "init.settings names '\(s.setting)', which is not one of this kind's settings\(Suggest.hint(s.setting, among: kind.settings.map(\.name)))")
         }
