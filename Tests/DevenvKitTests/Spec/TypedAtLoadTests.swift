@@ -73,4 +73,18 @@ import CurrentPlatform
             for v in service.requiredValues { #expect(kind.values.contains { $0.key == v }, "\(kind.name) lacks \(v)") }
         }
     }
+
+    @Test func aComposeFragmentIsParsedWhenItsKindLoads() throws {
+        let root = try KindLoaderTests.kind("k", "image: x/y\nversion: \"1\"\nports: { main: 80 }\n",
+                                            compose: "image: \"{{image}}\"\nenvironment:\n  A: [unclosed\n")
+        guard case .failure(let e) = KindLoader.load(folder: root + "/services/k") else { Issue.record("loaded"); return }
+        #expect(e.file.hasSuffix("/compose.yml"), "\(e.file)")
+        #expect(e.problems.first?.line == 4, "\(e.problems)")
+        let list = try KindLoaderTests.problems("image: x/y\nversion: \"1\"\n", compose: "- image\n")
+        #expect(list.contains { $0.contains("compose.yml must be a map of compose service keys") }, "\(list)")
+        // Each value renders on its own: a value with a quote stays one value.
+        let kind = try TestSupport.templates().kinds["postgres"]!
+        let env = try kind.compose.environment(["user": "u", "password": "p\"w: x", "database": "d"])
+        #expect(env.mapped && env.pairs.first { $0.key == "POSTGRES_PASSWORD" }?.value == "p\"w: x")
+    }
 }
