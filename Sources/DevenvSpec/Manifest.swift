@@ -19,8 +19,10 @@ public struct Manifest: Sendable {
     public var appPorts: [AppPort]
     /// `seed:` per service name, kept as YAML for the seed stage.
     public var seeds: [String: YAMLNode]
-    /// `staging:`, kept as YAML for the mirror stage.
-    public var staging: YAMLNode?
+    /// `staging:`, read once when the manifest loads (nil without it, or when it has problems).
+    public var staging: StagingConfig?
+    /// `staging.rewrite` and `staging.override` values: templates, checked with `env:`'s keys.
+    public var stagingTemplates: [StagingConfig.Template] = []
     /// `processes:`: the app's own dev processes, in manifest order.
     public var processes: [ProcessSpec] = []
     /// `pull:`: masked data from staging, per service, in manifest order.

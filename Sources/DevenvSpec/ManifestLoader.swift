@@ -25,7 +25,7 @@ public struct ManifestLoader {
     }
 
     /// The manifest and every problem in it; the manifest is nil only when the file could
-    /// not be read as YAML at all. Problems other stages check (seeds, env keys, staging) are
+    /// not be read as YAML at all. Problems that need the stack's context (seeds, env keys) are
     /// added by `SpecValidation`.
     public func read(file: String) throws -> (Manifest?, [ManifestProblem]) {
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -74,6 +74,7 @@ public struct ManifestLoader {
         let oversized = ValueLimits.oversized(node)
         if !oversized.isEmpty { throw ManifestError(file: file, problems: oversized) }
         var pullNode: Node?
+        var stagingNode: Node?
         for (key, value) in reader.entries(top, allowed: Self.topKeys, context: "at the top level") {
             switch key {
             case "name":
@@ -94,11 +95,18 @@ public struct ManifestLoader {
                 if let m = reader.mapping(value, "seed") {
                     for (k, v) in m { if let name = reader.string(k, "a seed's service name") { manifest.seeds[name] = YAMLNode(v) } }
                 }
-            case "staging": manifest.staging = YAMLNode(value)
+            case "staging": stagingNode = value
             case "processes": manifest.processes = ProcessParser().parse(value, &reader)
             case "pull": pullNode = value
             default: break
             }
+        }
+        if let stagingNode {
+            // After `env:`, whatever the order: `target:` must name one of its files.
+            let (config, problems) = StagingConfig.parse(stagingNode, envFiles: manifest.envTargets.map(\.path))
+            manifest.staging = config
+            manifest.stagingTemplates = StagingConfig.templates(stagingNode)
+            reader.problems += problems
         }
         if let pullNode { manifest.pulls = PullParser(kinds: kinds).parse(pullNode, services: manifest.services, projectName: manifest.name, into: &reader) }
         if top["services"] == nil, !top.contains(where: { $0.key.string.map { Suggest.nearest($0, among: ["services"]) != nil } ?? false }) { reader.problem(node, "missing 'services:'; expected a map of services, e.g. 'services: { postgres: { version: \"16\" } }'") }

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 import DevenvCore
 import DevenvSpec
 
@@ -76,9 +75,7 @@ struct InitMapper {
     /// The kind's compose `environment:` (its own variables) as key → template.
     static func ownedEnv(_ kind: ServiceKind) -> [String: String] {
         var out: [String: String] = [:]
-        if let node = try? Yams.compose(yaml: kind.composeFragment), let env = node["environment"]?.mapping {
-            for (k, v) in env { if let key = k.string { out[key] = v.string ?? "" } }
-        }
+        for (key, template) in kind.compose.environmentTemplates { out[key] = template }
         for s in kind.initHints?.settings ?? [] { for v in s.variables where out[v] == nil { out[v] = "{{\(s.setting)}}" } }
         return out
     }

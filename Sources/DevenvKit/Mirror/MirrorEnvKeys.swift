@@ -18,8 +18,7 @@ import DevenvPlatform
 enum MirrorEnvKeys {
     static func adding(to targets: [EnvStage.Target], plan: StackPlan) -> [EnvStage.Target] {
         let envFiles = plan.manifest.envTargets.map(\.path)
-        guard let node = plan.manifest.staging?.node,
-              let config = StagingConfig.parse(node, envFiles: envFiles).config else { return targets }
+        guard let config = plan.manifest.staging else { return targets }
         let file = config.targetPath(envFiles: envFiles)
         let root = plan.manifest.root
         guard let i = targets.firstIndex(where: { $0.path == file }),

@@ -15,7 +15,7 @@ struct StagingRead {
 /// `ctx.runner`, each with the timeout. Every failure is a `DevenvError` naming the source, exit
 /// code 1; what the source printed is never quoted (it may hold secrets).
 enum MirrorFetch {
-    static let defaultTimeout: Double = 60
+    static let defaultTimeout: Double = StagingConfig.defaultTimeout
 
     /// Staging's variables from `source`. An empty result is an error too: a provider CLI that
     /// is logged out or pointed at the wrong project often prints nothing (or `{}`) and exits 0.

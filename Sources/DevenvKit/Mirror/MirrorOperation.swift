@@ -44,13 +44,9 @@ public enum MirrorOperation {
     static func prepare(_ ctx: DevenvContext, branch: Bool, claim: Bool) throws -> Setup {
         let plan = try EnvOperation.plan(ctx, branch: branch, claim: claim)
         let manifest = plan.manifest
-        guard let node = manifest.staging?.node else {
+        guard let config = manifest.staging else {
             throw DevenvError.usage("\(Paths.relative(manifest.file, to: ctx.cwd)) has no staging: section, so there is nothing to mirror",
                                     hint: "Add one, e.g. `staging: { from: { preset: railway, environment: staging } }` (README: \"Mirroring staging\").")
-        }
-        let (parsed, problems) = StagingConfig.parse(node, envFiles: manifest.envTargets.map(\.path))
-        guard let config = parsed else {
-            throw ManifestError(file: manifest.file, problems: problems).asDevenvError(cwd: ctx.cwd)
         }
         let target = config.targetPath(envFiles: manifest.envTargets.map(\.path))
         return Setup(plan: plan, config: config, rules: try MirrorLocal.rules(config, plan: plan),

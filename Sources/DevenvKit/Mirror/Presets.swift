@@ -19,7 +19,6 @@ extension PresetSpec {
         // packages/cli/src/commands/env/pull.ts (envPullCommandLogic): KEY="value" lines, keys
         // sorted, only \n and \r escaped, sensitive values as [SENSITIVE] (older CLIs: "").
         .vercel: PresetSpec(
-            settings: [.init("environment", default: "preview"), .init("branch"), .init("scope"), .init("project")],
             argv: ["vercel", "env", "pull", .outputFile, .assign("--environment=", "environment"), "--yes",
                    .assign("--git-branch=", "branch"), .option("--scope", "scope"), .option("--project", "project")],
             output: .vercelFile,
@@ -28,7 +27,6 @@ extension PresetSpec {
         // src/commands/variable.rs (list_variables): `--json` prints the BTreeMap of
         // variablesForServiceDeployment pretty-printed, `{}` when there are none.
         .railway: PresetSpec(
-            settings: [.init("environment", default: "staging"), .init("service")],
             argv: ["railway", "variables", "--json", "--environment", .value("environment"), .option("--service", "service")],
             output: .jsonObject,
             platformPrefixes: ["RAILWAY_"],
@@ -37,7 +35,6 @@ extension PresetSpec {
         // "status" when deployment status is unknown); values are never shown. Plain config is
         // fly.toml's [env] (internal/appconfig/config.go, patches.go _patchEnv).
         .fly: PresetSpec(
-            settings: [.init("app"), .init("config")],
             argv: ["fly", "secrets", "list", "--json", .option("-a", "app"), .option("--config", "config")],
             output: .flySecrets,
             alsoReads: ProjectFile(setting: "config", defaultPath: "fly.toml", shape: .flyTomlEnv),
@@ -47,7 +44,6 @@ extension PresetSpec {
         // `--no-fallback` it writes an encrypted copy to ~/.doppler/fallback and, on a network or
         // 5xx error, serves that copy and exits 0.
         .doppler: PresetSpec(
-            settings: [.init("project"), .init("config", default: "stg")],
             argv: ["doppler", "secrets", "download", "--no-file", "--format", "json", "--no-fallback",
                    .option("--project", "project"), "--config", .value("config")],
             output: .jsonObject,
@@ -55,7 +51,6 @@ extension PresetSpec {
             install: "Install the Doppler CLI (https://docs.doppler.com/docs/install-cli), then `doppler login`."),
         // src/commands/config/index.ts (ConfigIndex.run): `--json` prints the config-vars object.
         .heroku: PresetSpec(
-            settings: [.init("app")],
             argv: ["heroku", "config", "--json", .option("-a", "app")],
             output: .jsonObject,
             platformPrefixes: ["HEROKU_"],
@@ -63,7 +58,6 @@ extension PresetSpec {
         // Render's public API (GET /v1/services/{id}/env-vars, GET /v1/env-groups,
         // GET /v1/env-groups/{id}): see RenderAPI.swift. curl reads the key from $RENDER_API_KEY.
         .render: PresetSpec(
-            settings: [.init("service", required: true)],
             argv: [],
             output: .renderEnvVars,
             platformPrefixes: ["RENDER_"], platformNames: ["RENDER", "IS_PULL_REQUEST"],
@@ -71,7 +65,6 @@ extension PresetSpec {
         // aws-cli: botocore data ssm/2014-11-06 (GetParametersByPath; paginators-1.json merges
         // every page's "Parameters" unless --no-paginate / --max-items, which leave "NextToken").
         .awsSSM: PresetSpec(
-            settings: [.init("path", required: true), .init("region"), .init("profile"), .init("endpoint")],
             argv: ["aws", "ssm", "get-parameters-by-path", "--path", .value("path"), "--with-decryption", "--recursive",
                    "--output", "json", .option("--region", "region"), .option("--profile", "profile"),
                    .option("--endpoint-url", "endpoint")],
@@ -81,7 +74,6 @@ extension PresetSpec {
         // aws-cli: botocore data secretsmanager/2017-10-17 (GetSecretValue): "SecretString"
         // holds the secret; devenv reads a JSON object of keys from it.
         .awsSecretsManager: PresetSpec(
-            settings: [.init("secret", required: true), .init("region"), .init("profile"), .init("endpoint")],
             argv: ["aws", "secretsmanager", "get-secret-value", "--secret-id", .value("secret"), "--output", "json",
                    .option("--region", "region"), .option("--profile", "profile"), .option("--endpoint-url", "endpoint")],
             output: .secretsManagerSecret,
@@ -91,7 +83,6 @@ extension PresetSpec {
         // are none; personal overrides are included unless --secret-overriding=false. Logged in
         // without a connection it serves its backup (util/secrets.go GetAllEnvironmentVariables).
         .infisical: PresetSpec(
-            settings: [.init("environment", default: "staging"), .init("project"), .init("path")],
             argv: ["infisical", "export", "--format=json", .assign("--env=", "environment"), "--secret-overriding=false",
                    .assign("--projectId=", "project"), .assign("--path=", "path")],
             output: .infisicalList,

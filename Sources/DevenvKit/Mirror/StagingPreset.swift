@@ -5,23 +5,9 @@ import DevenvSpec
 import DevenvPlan
 import DevenvPlatform
 
-/// The provider CLIs devenv knows. Every call is read-only. What each one runs and reads is
-/// data: one `PresetSpec` per preset in `PresetSpec.table` (Presets.swift); the code here only
-/// interprets that table.
-public enum StagingPreset: String, Sendable, CaseIterable {
-    case vercel, railway, fly, doppler, heroku, render
-    case awsSSM = "aws-ssm"
-    case awsSecretsManager = "aws-secrets-manager"
-    case infisical
-
+extension StagingPreset {
     /// This preset's row of the table.
     public var spec: PresetSpec { PresetSpec.table[self]! }
-
-    /// Settings the preset reads, with their defaults (nil: no default; the CLI's own link or config applies).
-    public var settingDefaults: [(name: String, default: String?)] { spec.settings.map { ($0.name, $0.default) } }
-
-    /// Settings that must be given.
-    public var requiredSettings: [String] { spec.settings.filter(\.required).map(\.name) }
 
     /// The command for these settings. `outputFile` is where a CLI that writes a file (Vercel)
     /// writes it; the others print to stdout. Render's first request; `MirrorFetch` pages on.
@@ -80,14 +66,7 @@ public enum StagingPreset: String, Sendable, CaseIterable {
 
 /// One preset as data: its settings, the command, what it prints, the platform's own keys.
 public struct PresetSpec: Sendable {
-    public struct Setting: Sendable {
-        public var name: String
-        public var `default`: String?
-        public var required: Bool
-        public init(_ name: String, default value: String? = nil, required: Bool = false) {
-            self.name = name; self.default = value; self.required = required
-        }
-    }
+    public typealias Setting = PresetSetting
 
     /// One piece of the command line.
     public enum Arg: Sendable, Equatable, ExpressibleByStringLiteral {
@@ -112,7 +91,6 @@ public struct PresetSpec: Sendable {
         public var shape: PresetOutput.Shape
     }
 
-    public var settings: [Setting]
     public var argv: [Arg]
     public var output: PresetOutput.Shape
     /// Variables added to the command's environment (never a secret).

@@ -27,25 +27,11 @@ public struct StagingVar: Sendable, Equatable {
     }
 }
 
-/// The text formats a `file:` or `command:` source may print. JSON covers an object of
-/// names to values and an array of `{key, value}` / `{name, value}` entries.
-public enum StagingFormat: String, Sendable, CaseIterable {
-    case json, yaml, dotenv
-}
-
 /// Parses dotenv text into ordered pairs. Injected so the mirror library shares the one
 /// dotenv parser of `Env/` (`{ try Dotenv.parse($0, file: path, lookup: …) }`).
 public typealias DotenvParser = @Sendable (String) throws -> [(key: String, value: String)]
 
-/// Where staging's config comes from (`staging.from` in `devenv.yml`).
-public enum StagingSource: Sendable, Equatable {
-    /// A file in dotenv, JSON or YAML; format detected when nil.
-    case file(path: String, format: StagingFormat?)
-    /// A command whose stdout is parsed; format detected when nil.
-    case command(argv: [String], format: StagingFormat?)
-    /// A provider CLI the team already has, built from a few settings, plus extra args.
-    case preset(name: StagingPreset, settings: [String: String], extraArgs: [String])
-
+extension StagingSource {
     /// How the source is named in messages and the lock: names, settings and argv, with the
     /// argument after (or of) a flag naming a token, key, secret or password masked.
     public var label: String {

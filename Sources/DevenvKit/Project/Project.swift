@@ -16,8 +16,8 @@ public struct Project {
     public var portRange: PortRange
     /// `seed:`, read by each kind's seed schema, files checked.
     public var seeds: [SeedItem]
-    /// `staging:`, when the manifest has it.
-    public var staging: StagingConfig?
+    /// `staging:`, when the manifest has it (typed when the manifest loaded).
+    public var staging: StagingConfig? { manifest.staging }
     /// Services whose data `devenv reset` is wiping: damaged credentials may be made anew for them.
     public var resetting: Set<String> = []
 
@@ -47,7 +47,7 @@ public struct Project {
         let all = problems + checked.problems
         if !all.isEmpty { throw ManifestError(file: file, problems: all).asDevenvError(cwd: ctx.cwd) }
         return Project(manifest: manifest, kinds: kinds, identity: identity, imageMap: imageMap,
-                       portRange: try PortRange.from(environment: ctx.environment), seeds: checked.seeds, staging: checked.staging)
+                       portRange: try PortRange.from(environment: ctx.environment), seeds: checked.seeds)
     }
 
     public var planner: StackPlanner { StackPlanner(kinds: kinds, imageMap: imageMap) }

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
@@ -12,7 +11,6 @@ import DevenvPlatform
 public enum SpecValidation {
     public struct Result {
         public var seeds: [SeedItem] = []
-        public var staging: StagingConfig?
         public var problems: [ManifestProblem] = []
     }
 
@@ -37,15 +35,10 @@ public enum SpecValidation {
         }
         result.seeds = SeedParser(kinds: kinds, contexts: contexts).parse(manifest, into: &reader)
         result.problems += reader.problems
-        if let node = manifest.staging?.node {
-            let (config, problems) = StagingConfig.parse(node, envFiles: manifest.envTargets.map(\.path))
-            result.staging = config
-            result.problems += problems
-            for (what, value, line) in stagingTemplates(node) {
-                for ref in unknownKeys(value, keys) {
-                    result.problems.append(ManifestProblem(line: line.0, column: line.1,
-                        "unknown template key '{{\(ref)}}' in \(what)\(Suggest.hint(ref, among: keys.sorted()))"))
-                }
+        for t in manifest.stagingTemplates {
+            for ref in unknownKeys(t.text, keys) {
+                result.problems.append(ManifestProblem(line: t.line, column: t.column,
+                    "unknown template key '{{\(ref)}}' in \(t.place)\(Suggest.hint(ref, among: keys.sorted()))"))
             }
         }
         return result
@@ -70,17 +63,5 @@ public enum SpecValidation {
 
     package static func unknownKeys(_ template: String, _ keys: Set<String>) -> [String] {
         Templating.references(in: template).map(Templating.stripTransform).filter { !KindTemplateCheck.resolvable($0, keys) }
-    }
-
-    /// `staging.rewrite` and `staging.override` values, which render like `env:` values.
-    package static func stagingTemplates(_ node: Yams.Node) -> [(String, String, (Int, Int))] {
-        var out: [(String, String, (Int, Int))] = []
-        for section in ["rewrite", "override"] {
-            for (k, v) in node[section]?.mapping ?? Yams.Node.Mapping([]) {
-                guard let key = k.string, let value = v.string else { continue }
-                out.append(("staging.\(section).\(key)", value, (v.mark?.line ?? 1, v.mark?.column ?? 1)))
-            }
-        }
-        return out
     }
 }

@@ -52,13 +52,8 @@ public enum ComposeRenderer {
         var declared: [String] = []
         var volumeList: [Node] = []
         if let kind = s.kind {
-            let text = try Templating.render(kind.composeFragment, s.context)
-            let node: Node?
-            do { node = try Yams.compose(yaml: text) } catch {
-                throw DevenvError("the compose fragment of kind '\(kind.name)' (\(kind.folder)/compose.yml) is not valid YAML after rendering: \(error)")
-            }
-            guard let m = node?.mapping else { throw DevenvError("\(kind.folder)/compose.yml must be a map of compose service keys") }
-            for (k, v) in m {
+            // Parsed when the kind loaded; only its values render here.
+            for (k, v) in try kind.compose.render(s.context) {
                 switch k.string {
                 case "command" where s.spec.command != nil: continue
                 case "environment" where !s.spec.environment.isEmpty:

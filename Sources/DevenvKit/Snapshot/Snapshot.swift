@@ -18,7 +18,7 @@ public struct Snapshot: Encodable, Sendable {
     /// False for an interrupted save (no completion record): it cannot be restored.
     public var complete = true
 
-    public static let label = "dev.devenv.snapshot"
+    public static let label = StackVolumes.snapshotLabel
     public static let serviceLabel = "dev.devenv.service"
     public static let volumeLabel = "dev.devenv.volume"
     public static let createdLabel = "dev.devenv.created"

@@ -211,17 +211,7 @@ public struct UpOperation {
     }
 
     func notReadyError(_ ctx: DevenvContext, project: Project, service: String, result: ReadinessWaiter.Result) async throws -> DevenvError {
-        let logs = (try? await ctx.runner.capture(Compose.logs(project.composeProject, services: [service], follow: false, tail: 20)))
-        let lines = ((logs?.stdout ?? "") + (logs?.stderr ?? "")).split(separator: "\n").suffix(20).map { "  | " + $0 }
-        let why: String
-        switch result {
-        case .timedOut(let last): why = "was not ready after \(Int(timeout)) s (last check: \(last))"
-        case .failed(let reason): why = reason
-        case .ready: why = "is ready"
-        }
-        return DevenvError("\(service) \(why). Its last log lines:",
-                           hint: DataDamage.hint(service: service, result: result) ?? "See all logs with `devenv logs \(service)`; raise the wait with `devenv up --timeout SECONDS`.",
-                           details: lines.isEmpty ? ["  (no log output)"] : lines)
+        try await ServiceRestart.notReadyError(ctx, project: project, service: service, result: result, timeout: timeout)
     }
 }
 

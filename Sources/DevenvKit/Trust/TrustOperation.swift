@@ -25,7 +25,7 @@ public enum TrustOperation {
     /// argv itself.
     public static func hostCommands(_ manifest: Manifest) -> [HostCommand] {
         var out: [HostCommand] = []
-        if let node = manifest.staging?.node, let config = StagingConfig.parse(node, envFiles: manifest.envTargets.map(\.path)).0 {
+        if let config = manifest.staging {
             if case .command(let argv, _) = config.source { out.append(HostCommand(place: "staging.from.command", argv: argv)) }
             if let argv = config.versionsCommand { out.append(HostCommand(place: "staging.versions.command", argv: argv)) }
         }

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
@@ -58,14 +57,7 @@ public enum UpgradeCommands {
     public static func environment(_ s: PlannedService) throws -> [(String, String)] {
         var out: [(String, String)] = []
         if let kind = s.kind {
-            let text = try Templating.render(kind.composeFragment, s.context)
-            if let env = try Yams.compose(yaml: text)?["environment"] {
-                if let m = env.mapping {
-                    for (k, v) in m { if let key = k.string { out.append((key, v.string ?? "")) } }
-                } else if let seq = env.sequence {
-                    for item in seq { if let line = item.string, let eq = line.firstIndex(of: "=") { out.append((String(line[..<eq]), String(line[line.index(after: eq)...]))) } }
-                }
-            }
+            out = try kind.compose.environment(s.context).pairs
         }
         for (k, v) in s.spec.environment { out.removeAll { $0.0 == k }; out.append((k, v)) }
         return out

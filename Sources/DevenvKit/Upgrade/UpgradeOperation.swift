@@ -171,8 +171,8 @@ public struct UpgradeOperation {
             if let probe = s.probe {
                 let result = await ReadinessWaiter(prober: ctx.prober).wait([(service, probe)], timeout: timeout) { _, _ in }
                 if let r = result[service], case .ready = r {} else {
-                    var up = UpOperation(); up.timeout = timeout
-                    throw try await up.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"))
+                    throw try await ServiceRestart.notReadyError(ctx, project: project, service: service,
+                                                                 result: result[service] ?? .failed("no answer"), timeout: timeout)
                 }
             }
             // The old server, on the old volume.

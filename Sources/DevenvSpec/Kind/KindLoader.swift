@@ -41,12 +41,15 @@ public struct KindLoader {
             return failure(metaPath, [ManifestProblem(line: 1, column: 1, "invalid YAML: \(error)")])
         }
         var loader = KindLoader(name: name, folder: folder)
-        let kind = loader.parse(node, fragment: fragment)
+        var kind = loader.parse(node, fragment: fragment)
         var problems = loader.reader.problems
-        if let kind {
-            var check = KindTemplateCheck(kind: kind)
+        if let k = kind {
+            var check = KindTemplateCheck(kind: k)
             problems += check.run(node)
-            let fragmentProblems = check.fragmentProblems()
+            var fragmentProblems = check.fragmentProblems()
+            let (compose, composeProblem) = ComposeFragment.parse(fragment)
+            if let compose { kind?.compose = compose }
+            if let composeProblem { fragmentProblems.insert(composeProblem, at: 0) }
             if !fragmentProblems.isEmpty, problems.isEmpty { return failure(fragmentPath, fragmentProblems) }
             problems += fragmentProblems.map { ManifestProblem(line: $0.line, column: $0.column, "compose.yml:\($0.line): " + $0.message) }
         }
@@ -111,6 +114,7 @@ public struct KindLoader {
         if top["version"] == nil { reader.problem(node, "missing 'version:' (a pinned default tag, e.g. version: \"16\")") }
         kind.probe = parseProbe(probeNode, ports: kind.ports, at: node)
         checkRotate(kind, top)
+        checkMirror(kind, top["mirror"])
         for s in kind.initHints?.settings ?? [] where kind.setting(s.setting) == nil {
             reader.problem(top["init"]?["settings"] ?? node, "init.settings names '\(s.setting)', which is not one of this kind's settings\(Suggest.hint(s.setting, among: kind.settings.map(\.name)))")
         }

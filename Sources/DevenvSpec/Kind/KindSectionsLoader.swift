@@ -139,6 +139,23 @@ extension KindLoader {
         return hints
     }
 
+    /// The values the kind's mirror protocol reads, and `names:`, a list setting of the kind.
+    package mutating func checkMirror(_ kind: ServiceKind, _ node: Node?) {
+        guard let node, let hints = kind.mirror, let service = InfraService(rawValue: hints.protocolName) else { return }
+        let values = kind.values.map(\.key)
+        for value in service.requiredValues where !values.contains(value) {
+            reader.problem(node["protocol"] ?? node, "mirror protocol '\(service.rawValue)' reads the value '\(value)': add it under values:\(Suggest.hint(value, among: values))")
+        }
+        if let names = hints.names {
+            if !service.readsNames {
+                reader.problem(node["names"] ?? node, "mirror protocol '\(service.rawValue)' reads no names: remove mirror.names")
+            } else if kind.setting(names)?.type != .list {
+                let lists = kind.settings.filter { $0.type == .list }.map(\.name)
+                reader.problem(node["names"] ?? node, "mirror.names '\(names)' is not a list setting of the kind\(Suggest.hint(names, among: lists))")
+            }
+        }
+    }
+
     package mutating func parseInit(_ node: Node) -> InitHints? {
         guard let m = reader.mapping(node, "init") else { return nil }
         var hints = InitHints(images: [], env: [], schemes: [], suggest: false)

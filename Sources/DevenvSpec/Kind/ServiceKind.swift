@@ -33,8 +33,10 @@ public struct ServiceKind: Sendable {
     public var rotate: RotateSchema? = nil
     public var mirror: MirrorHints?
     public var initHints: InitHints?
-    /// `compose.yml`: a Mustache template of the compose service.
+    /// `compose.yml` as written: the compose service, each value a Mustache template.
     public var composeFragment: String
+    /// `compose.yml` parsed when the kind loaded: what the renderer renders.
+    public var compose = ComposeFragment()
     /// Log lines (substrings, Mustache templates) meaning the service cannot start from its
     /// data folder as it is — e.g. a first start that was cut short (`damaged_data:`).
     public var damagedData: [String] = []

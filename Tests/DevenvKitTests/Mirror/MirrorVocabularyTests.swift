@@ -18,6 +18,8 @@ struct MirrorVocabularyTests {
         version: "24.1"
         ports: { main: 26257 }
         probe: tcp
+        values:
+          url: "cockroachdb://root@127.0.0.1:{{ports.main}}/defaultdb"
         mirror:
           protocol: postgres
           schemes: [cockroachdb]

@@ -71,9 +71,9 @@ public struct CredentialsRecovery: Sendable {
         let planner = StackPlanner(kinds: templates, imageMap: ImageMap())
         let ports = planner.containerPorts(s).map { PlannedPort(name: $0.0, container: $0.1, host: 0, pinned: false) }
         let planned = try planner.planService(s, ports: ports, secrets: markers, identity: identity)
-        let text = try Templating.render(kind.composeFragment, planned.context)
+        let env = try kind.compose.environment(planned.context)
         var out: [(String, String, NSRegularExpression)] = []
-        for (key, value) in Self.environment(of: try Yams.load(yaml: text)) {
+        for (key, value) in env.mapped ? env.pairs.sorted(by: { $0.key < $1.key }) : env.pairs {
             for (name, marker) in markers where value.contains(marker) {
                 // Literal text escaped; this secret a capture group; any other secret a wildcard.
                 var pattern = "^", rest = Substring(value)

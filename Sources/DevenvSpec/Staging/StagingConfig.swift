@@ -1,10 +1,6 @@
 import Foundation
 import Yams
 import DevenvCore
-import DevenvEngine
-import DevenvSpec
-import DevenvPlan
-import DevenvPlatform
 
 /// `staging:` in `devenv.yml`, read into the mirror's inputs.
 ///
@@ -35,7 +31,18 @@ public struct StagingConfig: Sendable, Equatable {
     /// `local:`: keys (or `*` patterns) the local files may hold although staging lacks them.
     public var localOnly: [String] = []
     /// `timeout:`: seconds each staging command may run before it is stopped.
-    public var timeout: Double = MirrorFetch.defaultTimeout
+    public var timeout: Double = StagingConfig.defaultTimeout
+    /// A template value of `rewrite:` or `override:` and its place in devenv.yml.
+    public struct Template: Sendable, Equatable {
+        /// `staging.rewrite.api.staging.myflow.app`, `staging.override.LOG_LEVEL`.
+        public var place: String
+        public var text: String
+        public var line: Int
+        public var column: Int
+    }
+
+    /// Seconds a staging command may run unless `timeout:` says otherwise.
+    public static let defaultTimeout: Double = 60
 
     package static let keys = ["from", "keep", "secret", "secrets", "override", "rewrite", "versions", "target", "local", "timeout"]
 
@@ -59,7 +66,7 @@ public struct StagingConfig: Sendable, Equatable {
         var versionsCommand: [String]?
         var target: String?
         var localOnly: [String] = []
-        var timeout = MirrorFetch.defaultTimeout
+        var timeout = StagingConfig.defaultTimeout
         for (key, value) in r.entries(map, allowed: keys, context: "under staging") {
             switch key {
             case "timeout":
@@ -83,8 +90,10 @@ public struct StagingConfig: Sendable, Equatable {
                         r.problem(value, "staging.secrets must be 'placeholder' or 'omit', found '\(s)'\(Suggest.hint(s, among: ["placeholder", "omit"]))")
                     }
                 }
-            case "override": rules.override = pairs(value, "staging.override", &r)
-            case "rewrite": rules.rewrite = Dictionary(pairs(value, "staging.rewrite", &r), uniquingKeysWith: { $1 })
+            case "override":
+                rules.override = pairs(value, "staging.override", &r)
+            case "rewrite":
+                rules.rewrite = Dictionary(pairs(value, "staging.rewrite", &r), uniquingKeysWith: { $1 })
             case "versions":
                 if let m = value.mapping, m.count == 1, m.first?.key.string == "command" {
                     versionsCommand = argv(m.first!.value, "staging.versions.command", &r)
@@ -100,6 +109,20 @@ public struct StagingConfig: Sendable, Equatable {
         guard let source, r.problems.isEmpty else { return (nil, r.problems) }
         return (StagingConfig(source: source, rules: rules, versions: versions, versionsCommand: versionsCommand,
                               target: target, localOnly: localOnly, timeout: timeout), [])
+    }
+
+    /// `rewrite:` and `override:` values as written, with where they are: templates over the
+    /// stack (`localhost:{{ports.api}}`), checked against the manifest's template keys even when
+    /// another part of `staging:` is wrong (every problem at once).
+    public static func templates(_ node: Node) -> [Template] {
+        var out: [Template] = []
+        for section in ["rewrite", "override"] {
+            for (k, v) in node[section]?.mapping ?? Node.Mapping([]) {
+                guard let key = k.string, let value = v.string else { continue }
+                out.append(Template(place: "staging.\(section).\(key)", text: value, line: v.mark?.line ?? 1, column: v.mark?.column ?? 1))
+            }
+        }
+        return out
     }
 
     /// `target:` must be a file devenv writes: one of the `env:` files, or `.env` without `env:`.

@@ -9,6 +9,9 @@ import DevenvPlatform
 /// and the named volumes a service lists under `volumes:`. Compose names them
 /// `<stack>_<key>` and labels them `dev.devenv.stack` and `com.docker.compose.volume`.
 public enum StackVolumes {
+    /// The label a snapshot's volumes carry (`Snapshot.label`): they are not the stack's own.
+    public static let snapshotLabel = "dev.devenv.snapshot"
+
     /// The compose volume keys of a service, its data volume first.
     public static func keys(_ service: PlannedService, root: String) -> [String] {
         var keys: [String] = []
@@ -29,7 +32,7 @@ public enum StackVolumes {
     /// The stack's own volumes as the engine has them (snapshots excluded), by name.
     public static func existing(_ engine: any ContainerEngine, stack: String) throws -> [String: VolumeInfo] {
         var out: [String: VolumeInfo] = [:]
-        for v in try engine.volumes(label: "dev.devenv.stack=\(stack)") where v.labels[Snapshot.label] == nil { out[v.name] = v }
+        for v in try engine.volumes(label: "dev.devenv.stack=\(stack)") where v.labels[snapshotLabel] == nil { out[v.name] = v }
         return out
     }
 
@@ -40,32 +43,6 @@ public enum StackVolumes {
                 let name = name(plan, key: key)
                 return existing[name] == nil ? nil : (s, key, name)
             }
-        }
-    }
-}
-
-/// Stops and starts services around a copy of their volumes, and waits until they answer.
-enum ServiceRestart {
-    static func stop(_ ctx: DevenvContext, project: Project, _ services: [String]) async throws {
-        guard !services.isEmpty else { return }
-        do { try await ctx.runner.check(Compose.stop(project.composeProject, services: services)) }
-        catch let f as CommandFailure { throw Compose.explain(f) }
-    }
-
-    /// Starts `services` again and waits until each answers its probe from the host
-    /// (`onReady` as each does, with the seconds since the wait began).
-    static func start(_ ctx: DevenvContext, project: Project, plan: StackPlan, _ services: [String], timeout: TimeInterval = 120,
-                      onReady: @escaping @Sendable (String, Double) -> Void = { _, _ in }) async throws {
-        guard !services.isEmpty else { return }
-        do { try await ctx.runner.check(Compose.start(project.composeProject, services: services)) }
-        catch let f as CommandFailure { throw Compose.explain(f) }
-        let probes = plan.services.filter { services.contains($0.name) }.compactMap { s in s.probe.map { (s.name, $0) } }
-        for s in services where !probes.contains(where: { $0.0 == s }) { onReady(s, 0) }
-        let results = await ReadinessWaiter(prober: ctx.prober).wait(probes, timeout: timeout, onReady: onReady)
-        if let (name, result) = results.sorted(by: { $0.key < $1.key }).first(where: { if case .ready = $0.value { return false } else { return true } }) {
-            var up = UpOperation()
-            up.timeout = timeout
-            throw try await up.notReadyError(ctx, project: project, service: name, result: result)
         }
     }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Yams
+import DevenvCore
+
+/// A kind's `compose.yml`, parsed when the kind loads (a YAML mistake is a `compose.yml:LINE`
+/// problem then, not a failure of `up` after the claim): the compose service's keys in order,
+/// each scalar a Mustache template rendered against the service's context.
+public struct ComposeFragment: Sendable {
+    /// The service's keys and values as written.
+    public var entries: [YAMLNode.Pair]
+
+    public init(entries: [YAMLNode.Pair] = []) { self.entries = entries }
+
+    /// The fragment, or the problem with its text (at its line and column in compose.yml).
+    public static func parse(_ text: String) -> (fragment: ComposeFragment?, problem: ManifestProblem?) {
+        func failure(_ p: ManifestProblem) -> (ComposeFragment?, ManifestProblem?) { (nil, p) }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch let e as YamlError {
+            return failure(YamlProblem.problem(from: e, text: text))
+        } catch {
+            return failure(ManifestProblem(line: 1, column: 1, "invalid YAML: \(error)"))
+        }
+        guard let m = node?.mapping else {
+            return failure(ManifestProblem(line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, "compose.yml must be a map of compose service keys"))
+        }
+        return (ComposeFragment(entries: m.map { YAMLNode.Pair(key: YAMLNode($0.key), value: YAMLNode($0.value)) }), nil)
+    }
+
+    /// The service's keys and values with every scalar rendered against `context`.
+    public func render(_ context: [String: Any]) throws -> [(Node, Node)] {
+        try entries.map { (try Self.render($0.key, context), try Self.render($0.value, context)) }
+    }
+
+    /// `environment:` rendered, as a map (`mapped`) or as a list of `KEY=value` lines.
+    public func environment(_ context: [String: Any]) throws -> (pairs: [(key: String, value: String)], mapped: Bool) {
+        guard let env = entries.first(where: { $0.key.text == "environment" })?.value else { return ([], true) }
+        let node = try Self.render(env, context)
+        if let m = node.mapping { return (m.compactMap { k, v in k.string.map { ($0, v.string ?? "") } }, true) }
+        let lines = node.sequence.map { $0.compactMap(\.string) } ?? []
+        return (lines.compactMap { line in line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) } }, false)
+    }
+
+    /// `environment:` as written (map form): key → template.
+    public var environmentTemplates: [(key: String, template: String)] {
+        guard case .mapping(let pairs, _, _, _)? = entries.first(where: { $0.key.text == "environment" })?.value else { return [] }
+        return pairs.compactMap { p in p.key.text.map { ($0, p.value.text ?? "") } }
+    }
+
+    static func render(_ node: YAMLNode, _ context: [String: Any]) throws -> Node {
+        switch node {
+        case .scalar(let text, let tag, let style, let mark):
+            let rendered = text.contains("{{") ? try Templating.render(text, context) : text
+            return YAMLNode.scalar(rendered, tag: tag, style: style, mark: mark).node
+        case .mapping(let pairs, let tag, let style, let mark):
+            return .mapping(.init(try pairs.map { (try render($0.key, context), try render($0.value, context)) },
+                                  Tag(Tag.Name(rawValue: tag)), Node.Mapping.Style(rawValue: style) ?? .any, mark))
+        case .sequence(let items, let tag, let style, let mark):
+            return .sequence(.init(try items.map { try render($0, context) }, Tag(Tag.Name(rawValue: tag)),
+                                   Node.Sequence.Style(rawValue: style) ?? .any, mark))
+        case .alias:
+            return node.node
+        }
+    }
+}
+
+extension YAMLNode {
+    /// A scalar's text; nil for a map, a list or an alias.
+    public var text: String? {
+        if case .scalar(let s, _, _, _) = self { return s }
+        return nil
+    }
+}
