@@ -35,6 +35,8 @@ public struct InitOperation {
         public var listSettings: [Value] = []
         public var env: [Value] = []
         public var command: [String]?
+        public var entrypoint: [String]?
+        public var healthcheck: HealthcheckSpec?
         public var volumes: [String] = []
         public var ready: String?
 

@@ -5,7 +5,8 @@ import Foundation
 @testable import DevenvKit
 
 /// Scores one `devenv init` against compose's own normalised view of the source: every
-/// service's image, command, environment variable, port and volume is either found in the
+/// service's image, command, entrypoint, healthcheck (a kind's: its own probe), environment
+/// variable, port and volume is either found in the
 /// written (and re-read) devenv.yml, or named in the report's "not carried" lines; anything
 /// else is a silent loss.
 struct InitFaithfulness {
@@ -16,6 +17,8 @@ struct InitFaithfulness {
     var lost: [String] = []
     var silent: [String] = []
     var detail = ""
+    /// What the rendered stack lost of the source without a word (`InitRoundTrip`).
+    var roundTrip: [String] = []
 
     static func score(source: [SourceService], manifest m: Manifest, report: InitReport, kinds: KindCatalogue) -> InitFaithfulness {
         var f = InitFaithfulness(outcome: .faithful)
@@ -48,6 +51,15 @@ struct InitFaithfulness {
                     return false
                 } == true
                 check("command", ok, mention: "command")
+            }
+            if let e = s.entrypoint {
+                check("entrypoint", spec?.entrypoint == e.map { $0.replacingOccurrences(of: "$$", with: "$") }, mention: "entrypoint")
+            }
+            if let h = s.healthcheck {
+                let test = h.map { $0.replacingOccurrences(of: "$$", with: "$") }
+                let ok = kind.map { k in spec?.isGeneric == false && k.probe.type != .none }
+                    ?? (spec?.healthcheck == HealthcheckSpec(test: test, options: s.healthcheckOptions))
+                check("healthcheck", ok, mention: "healthcheck")
             }
             for (k, v) in s.environment {
                 let value = v?.replacingOccurrences(of: "$$", with: "$")
