@@ -50,6 +50,9 @@ public struct ServiceSpec: Sendable {
     public var ports: [NamedPort] = []
     public var ready: ReadySpec?
     public var environment: [(key: String, value: String)] = []
+    /// `env: { SMTP_PASSWORD: null }`: taken from the environment `devenv up` runs in, as compose
+    /// takes a variable named without a value from its shell.
+    public var fromShell: [String] = []
     public var command: [String]?
     /// Generic services: the image's entrypoint replaced (`entrypoint: [sh, -c]`).
     public var entrypoint: [String]?

@@ -78,7 +78,9 @@ package struct ServiceParser {
             case "env":
                 if let em = reader.mapping(v, "env") {
                     for (ek, ev) in em {
-                        if let k = reader.string(ek, "an env name"), let val = reader.scalarText(ev, k) { spec.environment.append((k, val)) }
+                        guard let k = reader.string(ek, "an env name") else { continue }
+                        if case .scalar(let sc) = ev, sc.style == .plain, ["", "~", "null", "Null", "NULL"].contains(sc.string) { spec.fromShell.append(k); continue }
+                        if let val = reader.scalarText(ev, k) { spec.environment.append((k, val)) }
                     }
                 }
             case "command":

@@ -99,7 +99,7 @@ struct InitMapper {
         }
         for (k, v) in s.environment {
             if b.owned[k] != nil || Self.ownedEnv(kind)[k] != nil { row.carried.append("\(k) (the kind's own)"); continue }
-            guard let v else { row.notCarried.append("environment \(k): it has no value (compose takes it from the shell)"); continue }
+            guard let v else { c.fromShell.append(k); row.carried.append("env \(k) (from the shell, as compose took it)"); continue }
             if k.hasSuffix("_FILE"), Self.ownedEnv(kind)[String(k.dropLast(5))] != nil {
                 row.notCarried.append("environment \(k): the \(kind.name) kind sets \(k.dropLast(5)) itself (the image refuses both)"); continue
             }
@@ -112,9 +112,10 @@ struct InitMapper {
             if let spec = volume(v) { c.volumes.append(spec); row.carried.append("volume \(v.target)") }
             else { row.notCarried.append("volume \(v.target): devenv.yml has no \(v.type) mounts") }
         }
-        let main = kind.mainPort?.container
         for p in s.ports {
-            if p.target == main, p.proto == "tcp" { row.carried.append("port \(p.target) (the kind's; host port chosen by devenv)") }
+            if p.proto == "tcp", let own = kind.ports.first(where: { $0.container == p.target }) {
+                row.carried.append("port \(p.target) (the kind's \(own.name); host port chosen by devenv)")
+            }
             else { row.notCarried.append("port \(p.target)/\(p.proto): the \(kind.name) kind publishes only its own ports") }
         }
         if s.healthcheck != nil { row.carried.append("healthcheck (the kind's own probe)") }
@@ -135,7 +136,7 @@ struct InitMapper {
             d.report.warnings.append("\(s.name): \(s.image!) is kept as a generic image: devenv's \(kind.name) kind runs \(kind.initHints!.images.joined(separator: ", ")) with tags like \(kind.version)")
         }
         for (k, v) in s.environment {
-            guard let v else { row.notCarried.append("environment \(k): it has no value (compose takes it from the shell)"); continue }
+            guard let v else { c.fromShell.append(k); row.carried.append("env \(k) (from the shell, as compose took it)"); continue }
             let value = rewriter.container(service: s.name, key: k, value: text(v), report: &d.report)
             c.env.append(.init(key: k, value: value))
             row.carried.append("env \(k)")

@@ -47,7 +47,9 @@ struct InitRewriter {
             }
         }
         for (compose, b) in backing.sorted(by: { $0.key < $1.key }) {
-            let password = URLComponents(string: out)?.password
+            // A URL's password counts only when the URL reaches that service.
+            let url = URLComponents(string: out)
+            let password = url?.host == b.name || url?.host == compose ? url?.password : nil
             if let owned = b.owned.first(where: { !$0.value.isEmpty && ($0.value == out && isSecretish(key) || $0.value == password) && isSecretish($0.key) }) {
                 report.undecided.append("\(service) \(key) holds the literal value of \(compose)'s \(owned.key); devenv's \(b.kind.name) kind makes its own: set it by hand")
             }

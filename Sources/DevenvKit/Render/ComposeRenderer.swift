@@ -54,6 +54,7 @@ public enum ComposeRenderer {
         // `{{db.password}}` in a service's env: the stack's values that are the same inside it.
         let context = s.spec.environment.contains { $0.value.contains("{{") } ? plan.templateContext : [:]
         let env = s.spec.environment.map { k, v in (key: k, value: ServiceEnvTemplates.render(v, context)) }
+        let fromShell = s.spec.fromShell.map { (str($0), Node.scalar(Node.Scalar("null", Tag(.null), .plain))) }
         if let kind = s.kind {
             let text = try Templating.render(kind.composeFragment, s.context)
             let node: Node?
@@ -64,16 +65,17 @@ public enum ComposeRenderer {
             for (k, v) in m {
                 switch k.string {
                 case "command" where s.spec.command != nil: continue
-                case "environment" where !env.isEmpty:
+                case "environment" where !env.isEmpty || !fromShell.isEmpty:
                     var merged = v.mapping ?? Node.Mapping([])
                     for (ek, ev) in env { merged[str(ek)] = str(escape(ev)) }
+                    for (ek, ev) in fromShell { merged[ek] = ev }
                     entries.append((k, .mapping(merged)))
                 case "volumes": volumeList += v.sequence.map(Array.init) ?? []
                 default: entries.append((k, v))
                 }
             }
-            if !entries.contains(where: { $0.0.string == "environment" }), !env.isEmpty {
-                entries.append((str("environment"), envNode(env)))
+            if !entries.contains(where: { $0.0.string == "environment" }), !env.isEmpty || !fromShell.isEmpty {
+                entries.append((str("environment"), .mapping(Node.Mapping(envEntries(env) + fromShell))))
             }
             if let data = kind.dataPath {
                 declared.append("\(s.name)-data")
@@ -81,7 +83,7 @@ public enum ComposeRenderer {
             }
         } else {
             entries.append((str("image"), str(s.image)))
-            if !env.isEmpty { entries.append((str("environment"), envNode(env))) }
+            if !env.isEmpty || !fromShell.isEmpty { entries.append((str("environment"), .mapping(Node.Mapping(envEntries(env) + fromShell)))) }
         }
         if entries.contains(where: { $0.0.string == "image" }) {
             entries = entries.map { $0.0.string == "image" ? ($0.0, str(s.image)) : $0 }
@@ -125,9 +127,9 @@ public enum ComposeRenderer {
         return (spec, source)
     }
 
-    static func envNode(_ env: [(key: String, value: String)]) -> Node {
-        .mapping(Node.Mapping(env.map { (str($0.key), str(escape($0.value))) }))
-    }
+    static func envNode(_ env: [(key: String, value: String)]) -> Node { .mapping(Node.Mapping(envEntries(env))) }
+
+    static func envEntries(_ env: [(key: String, value: String)]) -> [(Node, Node)] { env.map { (str($0.key), str(escape($0.value))) } }
 
     /// Compose interpolates `$`; a literal dollar is `$$`.
     static func escape(_ value: String) -> String { value.replacingOccurrences(of: "$", with: "$$") }

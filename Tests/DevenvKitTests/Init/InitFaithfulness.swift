@@ -65,6 +65,7 @@ struct InitFaithfulness {
                 let value = v?.replacingOccurrences(of: "$$", with: "$")
                 var ok = false
                 if owned[k] != nil { ok = true }
+                else if let spec, value == nil { ok = spec.fromShell.contains(k) }   // compose takes it from its shell; so does the stack
                 else if let spec { ok = spec.environment.contains { $0.key == k && ($0.value == value || rewritten.contains(k)) } }
                 else if let envFile {
                     ok = m.envTargets.contains { t in t.path == envFile && t.keys.contains { $0.key == k && ($0.template == value || rewritten.contains(k)) } }
@@ -74,7 +75,7 @@ struct InitFaithfulness {
             }
             for p in s.ports {
                 var ok = false
-                if let spec, let kind { ok = p.proto == "tcp" && kind.mainPort?.container == p.target && !spec.isGeneric }
+                if let spec, let kind { ok = p.proto == "tcp" && kind.ports.contains { $0.container == p.target } && !spec.isGeneric }
                 if let spec, spec.isGeneric { ok = p.proto == "tcp" && spec.ports.contains { $0.container == p.target } }
                 if process != nil { ok = p.proto == "tcp" && m.appPorts.contains { $0.name == row.name && $0.port == (p.published ?? p.target) } && (p.published ?? p.target) == p.target }
                 check("port \(p.target)/\(p.proto)", ok, mention: "port \(p.target)")

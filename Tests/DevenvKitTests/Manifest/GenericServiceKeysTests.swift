@@ -5,7 +5,7 @@ import Testing
 @testable import DevenvPlan
 @testable import DevenvKit
 
-/// A generic service's `entrypoint:` and `healthcheck:`, and `{{SERVICE.KEY}}` in a service's
+/// A generic service's `entrypoint:` and `healthcheck:`, `{{SERVICE.KEY}}` and `null` (from the shell) in a service's
 /// `env:` (what `devenv init` carries over from compose), validated and rendered into the stack.
 @Suite struct GenericServiceKeysTests {
     static let text = """
@@ -21,6 +21,7 @@ import Testing
           DATABASE_URL: "postgres://{{db.user}}:{{db.password}}@db:5432/shop?sslmode=disable"
           DB_PASSWORD: "{{db.password}}"
           GO_TEMPLATE: "{{ .Name }} {{not.a.service}}"
+          DEVENV_TEST_FROM_SHELL: null      # from the environment `devenv up` runs in, as compose does
         volumes: ["shared:/data"]
       web:
         image: "example/web:2"
@@ -34,6 +35,7 @@ import Testing
         let migrate = try #require(m.service(named: "migrate"))
         #expect(migrate.entrypoint == ["sh", "-c"])
         #expect(migrate.healthcheck == HealthcheckSpec(test: ["CMD-SHELL", "test -f /tmp/done || exit 1"], options: [("interval", "5s"), ("retries", "3")]))
+        #expect(migrate.fromShell == ["DEVENV_TEST_FROM_SHELL"] && !migrate.environment.contains { $0.key == "DEVENV_TEST_FROM_SHELL" })
         #expect(m.service(named: "web")?.healthcheck?.test == ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"])
     }
 
@@ -82,6 +84,7 @@ import Testing
         let env = Dictionary(uniqueKeysWithValues: migrate.environment.map { ($0.key, $0.value ?? "") })
         #expect(env["DATABASE_URL"] == "postgres://devenv:pgSecret0000000000000000@db:5432/shop?sslmode=disable")
         #expect(env["DB_PASSWORD"] == "pgSecret0000000000000000")
+        #expect(migrate.environment.contains { $0.key == "DEVENV_TEST_FROM_SHELL" && $0.value == nil }, "named without a value: compose takes it from its shell")
         #expect(env["GO_TEMPLATE"] == "{{ .Name }} {{not.a.service}}", "text that names no service of the stack stays as written")
         #expect(services.first { $0.name == "web" }?.healthcheck == ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"])
     }
