@@ -52,7 +52,14 @@ public struct ServiceSpec: Sendable {
     public var ports: [NamedPort] = []
     public var ready: ReadySpec?
     public var environment: [(key: String, value: String)] = []
+    /// `env: { SMTP_PASSWORD: null }`: taken from the environment `devenv up` runs in, as compose
+    /// takes a variable named without a value from its shell.
+    public var fromShell: [String] = []
     public var command: [String]?
+    /// Generic services: the image's entrypoint replaced (`entrypoint: [sh, -c]`).
+    public var entrypoint: [String]?
+    /// Generic services: a check compose runs inside the container (beside devenv's own from the host).
+    public var healthcheck: HealthcheckSpec?
     public var volumes: [String] = []
     public var line: Int = 0
 
@@ -64,6 +71,16 @@ public struct NamedPort: Sendable, Equatable {
     public var name: String
     public var container: Int
     public var pinnedHost: Int?
+}
+
+/// A generic service's `healthcheck:`: compose's `test` (`[CMD, …]`, `[CMD-SHELL, line]`), and
+/// its timings as written (`interval: 5s`, `retries: 3`).
+public struct HealthcheckSpec: Sendable, Equatable {
+    public var test: [String]
+    public var options: [(key: String, value: String)] = []
+    public static let optionKeys = ["interval", "timeout", "retries", "start_period", "start_interval"]
+    public init(test: [String], options: [(key: String, value: String)] = []) { self.test = test; self.options = options }
+    public static func == (a: Self, b: Self) -> Bool { a.test == b.test && a.options.map { "\($0.key)=\($0.value)" } == b.options.map { "\($0.key)=\($0.value)" } }
 }
 
 /// How a generic service tells it is ready.

@@ -6,7 +6,7 @@ import DevenvCore
 package struct ServiceParser {
     package var kinds: KindCatalogue
     package static let common = ["kind", "version", "image", "port", "env", "command", "volumes"]
-    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "volumes"]
+    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "entrypoint", "healthcheck", "volumes"]
 
     package func parse(_ node: Node, _ reader: inout NodeReader) -> [ServiceSpec] {
         guard let m = reader.mapping(node, "services") else { return [] }
@@ -78,12 +78,18 @@ package struct ServiceParser {
             case "env":
                 if let em = reader.mapping(v, "env") {
                     for (ek, ev) in em {
-                        if let k = reader.string(ek, "an env name"), let val = reader.scalarText(ev, k) { spec.environment.append((k, val)) }
+                        guard let k = reader.string(ek, "an env name") else { continue }
+                        if case .scalar(let sc) = ev, sc.style == .plain, ["", "~", "null", "Null", "NULL"].contains(sc.string) { spec.fromShell.append(k); continue }
+                        if let val = reader.scalarText(ev, k) { spec.environment.append((k, val)) }
                     }
                 }
             case "command":
                 if case .scalar(let s) = v { spec.command = s.string.split(separator: " ").map(String.init) }
                 else { spec.command = reader.strings(v, "command") }
+            case "entrypoint":
+                if case .scalar(let s) = v { spec.entrypoint = s.string.split(separator: " ").map(String.init) }
+                else { spec.entrypoint = reader.strings(v, "entrypoint") }
+            case "healthcheck": spec.healthcheck = parseHealthcheck(v, &reader)
             case "volumes": spec.volumes = reader.strings(v, "volumes") ?? []
             default:
                 if let setting = kindSettings.first(where: { $0.name == key }), let value = SettingReader.read(v, as: setting, &reader) {
@@ -115,6 +121,37 @@ package struct ServiceParser {
             }
         }
         return out
+    }
+
+    /// `healthcheck: "pg_isready"` (a shell line), `[CMD, curl, -f, …]` / `[CMD-SHELL, line]` as
+    /// compose's `test`, or `{ test: …, interval: 5s, timeout: 3s, retries: 5, start_period: 10s }`.
+    private func parseHealthcheck(_ node: Node, _ reader: inout NodeReader) -> HealthcheckSpec? {
+        func test(_ n: Node) -> [String]? {
+            if case .scalar(let s) = n {
+                if s.string.trimmingCharacters(in: .whitespaces).isEmpty { reader.problem(n, "healthcheck test is empty"); return nil }
+                return ["CMD-SHELL", s.string]
+            }
+            guard let words = reader.strings(n, "healthcheck test") else { return nil }
+            guard let first = words.first, ["CMD", "CMD-SHELL"].contains(first), words.count >= 2 else {
+                reader.problem(n, "a healthcheck test list starts with CMD or CMD-SHELL and has a command after it, e.g. [CMD-SHELL, \"curl -f http://localhost/ || exit 1\"]")
+                return nil
+            }
+            return words
+        }
+        guard let m = node.mapping else { return test(node).map { HealthcheckSpec(test: $0) } }
+        var spec: HealthcheckSpec?
+        var options: [(key: String, value: String)] = []
+        for (key, v) in reader.entries(m, allowed: ["test"] + HealthcheckSpec.optionKeys, context: "in 'healthcheck'") {
+            if key == "test" { spec = test(v).map { HealthcheckSpec(test: $0) }; continue }
+            guard let text = reader.scalarText(v, "healthcheck.\(key)") else { continue }
+            let ok = key == "retries" ? Int(text).map { $0 >= 0 } == true
+                : text.range(of: "^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$", options: .regularExpression) != nil
+            if ok { options.append((key, text)) }
+            else { reader.problem(v, "healthcheck.\(key) '\(ValueLimits.quoted(text))' must be " + (key == "retries" ? "a whole number" : "a duration like 5s, 1m30s or 500ms")) }
+        }
+        if spec == nil, m["test"] == nil { reader.problem(node, "healthcheck needs 'test:' (a shell line, or [CMD, …])") }
+        spec?.options = options
+        return spec
     }
 
     private func parseReady(_ node: Node, _ reader: inout NodeReader) -> ReadySpec? {

@@ -2,6 +2,7 @@ import Foundation
 import Yams
 import DevenvCore
 import DevenvEngine
+import DevenvSpec
 
 /// One compose service as compose's own normalised view (`config --format json`) gives it.
 struct SourceService: Equatable {
@@ -17,6 +18,8 @@ struct SourceService: Equatable {
     var ports: [Port] = []
     var volumes: [Volume] = []
     var healthcheck: [String]?
+    /// `interval`, `timeout`, `retries`, `start_period`, `start_interval`, as compose gives them.
+    var healthcheckOptions: [(key: String, value: String)] = []
     var dependsOn: [(name: String, condition: String)] = []
     var profiles: [String] = []
     var restart: String?
@@ -101,7 +104,11 @@ enum ComposeSource {
                                        readOnly: parts.count >= 3 && parts[2].contains("ro")))
             }
         }
-        if let h = m["healthcheck"] as? [String: Any], (h["disable"] as? Bool) != true { s.healthcheck = words(h["test"]) ?? [] }
+        if let h = m["healthcheck"] as? [String: Any], (h["disable"] as? Bool) != true,
+           let test = (h["test"] as? String).map({ ["CMD-SHELL", $0] }) ?? words(h["test"]), !test.isEmpty, test.first != "NONE" {
+            s.healthcheck = test.first == "CMD" || test.first == "CMD-SHELL" ? test : ["CMD"] + test
+            s.healthcheckOptions = HealthcheckSpec.optionKeys.compactMap { k in h[k].flatMap(scalar).map { (k, $0) } }
+        }
         if let d = m["depends_on"] as? [String: Any] {
             s.dependsOn = d.keys.sorted().map { ($0, (d[$0] as? [String: Any])?["condition"] as? String ?? "service_started") }
         } else if let d = m["depends_on"] as? [Any] {

@@ -50,11 +50,19 @@ enum InitManifestWriter {
             for s in c.listSettings { m.append((str(name: s.key), seq([str(s.value)], flow: true))) }
         }
         if let command = c.command { m.append((str(name: "command"), seq(command.map { str($0) }))) }
-        if !c.env.isEmpty { m.append((str(name: "env"), map(c.env.map { (str($0.key), str($0.value)) }))) }
+        if let entrypoint = c.entrypoint { m.append((str(name: "entrypoint"), seq(entrypoint.map { str($0) }))) }
+        if !c.env.isEmpty || !c.fromShell.isEmpty {
+            m.append((str(name: "env"), map(c.env.map { (str($0.key), str($0.value)) } + c.fromShell.map { (str($0), .scalar(Node.Scalar("null", Tag(.null), .plain))) })))
+        }
         if !c.volumes.isEmpty { m.append((str(name: "volumes"), seq(c.volumes.map { str($0) }))) }
         if !c.ports.isEmpty { m.append((str(name: "ports"), map(c.ports.map { (str(name: $0.key), int(Int($0.value) ?? 0)) }, flow: true))) }
         if let ready = c.ready { m.append((str(name: "ready"), str(name: ready))) }
-        let simple = c.image == nil && c.command == nil && c.env.isEmpty && c.volumes.isEmpty
+        if let h = c.healthcheck {
+            let test = seq(h.test.map { str($0) }, flow: h.test.count <= 2 && !h.test.contains { $0.contains("\n") })
+            m.append((str(name: "healthcheck"), h.options.isEmpty ? test
+                : map([(str(name: "test"), test)] + h.options.map { (str(name: $0.key), $0.key == "retries" ? int(Int($0.value) ?? 0) : str($0.value)) })))
+        }
+        let simple = c.image == nil && c.command == nil && c.entrypoint == nil && c.healthcheck == nil && c.env.isEmpty && c.fromShell.isEmpty && c.volumes.isEmpty
         return map(m, flow: simple)
     }
 

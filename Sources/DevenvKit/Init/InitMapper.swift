@@ -30,7 +30,8 @@ struct InitMapper {
         // Backing services first, so that the others' values can be rewritten to theirs.
         for s in services { names[s.name] = unique(s.name) }
         for s in services {
-            guard s.build == nil, let image = s.image, let (kind, _, _) = kindFor(image) else { continue }
+            // An entrypoint of its own replaces what the kind's image runs: such a service stays generic.
+            guard s.build == nil, s.entrypoint == nil, let image = s.image, let (kind, _, _) = kindFor(image) else { continue }
             let owned = Self.ownedEnv(kind)
             var values: [String: String] = [:]
             for (k, v) in s.environment where owned[k] != nil { values[k] = v.map(text) }
@@ -95,7 +96,7 @@ struct InitMapper {
         }
         for (k, v) in s.environment {
             if b.owned[k] != nil || Self.ownedEnv(kind)[k] != nil { row.carried.append("\(k) (the kind's own)"); continue }
-            guard let v else { row.notCarried.append("environment \(k): it has no value (compose takes it from the shell)"); continue }
+            guard let v else { c.fromShell.append(k); row.carried.append("env \(k) (from the shell, as compose took it)"); continue }
             if k.hasSuffix("_FILE"), Self.ownedEnv(kind)[String(k.dropLast(5))] != nil {
                 row.notCarried.append("environment \(k): the \(kind.name) kind sets \(k.dropLast(5)) itself (the image refuses both)"); continue
             }
@@ -108,9 +109,10 @@ struct InitMapper {
             if let spec = volume(v) { c.volumes.append(spec); row.carried.append("volume \(v.target)") }
             else { row.notCarried.append("volume \(v.target): devenv.yml has no \(v.type) mounts") }
         }
-        let main = kind.mainPort?.container
         for p in s.ports {
-            if p.target == main, p.proto == "tcp" { row.carried.append("port \(p.target) (the kind's; host port chosen by devenv)") }
+            if p.proto == "tcp", let own = kind.ports.first(where: { $0.container == p.target }) {
+                row.carried.append("port \(p.target) (the kind's \(own.name); host port chosen by devenv)")
+            }
             else { row.notCarried.append("port \(p.target)/\(p.proto): the \(kind.name) kind publishes only its own ports") }
         }
         if s.healthcheck != nil { row.carried.append("healthcheck (the kind's own probe)") }
@@ -125,16 +127,19 @@ struct InitMapper {
         row.became = "generic"
         row.carried.append("image")
         if s.image!.contains("$") { row.notCarried.append("image \(s.image!): a ${VARIABLE} compose could not resolve") }
-        else if let (kind, _, _) = hintsKind(s.image!) {
+        else if s.entrypoint != nil, let (kind, _, _) = kindFor(s.image!) {
+            d.report.warnings.append("\(s.name): \(s.image!) is kept as a generic image: its entrypoint replaces what devenv's \(kind.name) kind runs")
+        } else if let (kind, _, _) = hintsKind(s.image!) {
             d.report.warnings.append("\(s.name): \(s.image!) is kept as a generic image: devenv's \(kind.name) kind runs \(kind.initHints!.images.joined(separator: ", ")) with tags like \(kind.version)")
         }
         for (k, v) in s.environment {
-            guard let v else { row.notCarried.append("environment \(k): it has no value (compose takes it from the shell)"); continue }
+            guard let v else { c.fromShell.append(k); row.carried.append("env \(k) (from the shell, as compose took it)"); continue }
             let value = rewriter.container(service: s.name, key: k, value: text(v), report: &d.report)
             c.env.append(.init(key: k, value: value))
             row.carried.append("env \(k)")
         }
         if let cmd = s.command { c.command = cmd.map(text); row.carried.append("command") }
+        if let e = s.entrypoint { c.entrypoint = e.map(text); row.carried.append("entrypoint") }
         for v in s.volumes {
             if let spec = volume(v) { c.volumes.append(spec); row.carried.append("volume \(v.target)") }
             else { row.notCarried.append("volume \(v.target): devenv.yml has no \(v.type) mounts") }
@@ -147,8 +152,8 @@ struct InitMapper {
             row.carried.append("port \(p.target)" + (p.published.map { $0 == p.target ? "" : " (was host \($0))" } ?? ""))
         }
         if let h = s.healthcheck {
-            if c.ports.isEmpty { row.notCarried.append("healthcheck \(h.joined(separator: " ")): devenv checks readiness on a port, and it publishes none") }
-            else { c.ready = "tcp"; row.notCarried.append("healthcheck \(h.joined(separator: " ")): replaced by ready: tcp (devenv checks the port from the host)") }
+            c.healthcheck = HealthcheckSpec(test: h.map(text), options: s.healthcheckOptions)
+            row.carried.append("healthcheck")
         }
         common(s, &row, entrypoint: false)
         d.services.append(c)
@@ -156,7 +161,7 @@ struct InitMapper {
 
     /// What no devenv.yml service has: entrypoint, depends_on, profiles, one-shot runs, other keys.
     private func common(_ s: SourceService, _ row: inout InitReport.Row, entrypoint: Bool) {
-        if let e = s.entrypoint { row.notCarried.append("entrypoint \(e.joined(separator: " ")): devenv.yml services have no entrypoint") }
+        if entrypoint, let e = s.entrypoint { row.notCarried.append("entrypoint \(e.joined(separator: " ")): devenv.yml services have no entrypoint") }
         if !s.dependsOn.isEmpty { row.notCarried.append("depends_on \(s.dependsOn.map(\.name).joined(separator: ", ")): devenv starts every service together and waits for each") }
         if !s.profiles.isEmpty { row.notCarried.append("profiles \(s.profiles.joined(separator: ", ")): devenv.yml has no profiles; the service always runs") }
         if s.restart == "no" || s.restart == "on-failure" { row.notCarried.append("restart \(s.restart!): devenv restarts services unless stopped") }

@@ -34,7 +34,11 @@ public struct InitOperation {
         /// List settings (`databases: [alwrity]`), from a compose file's environment.
         public var listSettings: [Value] = []
         public var env: [Value] = []
+        /// Env names without a value: compose takes them from the shell, and so does devenv's stack.
+        public var fromShell: [String] = []
         public var command: [String]?
+        public var entrypoint: [String]?
+        public var healthcheck: HealthcheckSpec?
         public var volumes: [String] = []
         public var ready: String?
 

@@ -5,8 +5,9 @@ import DevenvSpec
 /// Connection values that reach a backing service by its compose name: on the host (an app
 /// process's env) they become the kind's values, keeping scheme, path and query
 /// (`postgres://u:p@db:5432/app?ssl=off` → `postgres://{{db.user}}:{{db.password}}@{{db.host}}:{{db.port}}/app?ssl=off`);
-/// in a container (a generic service's env, which is not templated) the compose name stays, as
-/// the stack's network resolves it. Each rewrite is reported, and so is what could not be decided.
+/// in a container (a generic service's env) the compose name stays, as the stack's network
+/// resolves it, and literal passwords become the kind's (`{{db.password}}`). Each rewrite is
+/// reported, and so is what could not be decided.
 struct InitRewriter {
     let backing: [String: InitMapper.Backing]
     let hints: InitHintTable
@@ -15,21 +16,59 @@ struct InitRewriter {
 
     private func keys(_ b: InitMapper.Backing) -> Set<String> { Set(b.kind.values.map(\.key)) }
 
-    /// A value in a generic service's environment.
+    /// A value in a generic service's environment: the compose name becomes the devenv name
+    /// (the stack's network resolves it, the container port stays), and a literal password or
+    /// user of a kind's service becomes its template (`{{db.password}}`), whole or in a URL.
     func container(service: String, key: String, value: String, report: inout InitReport) -> String {
         var out = value
+        var templated = false
         for (compose, b) in backing.sorted(by: { $0.key < $1.key }) {
             if compose != b.name, mentions(out, compose) {
                 out = replaceHost(out, compose, with: b.name)
             }
-            let password = URLComponents(string: out)?.password
-            if let owned = b.owned.first(where: { !$0.value.isEmpty && ($0.value == out && isSecretish(key) || $0.value == password) && isSecretish($0.key) }) {
-                report.undecided.append("\(service) \(key) holds the literal value of \(compose)'s \(owned.key); devenv's \(b.kind.name) kind makes its own, and a generic service's env is not templated: set it by hand")
+            // The kind's own secret-ish and user variables, as `{{NAME.KEY}}` (never a host-side key).
+            let literals = b.owned.sorted { $0.key < $1.key }.compactMap { k, v -> (value: String, template: String, user: Bool)? in
+                let user = k.uppercased().hasSuffix("_USER")
+                guard !v.isEmpty, isSecretish(k) || user, let t = ownTemplate(b, k) else { return nil }
+                return (v, t, user)
+            }
+            let wantsUser = key.uppercased().hasSuffix("USER")
+            if let t = literals.first(where: { $0.value == out && $0.user == wantsUser && (wantsUser || isSecretish(key)) })?.template {
+                out = t; templated = true; continue
+            }
+            if let url = URLComponents(string: out), url.scheme != nil, url.host == b.name, let u = url.percentEncodedUser,
+               let start = out.range(of: "://"), let at = out[start.upperBound...].range(of: "@") {
+                let user = literals.first { $0.user && $0.value == (url.user ?? u) }?.template ?? u
+                let password = url.percentEncodedPassword.map { p in literals.first { !$0.user && $0.value == url.password }?.template ?? p }
+                if user != u || password != url.percentEncodedPassword {
+                    out = String(out[..<start.upperBound]) + user + (password.map { ":" + $0 } ?? "") + String(out[at.lowerBound...])
+                    templated = true
+                }
             }
         }
-        if out != value { report.rewrites.append(.init(service: service, key: key, from: Self.masked(value), to: Self.masked(out))) }
+        for (compose, b) in backing.sorted(by: { $0.key < $1.key }) {
+            // A URL's password counts only when the URL reaches that service.
+            let url = URLComponents(string: out)
+            let password = url?.host == b.name || url?.host == compose ? url?.password : nil
+            if let owned = b.owned.first(where: { !$0.value.isEmpty && ($0.value == out && isSecretish(key) || $0.value == password) && isSecretish($0.key) }) {
+                report.undecided.append("\(service) \(key) holds the literal value of \(compose)'s \(owned.key); devenv's \(b.kind.name) kind makes its own: set it by hand")
+            }
+        }
+        if out != value { report.rewrites.append(.init(service: service, key: key, from: Self.masked(value), to: templated ? out : Self.masked(out))) }
         return out
     }
+
+    /// `{{NAME.KEY}}` for a kind's own variable whose template is one of its values that is the
+    /// same inside the stack (user, password, database), not a host-side one (host, port, url).
+    private func ownTemplate(_ b: InitMapper.Backing, _ variable: String) -> String? {
+        guard let template = InitMapper.ownedEnv(b.kind)[variable], template.hasPrefix("{{"), template.hasSuffix("}}") else { return nil }
+        let key = String(template.dropFirst(2).dropLast(2)).trimmingCharacters(in: .whitespaces)
+        guard !key.contains("{"), !key.contains("("), !Self.hostSide.contains(key), b.kind.values.contains(where: { $0.key == key }) else { return nil }
+        return "{{\(b.name).\(key)}}"
+    }
+
+    /// Values that differ between the host and a container of the stack.
+    static let hostSide: Set<String> = ["host", "port", "url", "endpoint"]
 
     /// A value in an app process's environment (run on the host).
     func host(service: String, key: String, value: String, report: inout InitReport) -> String {

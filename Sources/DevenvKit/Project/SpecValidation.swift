@@ -25,6 +25,7 @@ public enum SpecValidation {
                 }
             }
         }
+        result.problems += serviceEnvProblems(manifest, keys: keys)
         result.problems += ProcessValidation.check(manifest, templateKeys: keys)
         var reader = NodeReader()
         let planner = StackPlanner(kinds: kinds, imageMap: imageMap)
@@ -61,7 +62,56 @@ public enum SpecValidation {
         return keys
     }
 
+    /// A service's `env:` may use the stack's values that are the same inside the stack
+    /// (`{{db.password}}`, `{{db.user}}`), not the host's view of it (`.host`, `.port`, `.url`,
+    /// `.endpoint`, ports): a container reaches `db` by its name and container port. Only
+    /// `{{SERVICE.KEY}}` of a service of the manifest is a reference; any other `{{` is the image's own text.
+    static func serviceEnvProblems(_ manifest: Manifest, keys: Set<String>) -> [ManifestProblem] {
+        let names = Set(manifest.services.map(\.name))
+        var out: [ManifestProblem] = []
+        for s in manifest.services {
+            for (k, v) in s.environment where v.contains("{{") {
+                for ref in ServiceEnvTemplates.references(v) where names.contains(String(ref.split(separator: ".")[0])) {
+                    if ServiceEnvTemplates.inside(ref), keys.contains(ref) { continue }
+                    let why = keys.contains(ref) ? "'{{\(ref)}}' is the host's view of the stack; inside it a container reaches \(ref.split(separator: ".")[0]) by its name and container port"
+                        : "unknown template key '{{\(ref)}}'\(Suggest.hint(ref, among: keys.filter(ServiceEnvTemplates.inside).sorted()))"
+                    out.append(ManifestProblem(line: s.line, column: 1, "service '\(s.name)' env \(k): \(why)"))
+                }
+            }
+        }
+        return out
+    }
+
     package static func unknownKeys(_ template: String, _ keys: Set<String>) -> [String] {
         Templating.references(in: template).map(Templating.stripTransform).filter { !KindTemplateCheck.resolvable($0, keys) }
+    }
+}
+
+/// `{{SERVICE.KEY}}` in a service's `env:` (ComposeRenderer renders them, SpecValidation checks them).
+enum ServiceEnvTemplates {
+    static let pattern = "\\{\\{\\s*([a-z0-9][a-z0-9_-]*\\.[A-Za-z0-9_.]+)\\s*\\}\\}"
+
+    static func references(_ value: String) -> [String] {
+        guard let re = try? NSRegularExpression(pattern: pattern) else { return [] }
+        return re.matches(in: value, range: NSRange(value.startIndex..., in: value)).compactMap { m in Range(m.range(at: 1), in: value).map { String(value[$0]) } }
+    }
+
+    /// Not the host's view (`.host`, `.port`, `.url`, `.endpoint`, `.ports.NAME`).
+    static func inside(_ ref: String) -> Bool {
+        let parts = ref.split(separator: ".").map(String.init)
+        return !["host", "port", "url", "endpoint"].contains(parts.last ?? "") && !parts.contains("ports")
+    }
+
+    /// Each reference to a value of the stack replaced by it; everything else as written.
+    static func render(_ value: String, _ context: [String: Any]) -> String {
+        guard value.contains("{{"), let re = try? NSRegularExpression(pattern: pattern) else { return value }
+        var out = value
+        for m in re.matches(in: value, range: NSRange(value.startIndex..., in: value)).reversed() {
+            guard let whole = Range(m.range, in: out), let r = Range(m.range(at: 1), in: value), inside(String(value[r])) else { continue }
+            var current: Any = context
+            for part in value[r].split(separator: ".") { current = (current as? [String: Any])?[String(part)] ?? NSNull() }
+            if let text = current as? String { out.replaceSubrange(whole, with: text) }
+        }
+        return out
     }
 }

@@ -34,7 +34,7 @@ public enum ComposeRenderer {
             service.append((str("labels"), labelNode(plan.identity.labels + [("dev.devenv.service", s.name), ("dev.devenv.kind", s.kindName)])))
             service.append((str("restart"), str("unless-stopped")))
             services.append((str(s.name), .mapping(Node.Mapping(service))))
-            for v in extraVolumes {
+            for v in extraVolumes where !volumes.contains(where: { $0.0.string == v }) {   // a named volume two services share is declared once
                 let name = plan.volumeNames[v].map { [(str("name"), str($0))] } ?? []   // a generation after `devenv upgrade`
                 volumes.append((str(v), .mapping(Node.Mapping(name + [(str("labels"), labels)]))))
             }
@@ -51,21 +51,26 @@ public enum ComposeRenderer {
         var entries: [(Node, Node)] = []
         var declared: [String] = []
         var volumeList: [Node] = []
+        // `{{db.password}}` in a service's env: the stack's values that are the same inside it.
+        let context = s.spec.environment.contains { $0.value.contains("{{") } ? plan.templateContext : [:]
+        let env = s.spec.environment.map { k, v in (key: k, value: ServiceEnvTemplates.render(v, context)) }
+        let fromShell = s.spec.fromShell.map { (str($0), Node.scalar(Node.Scalar("null", Tag(.null), .plain))) }
         if let kind = s.kind {
             // Parsed when the kind loaded; only its values render here.
             for (k, v) in try kind.compose.render(s.context) {
                 switch k.string {
                 case "command" where s.spec.command != nil: continue
-                case "environment" where !s.spec.environment.isEmpty:
-                    var env = v.mapping ?? Node.Mapping([])
-                    for (ek, ev) in s.spec.environment { env[str(ek)] = str(escape(ev)) }
-                    entries.append((k, .mapping(env)))
+                case "environment" where !env.isEmpty || !fromShell.isEmpty:
+                    var merged = v.mapping ?? Node.Mapping([])
+                    for (ek, ev) in env { merged[str(ek)] = str(escape(ev)) }
+                    for (ek, ev) in fromShell { merged[ek] = ev }
+                    entries.append((k, .mapping(merged)))
                 case "volumes": volumeList += v.sequence.map(Array.init) ?? []
                 default: entries.append((k, v))
                 }
             }
-            if !entries.contains(where: { $0.0.string == "environment" }), !s.spec.environment.isEmpty {
-                entries.append((str("environment"), envNode(s.spec.environment)))
+            if !entries.contains(where: { $0.0.string == "environment" }), !env.isEmpty || !fromShell.isEmpty {
+                entries.append((str("environment"), .mapping(Node.Mapping(envEntries(env) + fromShell))))
             }
             if let data = kind.dataPath {
                 declared.append("\(s.name)-data")
@@ -73,7 +78,7 @@ public enum ComposeRenderer {
             }
         } else {
             entries.append((str("image"), str(s.image)))
-            if !s.spec.environment.isEmpty { entries.append((str("environment"), envNode(s.spec.environment))) }
+            if !env.isEmpty || !fromShell.isEmpty { entries.append((str("environment"), .mapping(Node.Mapping(envEntries(env) + fromShell)))) }
         }
         if entries.contains(where: { $0.0.string == "image" }) {
             entries = entries.map { $0.0.string == "image" ? ($0.0, str(s.image)) : $0 }
@@ -82,6 +87,14 @@ public enum ComposeRenderer {
         }
         if let command = s.spec.command {
             entries.append((str("command"), .sequence(Node.Sequence(command.map { str(escape($0)) }))))
+        }
+        if let entrypoint = s.spec.entrypoint {
+            entries.append((str("entrypoint"), .sequence(Node.Sequence(entrypoint.map { str(escape($0)) }))))
+        }
+        if let h = s.spec.healthcheck {
+            var check: [(Node, Node)] = [(str("test"), .sequence(Node.Sequence(h.test.map { str(escape($0)) })))]
+            for (k, v) in h.options { check.append((str(k), k == "retries" ? .scalar(Node.Scalar(v, Tag(.int), .plain)) : str(v))) }
+            entries.append((str("healthcheck"), .mapping(Node.Mapping(check))))
         }
         for v in s.spec.volumes {
             let (mount, named) = volumeMount(v, root: plan.manifest.root, service: s.name)
@@ -109,9 +122,9 @@ public enum ComposeRenderer {
         return (spec, source)
     }
 
-    static func envNode(_ env: [(key: String, value: String)]) -> Node {
-        .mapping(Node.Mapping(env.map { (str($0.key), str(escape($0.value))) }))
-    }
+    static func envNode(_ env: [(key: String, value: String)]) -> Node { .mapping(Node.Mapping(envEntries(env))) }
+
+    static func envEntries(_ env: [(key: String, value: String)]) -> [(Node, Node)] { env.map { (str($0.key), str(escape($0.value))) } }
 
     /// Compose interpolates `$`; a literal dollar is `$$`.
     static func escape(_ value: String) -> String { value.replacingOccurrences(of: "$", with: "$$") }

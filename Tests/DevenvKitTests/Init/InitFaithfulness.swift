@@ -5,7 +5,8 @@ import Foundation
 @testable import DevenvKit
 
 /// Scores one `devenv init` against compose's own normalised view of the source: every
-/// service's image, command, environment variable, port and volume is either found in the
+/// service's image, command, entrypoint, healthcheck (a kind's: its own probe), environment
+/// variable, port and volume is either found in the
 /// written (and re-read) devenv.yml, or named in the report's "not carried" lines; anything
 /// else is a silent loss.
 struct InitFaithfulness {
@@ -16,6 +17,8 @@ struct InitFaithfulness {
     var lost: [String] = []
     var silent: [String] = []
     var detail = ""
+    /// What the rendered stack lost of the source without a word (`InitRoundTrip`).
+    var roundTrip: [String] = []
 
     static func score(source: [SourceService], manifest m: Manifest, report: InitReport, kinds: KindCatalogue) -> InitFaithfulness {
         var f = InitFaithfulness(outcome: .faithful)
@@ -49,10 +52,20 @@ struct InitFaithfulness {
                 } == true
                 check("command", ok, mention: "command")
             }
+            if let e = s.entrypoint {
+                check("entrypoint", spec?.entrypoint == e.map { $0.replacingOccurrences(of: "$$", with: "$") }, mention: "entrypoint")
+            }
+            if let h = s.healthcheck {
+                let test = h.map { $0.replacingOccurrences(of: "$$", with: "$") }
+                let ok = kind.map { k in spec?.isGeneric == false && k.probe.type != .none }
+                    ?? (spec?.healthcheck == HealthcheckSpec(test: test, options: s.healthcheckOptions))
+                check("healthcheck", ok, mention: "healthcheck")
+            }
             for (k, v) in s.environment {
                 let value = v?.replacingOccurrences(of: "$$", with: "$")
                 var ok = false
                 if owned[k] != nil { ok = true }
+                else if let spec, value == nil { ok = spec.fromShell.contains(k) }   // compose takes it from its shell; so does the stack
                 else if let spec { ok = spec.environment.contains { $0.key == k && ($0.value == value || rewritten.contains(k)) } }
                 else if let envFile {
                     ok = m.envTargets.contains { t in t.path == envFile && t.keys.contains { $0.key == k && ($0.template == value || rewritten.contains(k)) } }
@@ -62,7 +75,7 @@ struct InitFaithfulness {
             }
             for p in s.ports {
                 var ok = false
-                if let spec, let kind { ok = p.proto == "tcp" && kind.mainPort?.container == p.target && !spec.isGeneric }
+                if let spec, let kind { ok = p.proto == "tcp" && kind.ports.contains { $0.container == p.target } && !spec.isGeneric }
                 if let spec, spec.isGeneric { ok = p.proto == "tcp" && spec.ports.contains { $0.container == p.target } }
                 if process != nil { ok = p.proto == "tcp" && m.appPorts.contains { $0.name == row.name && $0.port == (p.published ?? p.target) } && (p.published ?? p.target) == p.target }
                 check("port \(p.target)/\(p.proto)", ok, mention: "port \(p.target)")

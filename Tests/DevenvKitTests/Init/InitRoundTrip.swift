@@ -1,0 +1,45 @@
+import Foundation
+@testable import DevenvCore
+@testable import DevenvEngine
+@testable import DevenvSpec
+@testable import DevenvPlan
+@testable import DevenvKit
+
+/// The round trip of one `devenv init`: the written devenv.yml planned and rendered as `devenv up`
+/// renders it, then read back through `docker compose config` like the source. Every service that
+/// became a kind or a generic service keeps what compose's own view of the source had, unless the
+/// report names it as not carried: image, command, entrypoint, healthcheck, environment (rewritten
+/// values: the key), container ports and volume targets. Returns each difference.
+enum InitRoundTrip {
+    static func differences(source: [SourceService], manifest m: Manifest, report: InitReport, dir: String) throws -> [String] {
+        let plan = try TestSupport.plan(m, identity: StackIdentity(project: m.name, root: dir, branch: nil), secrets: [:], home: TestSupport.tempDir("roundtrip"))
+        let tmp = TestSupport.tempDir("roundtrip-compose")
+        try ComposeRenderer.render(plan).write(toFile: tmp + "/compose.yaml", atomically: true, encoding: .utf8)
+        let (status, out, err) = try TestSupport.run(["docker", "compose", "--file", tmp + "/compose.yaml", "config", "--format", "json"])
+        guard status == 0 else { return ["compose cannot read the rendered stack: \(err)"] }
+        let rendered = Dictionary(uniqueKeysWithValues: try ComposeSource.parse(json: Data(out.utf8)).map { ($0.name, $0) })
+        var diffs: [String] = []
+        for s in source {
+            guard let row = report.rows.first(where: { $0.service == s.name }), let name = row.name,
+                  let spec = m.service(named: name) else { continue }   // processes run on the host, not in the stack
+            guard let r = rendered[name] else { diffs.append("\(s.name): not in the rendered stack"); continue }
+            let said = row.notCarried.joined(separator: "\n")
+            func expect(_ what: String, _ ok: Bool, mention: String) { if !ok && !said.contains(mention) { diffs.append("\(s.name) \(what)") } }
+            if spec.isGeneric, let image = s.image { expect("image \(image) → \(r.image ?? "none")", r.image == image, mention: "image") }
+            if let cmd = s.command { expect("command", r.command == cmd, mention: "command") }
+            if let e = s.entrypoint { expect("entrypoint", r.entrypoint == e, mention: "entrypoint") }
+            if let h = s.healthcheck, spec.isGeneric { expect("healthcheck", r.healthcheck == h, mention: "healthcheck") }
+            let rewritten = Set(report.rewrites.filter { $0.service == s.name }.map(\.key))
+            let env = Dictionary(r.environment.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let owned = spec.isGeneric ? [:] : (plan.service(name)?.kind).map(InitMapper.ownedEnv) ?? [:]
+            for (k, v) in s.environment where owned[k] == nil {
+                // named without a value: in the rendered stack too (compose gives both as null here)
+                expect("environment \(k)", env[k] != nil && (rewritten.contains(k) || env[k]! == v), mention: k)
+            }
+            let targets = Set(r.ports.map { "\($0.target)/\($0.proto)" })
+            for p in s.ports { expect("port \(p.target)/\(p.proto)", targets.contains("\(p.target)/\(p.proto)"), mention: "port \(p.target)") }
+            for v in s.volumes { expect("volume \(v.target)", r.volumes.contains { $0.target == v.target }, mention: "volume \(v.target)") }
+        }
+        return diffs
+    }
+}

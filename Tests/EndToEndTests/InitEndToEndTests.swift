@@ -1,0 +1,60 @@
+import DevenvCore
+import DevenvEngine
+import Foundation
+import Testing
+
+/// `devenv init` from a team's compose file, then `devenv up` on what it wrote: the real binary,
+/// `docker compose config`, the engine and the test bed's stand-in images (the machine's image
+/// map runs postgres:15 and redis:7 as Tests/testbed's; the test bed has no nginx, so the proxy is
+/// the redis stand-in image under an entrypoint, command and healthcheck of its own).
+@Suite(.serialized, .endToEnd) struct InitEndToEndTests {
+    @Test func aComposeFileIsCarriedOverAndTheAppReachesPostgresThroughItsRewrittenURL() throws {
+        try ProjectFixture.with("init-compose") { p in
+            let port = ProcessTests.pinnablePort()
+            try p.write("api/dbcheck.py", ProcessTests.dbcheck)
+            try p.write("compose.yaml", """
+            name: \(p.name)
+            services:
+              db:
+                image: postgres:15
+                environment: { POSTGRES_USER: app, POSTGRES_PASSWORD: secret, POSTGRES_DB: app }
+              cache: { image: "redis:7" }
+              api:
+                build: ./api
+                command: python3 dbcheck.py
+                ports: ["\(port):\(port)"]
+                environment: { DATABASE_URL: "postgres://app:secret@db:5432/app", PORT: "\(port)" }
+                depends_on: [db, cache]
+              proxy:
+                image: devenv-testbed/redis:7
+                entrypoint: [sh, -c]
+                command: ["exec redis-server --port 6380 --requirepass \\"$$UPSTREAM_PASSWORD\\""]
+                environment: { UPSTREAM: "db:5432", UPSTREAM_PASSWORD: secret }
+                healthcheck: { test: [CMD-SHELL, "redis-cli -p 6380 -a \\"$$UPSTREAM_PASSWORD\\" ping | grep -q PONG"], interval: 1s, retries: 60 }
+                ports: ["6380"]
+            """)
+            let initialised = try p.devenv(["init", "--name", p.name])
+            #expect(initialised.status == 0, "\(initialised.stdout)\(initialised.stderr)")
+            let manifest = try p.read("devenv.yml")
+            #expect(manifest.contains("db: {kind: postgres, version: \"15\", databases: [app]}"), "\(manifest)")
+            #expect(manifest.contains("DATABASE_URL: \"postgres://{{db.user}}:{{db.password}}@{{db.host}}:{{db.port}}/app\""), "\(manifest)")
+            #expect(manifest.contains("UPSTREAM_PASSWORD: \"{{db.password}}\"") && manifest.contains("entrypoint:") && manifest.contains("healthcheck:"), "\(manifest)")
+
+            try p.trust()
+            let up = try p.devenv(["up", "--detach"])
+            #expect(up.status == 0, "\(up.stdout)\n\(up.stderr)")
+            #expect(ProcessTests.get(port) == "42", "the app process queried Postgres through the rewritten DATABASE_URL")
+
+            // The proxy runs the carried entrypoint and command, with db's password from the stack.
+            let text = try #require(try p.service("db")["url"] as? String)
+            let url = try #require(URLComponents(string: text))
+            let password = try #require(url.password)
+            #expect(password != "secret", "the kind makes its own password")
+            let inside = try p.devenv(["compose", "exec", "-T", "proxy", "sh", "-c", "redis-cli -p 6380 -a \"$UPSTREAM_PASSWORD\" ping; echo \"$UPSTREAM_PASSWORD\""])
+            #expect(inside.stdout.contains("PONG") && inside.stdout.contains(password), "\(inside.stdout)\(inside.stderr)")
+            let health = try p.devenv(["compose", "ps", "--format", "{{.Service}} {{.Health}}"])
+            #expect(health.stdout.contains("proxy healthy") || health.stdout.contains("proxy starting"), "the carried healthcheck runs: \(health.stdout)")
+            #expect(try p.devenv(["down"]).status == 0)
+        }
+    }
+}
