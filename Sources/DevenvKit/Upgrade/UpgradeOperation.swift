@@ -285,22 +285,12 @@ public struct UpgradeOperation {
     }
 
     func finish(_ ctx: DevenvContext, plan: StackPlan) async throws -> Outcome {
-        var generations = try VolumeGenerations.load(stateDir: plan.stateDir)
-        guard var entry = generations.volumes[key], let previous = entry.previous else {
+        guard let (previous, was) = try await KeptVolumes.remove(ctx, stateDir: plan.stateDir, key: key) else {
             throw DevenvError.usage("\(service) keeps no data from before an upgrade; nothing to finish")
         }
-        let r = try await ctx.runner.capture(VolumeCommands.remove([previous]))
-        guard r.succeeded || r.stderr.lowercased().contains("no such volume") else {
-            throw DevenvError("cannot delete \(previous) (exit \(r.status))", hint: "See `docker ps -a`: a container may still use it.",
-                              details: r.stderr.split(separator: "\n").suffix(5).map { "  | " + $0 })
-        }
-        let was = entry.previousVersion ?? "old"
-        entry.previous = nil
-        entry.previousVersion = nil
-        generations.volumes[key] = entry
-        try generations.save(stateDir: plan.stateDir)
-        return Outcome(service: service, action: "finish", from: was, to: entry.version ?? "?", volume: entry.current,
-                       message: "Deleted \(previous), the \(was) data of \(service) from before its upgrade.")
+        let entry = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]
+        return Outcome(service: service, action: "finish", from: was ?? "old", to: entry?.version ?? "?", volume: entry?.current ?? previous,
+                       message: "Deleted \(previous), the \(was ?? "old") data of \(service) from before its upgrade.")
     }
 
     /// Takes the stack lock, plans, rolls back a killed upgrade, then runs `body`.
