@@ -118,7 +118,7 @@ import Testing
         }
     }
 
-    /// `--finish` deletes the old volume; a new server that never answers keeps the old one.
+    /// `gc` deletes the old volume; a new server that never answers keeps the old one.
     @Test func aNewServerThatNeverAnswersKeepsTheOldDataAndFinishDeletesIt() throws {
         try ProjectFixture.with("upgrade-probe") { p in
             try p.manifest(Self.manifest("15"))
@@ -135,12 +135,18 @@ import Testing
             let ok = try p.devenv(["upgrade", "postgres", "--yes"])
             #expect(ok.status == 0, "\(ok.stderr)")
             #expect(ok.stdout.contains("shop: 1000 rows"), "\(ok.stdout)")
-            let fin = try p.devenv(["upgrade", "postgres", "--finish"])
-            #expect(fin.status == 0, "\(fin.stderr)")
+            // gc lists the kept 15 volume and deletes it, as --finish would.
+            let dry = try p.devenv(["gc", "--dry-run"])
+            #expect(dry.stdout.contains("\(p.name)_postgres-data of stack \(p.name): the 15 data of postgres, kept since its upgrade to 17"), "\(dry.stdout)")
+            #expect(Self.stackVolumes(p).count == 2, "a dry run removes nothing")
+            let gc = try p.devenv(["gc", "--yes"])
+            #expect(gc.status == 0, "\(gc.stderr)")
+            #expect(gc.stdout.contains("Removed \(p.name)_postgres-data, the 15 data of postgres"), "\(gc.stdout)")
             #expect(Self.stackVolumes(p) == ["\(p.name)_postgres-data--g2"])
+            #expect(try p.devenv(["upgrade", "postgres", "--finish"]).status == 2, "nothing left to finish after gc")
             #expect(try p.devenv(["up"]).status == 0)
             #expect(try Self.sql(p, "SELECT count(*) FROM t") == "1000")
-            #expect(try p.devenv(["upgrade", "postgres", "--rollback"]).status == 2, "nothing to roll back after --finish")
+            #expect(try p.devenv(["upgrade", "postgres", "--rollback"]).status == 2, "nothing to roll back after gc")
         }
     }
 
@@ -248,6 +254,9 @@ import Testing
             #expect(try p.devenv(["up"]).status == 0)
             #expect(try Self.major(p) == "17")
             #expect(try Self.sql(p, "SELECT count(*) FROM notes") == "1001", "the branch's own data came through")
+            let fin = try p.devenv(["upgrade", "postgres", "--finish"])
+            #expect(fin.status == 0 && fin.stdout.contains("the 15 data of postgres"), "\(fin.stderr)")
+            #expect(try p.devenv(["upgrade", "postgres", "--rollback"]).status == 2, "nothing to roll back after --finish")
 
             // A branch made after: its copy of main is main's new generation.
             try p.git(["checkout", "-q", "-b", "feature/new", "main"])

@@ -16,10 +16,16 @@ public enum DataVersion {
                                  script: "for f in \(files.map { "'/data/\($0)'" }.joined(separator: " ")); do if [ -f \"$f\" ]; then head -n 1 \"$f\"; break; fi; done")
     }
 
+    /// The kind's way: its `version.run` script (the data read-only at /data), else its files.
+    public static func readCommand(volume: String, image: String, schema: UpgradeSchema, labels: [(String, String)] = []) -> Command {
+        guard let script = schema.versionScript else { return readCommand(volume: volume, image: image, files: schema.versionFiles, labels: labels) }
+        return VolumeCommands.throwaway(image: image, mounts: ["\(volume):/data:ro"], labels: labels, script: script)
+    }
+
     /// The major version that wrote `volume`, nil when it holds no such file (empty, or data
     /// another way).
     public static func read(_ ctx: DevenvContext, volume: String, image: String, schema: UpgradeSchema, labels: [(String, String)] = []) async throws -> String? {
-        let r = try await ctx.runner.capture(readCommand(volume: volume, image: image, files: schema.versionFiles, labels: labels))
+        let r = try await ctx.runner.capture(readCommand(volume: volume, image: image, schema: schema, labels: labels))
         guard r.succeeded else {
             throw DevenvError("cannot read the version of the data in \(volume) (exit \(r.status))",
                               details: (r.stderr + r.stdout).split(separator: "\n").suffix(6).map { "  | " + $0 })

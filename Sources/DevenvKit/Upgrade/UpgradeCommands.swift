@@ -26,13 +26,14 @@ public enum UpgradeCommands {
         return imageMap.resolve("\(repo):\(version)")
     }
 
-    /// `docker run --detach` of the old server on its volume, on the stack's network.
+    /// `docker run --detach` of the old server on its volume, on the stack's network, with the
+    /// kind's compose `command:` (Redis: its password and append-only file).
     public static func server(name: String, host: String, network: String, image: String, volume: String, dataPath: String,
-                              environment: [(String, String)], labels: [(String, String)]) -> Command {
+                              environment: [(String, String)], command: [String] = [], labels: [(String, String)]) -> Command {
         var args = ["run", "--detach", "--name", name, "--network", network, "--network-alias", host]
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
         for (k, _) in environment { args += ["-e", k] }
-        args += ["-v", "\(volume):\(dataPath)", image]
+        args += ["-v", "\(volume):\(dataPath)", image] + command
         return Command("docker", args, environment: Dictionary(environment, uniquingKeysWith: { $1 }))
     }
 
@@ -61,6 +62,14 @@ public enum UpgradeCommands {
         }
         for (k, v) in s.spec.environment { out.removeAll { $0.0 == k }; out.append((k, v)) }
         return out
+    }
+
+    /// The `command:` of the kind's compose fragment, as compose runs it (`$$` is a `$`);
+    /// empty when it has none (the image's own).
+    public static func command(_ s: PlannedService) throws -> [String] {
+        guard let kind = s.kind, let node = try Yams.compose(yaml: try Templating.render(kind.composeFragment, s.context))?["command"] else { return [] }
+        let parts = node.sequence.map { $0.compactMap(\.string) } ?? node.string.map { [$0] } ?? []
+        return parts.map { $0.replacingOccurrences(of: "$$", with: "$") }
     }
 
     /// `TABLE ROWS` lines → rows by table (pure).

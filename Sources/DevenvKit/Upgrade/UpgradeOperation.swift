@@ -130,7 +130,7 @@ public struct UpgradeOperation {
 
     func upgradable(_ plan: StackPlan) throws -> (PlannedService, UpgradeSchema) {
         guard let s = plan.service(service) else { throw DevenvError.usage("no service '\(service)' in devenv.yml") }
-        guard let schema = s.kind?.upgrade, !schema.copy.isEmpty, s.kind?.dataPath != nil else {
+        guard let schema = s.kind?.upgrade, !schema.copy.isEmpty || (schema.method == .files && !schema.databases.isEmpty), s.kind?.dataPath != nil else {
             throw DevenvError.usage("\(service) (kind \(s.kindName)) has no upgrade method",
                                     hint: "Its kind declares none (`upgrade:` in templates/services/\(s.kindName)/service.yml). Move the data by hand, or `devenv reset \(service)`.")
         }
@@ -165,6 +165,14 @@ public struct UpgradeOperation {
             var upPlan = plan
             upPlan.volumeNames[key] = newVolume
             try await step("stopping \(service)") { try await ctx.runner.check(Compose.remove(project.composeProject, services: [service])) }
+            if schema.method == .files {
+                // The new server reads a copy of the old files (the old volume is only read).
+                say("copying \(oldVolume) into \(newVolume)…")
+                try await step("creating \(newVolume)") {
+                    try await ctx.runner.check(VolumeCommands.create(newVolume, labels: plan.identity.labels + [("com.docker.compose.project", stack), ("com.docker.compose.volume", key)]))
+                }
+                try await step("copying \(oldVolume)") { try await ctx.runner.check(VolumeCommands.copy(from: oldVolume, to: newVolume, image: s.image, labels: labels)) }
+            }
             try ComposeFile.write(upPlan)
             say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume)…")
             try await step("starting \(service) \(to)") { try await ctx.runner.check(Compose.up(project.composeProject, services: [service])) }
@@ -179,7 +187,8 @@ public struct UpgradeOperation {
             say("starting \(s.kind?.description ?? service) \(from) (\(oldImage)) on \(oldVolume)…")
             try await step("starting the \(from) server") {
                 try await ctx.runner.check(UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
-                                                                 dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s), labels: labels))
+                                                                 dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s),
+                                                                 command: try UpgradeCommands.command(s), labels: labels))
             }
             let databases = try await poll(ctx, try client(schema.databases, host: fromHost), what: "the \(from) server")
             let roles = try await run(ctx, try client(schema.roles, host: fromHost), what: "listing roles")
@@ -189,7 +198,7 @@ public struct UpgradeOperation {
             var copies: [DatabaseCopy] = []
             for db in databases {
                 let t = Date()
-                _ = try await run(ctx, try client(schema.copy, database: db), what: "copying database \(db)")
+                if !schema.copy.isEmpty { _ = try await run(ctx, try client(schema.copy, database: db), what: "copying database \(db)") }
                 let copied = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, host: service, database: db), what: "counting rows in \(db)").joined(separator: "\n"))
                 let want = rows[db] ?? [:]
                 if copied != want {
@@ -285,22 +294,12 @@ public struct UpgradeOperation {
     }
 
     func finish(_ ctx: DevenvContext, plan: StackPlan) async throws -> Outcome {
-        var generations = try VolumeGenerations.load(stateDir: plan.stateDir)
-        guard var entry = generations.volumes[key], let previous = entry.previous else {
+        guard let (previous, was) = try await KeptVolumes.remove(ctx, stateDir: plan.stateDir, key: key) else {
             throw DevenvError.usage("\(service) keeps no data from before an upgrade; nothing to finish")
         }
-        let r = try await ctx.runner.capture(VolumeCommands.remove([previous]))
-        guard r.succeeded || r.stderr.lowercased().contains("no such volume") else {
-            throw DevenvError("cannot delete \(previous) (exit \(r.status))", hint: "See `docker ps -a`: a container may still use it.",
-                              details: r.stderr.split(separator: "\n").suffix(5).map { "  | " + $0 })
-        }
-        let was = entry.previousVersion ?? "old"
-        entry.previous = nil
-        entry.previousVersion = nil
-        generations.volumes[key] = entry
-        try generations.save(stateDir: plan.stateDir)
-        return Outcome(service: service, action: "finish", from: was, to: entry.version ?? "?", volume: entry.current,
-                       message: "Deleted \(previous), the \(was) data of \(service) from before its upgrade.")
+        let entry = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]
+        return Outcome(service: service, action: "finish", from: was ?? "old", to: entry?.version ?? "?", volume: entry?.current ?? previous,
+                       message: "Deleted \(previous), the \(was ?? "old") data of \(service) from before its upgrade.")
     }
 
     /// Takes the stack lock, plans, rolls back a killed upgrade, then runs `body`.

@@ -9,9 +9,18 @@ import DevenvCore
 /// `{{upgrade.host}}` is the server a read-only command asks, `{{upgrade.database}}` the
 /// database a per-database command works on. `env:` is passed by name only.
 public struct UpgradeSchema: Sendable, Equatable {
+    /// How the data reaches the new version. `dump`: the new server starts on an empty volume
+    /// and `copy` moves each database from the old server into it. `files`: the new volume
+    /// starts as a copy of the old one's files, which the new server reads itself (Redis: the
+    /// check is that it can read the RDB/AOF format); `copy` is optional then.
+    public enum Method: String, Sendable, Equatable { case dump, files }
+    public var method: Method = .dump
     /// The files, relative to the data folder, whose first line names the version that wrote
     /// it; the first that exists is read (MariaDB 11 renamed mysql_upgrade_info).
     public var versionFiles: [String]
+    /// Or a shell script that prints it, run with the data folder read-only at /data (a version
+    /// inside a binary file: Redis's RDB); printing nothing means "no version to check".
+    public var versionScript: String?
     /// How many dot-separated numbers name a major version (1: Postgres 17; 2: MariaDB 11.8).
     public var versionParts: Int
     /// Lists the databases to carry over, one a line.
@@ -20,7 +29,8 @@ public struct UpgradeSchema: Sendable, Equatable {
     public var roles: [String]
     /// Lists `TABLE ROWS` for each table of `{{upgrade.database}}`, one a line.
     public var rows: [String]
-    /// Copies what is not inside a database (roles, grants) from the old server to the new one.
+    /// Copies what is not inside a database (roles, grants) from the old server to the new one;
+    /// with `method: files`, whatever the new server must do once before the counts.
     public var globals: [String]
     /// Copies database `{{upgrade.database}}` from the old server into the new one.
     public var copy: [String]
@@ -67,13 +77,18 @@ extension KindLoader {
     package mutating func parseUpgrade(_ node: Node) -> UpgradeSchema? {
         guard let m = reader.mapping(node, "upgrade") else { return nil }
         var u = UpgradeSchema(versionFiles: [])
-        let allowed = ["version", "databases", "roles", "rows", "globals", "copy", "env"]
+        let allowed = ["method", "version", "databases", "roles", "rows", "globals", "copy", "env"]
         for (key, v) in reader.entries(m, allowed: allowed, context: "in upgrade") {
             switch key {
+            case "method":
+                guard let text = reader.string(v, "upgrade.method") else { continue }
+                if let m = UpgradeSchema.Method(rawValue: text) { u.method = m } else { reader.problem(v, "upgrade.method must be dump or files, not '\(text)'") }
             case "version":
                 guard let vm = reader.mapping(v, "upgrade.version") else { continue }
-                for (k, vv) in reader.entries(vm, allowed: ["file", "parts"], context: "in upgrade.version") {
-                    if k == "file" {
+                for (k, vv) in reader.entries(vm, allowed: ["file", "run", "parts"], context: "in upgrade.version") {
+                    if k == "run" {
+                        u.versionScript = reader.string(vv, "upgrade.version.run")
+                    } else if k == "file" {
                         u.versionFiles = (vv.sequence != nil ? reader.strings(vv, "upgrade.version.file") : reader.string(vv, "upgrade.version.file").map { [$0] }) ?? []
                         if u.versionFiles.contains(where: { $0.hasPrefix("/") || $0.split(separator: "/").contains("..") || $0.contains("'") }) {
                             reader.problem(vv, "upgrade.version.file is relative to the data folder, without '..' or quotes")
@@ -82,7 +97,9 @@ extension KindLoader {
                         if let parts = Int(n), (1...3).contains(parts) { u.versionParts = parts } else { reader.problem(vv, "upgrade.version.parts must be 1, 2 or 3, not '\(n)'") }
                     }
                 }
-                if u.versionFiles.isEmpty { reader.problem(v, "upgrade.version needs 'file:' (relative to the data folder, e.g. PG_VERSION)") }
+                if u.versionFiles.isEmpty == (u.versionScript == nil) {
+                    reader.problem(v, "upgrade.version needs one of 'file:' (relative to the data folder, e.g. PG_VERSION) or 'run:' (a script that prints it)")
+                }
             case "databases": u.databases = reader.argv(v, "upgrade.databases") ?? []
             case "roles": u.roles = reader.argv(v, "upgrade.roles") ?? []
             case "rows": u.rows = reader.argv(v, "upgrade.rows") ?? []
@@ -92,7 +109,7 @@ extension KindLoader {
             }
         }
         if m["version"] == nil { reader.problem(node, "upgrade needs 'version: { file: FILE }' (how to read the version that wrote the data)") }
-        let commands = ["databases", "roles", "rows", "copy"]
+        let commands = u.method == .files ? ["databases", "roles", "rows"] : ["databases", "roles", "rows", "copy"]
         let given = commands.filter { m[$0] != nil }
         if !given.isEmpty, given.count < commands.count {
             reader.problem(node, "upgrade needs all of \(commands.joined(separator: ", ")) to move data (missing: \(commands.filter { m[$0] == nil }.joined(separator: ", ")))")

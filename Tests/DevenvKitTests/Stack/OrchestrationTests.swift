@@ -137,4 +137,31 @@ import CurrentPlatform
         #expect(w.docker.commands.contains { $0.arguments == ["volume", "rm", "gone-stack_postgres-data"] })
         #expect(w.docker.containers.map(\.project) == ["alive"])
     }
+
+    @Test func gcDeletesTheOldVolumeAnUpgradeKeptAndForgetsIt() async throws {
+        let w = try World(Self.manifest)
+        let labels = ["dev.devenv.stack": "alive", "dev.devenv.project": "alive", "dev.devenv.root": w.root, "dev.devenv.branch": ""]
+        w.docker.addContainer(project: "alive", service: "postgres", labels: labels)
+        w.docker.addVolume("alive_postgres-data", labels: labels)
+        w.docker.addVolume("alive_postgres-data--g2", labels: labels)
+        let stateDir = StackPlanner.stateDir(root: w.root, stack: "alive")
+        var g = VolumeGenerations()
+        g.volumes["postgres-data"] = .init(current: "alive_postgres-data--g2", version: "17", previous: "alive_postgres-data", previousVersion: "15", service: "postgres")
+        try g.save(stateDir: stateDir)
+
+        try await GcOperation(dryRun: true, yes: false).run(w.ctx)
+        #expect(w.output.printed.stdout.contains("alive_postgres-data of stack alive: the 15 data of postgres, kept since its upgrade to 17"), "\(w.output.printed.stdout)")
+        #expect(w.output.printed.stdout.contains("1 old volume of upgrades"))
+        #expect(!w.docker.commands.contains { $0.arguments.starts(with: ["volume", "rm"]) }, "a dry run removes nothing")
+        await #expect(throws: DevenvError.self) { try await GcOperation(dryRun: false, yes: false).run(w.ctx) }
+
+        try await GcOperation(dryRun: false, yes: true).run(w.ctx)
+        #expect(w.docker.commands.contains { $0.arguments == ["volume", "rm", "alive_postgres-data"] })
+        let after = try VolumeGenerations.load(stateDir: stateDir).volumes["postgres-data"]
+        #expect(after == .init(current: "alive_postgres-data--g2", version: "17", previous: nil, previousVersion: nil, service: "postgres"),
+                "the stack keeps its upgraded data and forgets the old volume")
+        #expect(w.docker.containers.map(\.project) == ["alive"], "the stack itself stays")
+        try await GcOperation(dryRun: true, yes: false).run(w.ctx)
+        #expect(w.output.printed.stdout.contains("no upgrade keeps old data"))
+    }
 }

@@ -114,15 +114,15 @@ import CurrentPlatform
     }
 
     @Test func anUpgradeSectionIsValidatedLikeTheRestOfTheKind() throws {
-        var service = try #require(BuiltinKinds.files["redis/service.yml"])
+        var service = try #require(BuiltinKinds.files["memcached/service.yml"])
         service += "\nupgrade:\n  version: { parts: 9 }\n  copy: [sh, \"{{upgrade.nope}}\"]\n"
-        guard case .failure(let error) = KindLoader.load(name: "redis", folder: "/k/redis", serviceYAML: service,
-                                                         composeYAML: try #require(BuiltinKinds.files["redis/compose.yml"])) else {
+        guard case .failure(let error) = KindLoader.load(name: "memcached", folder: "/k/memcached", serviceYAML: service,
+                                                         composeYAML: try #require(BuiltinKinds.files["memcached/compose.yml"])) else {
             Issue.record("the kind loaded"); return
         }
         let messages = error.problems.map(\.message)
         #expect(messages.contains { $0.contains("upgrade.version.parts must be 1, 2 or 3") })
-        #expect(messages.contains { $0.contains("upgrade.version needs 'file:'") })
+        #expect(messages.contains { $0.contains("upgrade.version needs one of 'file:'") })
         #expect(messages.contains { $0.contains("upgrade needs all of databases, roles, rows, copy") })
         #expect(messages.contains { $0.contains("upgrade.nope") })
     }
