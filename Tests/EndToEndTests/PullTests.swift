@@ -47,7 +47,11 @@ import Testing
 
         static let schema = """
             CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text, phone text, password_hash text, created_at timestamptz DEFAULT now());
-            CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int NOT NULL REFERENCES users(id), total_cents int NOT NULL, note text);
+            CREATE SEQUENCE invoice_seq START 1000;
+            CREATE SEQUENCE ticket_seq;
+            SELECT setval('ticket_seq', 777);
+            CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int NOT NULL REFERENCES users(id), total_cents int NOT NULL, note text,
+              invoice_no bigint DEFAULT nextval('invoice_seq'));
             CREATE INDEX orders_user ON orders (user_id);
             CREATE TABLE order_items (id serial PRIMARY KEY, order_id bigint REFERENCES orders(id), sku text, qty int);
             CREATE TABLE audit_log (id serial PRIMARY KEY, user_id int REFERENCES users(id), ip inet, at timestamptz DEFAULT now());
@@ -56,6 +60,9 @@ import Testing
             INSERT INTO orders (user_id, total_cents, note) SELECT 1 + (g % 20000), g % 9999, 'order ' || g FROM generate_series(1, 100000) g;
             INSERT INTO order_items (order_id, sku, qty) SELECT 1 + (g % 100000), 'sku' || (g % 50), 1 + g % 3 FROM generate_series(1, 50000) g;
             INSERT INTO audit_log (user_id, ip) SELECT 1 + g % 20000, '10.0.0.1' FROM generate_series(1, 1000) g;
+            CREATE TABLE comments (id serial PRIMARY KEY, user_id int NOT NULL REFERENCES users(id), reply_to int REFERENCES comments(id), body text);
+            INSERT INTO comments (user_id, reply_to, body)
+              SELECT 1 + (g * 7919) % 20000, CASE WHEN g % 4 = 1 THEN NULL ELSE g - 1 END, 'comment ' || g FROM generate_series(1, 4000) g;
             """
     }
 
@@ -99,6 +106,12 @@ import Testing
             let setupStatements = try staging.statements().count
             let expectedOrders = try staging.sql("SELECT count(*) FROM orders WHERE user_id <= 5000")
             let expectedItems = try staging.sql("SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.user_id <= 5000")
+            // comments reference themselves (reply_to): a reply is kept only when the whole thread
+            // above it is, counted here from the roots down.
+            let expectedComments = try staging.sql("WITH RECURSIVE k AS (SELECT id FROM comments WHERE user_id <= 5000 AND reply_to IS NULL "
+                                                   + "UNION ALL SELECT c.id FROM comments c JOIN k ON c.reply_to = k.id WHERE c.user_id <= 5000) SELECT count(*) FROM k")
+            let keptByFilterOnly = try staging.sql("SELECT count(*) FROM comments WHERE user_id <= 5000")
+            #expect(Int(expectedComments)! > 0 && Int(expectedComments)! < Int(keptByFilterOnly)!, "the test data has replies to cut")
 
             let dry = try Self.pull(p, staging, ["--dry-run"])
             #expect(dry.status == 0, "dry run failed: \(dry.stderr)")
@@ -119,10 +132,15 @@ import Testing
             #expect(try SeedTests.sql(local, "SELECT count(*) FROM audit_log") == "0")
             #expect(try SeedTests.sql(local, "SELECT count(*) FROM orders o LEFT JOIN users u ON u.id = o.user_id WHERE u.id IS NULL") == "0")
             #expect(try SeedTests.sql(local, "SELECT count(*) FROM order_items i LEFT JOIN orders o ON o.id = i.order_id WHERE i.order_id IS NOT NULL AND o.id IS NULL") == "0")
-            #expect(try SeedTests.sql(local, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated") == "3")
+            #expect(try SeedTests.sql(local, "SELECT count(*) FROM comments") == expectedComments)
+            #expect(try SeedTests.sql(local, "SELECT count(*) FROM comments c LEFT JOIN comments p ON p.id = c.reply_to WHERE c.reply_to IS NOT NULL AND p.id IS NULL") == "0")
+            #expect(try SeedTests.sql(local, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated") == "5")
             #expect(try SeedTests.sql(local, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_user'") == "1")
             #expect(try SeedTests.sql(local, "SELECT nextval('users_id_seq') > (SELECT max(id) FROM users)") == "t")
             #expect(try SeedTests.sql(local, "SELECT nextval('orders_id_seq') > (SELECT max(id) FROM orders)") == "t")
+            // Sequences with no owner: one named in a column's default, one no column uses.
+            #expect(try SeedTests.sql(local, "SELECT nextval('invoice_seq') > (SELECT max(invoice_no) FROM orders)") == "t")
+            #expect(try SeedTests.sql(local, "SELECT nextval('ticket_seq')") == "778", "the source's value")
 
             // Nothing personal arrived: not in the database, not in any file of the stack's volumes.
             #expect(try SeedTests.sql(local, "SELECT count(*) FROM users WHERE email LIKE '%staging-mail%' OR full_name LIKE 'Stagingperson%' OR phone IS NOT NULL") == "0")
@@ -145,7 +163,7 @@ import Testing
             let writes = statements.filter { $0.range(of: "^\\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|TRUNCATE|GRANT|REVOKE|VACUUM|COPY [^(])", options: [.regularExpression, .caseInsensitive]) != nil }
             #expect(writes.isEmpty, "the source ran \(writes)")
             let copies = statements.filter { $0.hasPrefix("COPY") }
-            #expect(copies.count == 3)
+            #expect(copies.count == 4)
             let usersCopy = try #require(copies.first { $0.contains("AS \"email\"") })
             #expect(usersCopy.contains("FROM \"public\".\"users\" WHERE (id <= 5000)"))
             for column in ["email", "full_name", "phone", "password_hash"] {
@@ -158,7 +176,7 @@ import Testing
             // The last pull in status; the same pull again gives the same masked values.
             let status = try p.devenv(["status"])
             #expect(status.stdout.contains("postgres: last pull"), "\(status.stdout)")
-            #expect(status.stdout.contains("30000 rows") || status.stdout.contains("rows in 3 tables"))
+            #expect(status.stdout.contains("rows in 4 tables"))
             let pulls = try #require(try p.status()["pulls"] as? [[String: Any]])
             #expect(pulls.first?["source"] as? String == "$STAGING_DATABASE_URL")
             #expect((pulls.first?["tables"] as? [[String: Any]])?.first { $0["table"] as? String == "public.users" }?["rows"] as? Int == 5000)

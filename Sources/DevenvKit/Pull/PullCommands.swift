@@ -105,16 +105,41 @@ public enum PullCommands {
             """, [database] + plan.steps.flatMap { [$0.table, $0.copyOut, $0.copyIn] })
     }
 
-    /// Sets every sequence owned by a column (serial, identity) past the column's largest value.
-    public static let sequencesSQL = """
-        DO $$DECLARE r record; BEGIN FOR r IN SELECT s.oid::regclass::text AS seq, quote_ident(a.attname) AS col, t.oid::regclass::text AS tab \
-        FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
-        JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid WHERE s.relkind = 'S' LOOP \
-        EXECUTE format('SELECT setval(%L, COALESCE((SELECT max(%s) FROM %s), 0) + 1, false)', r.seq, r.col, r.tab); END LOOP; END$$
+    /// The source's sequence values, as `setval` statements (read-only: `pg_sequences`). A
+    /// sequence never called, or one the source's user may not read, prints nothing.
+    public static let sourceSequencesSQL = """
+        SELECT format('SELECT pg_catalog.setval(to_regclass(%1$L), %2$s, true) WHERE to_regclass(%1$L) IS NOT NULL;', \
+        quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value) \
+        FROM pg_sequences WHERE last_value IS NOT NULL AND schemaname NOT IN ('pg_catalog', 'information_schema')
         """
 
+    /// Sets every ascending sequence past the largest value of the integer columns that use it —
+    /// owned by a column (serial, identity) or named in a column's default (`DEFAULT
+    /// nextval('invoice_seq')`, a sequence with no owner) — unless the source's value (set
+    /// before) is already past it. A sequence no column uses keeps the source's value.
+    public static let sequencesSQL = """
+        DO $$DECLARE r record; m bigint; cur bigint; BEGIN FOR r IN \
+        SELECT s.oid::regclass::text AS seq, array_agg(format('SELECT max(%s)::bigint FROM %s', quote_ident(a.attname), a.attrelid::regclass::text)) AS q \
+        FROM pg_class s JOIN pg_sequence ps ON ps.seqrelid = s.oid AND ps.seqincrement > 0 \
+        JOIN (SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS att FROM pg_depend d \
+        WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
+        UNION SELECT d.refobjid, ad.adrelid, ad.adnum FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid \
+        WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass) u ON u.seq = s.oid \
+        JOIN pg_attribute a ON a.attrelid = u.rel AND a.attnum = u.att AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) \
+        WHERE s.relkind = 'S' GROUP BY s.oid LOOP \
+        EXECUTE 'SELECT max(v) FROM (' || array_to_string(r.q, ' UNION ALL ') || ') x(v)' INTO m; \
+        EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', r.seq) INTO cur; \
+        IF m IS NOT NULL AND m + 1 > cur THEN PERFORM setval(r.seq, m + 1, false); END IF; END LOOP; END$$
+        """
+
+    /// The source's sequence values (`sourceSequencesSQL`), then every sequence past the
+    /// largest value pulled (`sequencesSQL`).
     public static func sequences(container: String, source: Source, localUser: String, database: String) -> Command {
-        exec(container: container, source: source, localUser: localUser, script: "dst -q -d \"$1\" -c \"$2\"", [database, sequencesSQL])
+        exec(container: container, source: source, localUser: localUser, script: """
+            src psql -X -q -At -v ON_ERROR_STOP=1 -c "$2" > "$tmp/seq" || exit 1
+            dst -q -o /dev/null -d "$1" -f "$tmp/seq" || exit 1
+            dst -q -d "$1" -c "$3"
+            """, [database, sourceSequencesSQL, sequencesSQL])
     }
 
     /// Swaps the pulled database in: in one statement the current one is renamed aside (its
