@@ -67,7 +67,7 @@ public enum UpgradeCommands {
     /// The `command:` of the kind's compose fragment, as compose runs it (`$$` is a `$`);
     /// empty when it has none (the image's own).
     public static func command(_ s: PlannedService) throws -> [String] {
-        guard let kind = s.kind, let node = try Yams.compose(yaml: try Templating.render(kind.composeFragment, s.context))?["command"] else { return [] }
+        guard let node = try s.kind?.compose.value("command", s.context) else { return [] }
         let parts = node.sequence.map { $0.compactMap(\.string) } ?? node.string.map { [$0] } ?? []
         return parts.map { $0.replacingOccurrences(of: "$$", with: "$") }
     }

@@ -31,10 +31,14 @@ public struct ComposeFragment: Sendable {
         try entries.map { (try Self.render($0.key, context), try Self.render($0.value, context)) }
     }
 
+    /// One key's value rendered against `context`; nil when the fragment has no such key.
+    public func value(_ key: String, _ context: [String: Any]) throws -> Node? {
+        try entries.first(where: { $0.key.text == key }).map { try Self.render($0.value, context) }
+    }
+
     /// `environment:` rendered, as a map (`mapped`) or as a list of `KEY=value` lines.
     public func environment(_ context: [String: Any]) throws -> (pairs: [(key: String, value: String)], mapped: Bool) {
-        guard let env = entries.first(where: { $0.key.text == "environment" })?.value else { return ([], true) }
-        let node = try Self.render(env, context)
+        guard let node = try value("environment", context) else { return ([], true) }
         if let m = node.mapping { return (m.compactMap { k, v in k.string.map { ($0, v.string ?? "") } }, true) }
         let lines = node.sequence.map { $0.compactMap(\.string) } ?? []
         return (lines.compactMap { line in line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) } }, false)
