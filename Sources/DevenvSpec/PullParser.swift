@@ -29,7 +29,9 @@ public struct PullParser {
                 r.problem(k, "service '\(service)' (\(spec.isGeneric ? "an image" : "kind \(spec.kind)")) cannot pull data; pull works for \(able.joined(separator: ", "))")
                 continue
             }
-            if let one = entry(service, v, key: k, rules: rules, projectName: projectName, &r) { out.append(one) }
+            if rules.objects != nil {
+                if let one = objectEntry(service, v, key: k, &r) { out.append(one) }
+            } else if let one = entry(service, v, key: k, rules: rules, projectName: projectName, &r) { out.append(one) }
         }
         return out
     }
@@ -53,10 +55,46 @@ public struct PullParser {
                         line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
     }
 
-    private func source(_ node: Node, _ service: String, _ r: inout NodeReader) -> PullSource? {
-        let shapes = "from: staging, from: { staging: DATABASE_URL }, from: { env: VAR } or from: { url: \"postgres://…\" }"
+    static let objectKeys = ["from", "bucket", "prefixes", "max_size", "max_object_size"]
+    static let bucket = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+
+    /// `pull.SERVICE` of a kind holding objects (see `PullObjects`).
+    private func objectEntry(_ service: String, _ node: Node, key keyNode: Node, _ r: inout NodeReader) -> PullSpec? {
+        guard let m = r.mapping(node, "pull.\(service)") else { return nil }
+        var source: PullSource?, objects = PullObjects()
+        for (key, value) in r.entries(m, allowed: Self.objectKeys, context: "in pull.\(service)") {
+            switch key {
+            case "from": source = self.source(value, service, objects: true, &r)
+            case "bucket":
+                guard let b = r.string(value, "pull.\(service).bucket") else { continue }
+                if b.range(of: Self.bucket, options: .regularExpression) != nil { objects.bucket = b }
+                else { r.problem(value, "'\(b)' is not a bucket name (3-63 lower-case letters, digits, '.' and '-')") }
+            case "prefixes":
+                for p in r.strings(value, "pull.\(service).prefixes") ?? [] {
+                    if p.isEmpty || p.hasPrefix("/") { r.problem(value, "a prefix is the start of a key, not empty and without a leading '/', found '\(p)'") }
+                    else { objects.prefixes.append(p) }
+                }
+            default:
+                guard let text = r.scalarText(value, "pull.\(service).\(key)") else { continue }
+                guard let n = PullObjects.size(text), n > 0 else {
+                    r.problem(value, "pull.\(service).\(key) must be a size such as 5MB, 512KiB or a number of bytes, found '\(text)'"); continue
+                }
+                if key == "max_size" { objects.maxSize = n } else { objects.maxObjectSize = n }
+            }
+        }
+        guard let source else {
+            if m["from"] == nil { r.problem(keyNode, "pull.\(service) needs 'from:', e.g. from: { url: \"s3://staging-bucket\" }, from: staging or from: { env: VAR }") }
+            return nil
+        }
+        return PullSpec(service: service, source: source, salt: "", database: nil, tables: [],
+                        line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, objects: objects)
+    }
+
+    private func source(_ node: Node, _ service: String, objects: Bool = false, _ r: inout NodeReader) -> PullSource? {
+        let shapes = objects ? "from: staging, from: { staging: S3_BUCKET }, from: { env: VAR } or from: { url: \"s3://bucket\" }"
+            : "from: staging, from: { staging: DATABASE_URL }, from: { env: VAR } or from: { url: \"postgres://…\" }"
         if case .scalar(let s) = node {
-            if s.string == "staging" { return .staging(key: PullSource.defaultStagingKey) }
+            if s.string == "staging" { return .staging(key: objects ? PullSource.defaultStagingBucketKey : PullSource.defaultStagingKey) }
             r.problem(node, "pull.\(service).from must be \(shapes), found '\(s.string)'\(Suggest.hint(s.string, among: ["staging"]))"); return nil
         }
         guard let m = node.mapping, m.count == 1, let (k, v) = m.first.map({ ($0.key, $0.value) }) else {
@@ -72,6 +110,10 @@ public struct PullParser {
             }
             return .env(text)
         default:
+            if objects {
+                guard text.hasPrefix("s3://"), text.count > 5 else { r.problem(v, "pull.\(service).from.url must be s3://BUCKET or s3://BUCKET/PREFIX"); return nil }
+                return .url(text)
+            }
             guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
                 r.problem(v, "pull.\(service).from.url must start with postgres:// or postgresql://"); return nil
             }

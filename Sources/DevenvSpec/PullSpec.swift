@@ -27,9 +27,45 @@ public struct PullSpec: Sendable, Equatable {
     public var tables: [PullTable]
     public var line: Int
     public var column: Int
+    /// Set for a service holding objects (a kind whose pull.yml has `objects:`).
+    public var objects: PullObjects? = nil
 
     public func table(_ name: String) -> PullTable? {
         tables.first { $0.name == name || "public." + $0.name == name || $0.name == "public." + name }
+    }
+}
+
+/// What a pull of objects copies (a kind whose `pull.yml` has `objects:`, e.g. minio, rustfs):
+///
+/// ```yaml
+/// pull:
+///   s3:
+///     from: { url: "s3://acme-staging-uploads" }   # or from: staging (its S3_BUCKET), or from: { env: VAR }
+///     bucket: uploads                             # the local bucket (default: the service's first)
+///     prefixes: [avatars/, invoices/2026/]        # only keys under these (default: every key)
+///     max_object_size: 5MB                        # larger objects are left on staging
+///     max_size: 200MB                             # at most this much in all, in key order
+/// ```
+public struct PullObjects: Sendable, Equatable {
+    public var bucket: String?
+    public var prefixes: [String] = []
+    public var maxSize: Int64?
+    public var maxObjectSize: Int64?
+    public init(bucket: String? = nil, prefixes: [String] = [], maxSize: Int64? = nil, maxObjectSize: Int64? = nil) {
+        self.bucket = bucket; self.prefixes = prefixes; self.maxSize = maxSize; self.maxObjectSize = maxObjectSize
+    }
+
+    /// `5MB` (1000-based), `5MiB` (1024-based), `512KB`, `1GB`, or a number of bytes.
+    public static func size(_ text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
+                                        ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1)]
+        for (suffix, factor) in units where t.hasSuffix(suffix) {
+            let number = t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+            guard let n = Double(number), n >= 0, n * Double(factor) < 9e18 else { return nil }
+            return Int64(n * Double(factor))
+        }
+        return Int64(t).flatMap { $0 >= 0 ? $0 : nil }
     }
 }
 
@@ -43,6 +79,8 @@ public enum PullSource: Sendable, Equatable {
     case url(String)
 
     public static let defaultStagingKey = "DATABASE_URL"
+    /// For a pull of objects: the key naming staging's bucket.
+    public static let defaultStagingBucketKey = "S3_BUCKET"
 
     public var label: String {
         switch self {

@@ -32,6 +32,8 @@ public struct PullOperation {
         public var skipped: [String]
         public var snapshot: String?
         public var record: PullRecord?
+        /// A pull of objects (`ObjectPull`).
+        public var objects: Objects?
 
         public struct Table: Encodable, Sendable {
             public var table: String
@@ -39,7 +41,17 @@ public struct PullOperation {
             public var limit: Int?
             public var masked: [String: String]
         }
-        enum CodingKeys: String, CodingKey { case service, source, dryRun = "dry_run", tables, skipped, snapshot, record }
+        public struct Objects: Encodable, Sendable {
+            public var from: String
+            public var into: String
+            public var count: Int
+            public var bytes: Int64
+            /// Listed and not copied (folder markers, over a size limit).
+            public var left: Int
+            /// With --dry-run: every key that would be copied.
+            public var keys: [String]?
+        }
+        enum CodingKeys: String, CodingKey { case service, source, dryRun = "dry_run", tables, skipped, snapshot, record, objects }
     }
 
     public func run(_ ctx: DevenvContext) async throws -> Outcome? {
@@ -51,6 +63,9 @@ public struct PullOperation {
         }
         guard let kind = project.kinds.kinds[project.manifest.service(named: service)?.kind ?? ""], let rules = try PullRules.of(kind) else {
             throw DevenvError.usage("service '\(service)' cannot pull data")
+        }
+        if let reach = rules.objects {
+            return try await ObjectPull(operation: self, spec: spec, objects: spec.objects ?? PullObjects(), reach: reach).run(ctx, project: project)
         }
         let source = try await PullSource.resolve(spec.source, project: project, ctx: ctx)
         try ctx.engine.ping()
@@ -114,6 +129,17 @@ extension ISO8601DateFormatter {
 extension PullOperation.Outcome {
     /// What a person reads: the plan (`--dry-run`) or the summary.
     public var lines: [String] {
+        if let objects {
+            if let record {
+                return ["Pulled \(record.rows) objects (\(Snapshot.humanSize(Int64(record.bytes)))) from \(objects.from) into \(record.service)'s \(objects.into) "
+                        + "in \(String(format: "%.1f", record.seconds))s\(objects.left > 0 ? "; \(objects.left) listed objects left on staging (prefixes, size limits)" : "")."]
+            }
+            var out = ["Would copy \(objects.count) objects (\(Snapshot.humanSize(objects.bytes))) from \(objects.from) (\(source)) into \(service)'s \(objects.into) (nothing copied, nothing changed):"]
+            out += (objects.keys ?? []).prefix(50).map { "  " + $0 }
+            if (objects.keys?.count ?? 0) > 50 { out.append("  … and \(objects.keys!.count - 50) more") }
+            if objects.left > 0 { out.append("  left on staging: \(objects.left) listed objects (folder markers, over max_object_size or past max_size)") }
+            return out
+        }
         if let record {
             return ["Pulled \(record.rows) rows (\(Snapshot.humanSize(Int64(record.bytes))), \(record.tables.count) tables) into \(record.service)'s database \(record.database) "
                     + "from \(source) in \(String(format: "%.1f", record.seconds))s; every personal column was masked on the source."]

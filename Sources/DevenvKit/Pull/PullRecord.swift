@@ -18,6 +18,8 @@ public struct PullRecord: Codable, Sendable, Equatable {
     public var snapshot: String?
     public var seconds: Double
     public var tables: [Table]
+    /// What `rows` counts: nil for rows of tables, `objects` for a pull of objects.
+    public var unit: String? = nil
 
     public var rows: Int { tables.reduce(0) { $0 + $1.rows } }
     public var bytes: Int { tables.reduce(0) { $0 + $1.bytes } }
@@ -46,6 +48,7 @@ public struct PullRecord: Codable, Sendable, Equatable {
 
     /// `postgres: pulled 5,000 rows (3 tables, 1.2 MB) from $STAGING_DATABASE_URL on 2026-12-07 04:10`.
     public var line: String {
+        if let unit { return "\(service): last pull \(at) from \(source): \(rows) \(unit) (\(Snapshot.humanSize(Int64(bytes)))) into \(database)" }
         return "\(service): last pull \(at) from \(source): \(rows) rows in \(tables.count) tables (\(Snapshot.humanSize(Int64(bytes))))"
     }
 }

@@ -60,7 +60,7 @@ import Testing
         #expect(problems.contains { $0.hasPrefix("11:41: unknown rule 'nul' for users.phone; did you mean 'null'?") })
         #expect(problems.contains { $0.hasPrefix("11:49: the rule for users.x must be one of") })
         #expect(problems.contains { $0.hasPrefix("12:15: table 'orders' must be 'skip' or a map") && $0.hasSuffix("did you mean 'skip'?") })
-        #expect(problems.contains { $0.hasPrefix("13:3: service 'redis' (kind redis) cannot pull data; pull works for postgres") })
+        #expect(problems.contains { $0.hasPrefix("13:3: service 'redis' (kind redis) cannot pull data; pull works for minio, postgres, rustfs") })
         #expect(problems.contains { $0.hasPrefix("14:3: pull for unknown service 'mongo'") })
         #expect(problems.count == 10, "\(problems)")
     }

@@ -15,6 +15,10 @@ struct Pull: AsyncParsableCommand {
         the new database replaces the old one only when complete. The local data is saved \
         first as snapshot pull-<time>. psql and pg_dump run in the local service's container.
 
+        For an S3 kind (minio, rustfs), the objects of the staging bucket under pull.SERVICE.\
+        prefixes within max_object_size and max_size are copied into a local bucket by the AWS \
+        CLI on this machine (staging read with your own credentials and endpoint).
+
         Examples:
           devenv pull postgres --dry-run
           devenv pull postgres --yes
