@@ -17,8 +17,9 @@ public struct Manifest: Sendable {
     public var envTargets: [EnvTargetSpec]
     /// `ports:`: the app's own ports, reserved like the services' and usable as `{{ports.NAME}}`.
     public var appPorts: [AppPort]
-    /// `seed:` per service name, kept as YAML for the seed stage.
-    public var seeds: [String: YAMLNode]
+    /// `seed:`, read by each kind's seed schema (files checked) when the manifest loads with
+    /// `ManifestLoader.seedContexts` (as `Project.load` does); empty otherwise.
+    public var seeds: [SeedItem] = []
     /// `staging:`, read once when the manifest loads (nil without it, or when it has problems).
     public var staging: StagingConfig?
     /// `staging.rewrite` and `staging.override` values: templates, checked with `env:`'s keys.

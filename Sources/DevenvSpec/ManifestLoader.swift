@@ -11,7 +11,15 @@ public struct ManifestLoader {
     /// The kinds services may use (their settings are validated here too).
     public var kinds: KindCatalogue
 
-    public init(kinds: KindCatalogue) { self.kinds = kinds }
+    /// Each service's context without ports and secrets (settings, defaults, values), which a
+    /// seed's option defaults, `one_of` and targets render against; given, `seed:` is read into
+    /// `Manifest.seeds` (files checked); nil, it is left out (`devenv init`, registry recovery).
+    public var seedContexts: ((Manifest) -> [String: [String: Any]])?
+
+    public init(kinds: KindCatalogue, seedContexts: ((Manifest) -> [String: [String: Any]])? = nil) {
+        self.kinds = kinds
+        self.seedContexts = seedContexts
+    }
 
     /// Walks up from `directory` to find `devenv.yml`, like git finds `.git`.
     public static func find(from directory: String) -> String? {
@@ -25,8 +33,8 @@ public struct ManifestLoader {
     }
 
     /// The manifest and every problem in it; the manifest is nil only when the file could
-    /// not be read as YAML at all. Problems that need the stack's context (seeds, env keys) are
-    /// added by `SpecValidation`.
+    /// not be read as YAML at all. Problems that need more than one section (env keys, processes)
+    /// are added by `SpecValidation`.
     public func read(file: String) throws -> (Manifest?, [ManifestProblem]) {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw DevenvError.usage("cannot read \(file)", hint: "Check the file exists and is readable.")
@@ -66,7 +74,7 @@ public struct ManifestLoader {
         }
         var manifest = Manifest(
             file: file, root: root, name: Self.defaultName(root: root), isolation: .project,
-            services: [], envTargets: [], appPorts: [], seeds: [:], staging: nil)
+            services: [], envTargets: [], appPorts: [], staging: nil)
         guard let node else {
             throw ManifestError(file: file, problems: [ManifestProblem(line: 1, column: 1, "the manifest is empty; expected at least 'services:'")])
         }
@@ -75,6 +83,7 @@ public struct ManifestLoader {
         if !oversized.isEmpty { throw ManifestError(file: file, problems: oversized) }
         var pullNode: Node?
         var stagingNode: Node?
+        var seedNodes: [(service: String, node: Node)] = []
         for (key, value) in reader.entries(top, allowed: Self.topKeys, context: "at the top level") {
             switch key {
             case "name":
@@ -93,7 +102,11 @@ public struct ManifestLoader {
             case "ports": manifest.appPorts = parseAppPorts(value, &reader)
             case "seed":
                 if let m = reader.mapping(value, "seed") {
-                    for (k, v) in m { if let name = reader.string(k, "a seed's service name") { manifest.seeds[name] = YAMLNode(v) } }
+                    for (k, v) in m {
+                        guard let name = reader.string(k, "a seed's service name") else { continue }
+                        seedNodes.removeAll { $0.service == name }
+                        seedNodes.append((name, v))
+                    }
                 }
             case "staging": stagingNode = value
             case "processes": manifest.processes = ProcessParser().parse(value, &reader)
@@ -107,6 +120,9 @@ public struct ManifestLoader {
             manifest.staging = config
             manifest.stagingTemplates = StagingConfig.templates(stagingNode)
             reader.problems += problems
+        }
+        if let seedContexts, !seedNodes.isEmpty {
+            manifest.seeds = SeedParser(kinds: kinds, contexts: seedContexts(manifest)).parse(seedNodes, of: manifest, into: &reader)
         }
         if let pullNode { manifest.pulls = PullParser(kinds: kinds).parse(pullNode, services: manifest.services, projectName: manifest.name, into: &reader) }
         if top["services"] == nil, !top.contains(where: { $0.key.string.map { Suggest.nearest($0, among: ["services"]) != nil } ?? false }) { reader.problem(node, "missing 'services:'; expected a map of services, e.g. 'services: { postgres: { version: \"16\" } }'") }

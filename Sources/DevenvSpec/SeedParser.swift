@@ -14,12 +14,10 @@ public struct SeedParser {
 
     public init(kinds: KindCatalogue, contexts: [String: [String: Any]]) { self.kinds = kinds; self.contexts = contexts }
 
-    package func parse(_ manifest: Manifest, into reader: inout NodeReader) -> [SeedItem] {
+    /// `seeds`: each service's entry under `seed:`, in the order the file lists them.
+    package func parse(_ seeds: [(service: String, node: Node)], of manifest: Manifest, into reader: inout NodeReader) -> [SeedItem] {
         var items: [SeedItem] = []
-        // The manifest keeps `seed:` as a dictionary; walk it in the order the file lists it.
-        let ordered = manifest.seeds.sorted { ($0.value.mark?.line ?? 0, $0.value.mark?.column ?? 0) < ($1.value.mark?.line ?? 0, $1.value.mark?.column ?? 0) }
-        for (service, yaml) in ordered {
-            let node = yaml.node
+        for (service, node) in seeds {
             guard let spec = manifest.service(named: service) else { continue }   // the loader reports unknown services
             guard let kind = kinds.kinds[spec.kind], let schema = kind.seed else {
                 let seedable = kinds.kinds.values.filter { $0.seed != nil }.map(\.name).sorted()

@@ -14,8 +14,8 @@ public struct Project {
     public var identity: StackIdentity
     public var imageMap: ImageMap
     public var portRange: PortRange
-    /// `seed:`, read by each kind's seed schema, files checked.
-    public var seeds: [SeedItem]
+    /// `seed:`, read by each kind's seed schema, files checked (when the manifest loaded).
+    public var seeds: [SeedItem] { manifest.seeds }
     /// `staging:`, when the manifest has it (typed when the manifest loaded).
     public var staging: StagingConfig? { manifest.staging }
     /// Services whose data `devenv reset` is wiping: damaged credentials may be made anew for them.
@@ -32,7 +32,11 @@ public struct Project {
         let root = (file as NSString).deletingLastPathComponent
         let kinds = try KindCatalogue.load(searchPath: KindCatalogue.defaultSearchPath(environment: ctx.environment, projectRoot: root))
         let imageMap = try ImageMap.load(environment: ctx.environment, paths: ctx.paths)
-        let (read, problems) = try ManifestLoader(kinds: kinds).read(file: file)
+        let loader = ManifestLoader(kinds: kinds) { m in
+            let branchName = branch || m.isolation == .branch ? GitInfo.currentBranch(at: root) : nil
+            return SpecValidation.seedContexts(m, kinds: kinds, identity: StackIdentity(project: m.name, root: root, branch: branchName), imageMap: imageMap)
+        }
+        let (read, problems) = try loader.read(file: file)
         guard let manifest = read else { throw ManifestError(file: file, problems: problems).asDevenvError(cwd: ctx.cwd) }
         var branchName: String?
         if branch || manifest.isolation == .branch {
@@ -47,7 +51,7 @@ public struct Project {
         let all = problems + checked.problems
         if !all.isEmpty { throw ManifestError(file: file, problems: all).asDevenvError(cwd: ctx.cwd) }
         return Project(manifest: manifest, kinds: kinds, identity: identity, imageMap: imageMap,
-                       portRange: try PortRange.from(environment: ctx.environment), seeds: checked.seeds)
+                       portRange: try PortRange.from(environment: ctx.environment))
     }
 
     public var planner: StackPlanner { StackPlanner(kinds: kinds, imageMap: imageMap) }

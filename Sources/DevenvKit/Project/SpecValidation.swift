@@ -6,11 +6,10 @@ import DevenvPlan
 import DevenvPlatform
 
 /// The checks that need more than one section of devenv.yml, run once with the manifest's
-/// own: `env:` template keys, `seed:` entries (by each kind's seed schema, files on disk),
-/// `staging:`, `processes:` (ProcessValidation). Every problem is collected; nothing here touches the engine or writes a file.
+/// own: `env:` and `staging:` template keys, `processes:` (ProcessValidation); `seed:` is read
+/// when the manifest loads, with `seedContexts`. Every problem is collected; nothing here touches the engine or writes a file.
 public enum SpecValidation {
     public struct Result {
-        public var seeds: [SeedItem] = []
         public var problems: [ManifestProblem] = []
     }
 
@@ -27,15 +26,6 @@ public enum SpecValidation {
         }
         result.problems += serviceEnvProblems(manifest, keys: keys)
         result.problems += ProcessValidation.check(manifest, templateKeys: keys)
-        var reader = NodeReader()
-        let planner = StackPlanner(kinds: kinds, imageMap: imageMap)
-        var contexts: [String: [String: Any]] = [:]
-        for s in manifest.services where manifest.seeds[s.name] != nil {
-            contexts[s.name] = try? ServiceContext.build(s, kind: kinds.kinds[s.kind], identity: identity,
-                                                         image: imageMap.resolve(planner.requestedImage(s)), ports: [], secrets: [:]).context
-        }
-        result.seeds = SeedParser(kinds: kinds, contexts: contexts).parse(manifest, into: &reader)
-        result.problems += reader.problems
         for t in manifest.stagingTemplates {
             for ref in unknownKeys(t.text, keys) {
                 result.problems.append(ManifestProblem(line: t.line, column: t.column,
@@ -43,6 +33,17 @@ public enum SpecValidation {
             }
         }
         return result
+    }
+
+    /// Each service's context without ports and secrets, for `seed:` (`ManifestLoader.seedContexts`).
+    public static func seedContexts(_ manifest: Manifest, kinds: KindCatalogue, identity: StackIdentity, imageMap: ImageMap) -> [String: [String: Any]] {
+        let planner = StackPlanner(kinds: kinds, imageMap: imageMap)
+        var contexts: [String: [String: Any]] = [:]
+        for s in manifest.services {
+            contexts[s.name] = try? ServiceContext.build(s, kind: kinds.kinds[s.kind], identity: identity,
+                                                         image: imageMap.resolve(planner.requestedImage(s)), ports: [], secrets: [:]).context
+        }
+        return contexts
     }
 
     /// Every key an `env:` template may use: `{{SERVICE.KEY}}` for each value of its kind,

@@ -41,12 +41,13 @@ import CurrentPlatform
         let root = TestSupport.tempDir("rustfs-seed")
         try FileManager.default.createDirectory(atPath: root + "/seeds/uploads/img", withIntermediateDirectories: true)
         try "png".write(toFile: root + "/seeds/uploads/img/logo.png", atomically: true, encoding: .utf8)
-        let manifest = try TestSupport.parse("services:\n  files: { kind: rustfs }\nseed:\n  files: { uploads: seeds/uploads }\n", file: root + "/devenv.yml")
+        let yaml = "services:\n  files: { kind: rustfs }\nseed:\n  files: { uploads: seeds/uploads }\n"
+        let manifest = try TestSupport.parse(yaml, file: root + "/devenv.yml")
         let plan = try TestSupport.plan(manifest, identity: StackIdentity(project: "shop", root: root, branch: nil),
                                         secrets: Self.secrets, home: root + "/.home")
-        let v = SpecValidation.run(manifest, kinds: try TestSupport.templates(), identity: plan.identity, imageMap: ImageMap())
+        let v = try SeedFixture.load(yaml, file: root + "/devenv.yml", identity: plan.identity)
         #expect(v.problems.isEmpty, "\(v.problems)")
-        let item = try #require(v.seeds.first)
+        let item = try #require(v.manifest.seeds.first)
         let s = try #require(plan.service("files"))
         let project = ComposeProject(name: "shop", file: plan.composeFile)
         let put = try SeedCommands.apply(item, service: s, project: project)

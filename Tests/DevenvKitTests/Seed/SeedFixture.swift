@@ -12,6 +12,7 @@ import CurrentPlatform
 struct SeedFixture {
     let root: String
     let plan: StackPlan
+    let yaml: String
     var compose: ComposeProject { ComposeProject(name: plan.identity.stack, file: plan.composeFile) }
 
     static let secrets: Credentials.Store = [
@@ -21,6 +22,7 @@ struct SeedFixture {
 
     init(_ yaml: String, files: [String: String]) throws {
         root = TestSupport.tempDir("seed")
+        self.yaml = yaml
         for (path, text) in files {
             let full = root + "/" + path
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -31,15 +33,21 @@ struct SeedFixture {
                                     secrets: Self.secrets, home: root + "/.home")
     }
 
-    var validation: SpecValidation.Result {
-        get throws { SpecValidation.run(plan.manifest, kinds: try TestSupport.templates(), identity: plan.identity, imageMap: ImageMap()) }
+    /// The manifest read as `Project.load` reads it (seeds typed with each service's context),
+    /// and every problem.
+    static func load(_ yaml: String, file: String, identity: StackIdentity) throws -> (manifest: Manifest, problems: [ManifestProblem]) {
+        let kinds = try TestSupport.templates()
+        let loader = ManifestLoader(kinds: kinds) { SpecValidation.seedContexts($0, kinds: kinds, identity: identity, imageMap: ImageMap()) }
+        let (read, problems) = loader.read(yaml, file: file)
+        let manifest = try #require(read)
+        return (manifest, problems + SpecValidation.run(manifest, kinds: kinds, identity: identity, imageMap: ImageMap()).problems)
     }
 
     /// The seeds, or the usage error a command would print for their problems.
     func items() throws -> [SeedItem] {
-        let v = try validation
-        if !v.problems.isEmpty { throw ManifestError(file: plan.manifest.file, problems: v.problems).asDevenvError(cwd: root) }
-        return v.seeds
+        let (manifest, problems) = try Self.load(yaml, file: plan.manifest.file, identity: plan.identity)
+        if !problems.isEmpty { throw ManifestError(file: plan.manifest.file, problems: problems).asDevenvError(cwd: root) }
+        return manifest.seeds
     }
 
     /// The first glob of the kind format that applies `item`.
@@ -49,5 +57,5 @@ struct SeedFixture {
     }
 
     /// The manifest problems seed parsing reports, as `LINE:COLUMN: message`.
-    func problems() -> [String] { ((try? validation)?.problems ?? []).map(\.description) }
+    func problems() -> [String] { ((try? Self.load(yaml, file: plan.manifest.file, identity: plan.identity))?.problems ?? []).map(\.description) }
 }
