@@ -66,7 +66,8 @@ public struct StackPlanner: Sendable {
 
     package func planService(_ s: ServiceSpec, ports: [PlannedPort], secrets: [String: String], identity: StackIdentity) throws -> PlannedService {
         let kind = kinds.kinds[s.kind]?.mappingToolImages(imageMap)
-        let requested = requestedImage(s)
+        // Built from a folder without `image:`: the name compose gives it (`<stack>-<service>`).
+        let requested = s.image == nil && s.build != nil ? "\(identity.stack)-\(s.name)" : requestedImage(s)
         let image = imageMap.resolve(requested)
         let built = try ServiceContext.build(s, kind: kind, identity: identity, image: image, ports: ports, secrets: secrets)
         return PlannedService(name: s.name, spec: s, kind: kind, requestedImage: requested, image: image,

@@ -61,6 +61,8 @@ public struct ServiceSpec: Sendable {
     public var entrypoint: [String]?
     /// Generic services: a check compose runs inside the container (beside devenv's own from the host).
     public var healthcheck: HealthcheckSpec?
+    /// Generic services: the image built from a folder (relative to the project), as compose builds it.
+    public var build: BuildSpec?
     public var volumes: [String] = []
     public var line: Int = 0
 
@@ -82,6 +84,14 @@ public struct HealthcheckSpec: Sendable, Equatable {
     public static let optionKeys = ["interval", "timeout", "retries", "start_period", "start_interval"]
     public init(test: [String], options: [(key: String, value: String)] = []) { self.test = test; self.options = options }
     public static func == (a: Self, b: Self) -> Bool { a.test == b.test && a.options.map { "\($0.key)=\($0.value)" } == b.options.map { "\($0.key)=\($0.value)" } }
+}
+
+/// A generic service's `build:` (`./api`, or `{ context: .., dockerfile: docker/Dockerfile }`):
+/// compose builds the image, tagged `<stack>-<service>` unless `image:` names it.
+public struct BuildSpec: Sendable, Equatable {
+    public var context: String
+    public var dockerfile: String?
+    public init(context: String, dockerfile: String? = nil) { self.context = context; self.dockerfile = dockerfile }
 }
 
 /// How a generic service tells it is ready.

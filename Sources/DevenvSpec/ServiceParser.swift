@@ -6,7 +6,7 @@ import DevenvCore
 package struct ServiceParser {
     package var kinds: KindCatalogue
     package static let common = ["kind", "version", "image", "port", "env", "command", "volumes"]
-    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "entrypoint", "healthcheck", "volumes"]
+    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "entrypoint", "healthcheck", "build", "volumes"]
 
     package func parse(_ node: Node, _ reader: inout NodeReader) -> [ServiceSpec] {
         guard let m = reader.mapping(node, "services") else { return [] }
@@ -47,11 +47,11 @@ package struct ServiceParser {
             // Named like a kind, unless it describes its own image (`ports:`/`ready:`, which only a
             // generic service takes): a kind added later never changes what a manifest means.
             kind = name
-        } else if m["image"] != nil {
+        } else if m["image"] != nil || m["build"] != nil {
             kind = ServiceSpec.genericKind
         } else {
             let near = Suggest.nearest(name, among: known)
-            reader.problem(keyNode, "service '\(name)' is not a known kind and has no 'image:'" +
+            reader.problem(keyNode, "service '\(name)' is not a known kind and has no 'image:' (or 'build:')" +
                 (near.map { "; did you mean '\($0)'?" } ?? "") + "; known kinds: \(known.joined(separator: ", "))")
             return nil
         }
@@ -90,6 +90,15 @@ package struct ServiceParser {
                 if case .scalar(let s) = v { spec.entrypoint = s.string.split(separator: " ").map(String.init) }
                 else { spec.entrypoint = reader.strings(v, "entrypoint") }
             case "healthcheck": spec.healthcheck = parseHealthcheck(v, &reader)
+            case "build":
+                if let m = v.mapping {
+                    var context: String?, dockerfile: String?
+                    for (key, bv) in reader.entries(m, allowed: ["context", "dockerfile"], context: "in 'build'") {
+                        if key == "context" { context = reader.string(bv, "build.context") } else { dockerfile = reader.string(bv, "build.dockerfile") }
+                    }
+                    if let context { spec.build = BuildSpec(context: context, dockerfile: dockerfile) }
+                    else { reader.problem(v, "build needs 'context:' (a folder of the project, e.g. ./api)") }
+                } else if let context = reader.string(v, "build") { spec.build = BuildSpec(context: context) }
             case "volumes": spec.volumes = reader.strings(v, "volumes") ?? []
             default:
                 if let setting = kindSettings.first(where: { $0.name == key }), let value = SettingReader.read(v, as: setting, &reader) {
@@ -98,7 +107,7 @@ package struct ServiceParser {
             }
         }
         if kind == ServiceSpec.genericKind {
-            if spec.image == nil { reader.problem(keyNode, "service '\(name)' needs 'image:'") }
+            if spec.image == nil, spec.build == nil { reader.problem(keyNode, "service '\(name)' needs 'image:' (or 'build:' with the folder to build it from)") }
             if spec.ports.isEmpty, spec.ready != nil { reader.problem(keyNode, "service '\(name)' has 'ready:' but no 'ports:' to check") }
         }
         return spec

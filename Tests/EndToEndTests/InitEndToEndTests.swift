@@ -11,7 +11,11 @@ import Testing
     @Test func aComposeFileIsCarriedOverAndTheAppReachesPostgresThroughItsRewrittenURL() throws {
         try ProjectFixture.with("init-compose") { p in
             let port = ProcessTests.pinnablePort()
+            p.onTearDown { [name = p.name] in   // the image compose built for the worker (down keeps images)
+                _ = try? ProjectFixture.run(["sh", "-c", "docker image rm -f $(docker images -q --filter reference='\(name)*') 2>/dev/null || true"])
+            }
             try p.write("api/dbcheck.py", ProcessTests.dbcheck)
+            try p.write("worker/Dockerfile", "FROM devenv-testbed/redis:7\nCMD [\"redis-server\", \"--port\", \"6390\"]\n")
             try p.write("compose.yaml", """
             name: \(p.name)
             services:
@@ -32,12 +36,16 @@ import Testing
                 environment: { UPSTREAM: "db:5432", UPSTREAM_PASSWORD: secret }
                 healthcheck: { test: [CMD-SHELL, "redis-cli -p 6380 -a \\"$$UPSTREAM_PASSWORD\\" ping | grep -q PONG"], interval: 1s, retries: 60 }
                 ports: ["6380"]
+              worker:                 # nothing init can run on the host: a container built from its Dockerfile
+                build: ./worker
+                ports: ["6390"]
             """)
             let initialised = try p.devenv(["init", "--name", p.name])
             #expect(initialised.status == 0, "\(initialised.stdout)\(initialised.stderr)")
             let manifest = try p.read("devenv.yml")
             #expect(manifest.contains("db: {kind: postgres, version: \"15\", databases: [app]}"), "\(manifest)")
             #expect(manifest.contains("DATABASE_URL: \"postgres://{{db.user}}:{{db.password}}@{{db.host}}:{{db.port}}/app\""), "\(manifest)")
+            #expect(manifest.contains("worker:\n    build: ./worker"), "\(manifest)")
             #expect(manifest.contains("UPSTREAM_PASSWORD: \"{{db.password}}\"") && manifest.contains("entrypoint:") && manifest.contains("healthcheck:"), "\(manifest)")
 
             try p.trust()
@@ -54,6 +62,8 @@ import Testing
             #expect(inside.stdout.contains("PONG") && inside.stdout.contains(password), "\(inside.stdout)\(inside.stderr)")
             let health = try p.devenv(["compose", "ps", "--format", "{{.Service}} {{.Health}}"])
             #expect(health.stdout.contains("proxy healthy") || health.stdout.contains("proxy starting"), "the carried healthcheck runs: \(health.stdout)")
+            let worker = try p.devenv(["compose", "exec", "-T", "worker", "redis-cli", "-p", "6390", "ping"])
+            #expect(worker.stdout.contains("PONG"), "compose built and started the worker: \(worker.stdout)\(worker.stderr)")
             #expect(try p.devenv(["down"]).status == 0)
         }
     }

@@ -11,6 +11,8 @@ struct SourceService: Equatable {
     var name: String
     var image: String?
     var build: String?
+    /// The build's Dockerfile, relative to its context.
+    var dockerfile: String?
     var command: [String]?
     var entrypoint: [String]?
     /// nil value: named without a value (taken from the shell that runs compose).
@@ -71,7 +73,7 @@ enum ComposeSource {
     static func service(_ name: String, _ m: [String: Any]) -> SourceService {
         var s = SourceService(name: name)
         s.image = m["image"] as? String
-        if let b = m["build"] as? [String: Any] { s.build = b["context"] as? String ?? "." } else if let b = m["build"] as? String { s.build = b }
+        if let b = m["build"] as? [String: Any] { s.build = b["context"] as? String ?? "."; s.dockerfile = b["dockerfile"] as? String } else if let b = m["build"] as? String { s.build = b }
         s.command = words(m["command"])
         s.entrypoint = words(m["entrypoint"])
         if let env = m["environment"] as? [String: Any] {

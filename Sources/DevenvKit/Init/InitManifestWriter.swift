@@ -45,7 +45,10 @@ enum InitManifestWriter {
         if let kind = c.kind, kind != c.name || c.image != nil { m.append((str(name: "kind"), str(kind))) }
         if let image = c.image {
             m.append((str(name: "image"), str(image)))
-        } else {
+        }
+        if let b = c.build {
+            m.append((str(name: "build"), b.dockerfile.map { f in map([(str(name: "context"), str(b.context)), (str(name: "dockerfile"), str(f))], flow: true) } ?? str(b.context)))
+        } else if c.image == nil {
             m.append((str(name: "version"), str(c.version ?? kinds[c.kind ?? c.name]?.version ?? "latest")))
             for s in c.listSettings { m.append((str(name: s.key), seq([str(s.value)], flow: true))) }
         }
@@ -62,7 +65,7 @@ enum InitManifestWriter {
             m.append((str(name: "healthcheck"), h.options.isEmpty ? test
                 : map([(str(name: "test"), test)] + h.options.map { (str(name: $0.key), $0.key == "retries" ? int(Int($0.value) ?? 0) : str($0.value)) })))
         }
-        let simple = c.image == nil && c.command == nil && c.entrypoint == nil && c.healthcheck == nil && c.env.isEmpty && c.fromShell.isEmpty && c.volumes.isEmpty
+        let simple = c.image == nil && c.build == nil && c.command == nil && c.entrypoint == nil && c.healthcheck == nil && c.env.isEmpty && c.fromShell.isEmpty && c.volumes.isEmpty
         return map(m, flow: simple)
     }
 

@@ -24,7 +24,9 @@ extension InitMapper {
         let full = context.hasPrefix("/") ? context : dir + "/" + context
         var p: InitProcess
         if cwd.hasPrefix("..") || cwd.hasPrefix("/") {
-            row.notCarried.append("the whole service: built from \(cwd), outside the project folder; devenv runs processes inside it (run `devenv init` in the folder that holds both, or add it under processes: by hand)")
+            // devenv runs processes inside the project folder: this one stays a container, built as compose builds it.
+            d.report.warnings.append("\(s.name): built from \(cwd), outside the project folder: kept as a container built from there (run `devenv init` in the folder that holds both to run it on the host)")
+            mapGeneric(s, rewriter: rewriter, &row, &d)
             return
         }
         if let cmd = s.command, !cmd.isEmpty {
@@ -33,10 +35,14 @@ extension InitMapper {
         } else if let found = InitProcesses.detect(folder: full, cwd: folder, name: name) {
             p = found
             row.carried.append("run: \(found.run) (from \(found.from))")
-        } else {
+        } else if !FileManager.default.fileExists(atPath: full) {
             row.notCarried.append("the whole service: built from \(folder ?? ".")/, with no command: in compose and no package.json, pyproject.toml, Cargo.toml or Procfile devenv recognises there; add it under processes: by hand")
             for (k, _) in s.environment { row.notCarried.append("environment \(k): its service is not carried") }
             for port in s.ports { row.notCarried.append("port \(port.target): its service is not carried") }
+            return
+        } else {
+            d.report.warnings.append("\(s.name): built from \(folder ?? ".")/, with no command: in compose and no package.json, pyproject.toml, Cargo.toml or Procfile devenv recognises there: kept as a container built from its Dockerfile (move it under processes: to run it on the host)")
+            mapGeneric(s, rewriter: rewriter, &row, &d)
             return
         }
         row.became = "process"

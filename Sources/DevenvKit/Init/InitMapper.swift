@@ -120,13 +120,21 @@ struct InitMapper {
         d.services.append(c)
     }
 
-    private func mapGeneric(_ s: SourceService, rewriter: InitRewriter, _ row: inout InitReport.Row, _ d: inout InitDetection) {
+    /// A generic service: its exact image, or the folder compose builds it from (a service built
+    /// from outside the project, or with nothing init can run on the host).
+    func mapGeneric(_ s: SourceService, rewriter: InitRewriter, _ row: inout InitReport.Row, _ d: inout InitDetection) {
         let name = row.name!
-        var c = InitOperation.Choice(name: name, image: s.image!)
+        var c = InitOperation.Choice(name: name, image: s.image)
         if hints.kinds.contains(where: { $0.name == name }) { c.kind = ServiceSpec.genericKind }
         row.became = "generic"
-        row.carried.append("image")
-        if s.image!.contains("$") { row.notCarried.append("image \(s.image!): a ${VARIABLE} compose could not resolve") }
+        if let context = s.build {
+            c.build = BuildSpec(context: relative(context), dockerfile: s.dockerfile == "Dockerfile" ? nil : s.dockerfile)
+            row.became = "generic (built)"
+            row.carried.append("build \(relative(context))")
+        }
+        if s.image != nil { row.carried.append("image") }
+        if s.build != nil || s.image == nil {
+        } else if s.image!.contains("$") { row.notCarried.append("image \(s.image!): a ${VARIABLE} compose could not resolve") }
         else if s.entrypoint != nil, let (kind, _, _) = kindFor(s.image!) {
             d.report.warnings.append("\(s.name): \(s.image!) is kept as a generic image: its entrypoint replaces what devenv's \(kind.name) kind runs")
         } else if let (kind, _, _) = hintsKind(s.image!) {

@@ -88,6 +88,12 @@ public enum ComposeRenderer {
         if let command = s.spec.command {
             entries.append((str("command"), .sequence(Node.Sequence(command.map { str(escape($0)) }))))
         }
+        if let b = s.spec.build {
+            let context = b.context.hasPrefix("/") ? b.context : URL(fileURLWithPath: plan.manifest.root).appendingPathComponent(b.context).standardizedFileURL.path
+            var build: [(Node, Node)] = [(str("context"), str(context))]
+            if let f = b.dockerfile { build.append((str("dockerfile"), str(f))) }
+            entries.append((str("build"), .mapping(Node.Mapping(build))))
+        }
         if let entrypoint = s.spec.entrypoint {
             entries.append((str("entrypoint"), .sequence(Node.Sequence(entrypoint.map { str(escape($0)) }))))
         }

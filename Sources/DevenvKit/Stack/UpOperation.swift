@@ -107,7 +107,7 @@ public struct UpOperation {
         var fresh: Set<String> = []
         if !alreadyUp {
             if case .copy = decision {} else { fresh = try SetupCondition.freshServices(ctx, plan: plan, except: []) }
-            let missing = selected.filter { !ctx.engine.imageExists($0.image) }
+            let missing = selected.filter { $0.spec.build == nil && !ctx.engine.imageExists($0.image) }   // compose builds the others
             for s in missing { board.set(s.name, "pulling \(s.image)") }
             do {
                 try await pull(ctx, project: project, services: missing)

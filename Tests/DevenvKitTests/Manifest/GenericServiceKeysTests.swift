@@ -5,7 +5,7 @@ import Testing
 @testable import DevenvPlan
 @testable import DevenvKit
 
-/// A generic service's `entrypoint:` and `healthcheck:`, `{{SERVICE.KEY}}` and `null` (from the shell) in a service's
+/// A generic service's `entrypoint:`, `healthcheck:` and `build:`, `{{SERVICE.KEY}}` and `null` (from the shell) in a service's
 /// `env:` (what `devenv init` carries over from compose), validated and rendered into the stack.
 @Suite struct GenericServiceKeysTests {
     static let text = """
@@ -28,6 +28,7 @@ import Testing
         ports: { http: 8080 }
         healthcheck: "curl -f http://localhost:8080/ || exit 1"
         volumes: ["shared:/data"]           # one named volume, two services: declared once
+      api: { build: { context: ./api, dockerfile: Dockerfile.dev }, ports: { http: 3000 } }
     """
 
     @Test func entrypointAndHealthcheckAreRead() throws {
@@ -86,6 +87,9 @@ import Testing
         #expect(env["DB_PASSWORD"] == "pgSecret0000000000000000")
         #expect(migrate.environment.contains { $0.key == "DEVENV_TEST_FROM_SHELL" && $0.value == nil }, "named without a value: compose takes it from its shell")
         #expect(env["GO_TEMPLATE"] == "{{ .Name }} {{not.a.service}}", "text that names no service of the stack stays as written")
+        let api = try #require(services.first { $0.name == "api" })
+        #expect(api.build == "/projects/shop/api" && api.dockerfile == "Dockerfile.dev", "built as compose builds it")
+        #expect(api.image == plan.identity.stack + "-api", "tagged as compose tags a built image")
         #expect(services.first { $0.name == "web" }?.healthcheck == ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"])
     }
 }
