@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench → Benchmarks/run.sh DEVENV_BINARY [CASE…]
 # Checks the tools the benchmarks need, then runs the driver (Benchmarks/devbench/).
-# Cases: cli-start cli-start-base cold-up cold-up-floor warm-up status ports seed branch branch-small mirror mirror-check pull (default: all).
+# Cases: cli-start cli-start-base cold-up cold-up-floor warm-up status ports seed branch branch-small mirror mirror-check pull upgrade (default: all).
 # cli-start-base times an earlier devenv binary, BENCH_BASE_DEVENV, against this one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

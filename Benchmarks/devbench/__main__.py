@@ -14,14 +14,15 @@ from .result import CaseResult, FAILED
 from .workspace import Workspace
 
 ORDER = ["cli-start", "cli-start-base", "cold-up", "cold-up-floor", "warm-up", "status", "ports", "seed", "branch", "branch-small",
-         "mirror", "mirror-check", "pull"]
+         "mirror", "mirror-check", "pull", "upgrade"]
 TITLES = {"cli-start": "CLI start", "cli-start-base": "CLI start against an earlier build", "cold-up": "cold `up` to ready", "cold-up-floor": "cold `up` against the floor",
           "warm-up": "warm `up`", "status": "status", "ports": "ports", "seed": "seed",
           "branch": "branch stack from a 1 GB parent", "branch-small": "branch stack from a 300 MB parent",
-          "mirror": "mirror staging", "mirror-check": "mirror --check", "pull": "pull masked data from staging"}
+          "mirror": "mirror staging", "mirror-check": "mirror --check", "pull": "pull masked data from staging",
+          "upgrade": "upgrade Postgres 15 to 17"}
 METHODS = {"cli-start": "cli_start", "cli-start-base": "cli_start_base", "cold-up": "cold_up", "cold-up-floor": "cold_up_floor", "warm-up": "warm_up",
            "status": "status", "ports": "ports", "seed": "seed", "branch": "branch", "branch-small": "branch_small",
-           "mirror": "mirror", "mirror-check": "mirror_check", "pull": "pull"}
+           "mirror": "mirror", "mirror-check": "mirror_check", "pull": "pull", "upgrade": "upgrade"}
 
 
 def version(argv: list[str]) -> str:

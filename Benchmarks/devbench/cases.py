@@ -5,7 +5,7 @@ import os
 import shlex
 import urllib.parse
 
-from . import branchcase, capability, floor, mirrorgen, profile, pullcase, rss, shell, sqlgen, stats, timed
+from . import branchcase, capability, floor, mirrorgen, profile, pullcase, rss, shell, sqlgen, stats, timed, upgradecase
 from .config import Config
 from .hyperfine import Hyperfine
 from .listeners import Listeners
@@ -298,3 +298,6 @@ class Bench:
         r.rss = rss.peak_rss_mb([self.ws.devenv, "mirror", "--check"], env=self.ws.env, cwd=project)
         self.explain(r, ["mirror", "--check"], cwd=project)
         return r
+
+    def upgrade(self) -> CaseResult:
+        return upgradecase.run(self, self.config.upgrade_mb, self.config.upgrade_runs)

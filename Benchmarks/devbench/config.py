@@ -1,6 +1,6 @@
 """How many runs each case gets. `BENCH_QUICK=1` for a short run while developing; sizes of
 the seed and branch data can be lowered the same way (BENCH_SEED_MB, BENCH_BRANCH_MB,
-BENCH_BRANCH_SMALL_MB)."""
+BENCH_BRANCH_SMALL_MB, BENCH_PULL_MB, BENCH_UPGRADE_MB)."""
 import os
 from dataclasses import dataclass
 
@@ -24,15 +24,18 @@ class Config:
     mirror_runs: int = 5       # per round
     pull_mb: int = 1024        # staging table data for the pull case (issue 27)
     pull_runs: int = 2
+    upgrade_mb: int = 1024     # table data moved from Postgres 15 to 17 in the upgrade case (issue 28)
+    upgrade_runs: int = 2
 
     @staticmethod
     def from_environment() -> "Config":
         quick = os.environ.get("BENCH_QUICK") == "1"
         base = Config(rounds=1, cli_runs=5, status_runs=3, warm_runs=2, ports_runs=2, cold_rounds=1,
-                      cold_runs=1, seed_rounds=1, mirror_runs=2, pull_runs=1) if quick else Config()
+                      cold_runs=1, seed_rounds=1, mirror_runs=2, pull_runs=1, upgrade_runs=1) if quick else Config()
         return Config(**{**base.__dict__,
                          "seed_mb": int(os.environ.get("BENCH_SEED_MB", base.seed_mb)),
                          "branch_mb": int(os.environ.get("BENCH_BRANCH_MB", base.branch_mb)),
                          "branch_small_mb": int(os.environ.get("BENCH_BRANCH_SMALL_MB", base.branch_small_mb)),
                          "mirror_keys": int(os.environ.get("BENCH_MIRROR_KEYS", base.mirror_keys)),
-                         "pull_mb": int(os.environ.get("BENCH_PULL_MB", base.pull_mb))})
+                         "pull_mb": int(os.environ.get("BENCH_PULL_MB", base.pull_mb)),
+                         "upgrade_mb": int(os.environ.get("BENCH_UPGRADE_MB", base.upgrade_mb))})

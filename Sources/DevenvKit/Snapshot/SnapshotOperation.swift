@@ -19,7 +19,9 @@ public struct SnapshotOperation {
     /// Copies every data volume of the stack into snapshot `name`. The snapshot's record is
     /// written last: a save cut short leaves an incomplete snapshot, which the next save removes
     /// (as it removes every incomplete snapshot of the stack) and no restore accepts.
-    public func save(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
+    /// `leaveStopped`: services not started again after a successful copy (`devenv upgrade`
+    /// replaces its service's container right after).
+    public func save(_ ctx: DevenvContext, name: String, leaveStopped: Set<String> = []) async throws -> Snapshot {
         try Snapshot.validate(name)
         return try await locked(ctx) { project, plan in
             let stack = plan.identity.stack
@@ -64,7 +66,7 @@ public struct SnapshotOperation {
                 try? await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
                 throw error
             }
-            try await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
+            try await ServiceRestart.start(ctx, project: project, plan: plan, running.filter { !leaveStopped.contains($0) }, timeout: timeout)
             return Snapshot(name: name, services: services, bytes: nil, created: created, volumes: made)
         }
     }

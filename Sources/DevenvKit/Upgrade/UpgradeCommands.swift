@@ -4,9 +4,9 @@ import DevenvEngine
 import DevenvSpec
 import DevenvPlan
 
-/// The commands of `devenv upgrade`, as values (pure): the old server in a throwaway container
-/// of the old image on the stack's network, and the kind's `upgrade:` argvs in throwaway
-/// containers of the new image beside it. Secrets go by name (`-e NAME`, the value in the
+/// The commands of `devenv upgrade`, as values (pure): the old server in a container of the
+/// old image on the stack's network, and the kind's `upgrade:` argvs run in the servers'
+/// containers. Secrets go by name (`-e NAME`, the value in the
 /// docker CLI's environment), never in an argv.
 public enum UpgradeCommands {
     /// The container name of the old server while an upgrade copies from it.
@@ -37,19 +37,19 @@ public enum UpgradeCommands {
         return Command("docker", args, environment: Dictionary(environment, uniquingKeysWith: { $1 }))
     }
 
-    /// One of the kind's `upgrade:` argvs, rendered with `{{upgrade.*}}`, in a throwaway
-    /// container of `image` (the new one) on the stack's network. Empty arguments are dropped.
+    /// One of the kind's `upgrade:` argvs, rendered with `{{upgrade.*}}`, run in `container`
+    /// (`docker exec`: one of the two servers, on the stack's network). Empty arguments are
+    /// dropped; `env:` goes by name.
     public static func client(_ argv: [String], env: [TemplateEntry], context: [String: Any], upgrade: [String: String],
-                              image: String, network: String, labels: [(String, String)]) throws -> Command {
+                              container: String) throws -> Command {
         var ctx = context
         ctx["upgrade"] = upgrade
         let rendered = try argv.map { try Templating.render($0, ctx) }.filter { !$0.isEmpty }
-        guard let executable = rendered.first else { throw DevenvError("an upgrade command of the kind renders to nothing") }
+        guard !rendered.isEmpty else { throw DevenvError("an upgrade command of the kind renders to nothing") }
         let values = try env.map { ($0.key, try Templating.render($0.template, ctx)) }
-        var args = ["run", "--rm", "--network", network, "--entrypoint", executable]
-        args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
+        var args = ["exec"]
         for (k, _) in values { args += ["-e", k] }
-        args += [image] + rendered.dropFirst()
+        args += [container] + rendered
         return Command("docker", args, environment: Dictionary(values, uniquingKeysWith: { $1 }))
     }
 

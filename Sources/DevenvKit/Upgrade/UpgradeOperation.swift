@@ -50,6 +50,9 @@ public struct UpgradeOperation {
         public var seconds: Double = 0
         /// How long the service did not answer for its data (the snapshot's stop included).
         public var unavailable: Double = 0
+        /// Seconds per step: `snapshot`, `files` (a files method's copy), `old server` (its start
+        /// and its counts), `new server` (what was left of its start), `copy and checks`.
+        public var phases: [String: Double] = [:]
         public var message: String
     }
 
@@ -89,7 +92,7 @@ public struct UpgradeOperation {
             if progress { ctx.output.error("note: snapshot \(snapshot) exists already (an earlier try); it holds the \(from) data this upgrade starts from") }
         } else {
             if progress { ctx.output.error("taking snapshot \(snapshot)…") }
-            _ = try await snapshots.save(ctx, name: snapshot)
+            _ = try await snapshots.save(ctx, name: snapshot, leaveStopped: [service])   // the upgrade replaces it next
         }
         let snapshotSeconds = Date().timeIntervalSince(snapBegan)
         // 2–4. Under the lock again.
@@ -100,6 +103,7 @@ public struct UpgradeOperation {
         }
         outcome.snapshot = snapshot
         outcome.unavailable += snapshotSeconds
+        outcome.phases["snapshot"] = (snapshotSeconds * 10).rounded() / 10
         outcome.seconds = Date().timeIntervalSince(began)
         return outcome
     }
@@ -150,13 +154,17 @@ public struct UpgradeOperation {
         let fromHost = UpgradeCommands.fromHost(service: service)
         let labels = VolumeTask.labels(plan.identity, "upgrade")
         let oldImage = UpgradeCommands.oldImage(requested: s.requestedImage, version: from, imageMap: project.imageMap)
-        func client(_ argv: [String], host: String? = nil, database: String? = nil) throws -> Command {
+        // The kind's commands run in the servers' own containers (`docker exec`: a fraction of a
+        // `docker run`'s start): the listings in the container of the server they ask, globals
+        // and copy in the new server's, which has the new image's clients.
+        func client(_ argv: [String], in container: String, host: String? = nil, database: String? = nil) throws -> Command {
             var u = ["from": fromHost, "to": service]
             if let host { u["host"] = host }
             if let database { u["database"] = database }
-            return try UpgradeCommands.client(argv, env: schema.env, context: s.context, upgrade: u, image: s.image, network: network, labels: labels)
+            return try UpgradeCommands.client(argv, env: schema.env, context: s.context, upgrade: u, container: container)
         }
         func say(_ line: String) { if progress { ctx.output.print(line) } }
+        var phases = Phases()
 
         try journal.save(stateDir: plan.stateDir)
         let down = Date()
@@ -172,34 +180,43 @@ public struct UpgradeOperation {
                     try await ctx.runner.check(VolumeCommands.create(newVolume, labels: plan.identity.labels + [("com.docker.compose.project", stack), ("com.docker.compose.volume", key)]))
                 }
                 try await step("copying \(oldVolume)") { try await ctx.runner.check(VolumeCommands.copy(from: oldVolume, to: newVolume, image: s.image, labels: labels)) }
+                phases.mark("files")
             }
+            // Both servers start together: the old one on the old volume (a container of the old
+            // image beside the service), the new one as the service; while the new one gets ready,
+            // the old one is asked what it holds.
             try ComposeFile.write(upPlan)
             say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume)…")
             try await step("starting \(service) \(to)") { try await ctx.runner.check(Compose.up(project.composeProject, services: [service])) }
-            if let probe = s.probe {
-                let result = await ReadinessWaiter(prober: ctx.prober).wait([(service, probe)], timeout: timeout) { _, _ in }
-                if let r = result[service], case .ready = r {} else {
-                    throw try await ServiceRestart.notReadyError(ctx, project: project, service: service,
-                                                                 result: result[service] ?? .failed("no answer"), timeout: timeout)
-                }
-            }
-            // The old server, on the old volume.
             say("starting \(s.kind?.description ?? service) \(from) (\(oldImage)) on \(oldVolume)…")
             try await step("starting the \(from) server") {
                 try await ctx.runner.check(UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
                                                                  dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s),
                                                                  command: try UpgradeCommands.command(s), labels: labels))
             }
-            let databases = try await poll(ctx, try client(schema.databases, host: fromHost), what: "the \(from) server")
-            let roles = try await run(ctx, try client(schema.roles, host: fromHost), what: "listing roles")
+            let probes = s.probe.map { [(name: service, probe: $0)] } ?? []
+            let (prober, limit) = (ctx.prober, timeout)
+            async let readiness = ReadinessWaiter(prober: prober).wait(probes, timeout: limit) { _, _ in }
+            let databases = try await poll(ctx, try client(schema.databases, in: fromName, host: fromHost), what: "the \(from) server")
+            let roles = try await run(ctx, try client(schema.roles, in: fromName, host: fromHost), what: "listing roles")
             var rows: [String: [String: Int]] = [:]
-            for db in databases { rows[db] = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, host: fromHost, database: db), what: "counting rows in \(db)").joined(separator: "\n")) }
-            if !schema.globals.isEmpty { _ = try await run(ctx, try client(schema.globals), what: "copying roles") }
+            for db in databases {
+                rows[db] = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, in: fromName, host: fromHost, database: db), what: "counting rows in \(db)").joined(separator: "\n"))
+            }
+            phases.mark("old server")
+            let result = await readiness
+            if let probe = probes.first, !(result[probe.name].map { if case .ready = $0 { true } else { false } } ?? false) {
+                var up = UpOperation(); up.timeout = timeout
+                throw try await up.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"))
+            }
+            let newName = try newContainer(ctx, stack: stack)
+            phases.mark("new server")
+            if !schema.globals.isEmpty { _ = try await run(ctx, try client(schema.globals, in: newName), what: "copying roles") }
             var copies: [DatabaseCopy] = []
             for db in databases {
                 let t = Date()
-                if !schema.copy.isEmpty { _ = try await run(ctx, try client(schema.copy, database: db), what: "copying database \(db)") }
-                let copied = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, host: service, database: db), what: "counting rows in \(db)").joined(separator: "\n"))
+                if !schema.copy.isEmpty { _ = try await run(ctx, try client(schema.copy, in: newName, database: db), what: "copying database \(db)") }
+                let copied = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, in: newName, host: service, database: db), what: "counting rows in \(db)").joined(separator: "\n"))
                 let want = rows[db] ?? [:]
                 if copied != want {
                     let diff = Set(want.keys).union(copied.keys).sorted().filter { want[$0] != copied[$0] }
@@ -211,8 +228,8 @@ public struct UpgradeOperation {
                 say("  \(db): \(c.rows) rows in \(c.tables) table\(c.tables == 1 ? "" : "s"), \(String(format: "%.1f", c.seconds)) s")
             }
             // The check before the swap: the same databases and roles.
-            let newDatabases = try await run(ctx, try client(schema.databases, host: service), what: "listing databases")
-            let newRoles = try await run(ctx, try client(schema.roles, host: service), what: "listing roles")
+            let newDatabases = try await run(ctx, try client(schema.databases, in: newName, host: service), what: "listing databases")
+            let newRoles = try await run(ctx, try client(schema.roles, in: newName, host: service), what: "listing roles")
             if Set(newDatabases) != Set(databases) {
                 throw DevenvError("the \(to) server has databases \(newDatabases.joined(separator: ", ")), the \(from) one \(databases.joined(separator: ", "))")
             }
@@ -226,8 +243,9 @@ public struct UpgradeOperation {
             let unavailable = Date().timeIntervalSince(down)
             try? UpgradeJournal.clear(stateDir: plan.stateDir)
             _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
+            phases.mark("copy and checks")
             return Outcome(service: service, action: "upgrade", from: from, to: to, volume: newVolume, previous: oldVolume, databases: copies,
-                           unavailable: unavailable,
+                           unavailable: unavailable, phases: phases.seconds,
                            message: "Upgraded \(service) from \(from) to \(to); the \(from) data stays in \(oldVolume) until `devenv upgrade \(service)\(branch ? " --branch" : "") --finish` (`--rollback` goes back to it).")
         } catch {
             _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
@@ -239,79 +257,5 @@ public struct UpgradeOperation {
                                   + (e.hint.map { " " + $0 } ?? ""),
                               details: e.details)
         }
-    }
-
-    /// Runs a kind command; its output lines, or an error with its last lines.
-    func run(_ ctx: DevenvContext, _ command: Command, what: String) async throws -> [String] {
-        let r = try await ctx.runner.capture(command)
-        guard r.succeeded else {
-            throw DevenvError("\(what) failed (exit \(r.status))", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
-        }
-        return UpgradeCommands.parseNames(r.stdout)
-    }
-
-    /// Runs `command` until it succeeds (the old server answers) or the timeout passes.
-    func poll(_ ctx: DevenvContext, _ command: Command, what: String) async throws -> [String] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let r = try await ctx.runner.capture(command)
-            if r.succeeded { return UpgradeCommands.parseNames(r.stdout) }
-            if Date() >= deadline {
-                throw DevenvError("\(what) did not answer within \(Int(timeout)) s", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
-            }
-            try await Task.sleep(nanoseconds: 500_000_000)   // the next try of a poll with a deadline
-        }
-    }
-
-    func step(_ what: String, _ body: () async throws -> Void) async throws {
-        do { try await body() }
-        catch let f as CommandFailure { throw Compose.explain(f) }
-    }
-
-    // MARK: - Rollback and finish
-
-    func rollback(_ ctx: DevenvContext, project: Project, plan: StackPlan) async throws -> Outcome {
-        _ = try upgradable(plan)
-        var generations = try VolumeGenerations.load(stateDir: plan.stateDir)
-        guard let entry = generations.volumes[key], let previous = entry.previous else {
-            throw DevenvError.usage("\(service) has no upgrade to roll back (no data kept from before one)",
-                                    hint: "`devenv snapshot ls` lists the snapshots an upgrade took (`devenv snapshot restore NAME`).")
-        }
-        try await step("stopping \(service)") { try await ctx.runner.check(Compose.remove(project.composeProject, services: [service])) }
-        if previous == StackVolumes.name(stack: plan.identity.stack, key: key) { generations.volumes[key] = nil }
-        else { generations.volumes[key] = .init(current: previous, version: entry.previousVersion, service: service) }
-        try generations.save(stateDir: plan.stateDir)
-        var after = plan
-        after.volumeNames = generations.names
-        try ComposeFile.write(after)
-        let r = try await ctx.runner.capture(VolumeCommands.remove([entry.current]))
-        if !r.succeeded { ctx.output.error("note: could not delete \(entry.current), the upgraded data (`docker volume rm \(entry.current)`)") }
-        let old = entry.previousVersion ?? "the old version"
-        let wanted = plan.service(service).flatMap { s in s.kind?.upgrade.flatMap { DataVersion.wanted(s, schema: $0) } }
-        let next = wanted == entry.previousVersion ? "Run `devenv up`." : "Set the version of \(service) back to \"\(old)\" in devenv.yml, then run `devenv up`."
-        return Outcome(service: service, action: "rollback", from: entry.version ?? "?", to: old, volume: previous, previous: nil,
-                       message: "Rolled \(service) back to its \(old) data (\(previous)); the upgraded volume \(entry.current) was deleted. \(next)")
-    }
-
-    func finish(_ ctx: DevenvContext, plan: StackPlan) async throws -> Outcome {
-        guard let (previous, was) = try await KeptVolumes.remove(ctx, stateDir: plan.stateDir, key: key) else {
-            throw DevenvError.usage("\(service) keeps no data from before an upgrade; nothing to finish")
-        }
-        let entry = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]
-        return Outcome(service: service, action: "finish", from: was ?? "old", to: entry?.version ?? "?", volume: entry?.current ?? previous,
-                       message: "Deleted \(previous), the \(was ?? "old") data of \(service) from before its upgrade.")
-    }
-
-    /// Takes the stack lock, plans, rolls back a killed upgrade, then runs `body`.
-    func locked<T>(_ ctx: DevenvContext, _ project: Project, _ body: (StackPlan) async throws -> T) async throws -> T {
-        let lock = try project.stackLock(ctx, quiet: !progress)
-        defer { lock.unlock() }
-        ChildGuard.shared.hold(lock)
-        var plan = try ComposeFile.ensure(ctx, project: project, claim: true)
-        if let note = try await UpgradeJournal.resume(ctx, project: project, plan: plan) {
-            ctx.output.error("note: " + note)
-            plan = try ComposeFile.ensure(ctx, project: project, claim: true)
-        }
-        return try await body(plan)
     }
 }

@@ -100,7 +100,7 @@ import CurrentPlatform
             for argv in [u.databases, u.roles, u.rows, u.globals] + (u.copy.isEmpty ? [] : [u.copy]) {
                 let c = try UpgradeCommands.client(argv, env: u.env, context: s.context,
                                                    upgrade: ["from": "devenv-upgrade-from-\(name)", "to": name, "host": name, "database": "db0"],
-                                                   image: "\(name):new", network: "shop_default", labels: [])
+                                                   container: "shop-\(name)-1")
                 #expect(!c.argv.contains { $0.contains(secret) }, "\(name): no password in the argv")
                 #expect(c.environment.values.contains(secret), "\(name): the password by name")
             }

@@ -55,20 +55,18 @@ import CurrentPlatform
         #expect(down.message.contains("older major version cannot read it") && down.hint?.contains("\"17\"") == true)
     }
 
-    @Test func theKindsCommandsRunInTheNewImageWithThePasswordByName() throws {
+    @Test func theKindsCommandsRunInAServersContainerWithThePasswordByName() throws {
         let plan = try Self.plan()
         let pg = try #require(plan.service("postgres"))
         let u = try #require(pg.kind?.upgrade)
         let c = try UpgradeCommands.client(u.copy, env: u.env, context: pg.context, upgrade: ["from": "devenv-upgrade-from-postgres", "to": "postgres", "database": "shop"],
-                                           image: "postgres:17", network: "shop-x_default", labels: [("dev.devenv.task", "upgrade")])
-        #expect(Array(c.argv.prefix(11)) == ["docker", "run", "--rm", "--network", "shop-x_default", "--entrypoint", "sh",
-                                             "--label", "dev.devenv.task=upgrade", "-e", "PGPASSWORD"])
+                                           container: "shop-x-postgres-1")
+        #expect(Array(c.argv.prefix(6)) == ["docker", "exec", "-e", "PGPASSWORD", "shop-x-postgres-1", "sh"])
         #expect(Array(c.argv.suffix(5)) == ["sh", "devenv-upgrade-from-postgres", "postgres", "devenv", "shop"])
         #expect(c.environment == ["PGPASSWORD": "pg"])
         #expect(!c.argv.contains { $0.contains("pg") && $0 == "pg" }, "the password is not in the argv")
-        let list = try UpgradeCommands.client(u.databases, env: u.env, context: pg.context, upgrade: ["host": "postgres"], image: "postgres:17",
-                                              network: "n", labels: [])
-        #expect(Array(list.argv.suffix(11).prefix(6)) == ["postgres:17", "-X", "-qtA", "-h", "postgres", "-U"])
+        let list = try UpgradeCommands.client(u.databases, env: u.env, context: pg.context, upgrade: ["host": "postgres"], container: "c")
+        #expect(Array(list.argv.suffix(12).prefix(6)) == ["c", "psql", "-X", "-qtA", "-h", "postgres"])
     }
 
     @Test func theOldServerStartsFromTheOldImageThroughTheImageMap() throws {

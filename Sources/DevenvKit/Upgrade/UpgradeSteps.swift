@@ -1,0 +1,102 @@
+import Foundation
+import DevenvCore
+import DevenvEngine
+import DevenvSpec
+import DevenvPlan
+import DevenvPlatform
+
+/// `devenv upgrade SERVICE --rollback | --finish`, and the steps the upgrade runs its commands with.
+extension UpgradeOperation {
+    /// The service's (new) container, once it runs.
+    func newContainer(_ ctx: DevenvContext, stack: String) throws -> String {
+        guard let c = try ctx.engine.containers(project: stack).first(where: { $0.service == service && $0.state == .running }) else {
+            throw DevenvError("\(service)'s new container is not running", hint: "See `devenv logs \(service)`.")
+        }
+        return c.id
+    }
+
+    /// Seconds per step of an upgrade, for `--json` (where the time goes: `make bench`).
+    struct Phases {
+        var seconds: [String: Double] = [:]
+        var last = Date()
+        mutating func mark(_ name: String) {
+            let now = Date()
+            seconds[name, default: 0] += (now.timeIntervalSince(last) * 10).rounded() / 10
+            last = now
+        }
+    }
+
+    /// Runs a kind command; its output lines, or an error with its last lines.
+    func run(_ ctx: DevenvContext, _ command: Command, what: String) async throws -> [String] {
+        let r = try await ctx.runner.capture(command)
+        guard r.succeeded else {
+            throw DevenvError("\(what) failed (exit \(r.status))", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
+        }
+        return UpgradeCommands.parseNames(r.stdout)
+    }
+
+    /// Runs `command` until it succeeds (the old server answers) or the timeout passes.
+    func poll(_ ctx: DevenvContext, _ command: Command, what: String) async throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let r = try await ctx.runner.capture(command)
+            if r.succeeded { return UpgradeCommands.parseNames(r.stdout) }
+            if Date() >= deadline {
+                throw DevenvError("\(what) did not answer within \(Int(timeout)) s", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
+            }
+            try await Task.sleep(nanoseconds: 500_000_000)   // the next try of a poll with a deadline
+        }
+    }
+
+    func step(_ what: String, _ body: () async throws -> Void) async throws {
+        do { try await body() }
+        catch let f as CommandFailure { throw Compose.explain(f) }
+    }
+
+    // MARK: - Rollback and finish
+
+    func rollback(_ ctx: DevenvContext, project: Project, plan: StackPlan) async throws -> Outcome {
+        _ = try upgradable(plan)
+        var generations = try VolumeGenerations.load(stateDir: plan.stateDir)
+        guard let entry = generations.volumes[key], let previous = entry.previous else {
+            throw DevenvError.usage("\(service) has no upgrade to roll back (no data kept from before one)",
+                                    hint: "`devenv snapshot ls` lists the snapshots an upgrade took (`devenv snapshot restore NAME`).")
+        }
+        try await step("stopping \(service)") { try await ctx.runner.check(Compose.remove(project.composeProject, services: [service])) }
+        if previous == StackVolumes.name(stack: plan.identity.stack, key: key) { generations.volumes[key] = nil }
+        else { generations.volumes[key] = .init(current: previous, version: entry.previousVersion, service: service) }
+        try generations.save(stateDir: plan.stateDir)
+        var after = plan
+        after.volumeNames = generations.names
+        try ComposeFile.write(after)
+        let r = try await ctx.runner.capture(VolumeCommands.remove([entry.current]))
+        if !r.succeeded { ctx.output.error("note: could not delete \(entry.current), the upgraded data (`docker volume rm \(entry.current)`)") }
+        let old = entry.previousVersion ?? "the old version"
+        let wanted = plan.service(service).flatMap { s in s.kind?.upgrade.flatMap { DataVersion.wanted(s, schema: $0) } }
+        let next = wanted == entry.previousVersion ? "Run `devenv up`." : "Set the version of \(service) back to \"\(old)\" in devenv.yml, then run `devenv up`."
+        return Outcome(service: service, action: "rollback", from: entry.version ?? "?", to: old, volume: previous, previous: nil,
+                       message: "Rolled \(service) back to its \(old) data (\(previous)); the upgraded volume \(entry.current) was deleted. \(next)")
+    }
+
+    func finish(_ ctx: DevenvContext, plan: StackPlan) async throws -> Outcome {
+        guard let (previous, was) = try await KeptVolumes.remove(ctx, stateDir: plan.stateDir, key: key) else {
+            throw DevenvError.usage("\(service) keeps no data from before an upgrade; nothing to finish")
+        }
+        let entry = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]
+        return Outcome(service: service, action: "finish", from: was ?? "old", to: entry?.version ?? "?", volume: entry?.current ?? previous,
+                       message: "Deleted \(previous), the \(was ?? "old") data of \(service) from before its upgrade.")
+    }
+
+    /// Takes the stack lock, plans, rolls back a killed upgrade, then runs `body`.
+    func locked<T>(_ ctx: DevenvContext, _ project: Project, _ body: (StackPlan) async throws -> T) async throws -> T {
+        let lock = try project.stackLock(ctx, quiet: !progress)
+        defer { lock.unlock() }
+        ChildGuard.shared.hold(lock)
+        var plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        if let note = try await UpgradeJournal.resume(ctx, project: project, plan: plan) {
+            ctx.output.error("note: " + note)
+            plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        }
+        return try await body(plan)
+    }
+}
