@@ -49,6 +49,7 @@ public struct GcOperation {
         let found = try await candidates(ctx)
         guard !found.isEmpty else {
             ctx.output.print("Nothing to remove: every stack's project folder, worktree and branch still exist (`devenv ls` lists them).")
+            if !dryRun { try await pruneBases(ctx) }
             return
         }
         let total = found.compactMap(\.record.diskBytes).reduce(0, +)
@@ -85,5 +86,13 @@ public struct GcOperation {
                              + "\(removed.volumes.count) volume\(removed.volumes.count == 1 ? "" : "s"), \(removed.networks) network\(removed.networks == 1 ? "" : "s").")
         }
         ctx.output.print("Freed \(Snapshot.humanSize(freed)) (\(stacks)).")
+        try await pruneBases(ctx)
+    }
+
+    /// The bases of layered branches that no branch is on any more (copies of a parent's data
+    /// that only branches read).
+    func pruneBases(_ ctx: DevenvContext) async throws {
+        let removed = try await BaseVolumes.prune(ctx)
+        if !removed.isEmpty { ctx.output.print("Removed \(removed.count) unused base\(removed.count == 1 ? "" : "s") of layered branches.") }
     }
 }
