@@ -143,28 +143,6 @@ public enum BranchCopy {
         return Outcome(services: services, seconds: Date().timeIntervalSince(began), copies: ordered)
     }
 
-    /// Each layered job in turn (they share the parent's lock, and a base is taken once per
-    /// parent state). A job that fails is copied instead: it leaves `jobs` with `notLayered`
-    /// set; one that succeeds leaves `jobs` altogether.
-    static func runLayered(_ ctx: DevenvContext, _ jobs: inout [CopyJob], identity: StackIdentity) async throws -> [ServiceCopy] {
-        var out: [ServiceCopy] = []
-        for (i, job) in jobs.enumerated() {
-            guard let l = job.layered else { continue }
-            let began = Date()
-            do {
-                let o = try await LayeredBranch.make(ctx, l, labels: identity.labels, taskLabels: VolumeTask.labels(identity, "branch-copy"))
-                var c = ServiceCopy(service: job.service, method: .layered, seconds: Date().timeIntervalSince(began), parentUnavailable: 0)
-                c.base = o.base; c.baseReused = o.reused; c.baseSeconds = o.baseSeconds
-                out.append(c)
-            } catch {
-                jobs[i].notLayered = (error as? DevenvError)?.message ?? "\(error)"
-            }
-        }
-        let done = Set(out.map(\.service))
-        jobs.removeAll { done.contains($0.service) }
-        return out
-    }
-
     /// One `docker volume create` per branch volume, all at once.
     static func createVolumes(_ ctx: DevenvContext, _ pairs: [Pair], stack: String, labels: [(String, String)]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -195,19 +173,7 @@ public enum BranchCopy {
             }
         }
         var jobs = CopyPlanning.jobs(services: services, pairs: pairs, running: running, live: live)
-        let layersOff = ctx.environment["DEVENV_BRANCH_LAYERS"] == "off"   // copy, as kinds without layers do
-        for (i, job) in jobs.enumerated() where !layersOff {
-            guard let container = running[job.service], let ps = parentPlan.service(job.service), let schema = ps.kind?.layered,
-                  job.pairs.count == 1, let pair = job.pairs.first, pair.key == CopyPlanning.dataKey(job.service) else { continue }
-            do {
-                let newBase = LayeredBranch.newBaseName(pair.from)
-                let current = try schema.current.map { try CopyPlanning.liveCommand($0, context: ps.context, image: ps.image, parentContainer: container, target: nil, labels: labels) }
-                let base = try CopyPlanning.liveCommand(schema.base, context: ps.context, image: ps.image, parentContainer: container, target: newBase, labels: labels)
-                jobs[i].layered = LayeredBranch.Job(pair: pair, parentStack: parent, project: parentPlan.identity.project, current: current, base: base, newBase: newBase)
-            } catch {
-                jobs[i].notLayered = "its copy.layered could not be rendered: \(error)"
-            }
-        }
+        attachLayered(ctx, &jobs, running: running, parent: parent, parentPlan: parentPlan, labels: labels)
         return jobs
     }
 

@@ -182,3 +182,47 @@ public enum BaseVolumes {
         if !cut.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(cut), "removing an unfinished base") }
     }
 }
+
+/// The layered side of `BranchCopy`: which jobs layer, and making their volumes first.
+extension BranchCopy {
+    /// Gives each job whose kind has `copy.layered`, whose parent service runs and whose only
+    /// volume is its data volume its layered job (else it is copied as before).
+    static func attachLayered(_ ctx: DevenvContext, _ jobs: inout [CopyJob], running: [String: String], parent: String,
+                              parentPlan: StackPlan, labels: [(String, String)]) {
+        let layersOff = ctx.environment["DEVENV_BRANCH_LAYERS"] == "off"   // copy, as kinds without layers do
+        for (i, job) in jobs.enumerated() where !layersOff {
+            guard let container = running[job.service], let ps = parentPlan.service(job.service), let schema = ps.kind?.layered,
+                  job.pairs.count == 1, let pair = job.pairs.first, pair.key == CopyPlanning.dataKey(job.service) else { continue }
+            do {
+                let newBase = LayeredBranch.newBaseName(pair.from)
+                let current = try schema.current.map { try CopyPlanning.liveCommand($0, context: ps.context, image: ps.image, parentContainer: container, target: nil, labels: labels) }
+                let base = try CopyPlanning.liveCommand(schema.base, context: ps.context, image: ps.image, parentContainer: container, target: newBase, labels: labels)
+                jobs[i].layered = LayeredBranch.Job(pair: pair, parentStack: parent, project: parentPlan.identity.project, current: current, base: base, newBase: newBase)
+            } catch {
+                jobs[i].notLayered = "its copy.layered could not be rendered: \(error)"
+            }
+        }
+    }
+
+    /// Each layered job in turn (they share the parent's lock, and a base is taken once per
+    /// parent state). A job that fails is copied instead: it leaves `jobs` with `notLayered`
+    /// set; one that succeeds leaves `jobs` altogether.
+    static func runLayered(_ ctx: DevenvContext, _ jobs: inout [CopyJob], identity: StackIdentity) async throws -> [ServiceCopy] {
+        var out: [ServiceCopy] = []
+        for (i, job) in jobs.enumerated() {
+            guard let l = job.layered else { continue }
+            let began = Date()
+            do {
+                let o = try await LayeredBranch.make(ctx, l, labels: identity.labels, taskLabels: VolumeTask.labels(identity, "branch-copy"))
+                var c = ServiceCopy(service: job.service, method: .layered, seconds: Date().timeIntervalSince(began), parentUnavailable: 0)
+                c.base = o.base; c.baseReused = o.reused; c.baseSeconds = o.baseSeconds
+                out.append(c)
+            } catch {
+                jobs[i].notLayered = (error as? DevenvError)?.message ?? "\(error)"
+            }
+        }
+        let done = Set(out.map(\.service))
+        jobs.removeAll { done.contains($0.service) }
+        return out
+    }
+}
