@@ -1,5 +1,8 @@
-"""The branch cases: a new branch stack copying a running parent of a given size, against a
-fresh stack seeded with the same data; a poller checks the parent every 100 ms during the copy."""
+"""The branch cases: a new branch stack from a running parent of a given size (a layer on a base
+of the parent where the kind layers, a live copy elsewhere), against a fresh stack seeded with the
+same data; a poller checks the parent every 100 ms during each branch creation. The timed runs
+find a base of the parent (warm); the first branch, which takes it, and a live copy of the same
+parent (DEVENV_BRANCH_LAYERS=off) are timed once each and noted, with the branch's disk use."""
 import os
 import re
 import shlex
@@ -17,7 +20,7 @@ def size_label(mb: int) -> str:
 def run(bench, case_id: str, mb: int, goal: float) -> CaseResult:
     from .cases import PSQL, STACK, compose_cmd
     ws = bench.ws
-    r = CaseResult(case_id, f"branch stack from a {size_label(mb)} parent", "devenv up --branch (copies the running parent)",
+    r = CaseResult(case_id, f"branch stack from a {size_label(mb)} parent", "devenv up --branch (a layer on a base of the running parent)",
                    "devenv up of a fresh stack + psql < the same data", goal_ratio=goal, goal_failed_polls=0)
     stack = f"{STACK}-br{mb}"
     manifest = f"""name: {stack}
@@ -76,6 +79,15 @@ services:
                          prepare=lambda: shell.run(["sh", "-c", f"{compose_cmd(fresh, fresh_stack)} down --volumes --timeout 2"],
                                                    env=ws.env, cwd=fresh))[0]
 
+    def once(label: str, env: dict) -> None:
+        seconds, p = timed.run([ws.devenv, "up", "--branch"], env=env, cwd=project,
+                               prepare=lambda: ws.devenv_run(project, "down", "--volumes", "--yes", check=False))
+        said = " / ".join(line.strip() for line in p.stdout.splitlines() if line.startswith("  postgres") and "unavailable" in line)
+        r.notes.append(f"{label}: {seconds:.2f} s ({said})")
+
+    once("first branch (no base yet: takes one)", ws.env)
+    once("live copy of the same parent, for comparison (DEVENV_BRANCH_LAYERS=off)", {**ws.env, "DEVENV_BRANCH_LAYERS": "off"})
+    once("a branch on the base the first one took", ws.env)
     t = timed.alternate([("devenv", devenv), ("baseline", baseline)], runs=bench.config.branch_runs)
     r.devenv, r.baseline = t["devenv"], t["baseline"]
     r.failed_polls, r.polls = len(failures), polls
@@ -86,6 +98,7 @@ services:
                    + (f"{r.parent_unavailable:.1f} s" if r.parent_unavailable is not None else "not reported"))
     r.notes.append("each devenv run starts with the branch stack removed (`devenv down --volumes --yes`), "
                    "each baseline run with the fresh stack's volumes removed")
+    r.notes.append(layer_disk(ws, stack))
     got = bench.psql_value(project, f"SELECT count(*) FROM {sqlgen.TABLE}")
     if got != str(rows):
         r.status, r.reason = FAILED, f"the branch stack holds {got or 'nothing'} rows, not the parent's {rows:,}"
@@ -94,3 +107,23 @@ services:
         ws.devenv_run(folder, "down", "--all", "--volumes", "--yes", check=False)
     os.remove(data)
     return r
+
+
+def layer_disk(ws, project_name: str) -> str:
+    """The new branch's own disk: `du` of its layer's upper volume against its base, in a
+    throwaway container of the branch's image (the engine's view)."""
+    def names(label: str) -> list[str]:
+        return shell.run(["docker", "volume", "ls", "-q", "--filter", f"label={label}",
+                          "--filter", f"label=dev.devenv.project={project_name}"], env=ws.env).stdout.split()
+    layers, bases = names("dev.devenv.layer=upper"), names("dev.devenv.base-of")
+    image = shell.run(["docker", "ps", "--filter", f"label=dev.devenv.project={project_name}", "--format", "{{.Image}}"],
+                      env=ws.env).stdout.split()
+    if not layers or not bases or not image:
+        return "branch disk: no layer (the branch was copied)"
+    p = shell.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "du", "-v", f"{layers[0]}:/l:ro",
+                   "-v", f"{bases[0]}:/b:ro", image[0], "-sk", "/l", "/b"], env=ws.env, check=False)
+    kb = [int(line.split()[0]) for line in p.stdout.splitlines() if line.split()]
+    if len(kb) != 2:
+        return f"branch disk: du failed ({shell.first_line(p)})"
+    return (f"branch disk after the run (the branch has only set its own password): layer {kb[0] / 1024:.1f} MB "
+            f"on a base of {kb[1] / 1024:.1f} MB")

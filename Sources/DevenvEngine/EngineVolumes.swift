@@ -13,6 +13,20 @@ extension ContainerEngine {
         return try JSONDecoder().decode(VolumeList.self, from: body).Volumes ?? []
     }
 
+    /// Where the engine keeps a volume's data, as the engine sees it (`Mountpoint` of
+    /// `GET /volumes/NAME`): a path in the engine's own file system, which for Docker Desktop
+    /// or a remote engine is inside its VM or host, never on this machine.
+    public func volumeMountpoint(_ name: String) throws -> String {
+        let q = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
+        let (status, body) = try get("/volumes/\(q)")
+        guard status == 200 else { throw DevenvError("the engine answered HTTP \(status) to inspecting volume \(name)") }
+        guard let obj = try JSONSerialization.jsonObject(with: body) as? [String: Any],
+              let mountpoint = obj["Mountpoint"] as? String, !mountpoint.isEmpty else {
+            throw DevenvError("the engine does not say where volume \(name) keeps its data")
+        }
+        return mountpoint
+    }
+
     /// Bytes used by each volume, by name (`docker system df -v`); empty when the engine
     /// does not say.
     public func volumeSizes() -> [String: Int64] {

@@ -11,6 +11,16 @@ public enum VolumeCommands {
         Command("docker", ["volume", "create"] + labels.flatMap { ["--label", "\($0.0)=\($0.1)"] } + [name])
     }
 
+    /// `docker volume create --driver local --opt type=overlay …`: a volume whose data is an
+    /// OverlayFS of `lower` (read-only) under `upper`, mounted by the engine's local driver
+    /// whenever a container uses it. The three are paths in the engine's file system (volume
+    /// mountpoints from the engine), so the mount happens engine-side, local or remote alike.
+    public static func createOverlay(_ name: String, lower: String, upper: String, work: String, labels: [(String, String)]) -> Command {
+        Command("docker", ["volume", "create", "--driver", "local", "--opt", "type=overlay", "--opt", "device=overlay",
+                           "--opt", "o=lowerdir=\(lower),upperdir=\(upper),workdir=\(work)"]
+            + labels.flatMap { ["--label", "\($0.0)=\($0.1)"] } + [name])
+    }
+
     /// `docker volume rm NAME…`.
     public static func remove(_ names: [String]) -> Command {
         Command("docker", ["volume", "rm"] + names)

@@ -13,6 +13,7 @@ import Testing
 @Suite(.serialized, .endToEnd) struct LiveCopyTests {
     @Test func aBranchCopiesTheRunningParentWithEveryRowWhileItKeepsAnswering() throws {
         try ProjectFixture.with("live") { p in
+            p.environment["DEVENV_BRANCH_LAYERS"] = "off"   // postgres layers by default (LayeredBranchTests)
             try BranchTests.repo(p)
             _ = try BranchTests.up(p)
             let env = try p.dotenv()

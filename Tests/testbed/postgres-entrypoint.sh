@@ -6,7 +6,9 @@ set -e
 if [ "${1#-}" != "$1" ]; then set -- postgres "$@"; fi
 if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
     mkdir -p "$PGDATA" /var/run/postgresql
-    chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+    # Like the official image: only what postgres does not own yet (a chown of every file
+    # would copy a layered branch's whole base up into its layer).
+    find "$PGDATA" /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
     chmod 700 "$PGDATA"
     exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi

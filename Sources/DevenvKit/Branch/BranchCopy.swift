@@ -27,6 +27,14 @@ public enum BranchCopy {
         public var why: String?
         /// The live copy was tried and failed (then `method` is `.stopped`).
         public var liveFailed = false
+        /// `layered`: the base the branch's layer is on, whether it was there already, and
+        /// how long taking it took.
+        public var base: String?
+        public var baseReused = false
+        public var baseSeconds = 0.0
+        /// Why a service whose kind layers was copied instead (the engine's storage cannot
+        /// mount OverlayFS, or a step failed).
+        public var notLayered: String?
 
         public init(service: String, method: CopyMethod, seconds: Double, parentUnavailable: Double, why: String? = nil, liveFailed: Bool = false) {
             self.service = service; self.method = method; self.seconds = seconds
@@ -81,7 +89,7 @@ public enum BranchCopy {
         }
         defer { lock.unlock() }
         let (parentProject, parentPlan) = try parentStack(ctx, parent)
-        let jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan,
+        var jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan,
                                 labels: VolumeTask.labels(plan.identity, "branch-copy"))
         let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
         let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
@@ -93,14 +101,22 @@ public enum BranchCopy {
         // journal first: from here until it says `copied`, a crash (kill -9) leaves volumes that
         // the next `up` discards (`BranchCopyJournal.resume`), never a branch that seems to have data.
         let journalPath = BranchCopyJournal.path(stateDir: plan.stateDir)
-        var journal = BranchCopyJournal(state: .copying, parent: parent.stack, services: services, volumes: pairs.map(\.to))
+        let layeredJobs = jobs.compactMap(\.layered)
+        var journal = BranchCopyJournal(state: .copying, parent: parent.stack, services: services,
+                                        volumes: pairs.map(\.to) + layeredJobs.flatMap { LayeredBranch.layerNames($0.pair.to) })
+        if !layeredJobs.isEmpty { journal.bases = layeredJobs.map(\.newBase) }
         try journal.save(journalPath)
         let result: [ServiceCopy]
         do {
-            try await createVolumes(ctx, pairs, stack: plan.identity.stack, labels: plan.identity.labels)
+            // Layered services first: their volumes must exist before compose creates the rest.
+            let layered = try await runLayered(ctx, &jobs, identity: plan.identity)
+            let done = Set(layered.map(\.service))
+            try await createVolumes(ctx, pairs.filter { !done.contains($0.service) }, stack: plan.identity.stack, labels: plan.identity.labels)
             let create = Compose.create(project.composeProject, services: services)
             async let created = ctx.runner.capture(create)
-            let copied = try await execute(ctx, jobs, restarter: restarter, labels: VolumeTask.labels(plan.identity, "branch-copy"))
+            var copied = try await execute(ctx, jobs, restarter: restarter, labels: VolumeTask.labels(plan.identity, "branch-copy"))
+            for (i, c) in copied.enumerated() { copied[i].notLayered = jobs.first { $0.service == c.service }?.notLayered }
+            copied += layered
             let c = try await created
             guard c.succeeded else {
                 throw Compose.explain(CommandFailure(command: create, status: c.status, stderr: c.stderr.isEmpty ? c.stdout : c.stderr))
@@ -109,7 +125,7 @@ public enum BranchCopy {
         } catch {
             _ = try? await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
             _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
-            _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to)))
+            _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to) + layeredJobs.flatMap { LayeredBranch.layerNames($0.pair.to) }))
             let left = (try? ctx.engine.volumes(label: "dev.devenv.stack=\(plan.identity.stack)").map(\.name)).map { Set(pairs.map(\.to)).intersection($0) }
             if left?.isEmpty == true { try? BranchCopyJournal.remove(stateDir: plan.stateDir) }   // else the next `up` discards what is left
             throw DevenvError("copying \(parent.stack)'s data into \(plan.identity.stack) failed; \(parent.stack)'s data is unchanged",
@@ -156,7 +172,9 @@ public enum BranchCopy {
                 live[name] = .failure(DevenvError("its copy.live could not be rendered: \(error)"))
             }
         }
-        return CopyPlanning.jobs(services: services, pairs: pairs, running: running, live: live)
+        var jobs = CopyPlanning.jobs(services: services, pairs: pairs, running: running, live: live)
+        attachLayered(ctx, &jobs, running: running, parent: parent, parentPlan: parentPlan, labels: labels)
+        return jobs
     }
 
     /// Live copies, the stop-and-copy group and idle copies, all at once; then stop-and-copy

@@ -23,6 +23,9 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
     public var volumes: [String]
     /// The parent's ledger entries for `services`, once `copied`.
     public var seeds: [SeedLedger.Entry] = []
+    /// The bases a layered copy may take (`LayeredBranch`): one that exists without its record
+    /// was cut short and is removed with the rest.
+    public var bases: [String]?
 
     public init(state: State, parent: String, services: [String], volumes: [String], seeds: [SeedLedger.Entry] = []) {
         self.state = state; self.parent = parent; self.services = services; self.volumes = volumes; self.seeds = seeds
@@ -81,6 +84,7 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
                 + (leftovers > 0 ? " (\(leftovers) leftover copy container\(leftovers == 1 ? "" : "s") removed)" : "") + parentNote(ctx, journal)
         case .copying:
             try await discard(ctx, stack: stack, volumes: journal.volumes)
+            try await BaseVolumes.discardIncomplete(ctx, journal.bases ?? [])
             try remove(stateDir: plan.stateDir)
             return "discarded an unfinished copy of \(journal.parent)'s data into \(stack) (devenv was stopped during it; "
                 + "\(journal.volumes.count) volume\(journal.volumes.count == 1 ? "" : "s") removed); copying again" + parentNote(ctx, journal)
@@ -109,12 +113,15 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
 
 /// What `down --volumes` removes after compose: the stack's data volumes compose did not
 /// (a branch copy's volumes that a killed devenv left, whatever their keys), never its
-/// snapshots, and the branch copy journal (the data it speaks of is gone).
+/// snapshots, and the branch copy journal (the data it speaks of is gone); then the bases
+/// of layered branches that no branch uses any more (each parent's newest stays for the next
+/// branch, but not this stack's own).
 public enum BranchVolumes {
     public static func removeRest(_ ctx: DevenvContext, stack: String, stateDir: String) async throws {
         let rest = try ctx.engine.volumes(label: "dev.devenv.stack=\(stack)")
             .filter { $0.labels["dev.devenv.snapshot"] == nil && $0.labels["com.docker.compose.project"] == stack }.map(\.name).sorted()
         if !rest.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(rest), "removing the volumes of \(stack)") }
         try BranchCopyJournal.remove(stateDir: stateDir)
+        try await BaseVolumes.prune(ctx, keepNewest: true, holding: stack)   // bases no branch is on
     }
 }

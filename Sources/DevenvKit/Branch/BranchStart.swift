@@ -117,13 +117,23 @@ public struct BranchStart {
                 "  " + c.service.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + serviceLine(c, parent: parent.stack)
             }
             return "New branch stack \(stack) starts with \(parent.stack)'s data, "
-                + String(format: "copied in %.1fs:\n", copy.seconds) + lines.joined(separator: "\n")
+                + String(format: "\(copy.copies.allSatisfy { $0.method == .layered } ? "layered" : "copied") in %.1fs:\n", copy.seconds) + lines.joined(separator: "\n")
         }
     }
 
     /// `live copy in 2.1s; main's postgres kept serving (unavailable 0.0s)`, and so on.
     static func serviceLine(_ c: BranchCopy.ServiceCopy, parent: String) -> String {
+        let line = methodLine(c, parent: parent)
+        guard let why = c.notLayered else { return line }
+        return "not layered (\(why)); " + line
+    }
+
+    static func methodLine(_ c: BranchCopy.ServiceCopy, parent: String) -> String {
         switch c.method {
+        case .layered:
+            let base = c.baseReused ? "on a base of \(parent)'s data as it is now (taken earlier, reused)"
+                : "on a base of \(parent)'s data taken live in \(secs(c.baseSeconds))"
+            return "layered (overlay) in \(secs(c.seconds)), \(base); \(parent)'s \(c.service) kept serving (unavailable 0.0s)"
         case .live:
             return "live copy in \(secs(c.seconds)); \(parent)'s \(c.service) kept serving (unavailable 0.0s)"
         case .idle:

@@ -16,8 +16,11 @@ import DevenvPlatform
 ///   its volumes are copied, and it is started again and waited for.
 /// - `idle`: the parent's service is not running, so its volumes are consistent as they are:
 ///   copied without touching the parent.
+/// - `layered`: the kind declares `copy.layered` and the parent's service runs: the branch's
+///   data volume is an OverlayFS of its own empty layer on a read-only base of the parent's
+///   data (`LayeredBranch`); nothing is copied when a base of the parent's present exists.
 public enum CopyMethod: String, Sendable, Equatable {
-    case live, stopped, idle
+    case live, stopped, idle, layered
 }
 
 /// One service's planned copy.
@@ -30,6 +33,10 @@ struct CopyJob: Sendable {
     var live: Command?
     /// Why a running parent service is stopped instead of copied live.
     var why: String?
+    /// Its layered branch, tried first when its kind has `copy.layered` and the parent runs.
+    var layered: LayeredBranch.Job?
+    /// Why it is copied although its kind layers.
+    var notLayered: String?
 }
 
 enum CopyPlanning {
@@ -72,7 +79,7 @@ enum CopyPlanning {
     /// (rendered; empty arguments dropped) and `copy.live.env` passed by name only (`-e NAME`,
     /// the value in the docker CLI's environment), so no secret is in any argv.
     static func liveCommand(_ schema: CopySchema, context: [String: Any], image: String, parentContainer: String,
-                            target: String, labels: [(String, String)]) throws -> Command {
+                            target: String?, labels: [(String, String)]) throws -> Command {
         var ctx = context
         ctx["parent"] = ["host": parentHost]
         let argv = try schema.run.map { try Templating.render($0, ctx) }.filter { !$0.isEmpty }
@@ -81,7 +88,8 @@ enum CopyPlanning {
         var args = ["run", "--rm", "--network", "container:\(parentContainer)", "--user", "0:0", "--entrypoint", executable]
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
         for (k, _) in env { args += ["-e", k] }
-        args += ["-v", "\(target):/target", image] + argv.dropFirst()
+        if let target { args += ["-v", "\(target):/target"] }
+        args += [image] + argv.dropFirst()
         return Command("docker", args, environment: Dictionary(env, uniquingKeysWith: { $1 }))
     }
 }

@@ -64,6 +64,7 @@ public struct GcOperation {
         guard !found.isEmpty || !kept.isEmpty else {
             ctx.output.print("Nothing to remove: every stack's project folder, worktree and branch still exist (`devenv ls` lists them), "
                              + "and no upgrade keeps old data.")
+            if !dryRun { try await pruneBases(ctx) }
             return
         }
         let total = found.compactMap(\.record.diskBytes).reduce(0, +) + kept.compactMap(\.bytes).reduce(0, +)
@@ -114,9 +115,17 @@ public struct GcOperation {
             ctx.output.print("Removed \(k.volume), the \(k.version ?? "old") data of \(k.service) in stack \(k.stack) from before its upgrade.")
         }
         ctx.output.print("Freed \(Snapshot.humanSize(freed)) (\(what)).")
+        try await pruneBases(ctx)
     }
 
     func lockStack(_ ctx: DevenvContext, _ stack: String) throws -> FileLock {
         try FileLock.acquire(ctx.paths.stackLock(stack)) { ctx.output.error("waiting for another devenv working on stack '\(stack)'…") }
+    }
+
+    /// The bases of layered branches that no branch is on any more (copies of a parent's data
+    /// that only branches read).
+    func pruneBases(_ ctx: DevenvContext) async throws {
+        let removed = try await BaseVolumes.prune(ctx)
+        if !removed.isEmpty { ctx.output.print("Removed \(removed.count) unused base\(removed.count == 1 ? "" : "s") of layered branches.") }
     }
 }

@@ -100,7 +100,7 @@ public struct KindLoader {
             case "probe": probeNode = v
             case "setup": kind.setup = parseSetup(v)
             case "seed": kind.seed = parseSeed(v)
-            case "copy": kind.copy = parseCopy(v)
+            case "copy": (kind.copy, kind.layered) = parseCopy(v)
             case "rotate": kind.rotate = parseRotate(v)
             case "mirror": kind.mirror = parseMirror(v)
             case "init": kind.initHints = parseInit(v)

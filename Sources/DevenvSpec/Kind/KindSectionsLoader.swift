@@ -108,19 +108,33 @@ extension KindLoader {
         return tool
     }
 
-    package mutating func parseCopy(_ node: Node) -> CopySchema? {
-        guard let m = reader.mapping(node, "copy") else { return nil }
+    package mutating func parseCopy(_ node: Node) -> (CopySchema?, LayeredSchema?) {
+        guard let m = reader.mapping(node, "copy") else { return (nil, nil) }
         var copy: CopySchema?
-        for (_, v) in reader.entries(m, allowed: ["live"], context: "in copy") {
-            guard let lm = reader.mapping(v, "copy.live") else { continue }
-            var c = CopySchema(run: [], env: [])
-            for (key, lv) in reader.entries(lm, allowed: ["run", "env"], context: "in copy.live") {
-                if key == "run" { c.run = reader.argv(lv, "copy.live.run") ?? [] } else { c.env = reader.templates(lv, "copy.live.env") }
+        var layered: LayeredSchema?
+        for (key, v) in reader.entries(m, allowed: ["live", "layered"], context: "in copy") {
+            if key == "live" { copy = parseCommand(v, "copy.live", need: "an argv writing the copy under /target"); continue }
+            guard let lm = reader.mapping(v, "copy.layered") else { continue }
+            var base: CopySchema?, current: CopySchema?
+            for (k, lv) in reader.entries(lm, allowed: ["base", "current"], context: "in copy.layered") {
+                if k == "base" { base = parseCommand(lv, "copy.layered.base", need: "an argv writing the base under /target") }
+                else { current = parseCommand(lv, "copy.layered.current", need: "an argv printing the parent's present state") }
             }
-            if c.run.isEmpty { reader.problem(v, "copy.live needs 'run:' (an argv writing the copy under /target)") }
-            copy = c
+            if let base { layered = LayeredSchema(base: base, current: current) }
+            else { reader.problem(v, "copy.layered needs 'base:' (run: an argv writing the base under /target)") }
         }
-        return copy
+        return (copy, layered)
+    }
+
+    /// `{ run: ARGV, env: { NAME: TEMPLATE } }`.
+    mutating func parseCommand(_ node: Node, _ what: String, need: String) -> CopySchema? {
+        guard let m = reader.mapping(node, what) else { return nil }
+        var c = CopySchema(run: [], env: [])
+        for (key, v) in reader.entries(m, allowed: ["run", "env"], context: "in \(what)") {
+            if key == "run" { c.run = reader.argv(v, "\(what).run") ?? [] } else { c.env = reader.templates(v, "\(what).env") }
+        }
+        if c.run.isEmpty { reader.problem(node, "\(what) needs 'run:' (\(need))"); return nil }
+        return c
     }
 
     package mutating func parseMirror(_ node: Node) -> MirrorHints? {

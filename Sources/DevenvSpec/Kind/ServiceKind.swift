@@ -28,6 +28,9 @@ public struct ServiceKind: Sendable {
     public var seed: SeedSchema?
     /// How a branch stack copies a running parent's data; nil: stop and copy the volumes.
     public var copy: CopySchema?
+    /// How a branch gets its parent's data as a writable layer on a read-only base
+    /// (`copy.layered`); nil: the branch copies (`copy`).
+    public var layered: LayeredSchema? = nil
     /// How a branch's copy of its parent's data takes the branch's own secrets; nil: it
     /// cannot, so the branch keeps its parent's for this service (and `up` says so).
     public var rotate: RotateSchema? = nil
@@ -185,6 +188,14 @@ public struct SeedFormat: Sendable, Equatable {
 public struct CopySchema: Sendable, Equatable {
     public var run: [String]
     public var env: [TemplateEntry]
+}
+
+/// `copy.layered:`: a base taken live from the running parent (`base`, run like `copy.live`
+/// with the base volume at /target), and what names the parent's present state (`current`:
+/// its stdout; a base taken when it printed the same is reused).
+public struct LayeredSchema: Sendable, Equatable {
+    public var base: CopySchema
+    public var current: CopySchema?
 }
 
 /// `mirror:`: how `devenv mirror` maps staging's values to this kind.

@@ -16,6 +16,12 @@ import CurrentPlatform
         #expect(VolumeCommands.remove(["a", "b"]).argv == ["docker", "volume", "rm", "a", "b"])
     }
 
+    @Test func anOverlayVolumeIsTheEnginesLocalDriverOverEngineSidePaths() {
+        #expect(VolumeCommands.createOverlay("b_pg", lower: "/v/base/_data", upper: "/v/up/_data", work: "/v/wk/_data", labels: [("dev.devenv.stack", "b")]).argv
+            == ["docker", "volume", "create", "--driver", "local", "--opt", "type=overlay", "--opt", "device=overlay",
+                "--opt", "o=lowerdir=/v/base/_data,upperdir=/v/up/_data,workdir=/v/wk/_data", "--label", "dev.devenv.stack=b", "b_pg"])
+    }
+
     @Test func copyUsesAThrowawayContainerOfTheServicesImage() {
         let c = VolumeCommands.copy(from: "shop_postgres-data", to: "shop--snap--one--postgres", image: "postgres:16", labels: [("dev.devenv.stack", "shop")])
         #expect(c.argv == throwaway + ["--label", "dev.devenv.stack=shop", "-v", "shop_postgres-data:/from:ro", "-v", "shop--snap--one--postgres:/to",

@@ -53,6 +53,24 @@ import CurrentPlatform
         #expect(p.contains { $0.hasPrefix("7:1: unknown key 'valeus' in service.yml; did you mean 'values'?") }, "\(p)")
     }
 
+    /// `copy.layered`: a base command (required), a `current` command (optional), each
+    /// checked like `copy.live`; the built-in postgres kind has both.
+    @Test func copyLayeredNeedsABaseAndChecksItsKeys() throws {
+        let p = try Self.problems("""
+        image: x/y
+        version: "1"
+        ports: { main: 80 }
+        copy:
+          layered:
+            current: { run: [psql], evn: {} }
+        """)
+        #expect(p.contains { $0.hasPrefix("6:5: copy.layered needs 'base:'") }, "\(p)")
+        #expect(p.contains { $0.contains("unknown key 'evn' in copy.layered.current") }, "\(p)")
+        let postgres = try #require(try TestSupport.templates().kinds["postgres"])
+        #expect(postgres.layered?.base.run.first == "sh" && postgres.layered?.current?.run.first == "psql")
+        #expect(postgres.copy != nil, "the live copy stays, for when layering fails")
+    }
+
     @Test func settingsMustBeTypedNotAList() throws {
         let p = try Self.problems("image: x/y\nversion: \"1\"\nsettings: [topics]\n")
         #expect(p.contains { $0.hasPrefix("3:11: settings must be a map of name → { type: string|int|bool|list") }, "\(p)")
