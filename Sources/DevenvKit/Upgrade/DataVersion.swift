@@ -46,7 +46,7 @@ public enum DataVersion {
         public var data: String
         public var wanted: String
         public var volume: String
-        public var isDowngrade: Bool { MajorVersion.compare(data, wanted) > 0 }
+        public var isDowngrade: Bool { MajorVersion.compare(data: data, wanted: wanted) > 0 }
     }
 
     /// The services among `services` whose data a different major version wrote. Skips those
@@ -63,7 +63,7 @@ public enum DataVersion {
             guard existing?[volume] != nil else { continue }
             guard let data = try await read(ctx, volume: volume, image: s.image, schema: schema,
                                             labels: VolumeTask.labels(plan.identity, "version")) else { continue }
-            if MajorVersion.compare(data, wanted) != 0 { out.append(Mismatch(service: s.name, data: data, wanted: wanted, volume: volume)) }
+            if MajorVersion.compare(data: data, wanted: wanted) != 0 { out.append(Mismatch(service: s.name, data: data, wanted: wanted, volume: volume)) }
         }
         return out
     }
@@ -97,10 +97,10 @@ public enum DataVersion {
     static func checkRestore(_ record: SnapshotRecord, snapshot: String, plan: StackPlan, services: [String], branch: Bool) throws {
         for name in services {
             guard let data = record.versions?[name], let s = plan.service(name), let schema = s.kind?.upgrade,
-                  let wanted = wanted(s, schema: schema), MajorVersion.compare(data, wanted) != 0 else { continue }
+                  let wanted = wanted(s, schema: schema), MajorVersion.compare(data: data, wanted: wanted) != 0 else { continue }
             let kind = s.kind?.description ?? name
             throw DevenvError("snapshot '\(snapshot)' holds \(kind) \(data) data of \(name), and devenv.yml asks for \(wanted); nothing was restored",
-                              hint: MajorVersion.compare(data, wanted) < 0
+                              hint: MajorVersion.compare(data: data, wanted: wanted) < 0
                                   ? "Set the version of \(name) to \"\(data)\" in devenv.yml, restore the snapshot, then set \"\(wanted)\" again and run `devenv upgrade \(name)\(branch ? " --branch" : "")`."
                                   : "A \(data) snapshot cannot go into \(wanted); set the version of \(name) to \"\(data)\" in devenv.yml to restore it.")
         }

@@ -70,7 +70,7 @@ public struct UpgradeOperation {
         // What is there to do? (under the lock, after rolling back a killed upgrade)
         let (from, to) = try await locked(ctx, project) { plan in try await versions(ctx, plan: plan) }
         let flag = branch ? " --branch" : ""
-        guard let from, from != to else {
+        guard let from, MajorVersion.compare(data: from, wanted: to) != 0 else {
             let plan = try project.proposedPlan(ctx)
             return Outcome(service: service, action: "upgrade", from: to, to: to, volume: StackVolumes.name(plan, key: key),
                            message: "\(service)'s data is already \(to); nothing to upgrade.")
@@ -122,10 +122,10 @@ public struct UpgradeOperation {
               let data = try await DataVersion.read(ctx, volume: volume, image: s.image, schema: schema, labels: VolumeTask.labels(plan.identity, "version")) else {
             return (nil, wanted)
         }
-        if MajorVersion.compare(data, wanted) > 0 {
+        if MajorVersion.compare(data: data, wanted: wanted) > 0 {
             throw DataVersion.error(.init(service: service, data: data, wanted: wanted, volume: volume), kind: s.kind?.description ?? service, branch: branch)
         }
-        if data != wanted, let previous = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]?.previous {
+        if MajorVersion.compare(data: data, wanted: wanted) != 0, let previous = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]?.previous {
             throw DevenvError("\(service) keeps the data from before its last upgrade (\(previous)); finish or roll back that upgrade first",
                               hint: "`devenv upgrade \(service)\(branch ? " --branch" : "") --finish` (deletes it) or `--rollback` (goes back to it).")
         }

@@ -73,7 +73,8 @@ extension UpgradeOperation {
         if !r.succeeded { ctx.output.error("note: could not delete \(entry.current), the upgraded data (`docker volume rm \(entry.current)`)") }
         let old = entry.previousVersion ?? "the old version"
         let wanted = plan.service(service).flatMap { s in s.kind?.upgrade.flatMap { DataVersion.wanted(s, schema: $0) } }
-        let next = wanted == entry.previousVersion ? "Run `devenv up`." : "Set the version of \(service) back to \"\(old)\" in devenv.yml, then run `devenv up`."
+        let back = entry.previousVersion.flatMap { p in wanted.map { MajorVersion.compare(data: p, wanted: $0) == 0 } } ?? false
+        let next = back ? "Run `devenv up`." : "Set the version of \(service) back to \"\(old)\" in devenv.yml, then run `devenv up`."
         return Outcome(service: service, action: "rollback", from: entry.version ?? "?", to: old, volume: previous, previous: nil,
                        message: "Rolled \(service) back to its \(old) data (\(previous)); the upgraded volume \(entry.current) was deleted. \(next)")
     }

@@ -71,6 +71,15 @@ public enum MajorVersion {
         }
         return 0
     }
+
+    /// The data's major version against the one devenv.yml asks for, on the parts that one
+    /// names: `version: "11"` is the image `mariadb:11`, whichever 11.x that is, so `11.8` data
+    /// is that version (0) and `10.11` data older (-1). A wanted version that names every part
+    /// compares as `compare`.
+    public static func compare(data: String, wanted: String) -> Int {
+        let parts = wanted.split(separator: ".").count
+        return compare(data.split(separator: ".").prefix(max(parts, 1)).joined(separator: "."), wanted)
+    }
 }
 
 extension KindLoader {

@@ -27,6 +27,20 @@ import CurrentPlatform
         #expect(MajorVersion.compare("17", "15") == 1 && MajorVersion.compare("15", "15.0") == 0)
     }
 
+    /// `version: "11"` for MariaDB is the image `mariadb:11`, whichever 11.x that is: the data's
+    /// version is compared on the parts the manifest names.
+    @Test func aShorterWantedVersionIsComparedOnThePartsItNames() {
+        #expect(MajorVersion.compare(data: "11.8", wanted: "11") == 0)
+        #expect(MajorVersion.compare(data: "11.4", wanted: "11") == 0)
+        #expect(MajorVersion.compare(data: "10.11", wanted: "11") == -1)
+        #expect(MajorVersion.compare(data: "12.1", wanted: "11") == 1)
+        #expect(MajorVersion.compare(data: "11.8", wanted: "11.8") == 0 && MajorVersion.compare(data: "11.4", wanted: "11.8") == -1)
+        #expect(MajorVersion.compare(data: "10.11", wanted: "10.6") == 1 && MajorVersion.compare(data: "15", wanted: "17") == -1)
+        let m = DataVersion.Mismatch(service: "mariadb", data: "11.8", wanted: "11", volume: "v")
+        #expect(!m.isDowngrade)
+        #expect(DataVersion.Mismatch(service: "mariadb", data: "12.0", wanted: "11", volume: "v").isDowngrade)
+    }
+
     @Test func postgresDeclaresHowItsDataIsReadAndMoved() throws {
         let pg = try #require(try Self.plan().service("postgres"))
         let u = try #require(pg.kind?.upgrade)
