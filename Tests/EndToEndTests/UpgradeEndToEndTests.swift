@@ -218,8 +218,9 @@ import Testing
         }
     }
 
-    /// Branch stacks: main is upgraded; a branch made before (15 data) is stopped by its `up`
-    /// and upgraded the same way; a branch made after copies main's new generation (17 data).
+    /// Branch stacks: main is upgraded; a branch made before (15 data) is stopped by its `up`,
+    /// and `up --upgrade` upgrades it the same way, then starts it; a branch made after copies
+    /// main's new generation (17 data).
     @Test func branchStacksOfAnUpgradedParent() throws {
         func manifest(_ v: String) -> String { "isolation: branch\nservices:\n  postgres:\n    version: \"\(v)\"\n" }
         try ProjectFixture.with("upgrade-branch") { p in
@@ -249,9 +250,10 @@ import Testing
             try p.git(["merge", "-q", "main"])
             let refused = try p.devenv(["up"])
             #expect(refused.status == 1 && refused.stderr.contains("devenv upgrade postgres"), "\(refused.stderr)")
-            let branch = try p.devenv(["upgrade", "postgres", "--yes"])
+            #expect(refused.stderr.contains("devenv up --upgrade"), "\(refused.stderr)")
+            let branch = try p.devenv(["up", "--upgrade"])   // the upgrade first, then the stack
             #expect(branch.status == 0, "\(branch.stderr)")
-            #expect(try p.devenv(["up"]).status == 0)
+            #expect(branch.stderr.contains("Upgraded postgres from 15 to 17"), "\(branch.stderr)")
             #expect(try Self.major(p) == "17")
             #expect(try Self.sql(p, "SELECT count(*) FROM notes") == "1001", "the branch's own data came through")
             let fin = try p.devenv(["upgrade", "postgres", "--finish"])

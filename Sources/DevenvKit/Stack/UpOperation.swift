@@ -22,6 +22,9 @@ public struct UpOperation {
     /// Run the app's processes under a background supervisor (`--detach`) instead of in the
     /// foreground (the CLI runs `outcome.processes` then).
     public var detach = false
+    /// `--upgrade`: data an older major version wrote is upgraded first, as `devenv upgrade
+    /// SERVICE --yes` does, instead of stopping `up` (a branch stack asks on a terminal).
+    public var upgrade = false
 
     public init() {}
 
@@ -42,6 +45,20 @@ public struct UpOperation {
     }
 
     public func run(_ ctx: DevenvContext) async throws -> Outcome {
+        do { return try await attempt(ctx) } catch let needed as UpgradeFirst {
+            for m in needed.mismatches {   // each under its own lock, as `devenv upgrade` (a snapshot first)
+                var op = UpgradeOperation(service: m.service)
+                (op.yes, op.branch, op.timeout, op.progress) = (true, branch, timeout, progress && !progressOnStderr)
+                if let done = try await op.run(ctx), progress { ctx.output.error(done.message) }
+            }
+            return try await attempt(ctx)
+        }
+    }
+
+    /// Data of older major versions `up` upgrades before it starts again.
+    struct UpgradeFirst: Error { var mismatches: [DataVersion.Mismatch] }
+
+    func attempt(_ ctx: DevenvContext) async throws -> Outcome {
         let start = Date()
         let project = try Project.load(ctx, branch: branch)
         let selection = try UpSelection(manifest: project.manifest, names: services)
@@ -84,8 +101,14 @@ public struct UpOperation {
         }
         // Data a different major version wrote: stop before anything starts (`devenv upgrade`).
         let checked = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
-        if let m = try await DataVersion.mismatches(ctx, plan: plan, services: checked, containers: containers).first {
-            throw DataVersion.error(m, kind: plan.service(m.service)?.kind?.description ?? m.service, branch: branch)
+        let mismatches = try await DataVersion.mismatches(ctx, plan: plan, services: checked, containers: containers)
+        if let m = mismatches.first {
+            let kind = plan.service(m.service)?.kind?.description ?? m.service
+            if !mismatches.contains(where: \.isDowngrade), upgrade || (plan.identity.branch != nil && ctx.output.confirm(
+                "\(m.service)'s data was written by \(kind) \(m.data), and devenv.yml asks for \(m.wanted). Upgrade it now (a snapshot is taken first)?") == true) {
+                throw UpgradeFirst(mismatches: mismatches)
+            }
+            throw DataVersion.error(m, kind: kind, branch: branch)
         }
         try EnvStage.preflight(plan)
         if let note = try GitIgnore.ensureDevenvIgnored(root: plan.manifest.root), progress { ctx.output.error("note: " + note) }

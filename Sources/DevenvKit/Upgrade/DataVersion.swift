@@ -80,7 +80,8 @@ public enum DataVersion {
         }
         return DevenvError("\(m.service)'s data was written by \(kind) \(m.data), and devenv.yml now asks for \(m.wanted). Nothing was started.",
                            hint: "Run `devenv upgrade \(m.service)\(flag)`: it takes a snapshot first, copies the data into a new \(m.wanted) volume, "
-                               + "and keeps the \(m.data) one until `devenv upgrade \(m.service)\(flag) --finish` (`--rollback` brings it back).")
+                               + "and keeps the \(m.data) one until `devenv upgrade \(m.service)\(flag) --finish` (`--rollback` brings it back). "
+                               + "`devenv up\(flag) --upgrade` does the same, then starts the stack.")
     }
 
     /// The major version of each service's data among `targets` (a snapshot records them).

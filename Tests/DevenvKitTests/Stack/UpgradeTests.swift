@@ -64,6 +64,7 @@ import CurrentPlatform
         #expect(up.hint?.contains("`devenv upgrade postgres`") == true && up.hint?.contains("snapshot") == true)
         let branch = DataVersion.error(.init(service: "postgres", data: "15", wanted: "17", volume: "v"), kind: "PostgreSQL", branch: true)
         #expect(branch.hint?.contains("`devenv upgrade postgres --branch`") == true)
+        #expect(up.hint?.contains("`devenv up --upgrade`") == true && branch.hint?.contains("`devenv up --branch --upgrade`") == true)
         let down = DataVersion.error(.init(service: "postgres", data: "17", wanted: "15", volume: "v"), kind: "PostgreSQL", branch: false)
         #expect(down.exitCode == .usage)
         #expect(down.message.contains("older major version cannot read it") && down.hint?.contains("\"17\"") == true)

@@ -37,6 +37,10 @@ struct Up: AsyncParsableCommand {
         Ctrl-C (SIGINT or SIGTERM) stops the stack and exits 0; --keep leaves it running. A \
         service that still fails after --max-restarts restarts ends it with exit code 1.
 
+        When a service's data was written by an older major version than devenv.yml names, up \
+        stops before starting anything and names `devenv upgrade SERVICE`; --upgrade runs that \
+        upgrade first (a snapshot, then the copy), and a branch stack's up asks on a terminal.
+
         Examples:
           devenv up
           devenv up postgres --timeout 300
@@ -55,6 +59,8 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "A new branch stack starts empty and runs the seeds, instead of copying its parent's data.") var fresh = false
     @Option(help: ArgumentHelp("A new branch stack copies this stack's data (default: the default branch's stack).", valueName: "STACK"))
     var from: String?
+    @Flag(help: "Data an older major version wrote (devenv.yml names a newer one) is upgraded first, as `devenv upgrade SERVICE --yes`.")
+    var upgrade = false
     @Flag(help: "Print the stack's status as JSON (same shape as `devenv status --json`, plus `timings`).") var json = false
     @Flag(help: "With --json: still print the progress lines, on stderr (as `devenv mcp` uses it).") var progress = false
     @Flag(help: "Stay in the foreground: stream logs, restart what fails, stop the stack on Ctrl-C.") var attach = false
@@ -83,6 +89,7 @@ struct Up: AsyncParsableCommand {
         op.progress = !json || progress
         op.progressOnStderr = json
         op.detach = detach || json
+        op.upgrade = upgrade
         let outcome = try await op.run(ctx)
         if json {
             if let origin = outcome.origin { ctx.output.error(origin) }
