@@ -45,6 +45,9 @@ public struct DownOperation {
         defer { cleanup() }
         do { try await ctx.runner.check(Compose.down(compose, volumes: volumes)) }
         catch let f as CommandFailure { throw Compose.explain(f) }
+        // Again: the engine may still be creating a container whose `docker run` was killed with
+        // devenv just before this `down` (a `created` one appears after the first sweep).
+        try await VolumeTask.removeLeftovers(ctx, stack: stack)
         if volumes { try await BranchVolumes.removeRest(ctx, stack: stack, stateDir: plan.stateDir) }
         await RemoteStack.disconnect(ctx, stack: stack)
         if containers.isEmpty && !volumes {
