@@ -61,6 +61,8 @@ public struct ServiceSpec: Sendable {
     public var entrypoint: [String]?
     /// Generic services: a check compose runs inside the container (beside devenv's own from the host).
     public var healthcheck: HealthcheckSpec?
+    /// Generic services: compose's `depends_on` (`service_started` or `service_healthy`), where each is written.
+    public var dependsOn: [DependsOnSpec] = []
     /// Generic services: the image built from a folder (relative to the project), as compose builds it.
     public var build: BuildSpec?
     public var volumes: [String] = []
@@ -74,6 +76,19 @@ public struct NamedPort: Sendable, Equatable {
     public var name: String
     public var container: Int
     public var pinnedHost: Int?
+}
+
+/// One entry of a generic service's `depends_on:` (`[db]`, or `{ db: { condition: service_healthy } }`).
+public struct DependsOnSpec: Sendable, Equatable {
+    public var name: String
+    public var condition: String
+    public var line: Int = 0
+    public var column: Int = 0
+    public static let conditions = ["service_started", "service_healthy"]
+    public init(name: String, condition: String = "service_started", line: Int = 0, column: Int = 0) {
+        self.name = name; self.condition = condition; self.line = line; self.column = column
+    }
+    public static func == (a: Self, b: Self) -> Bool { a.name == b.name && a.condition == b.condition }
 }
 
 /// A generic service's `healthcheck:`: compose's `test` (`[CMD, …]`, `[CMD-SHELL, line]`), and

@@ -6,7 +6,7 @@ import DevenvCore
 package struct ServiceParser {
     package var kinds: KindCatalogue
     package static let common = ["kind", "version", "image", "port", "env", "command", "volumes"]
-    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "entrypoint", "healthcheck", "build", "volumes"]
+    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "entrypoint", "healthcheck", "depends_on", "build", "volumes"]
 
     package func parse(_ node: Node, _ reader: inout NodeReader) -> [ServiceSpec] {
         guard let m = reader.mapping(node, "services") else { return [] }
@@ -90,6 +90,7 @@ package struct ServiceParser {
                 if case .scalar(let s) = v { spec.entrypoint = s.string.split(separator: " ").map(String.init) }
                 else { spec.entrypoint = reader.strings(v, "entrypoint") }
             case "healthcheck": spec.healthcheck = parseHealthcheck(v, &reader)
+            case "depends_on": spec.dependsOn = parseDependsOn(v, &reader)
             case "build":
                 if let m = v.mapping {
                     var context: String?, dockerfile: String?
@@ -128,6 +129,33 @@ package struct ServiceParser {
             } else if let p = reader.port(v, "port '\(name)'") {
                 out.append(NamedPort(name: name, container: p, pinnedHost: nil))
             }
+        }
+        return out
+    }
+
+    /// `depends_on: [db, cache]`, or `{ db: { condition: service_healthy } }` as compose writes it.
+    /// Whether each name is a service of the manifest is checked with the rest (SpecValidation).
+    private func parseDependsOn(_ node: Node, _ reader: inout NodeReader) -> [DependsOnSpec] {
+        func entry(_ n: Node, _ name: String, _ condition: String) -> DependsOnSpec {
+            DependsOnSpec(name: name, condition: condition, line: n.mark?.line ?? 0, column: n.mark?.column ?? 0)
+        }
+        guard let m = node.mapping else {
+            guard let seq = node.sequence else { _ = reader.strings(node, "depends_on"); return [] }
+            return seq.compactMap { n in reader.string(n, "a depends_on service").map { entry(n, $0, "service_started") } }
+        }
+        var out: [DependsOnSpec] = []
+        for (k, v) in m {
+            guard let name = reader.string(k, "a depends_on service") else { continue }
+            var condition = "service_started"
+            if let vm = reader.mapping(v, "depends_on '\(name)'") {
+                for (key, cv) in reader.entries(vm, allowed: ["condition"], context: "in depends_on '\(name)'") where key == "condition" {
+                    guard let c = reader.string(cv, "depends_on condition") else { continue }
+                    if DependsOnSpec.conditions.contains(c) { condition = c; continue }
+                    reader.problem(cv, "depends_on '\(name)' condition '\(ValueLimits.quoted(c))' must be service_started or service_healthy" +
+                        (c == "service_completed_successfully" ? " (devenv runs no one-shot steps)" : Suggest.hint(c, among: DependsOnSpec.conditions)))
+                }
+            }
+            out.append(entry(k, name, condition))
         }
         return out
     }

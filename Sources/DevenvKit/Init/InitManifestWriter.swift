@@ -65,7 +65,12 @@ enum InitManifestWriter {
             m.append((str(name: "healthcheck"), h.options.isEmpty ? test
                 : map([(str(name: "test"), test)] + h.options.map { (str(name: $0.key), $0.key == "retries" ? int(Int($0.value) ?? 0) : str($0.value)) })))
         }
-        let simple = c.image == nil && c.build == nil && c.command == nil && c.entrypoint == nil && c.healthcheck == nil && c.env.isEmpty && c.fromShell.isEmpty && c.volumes.isEmpty
+        if !c.dependsOn.isEmpty {
+            m.append((str(name: "depends_on"), c.dependsOn.allSatisfy { $0.condition == "service_started" }
+                ? seq(c.dependsOn.map { str(name: $0.name) }, flow: true)
+                : map(c.dependsOn.map { (str(name: $0.name), map([(str(name: "condition"), str(name: $0.condition))], flow: true)) })))
+        }
+        let simple = c.image == nil && c.build == nil && c.command == nil && c.entrypoint == nil && c.healthcheck == nil && c.dependsOn.isEmpty && c.env.isEmpty && c.fromShell.isEmpty && c.volumes.isEmpty
         return map(m, flow: simple)
     }
 

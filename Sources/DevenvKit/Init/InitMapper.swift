@@ -53,6 +53,32 @@ struct InitMapper {
             if row.became == "not carried" { row.name = nil }
             d.report.rows.append(row)
         }
+        carryDependsOn(services, &d)
+    }
+
+    /// A generic service's `depends_on`, once every service is mapped: a dependency on a service
+    /// of the stack (a kind or a generic one, under its devenv name) that compose starts or waits
+    /// healthy for is carried; on an app process, a service not carried or a one-shot run, it is named.
+    private func carryDependsOn(_ services: [SourceService], _ d: inout InitDetection) {
+        let inStack = Set(d.services.map(\.name))
+        var devenvName: [String: String] = [:]
+        for r in d.report.rows { if let n = r.name, inStack.contains(n) { devenvName[r.service] = n } }
+        for s in services where !s.dependsOn.isEmpty {
+            guard let ri = d.report.rows.firstIndex(where: { $0.service == s.name }), d.report.rows[ri].became.hasPrefix("generic"),
+                  let ci = d.services.firstIndex(where: { $0.name == d.report.rows[ri].name }) else { continue }
+            for dep in s.dependsOn {
+                guard DependsOnSpec.conditions.contains(dep.condition) else {
+                    d.report.rows[ri].notCarried.append("depends_on \(dep.name) (\(dep.condition)): devenv runs no one-shot steps; it starts every service together")
+                    continue
+                }
+                guard let target = devenvName[dep.name] else {
+                    d.report.rows[ri].notCarried.append("depends_on \(dep.name): not a service of devenv's stack")
+                    continue
+                }
+                d.services[ci].dependsOn.append(DependsOnSpec(name: target, condition: dep.condition))
+                d.report.rows[ri].carried.append("depends_on \(dep.name)")
+            }
+        }
     }
 
     /// The kind that runs `image` (its family and tag rule), the version and a note.
@@ -163,14 +189,14 @@ struct InitMapper {
             c.healthcheck = HealthcheckSpec(test: h.map(text), options: s.healthcheckOptions)
             row.carried.append("healthcheck")
         }
-        common(s, &row, entrypoint: false)
+        common(s, &row, entrypoint: false, dependsOn: false)
         d.services.append(c)
     }
 
     /// What no devenv.yml service has: entrypoint, depends_on, profiles, one-shot runs, other keys.
-    private func common(_ s: SourceService, _ row: inout InitReport.Row, entrypoint: Bool) {
+    private func common(_ s: SourceService, _ row: inout InitReport.Row, entrypoint: Bool, dependsOn: Bool = true) {
         if entrypoint, let e = s.entrypoint { row.notCarried.append("entrypoint \(e.joined(separator: " ")): devenv.yml services have no entrypoint") }
-        if !s.dependsOn.isEmpty { row.notCarried.append("depends_on \(s.dependsOn.map(\.name).joined(separator: ", ")): devenv starts every service together and waits for each") }
+        if dependsOn, !s.dependsOn.isEmpty { row.notCarried.append("depends_on \(s.dependsOn.map(\.name).joined(separator: ", ")): devenv starts every service together and waits for each") }
         if !s.profiles.isEmpty { row.notCarried.append("profiles \(s.profiles.joined(separator: ", ")): devenv.yml has no profiles; the service always runs") }
         if s.restart == "no" || s.restart == "on-failure" { row.notCarried.append("restart \(s.restart!): devenv restarts services unless stopped") }
         for k in s.otherKeys { row.notCarried.append("\(k): devenv.yml services have no \(k)") }

@@ -39,6 +39,7 @@ public struct InitOperation {
         public var command: [String]?
         public var entrypoint: [String]?
         public var healthcheck: HealthcheckSpec?
+        public var dependsOn: [DependsOnSpec] = []
         public var build: BuildSpec?
         public var volumes: [String] = []
         public var ready: String?

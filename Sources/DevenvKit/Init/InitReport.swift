@@ -60,7 +60,7 @@ public struct InitReport: Codable, Sendable, Equatable {
             let word = item.hasPrefix("env ") || item.contains("(the kind's own)") ? "env" : String(item.split(separator: " ").first ?? "")
             if let i = counts.firstIndex(where: { $0.0 == word }) { counts[i].1 += 1 } else { counts.append((word, 1)) }
         }
-        return counts.map { w, n in ["image", "command", "run:", "healthcheck", "entrypoint", "build"].contains(w) ? (w == "run:" ? "run" : w) : "\(n) \(w)\(n == 1 || w == "env" ? "" : "s")" }
+        return counts.map { w, n in ["image", "command", "run:", "healthcheck", "entrypoint", "build"].contains(w) ? (w == "run:" ? "run" : w) : "\(n) \(w)\(n == 1 || w == "env" || w == "depends_on" ? "" : "s")" }
             .joined(separator: ", ")
     }
 

@@ -25,6 +25,7 @@ public enum SpecValidation {
             }
         }
         result.problems += serviceEnvProblems(manifest, keys: keys)
+        result.problems += dependsOnProblems(manifest)
         result.problems += ProcessValidation.check(manifest, templateKeys: keys)
         for t in manifest.stagingTemplates {
             for ref in unknownKeys(t.text, keys) {
@@ -77,6 +78,25 @@ public enum SpecValidation {
                     let why = keys.contains(ref) ? "'{{\(ref)}}' is the host's view of the stack; inside it a container reaches \(ref.split(separator: ".")[0]) by its name and container port"
                         : "unknown template key '{{\(ref)}}'\(Suggest.hint(ref, among: keys.filter(ServiceEnvTemplates.inside).sorted()))"
                     out.append(ManifestProblem(line: s.line, column: 1, "service '\(s.name)' env \(k): \(why)"))
+                }
+            }
+        }
+        return out
+    }
+
+    /// A generic service's `depends_on:` names another service of the manifest (the stack's
+    /// compose services are named as in devenv.yml), not itself.
+    static func dependsOnProblems(_ manifest: Manifest) -> [ManifestProblem] {
+        let names = manifest.services.map(\.name)
+        var out: [ManifestProblem] = []
+        for s in manifest.services {
+            for d in s.dependsOn {
+                if d.name == s.name {
+                    out.append(ManifestProblem(line: d.line, column: d.column, "service '\(s.name)' depends_on itself"))
+                } else if !names.contains(d.name) {
+                    out.append(ManifestProblem(line: d.line, column: d.column, "service '\(s.name)' depends_on unknown service '\(ValueLimits.quoted(d.name))'\(Suggest.hint(d.name, among: names.filter { $0 != s.name }))"))
+                } else if d.condition == "service_healthy", let t = manifest.service(named: d.name), t.isGeneric, t.healthcheck == nil {
+                    out.append(ManifestProblem(line: d.line, column: d.column, "service '\(s.name)' waits for '\(d.name)' to be healthy, and '\(d.name)' has no healthcheck"))
                 }
             }
         }

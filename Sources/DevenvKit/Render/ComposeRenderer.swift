@@ -102,6 +102,11 @@ public enum ComposeRenderer {
             for (k, v) in h.options { check.append((str(k), k == "retries" ? .scalar(Node.Scalar(v, Tag(.int), .plain)) : str(v))) }
             entries.append((str("healthcheck"), .mapping(Node.Mapping(check))))
         }
+        if !s.spec.dependsOn.isEmpty {
+            entries.append((str("depends_on"), .mapping(Node.Mapping(s.spec.dependsOn.map { d in
+                (str(d.name), .mapping(Node.Mapping([(str("condition"), str(d.condition))])))
+            }))))
+        }
         for v in s.spec.volumes {
             let (mount, named) = volumeMount(v, root: plan.manifest.root, service: s.name)
             if let named { declared.append(named) }

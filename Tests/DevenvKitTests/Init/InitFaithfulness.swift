@@ -5,7 +5,7 @@ import Foundation
 @testable import DevenvKit
 
 /// Scores one `devenv init` against compose's own normalised view of the source: every
-/// service's image, command, entrypoint, healthcheck (a kind's: its own probe), environment
+/// service's image, command, entrypoint, depends_on, healthcheck (a kind's: its own probe), environment
 /// variable, port and volume is either found in the
 /// written (and re-read) devenv.yml, or named in the report's "not carried" lines; anything
 /// else is a silent loss.
@@ -60,6 +60,13 @@ struct InitFaithfulness {
                 let ok = kind.map { k in spec?.isGeneric == false && k.probe.type != .none }
                     ?? (spec?.healthcheck == HealthcheckSpec(test: test, options: s.healthcheckOptions))
                 check("healthcheck", ok, mention: "healthcheck")
+            }
+            for dep in s.dependsOn {
+                // under the devenv name of the service it became; a process waits for it by name
+                let target = report.rows.first { $0.service == dep.name }?.name
+                let ok = target.map { t in spec?.dependsOn.contains(DependsOnSpec(name: t, condition: dep.condition)) == true
+                    || process?.depends.contains(t) == true } ?? false
+                check("depends_on \(dep.name) (\(dep.condition))", ok, mention: "depends_on")
             }
             for (k, v) in s.environment {
                 let value = v?.replacingOccurrences(of: "$$", with: "$")

@@ -28,6 +28,10 @@ enum InitRoundTrip {
             if spec.isGeneric, let image = s.image { expect("image \(image) → \(r.image ?? "none")", r.image == image, mention: "image") }
             if let cmd = s.command { expect("command", r.command == cmd, mention: "command") }
             if let e = s.entrypoint { expect("entrypoint", r.entrypoint == e, mention: "entrypoint") }
+            for dep in s.dependsOn {
+                let target = report.rows.first { $0.service == dep.name }?.name ?? dep.name
+                expect("depends_on \(dep.name)", r.dependsOn.contains { $0.name == target && $0.condition == dep.condition }, mention: "depends_on")
+            }
             if let h = s.healthcheck, spec.isGeneric { expect("healthcheck", r.healthcheck == h, mention: "healthcheck") }
             let rewritten = Set(report.rewrites.filter { $0.service == s.name }.map(\.key))
             let env = Dictionary(r.environment.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })

@@ -5,7 +5,7 @@ import Testing
 @testable import DevenvPlan
 @testable import DevenvKit
 
-/// A generic service's `entrypoint:`, `healthcheck:` and `build:`, `{{SERVICE.KEY}}` and `null` (from the shell) in a service's
+/// A generic service's `entrypoint:`, `healthcheck:`, `depends_on:` and `build:`, `{{SERVICE.KEY}}` and `null` (from the shell) in a service's
 /// `env:` (what `devenv init` carries over from compose), validated and rendered into the stack.
 @Suite struct GenericServiceKeysTests {
     static let text = """
@@ -23,11 +23,13 @@ import Testing
           GO_TEMPLATE: "{{ .Name }} {{not.a.service}}"
           DEVENV_TEST_FROM_SHELL: null      # from the environment `devenv up` runs in, as compose does
         volumes: ["shared:/data"]
+        depends_on: { db: { condition: service_healthy } }
       web:
         image: "example/web:2"
         ports: { http: 8080 }
         healthcheck: "curl -f http://localhost:8080/ || exit 1"
         volumes: ["shared:/data"]           # one named volume, two services: declared once
+        depends_on: [migrate]
       api: { build: { context: ./api, dockerfile: Dockerfile.dev }, ports: { http: 3000 } }
     """
 
@@ -67,6 +69,30 @@ import Testing
         #expect(!text.contains("env C") && !text.contains("env D"), "C is a value of the stack, D not a service of it: \(text)")
     }
 
+    @Test func dependsOnNamesServicesOfTheManifestWithACondition() throws {
+        let m = try TestSupport.parse(Self.text)
+        #expect(m.service(named: "migrate")?.dependsOn == [DependsOnSpec(name: "db", condition: "service_healthy")])
+        #expect(m.service(named: "web")?.dependsOn == [DependsOnSpec(name: "migrate")])
+        let bad = TestSupport.problems("""
+        services:
+          a: { image: x, depends_on: { b: { condition: service_completed_successfully } } }
+          b: { image: x }
+        """).map(\.message).joined(separator: "\n")
+        #expect(bad.contains("condition 'service_completed_successfully' must be service_started or service_healthy (devenv runs no one-shot steps)"), "\(bad)")
+        let m2 = try TestSupport.parse("""
+        services:
+          db: { kind: postgres }
+          web: { image: x, depends_on: [dbb, web] }
+          api: { image: x, depends_on: { web: { condition: service_healthy } } }
+        """)
+        let r = SpecValidation.run(m2, kinds: try TestSupport.templates(), identity: StackIdentity(project: "p", root: "/p", branch: nil), imageMap: ImageMap())
+        let text = r.problems.map { "\($0.line):\($0.column) \($0.message)" }.joined(separator: "\n")
+        #expect(text.contains("depends_on unknown service 'dbb'; did you mean 'db'?"), "\(text)")
+        #expect(text.contains("service 'web' depends_on itself"), "\(text)")
+        #expect(text.contains("'web' has no healthcheck"), "\(text)")
+        #expect(r.problems.contains { $0.message.contains("'dbb'") && $0.line == 3 && $0.column > 1 }, "at the name's own line and column: \(text)")
+    }
+
     @Test func theyAreRenderedIntoTheStackAndComposeReadsThem() throws {
         let m = try TestSupport.parse(Self.text, file: "/projects/shop/devenv.yml")
         let plan = try TestSupport.plan(m, identity: StackIdentity(project: "shop", root: "/projects/shop", branch: nil),
@@ -82,6 +108,8 @@ import Testing
         #expect(migrate.command == ["./migrate up && echo $$HOME"], "a literal $ stays literal")
         #expect(migrate.healthcheck == ["CMD-SHELL", "test -f /tmp/done || exit 1"])
         #expect(migrate.healthcheckOptions.map(\.key) == ["interval", "retries"])
+        #expect(migrate.dependsOn.map { "\($0.name) \($0.condition)" } == ["db service_healthy"])
+        #expect(services.first { $0.name == "web" }?.dependsOn.map { "\($0.name) \($0.condition)" } == ["migrate service_started"])
         let env = Dictionary(uniqueKeysWithValues: migrate.environment.map { ($0.key, $0.value ?? "") })
         #expect(env["DATABASE_URL"] == "postgres://devenv:pgSecret0000000000000000@db:5432/shop?sslmode=disable")
         #expect(env["DB_PASSWORD"] == "pgSecret0000000000000000")
