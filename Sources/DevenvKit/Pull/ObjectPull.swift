@@ -113,24 +113,8 @@ struct ObjectPull {
 
     /// The staging bucket (and the prefix within it) the source names.
     private func source(_ ctx: DevenvContext, project: Project) async throws -> (bucket: String, prefix: String) {
-        let text: String
-        switch spec.source {
-        case .url(let u): text = u
-        case .env(let name):
-            guard let v = ctx.environment[name], !v.isEmpty else {
-                throw DevenvError.usage("$\(name) is not set, so pull has no source", hint: "Set it to the staging bucket (s3://bucket or s3://bucket/prefix), e.g. `export \(name)=…`.")
-            }
-            text = v
-        case .staging(let key):
-            guard let config = project.staging else {
-                throw DevenvError.usage("pull reads from staging, but devenv.yml has no staging: section", hint: "Add one (README: \"Mirroring staging\"), or use from: { url: \"s3://bucket\" }.")
-            }
-            let vars = try await MirrorFetch.variables(config.source, ctx: ctx, root: project.manifest.root, timeout: config.timeout).vars
-            guard let v = vars.first(where: { $0.name == key })?.value, !v.isEmpty else {
-                throw DevenvError("staging has no \(key)\(Suggest.hint(key, among: vars.map(\.name)))", hint: "Name the key holding the bucket: from: { staging: KEY }.")
-            }
-            text = v
-        }
+        let text = try await spec.source.text(project: project, ctx: ctx, what: "the staging bucket (s3://bucket or s3://bucket/prefix)",
+                                              key: "the bucket", otherwise: "from: { url: \"s3://bucket\" }")
         guard let location = ObjectPullPlan.location(text) else {
             throw DevenvError.usage("\(spec.source.label) is not a bucket (s3://bucket or s3://bucket/prefix)")
         }

@@ -124,27 +124,34 @@ enum PullRefusal {
 }
 
 extension PullSource {
-    /// The source's connection: from staging's variables (read as `devenv mirror` reads them),
-    /// devenv's environment, or the URL in devenv.yml.
-    static func resolve(_ source: PullSource, project: Project, ctx: DevenvContext) async throws -> PullCommands.Source {
-        let url: String
-        switch source {
-        case .url(let u): url = u
+    /// The source as written, or as named: `$NAME` from devenv's environment, or staging's
+    /// `KEY` (read as `devenv mirror` reads it). `what` and `key` name what it must hold, for the
+    /// messages; `otherwise` is the other `from:` the hint offers.
+    func text(project: Project, ctx: DevenvContext, what: String, key keyHolds: String, otherwise: String) async throws -> String {
+        switch self {
+        case .url(let u): return u
         case .env(let name):
             guard let v = ctx.environment[name], !v.isEmpty else {
-                throw DevenvError.usage("$\(name) is not set, so pull has no source", hint: "Set it to the source's URL (postgres://user:password@host:5432/db), e.g. `export \(name)=…`.")
+                throw DevenvError.usage("$\(name) is not set, so pull has no source", hint: "Set it to \(what), e.g. `export \(name)=…`.")
             }
-            url = v
+            return v
         case .staging(let key):
             guard let config = project.staging else {
-                throw DevenvError.usage("pull reads from staging, but devenv.yml has no staging: section", hint: "Add one (README: \"Mirroring staging\"), or use from: { env: VAR }.")
+                throw DevenvError.usage("pull reads from staging, but devenv.yml has no staging: section", hint: "Add one (README: \"Mirroring staging\"), or use \(otherwise).")
             }
             let vars = try await MirrorFetch.variables(config.source, ctx: ctx, root: project.manifest.root, timeout: config.timeout).vars
             guard let v = vars.first(where: { $0.name == key })?.value, !v.isEmpty else {
-                throw DevenvError("staging has no \(key)\(Suggest.hint(key, among: vars.map(\.name)))", hint: "Name the key holding the database URL: from: { staging: KEY }.")
+                throw DevenvError("staging has no \(key)\(Suggest.hint(key, among: vars.map(\.name)))", hint: "Name the key holding \(keyHolds): from: { staging: KEY }.")
             }
-            url = v
+            return v
         }
+    }
+
+    /// The source's connection: from staging's variables (read as `devenv mirror` reads them),
+    /// devenv's environment, or the URL in devenv.yml.
+    static func resolve(_ source: PullSource, project: Project, ctx: DevenvContext) async throws -> PullCommands.Source {
+        let url = try await source.text(project: project, ctx: ctx, what: "the source's URL (postgres://user:password@host:5432/db)",
+                                        key: "the database URL", otherwise: "from: { env: VAR }")
         guard let parsed = PullCommands.Source(url: url) else {
             throw DevenvError.usage("\(source.label) is not a postgres:// URL with a host", hint: "It must look like postgres://user:password@host:5432/database.")
         }
