@@ -24,10 +24,12 @@ nice_cmd=${NICE-nice -n 10}
 
 say() { printf 'dist: %s\n' "$*"; }
 die() { printf 'dist: error: %s\n' "$*" >&2; exit 1; }
+# Any other failing command names itself (make only shows the exit status).
+trap 'status=$?; printf "dist: error: line %s failed (exit %s): %s\\n" "$LINENO" "$status" "$BASH_COMMAND" >&2' ERR
 
 # The version: the library's own constant (`public static let current = "X"`), else the last tag.
 source_version() {
-    grep -rhoE 'static let current = "[0-9][^"]*"' Sources 2>/dev/null | head -n1 | sed -E 's/.*"(.*)"/\1/'
+    grep -rhoE -m1 'static let current = "[0-9][^"]*"' Sources/DevenvKit 2>/dev/null | sed -n -E '1s/.*"(.*)"/\1/p'
 }
 version=${VERSION:-$(source_version)}
 [ -n "$version" ] || version=$(git describe --tags --abbrev=0 2>/dev/null | sed 's/^v//') || true
@@ -65,7 +67,10 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/n
 # plugin's tool exists, the plugin is stopped (before the release build below, which redoes
 # whatever the stopped build had started) and the tool is run on this build's binary. Without
 # setsid (macOS), the plugin runs to its end: the second build is only time.
-find_tool() { find "$scratch" -name generate-manual-tool -type f -perm -u+x 2>/dev/null | head -n1; }
+# `-print -quit`, not `| head`: under pipefail a second match would end find with SIGPIPE (141).
+find_tool() { find "$scratch" -name generate-manual-tool -type f -perm -u+x -print -quit 2>/dev/null || true; }
+# The linker writes the tool in place: it is ready when it runs, not when its file appears.
+tool_runs() { [ -n "$1" ] && "$1" --help >/dev/null 2>&1; }
 tool=$(find_tool)
 if [ -z "$tool" ]; then
     say "building swift-argument-parser's generate-manual tool (through its package plugin)"
@@ -76,7 +81,7 @@ if [ -z "$tool" ]; then
         setsid $nice_cmd "$swift" package --scratch-path "$scratch" plugin generate-manual >"$log" 2>&1 &
         plugin=$!
         for _ in $(seq 1 1800); do
-            tool=$(find_tool); [ -z "$tool" ] || break
+            tool=$(find_tool); ! tool_runs "$tool" || break
             kill -0 "$plugin" 2>/dev/null || break
             sleep 1
         done
@@ -87,7 +92,7 @@ if [ -z "$tool" ]; then
         $nice_cmd "$swift" package --scratch-path "$scratch" plugin generate-manual >"$log" 2>&1 || true
         tool=$(find_tool)
     fi
-    [ -n "$tool" ] || { cat "$log" >&2; die "the generate-manual plugin built no tool (see $log)"; }
+    tool_runs "$tool" || { cat "$log" >&2; die "the generate-manual plugin built no tool that runs (see $log)"; }
 fi
 
 # 2. The release binary (the Swift runtime linked in on Linux; on macOS it is part of the OS).
@@ -123,7 +128,7 @@ find "$stage" -type f ! -path "$stage/bin/devenv" -exec chmod 0644 {} +
 
 # 5. The archive (the same bytes for the same inputs: sorted names, fixed owner and times).
 tar_flags=()
-if tar --version 2>/dev/null | grep -q 'GNU tar'; then
+if [[ $(tar --version 2>/dev/null) == *"GNU tar"* ]]; then
     tar_flags=(--sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH")
 else
     tar_flags=(--uid 0 --gid 0 --uname root --gname root)

@@ -103,8 +103,8 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
     /// Removes the branch's containers in any state (a `created` one holds its volumes) and
     /// the volumes the copy made; leftover copy containers must be gone first.
     static func discard(_ ctx: DevenvContext, stack: String, volumes: [String]) async throws {
-        let containers = try ctx.engine.containers(label: "dev.devenv.stack=\(stack)").map(\.id)
-        if !containers.isEmpty { try await StackRemoval.step(ctx, StackRemoval.removeContainers(containers), "removing the containers of \(stack)") }
+        let label = "dev.devenv.stack=\(stack)"
+        try await StackRemoval.removeContainers(ctx, try ctx.engine.containers(label: label).map(\.id), label: label, "removing the containers of \(stack)")
         let present = Set(try ctx.engine.volumes(label: "dev.devenv.stack=\(stack)").map(\.name))
         let names = volumes.filter(present.contains)
         if !names.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(names), "removing the unfinished copy's volumes of \(stack)") }

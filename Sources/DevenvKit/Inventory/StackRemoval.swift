@@ -28,7 +28,7 @@ public enum StackRemoval {
         let label = "dev.devenv.stack=\(stack)"
         var removed = Removed()
         let containers = try ctx.engine.containers(label: label).map(\.id)
-        if !containers.isEmpty { try await step(ctx, removeContainers(containers), "removing the containers of \(stack)") }
+        try await removeContainers(ctx, containers, label: label, "removing the containers of \(stack)")
         removed.containers = containers.count
         let networks = try ctx.engine.networks(label: label).map(\.id)
         if !networks.isEmpty { try await step(ctx, removeNetworks(networks), "removing the network of \(stack)") }
@@ -49,8 +49,38 @@ public enum StackRemoval {
         if !root.isEmpty { try? FileManager.default.removeItem(atPath: StackPlanner.stateDir(root: root, stack: stack)) }
     }
 
-    static func step(_ ctx: DevenvContext, _ command: Command, _ what: String) async throws {
+    /// Removes containers, stopping them first. A removal the engine already has under way (the
+    /// `--rm` of a `docker run` whose devenv was killed) or a container already gone is not an
+    /// error: the containers are waited for, up to a minute, since they may still hold volumes.
+    static func removeContainers(_ ctx: DevenvContext, _ ids: [String], label: String, _ what: String) async throws {
+        guard !ids.isEmpty else { return }
+        let command = removeContainers(ids)
         let r = try await ctx.runner.capture(command)
+        if r.succeeded { return }
+        let lines = r.stderr.split(separator: "\n").filter { !$0.allSatisfy(\.isWhitespace) }
+        guard !lines.isEmpty, lines.allSatisfy(removalUnderWay) else { try check(r, command, what) ; return }
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            let left = Set(try ctx.engine.containers(label: label).map(\.id)).intersection(ids)
+            if left.isEmpty { return }
+            guard Date() < deadline else {
+                throw DevenvError("\(what) failed: the engine was still removing \(left.count) container\(left.count == 1 ? "" : "s") after a minute",
+                                  hint: "See `docker ps -a --filter \(label)`; `docker rm --force ID` removes one by hand.")
+            }
+            try? await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+
+    /// docker's and Podman's words for a container that is going or gone already.
+    static func removalUnderWay<S: StringProtocol>(_ line: S) -> Bool {
+        line.contains("is already in progress") || line.contains("No such container") || line.contains("no such container")
+    }
+
+    static func step(_ ctx: DevenvContext, _ command: Command, _ what: String) async throws {
+        try check(try await ctx.runner.capture(command), command, what)
+    }
+
+    static func check(_ r: CommandResult, _ command: Command, _ what: String) throws {
         guard r.succeeded else {
             throw DevenvError("\(what) failed (`\(command)`, exit \(r.status))",
                               hint: "See `docker ps -a --filter label=dev.devenv.stack` and `docker volume ls`; a container outside devenv may still use a volume.",

@@ -35,10 +35,10 @@ public enum ProcessControl {
     public static func clearLeftovers(_ paths: ProcessPaths, grace: TimeInterval = 5) throws -> [String] {
         guard SupervisorProbe.running(paths) == nil, let state = try ProcessState.read(paths) else { return [] }
         let left = state.processes.filter { e in e.pid.map { ProcessInfoProbe.isSame($0, ticks: e.startTicks) } ?? false }
-        for e in left { kill(-e.pid!, SIGTERM) }
+        for e in left { ProcessInfoProbe.signalGroup(e.pid!, leaderTicks: e.startTicks, SIGTERM) }
         let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline, left.contains(where: { ProcessInfoProbe.groupAlive($0.pid!) }) { usleep(50_000) }
-        for e in left where ProcessInfoProbe.groupAlive(e.pid!) { kill(-e.pid!, SIGKILL) }
+        while Date() < deadline, left.contains(where: { ProcessInfoProbe.isOurGroup($0.pid!, leaderTicks: $0.startTicks) }) { usleep(50_000) }
+        for e in left { ProcessInfoProbe.signalGroup(e.pid!, leaderTicks: e.startTicks, SIGKILL) }
         var cleared = state
         for i in cleared.processes.indices { cleared.processes[i].pid = nil; cleared.processes[i].state = "stopped"; cleared.processes[i].ready = false }
         try cleared.write(paths)

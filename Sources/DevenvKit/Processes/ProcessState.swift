@@ -160,4 +160,21 @@ public enum ProcessInfoProbe {
 
     /// Whether any process of the group still runs.
     public static func groupAlive(_ pgid: Int32) -> Bool { pgid > 1 && (kill(-pgid, 0) == 0 || errno == EPERM) }
+
+    /// Whether `pgid` is still the group a process that started at `leaderTicks` led, and has a
+    /// member left. A group id stays reserved while any member lives, so with the leader gone
+    /// the members are the leader's. But once the group is empty the pid can be reused, and a
+    /// new session leader (a container's init, a postmaster) leads a group of the same number:
+    /// then the process at `pgid` started at another time, and the group is not ours.
+    public static func isOurGroup(_ pgid: Int32, leaderTicks: UInt64?) -> Bool {
+        guard groupAlive(pgid) else { return false }
+        guard let leaderTicks, let now = startTicks(pgid) else { return true }
+        return now == leaderTicks
+    }
+
+    /// Signals the group a process that started at `leaderTicks` led, only if it is still that
+    /// group (``isOurGroup(_:leaderTicks:)``): a reused pid is never signalled.
+    public static func signalGroup(_ pgid: Int32, leaderTicks: UInt64?, _ signal: Int32) {
+        if isOurGroup(pgid, leaderTicks: leaderTicks) { kill(-pgid, signal) }
+    }
 }

@@ -155,7 +155,7 @@ public final class ProcessSupervisor: Sendable {
 
     private func start(_ r: Record, now: Date) {
         let (gen, name, command, display) = state.with { _ in
-            if let old = r.group, ProcessInfoProbe.groupAlive(old) { kill(-old, SIGKILL) }
+            if let old = r.group { ProcessInfoProbe.signalGroup(old, leaderTicks: r.ticks, SIGKILL) }
             r.generation += 1
             r.watch.started(now: now)
             r.startedAt = now
@@ -186,8 +186,8 @@ public final class ProcessSupervisor: Sendable {
             guard let r = s.records[name], r.generation == gen else { return nil }
             r.pid = pid
             r.group = pid
+            r.ticks = ProcessInfoProbe.startTicks(pid)   // before any signal to the group: a reused pid is told apart by it
             ChildGuard.shared.register(pid)   // its group dies with this devenv, even on kill -9
-            r.ticks = ProcessInfoProbe.startTicks(pid)
             if r.plan.probe == nil, case .running = r.watch.phase, !r.watch.ready {
                 r.answeredOnce = true
                 return .some(r.watch.becameReady(now: Date(), startedAt: r.startedAt ?? Date()))
@@ -288,8 +288,8 @@ public final class ProcessSupervisor: Sendable {
     }
 
     static func signalGroup(_ r: Record, _ sig: Int32) {
-        guard let pgid = r.group, ProcessInfoProbe.groupAlive(pgid) else { return }
-        kill(-pgid, sig)
+        guard let pgid = r.group else { return }
+        ProcessInfoProbe.signalGroup(pgid, leaderTicks: r.ticks, sig)
     }
 
     func writeState() {

@@ -19,9 +19,10 @@ public enum VolumeTask {
     /// engine after the devenv that started it was killed). Returns how many there were.
     @discardableResult
     public static func removeLeftovers(_ ctx: DevenvContext, stack: String) async throws -> Int {
-        let leftovers = try ctx.engine.containers(label: "dev.devenv.stack=\(stack)").filter { $0.labels[label] != nil && $0.service == nil }
+        let stackLabel = "dev.devenv.stack=\(stack)"
+        let leftovers = try ctx.engine.containers(label: stackLabel).filter { $0.labels[label] != nil && $0.service == nil }
         guard !leftovers.isEmpty else { return 0 }
-        _ = try await ctx.runner.capture(Command("docker", ["rm", "--force"] + leftovers.map(\.id)))
+        try await StackRemoval.removeContainers(ctx, leftovers.map(\.id), label: stackLabel, "removing \(stack)'s leftover copy containers")
         return leftovers.count
     }
 }
