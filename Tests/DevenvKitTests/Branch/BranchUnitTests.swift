@@ -110,6 +110,12 @@ import CurrentPlatform
         #expect(StackRemoval.removeContainers(["a1", "b2"]).argv == ["docker", "rm", "--force", "a1", "b2"])
         #expect(StackRemoval.removeNetworks(["n1"]).argv == ["docker", "network", "rm", "n1"])
     }
+
+    @Test func anEngineRemovalAlreadyUnderWayIsNotAFailure() {
+        #expect(StackRemoval.removalUnderWay("Error response from daemon: removal of container 2f81d17f is already in progress"))
+        #expect(StackRemoval.removalUnderWay("Error response from daemon: No such container: 2f81d17f"))
+        #expect(!StackRemoval.removalUnderWay("Error response from daemon: cannot remove container: permission denied"))
+    }
 }
 
 @Suite struct StackInventoryTests {
