@@ -25,7 +25,8 @@ nice_cmd=${NICE-nice -n 10}
 say() { printf 'dist: %s\n' "$*"; }
 die() { printf 'dist: error: %s\n' "$*" >&2; exit 1; }
 # Any other failing command names itself (make only shows the exit status).
-trap 'status=$?; printf "dist: error: line %s failed (exit %s): %s\\n" "$LINENO" "$status" "$BASH_COMMAND" >&2' ERR
+failed() { printf 'dist: error: line %s failed (exit %s): %s\n' "$2" "$1" "$3" >&2; }
+trap 'failed $? "$LINENO" "$BASH_COMMAND"' ERR
 
 # The version: the library's own constant (`public static let current = "X"`), else the last tag.
 source_version() {

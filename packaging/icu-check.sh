@@ -33,7 +33,7 @@ differ=$(paste -d '\n' "$out/check-full.txt" "$out/check-copy.txt" | paste - - -
 others=$(grep -v -e '^$' -e '^legacy ' <<<"$differ" || true)
 if [ -n "$others" ]; then
     echo "icu-check: the filtered ICU data changes more than the legacy character sets:" >&2
-    sed 's/^/  full | copy: /' <<<"$others" >&2
+    while IFS= read -r line; do printf '  full | copy: %s\n' "$line"; done <<<"$others" >&2
     exit 1
 fi
 legacy=$(grep -c '^legacy ' <<<"$differ" || true)
