@@ -153,7 +153,13 @@ public enum BaseVolumes {
     @discardableResult
     public static func prune(_ ctx: DevenvContext, keepNewest: Bool = false, holding: String? = nil) async throws -> [String] {
         let bases = try ctx.engine.volumes(label: LayeredBranch.baseOfLabel)
+        // Only this home's parents: a stack in its registry, or with a base recorded here. Other
+        // homes on the same engine (another user, a test) have their own locks, which are not
+        // taken here, and may be making a base this very moment.
+        let known = Set(((try? Registry.readOnly(ctx.paths))?.stacks.keys).map(Array.init) ?? [])
+        let recorded = Set(bases.filter { isComplete(ctx.paths, name: $0.name) }.compactMap { $0.labels[LayeredBranch.baseStackLabel] })
         let parents = Set(bases.compactMap { $0.labels[LayeredBranch.baseStackLabel] })
+            .filter { $0 == holding || known.contains($0) || recorded.contains($0) }
         var removed: [String] = []
         for parent in parents.sorted() {
             var lock: FileLock?
