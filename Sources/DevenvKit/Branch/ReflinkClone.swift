@@ -75,9 +75,10 @@ enum ReflinkClone {
 }
 
 /// What devenv learnt of an engine's storage, one small file per engine under
-/// `$DEVENV_HOME/engines/` (named by a hash of the engine's ID and data root, `GET /info`):
-/// whether reflinks work between its volumes. Asked before each layered branch; a file that
-/// cannot be read is treated as no answer and left as it is.
+/// `$DEVENV_HOME/engines/` (named by a hash of the engine's address, ID and data root,
+/// `GET /info`; the data root because Docker 20.10's ID is the machine's key, the same for
+/// every dockerd on it): whether reflinks work between its volumes. Asked before each layered
+/// branch; a file that cannot be read is treated as no answer and left as it is.
 enum EngineStorage {
     struct Record: Codable, Equatable {
         var reflinks: Bool
@@ -96,7 +97,7 @@ enum EngineStorage {
               let info = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
               let id = info["ID"] as? String, !id.isEmpty else { return nil }
         let root = info["DockerRootDir"] as? String ?? ""
-        return Identity(key: String(Checksum.sha256(id + "\n" + root).prefix(16)), root: root)
+        return Identity(key: String(Checksum.sha256(engine.address + "\n" + id + "\n" + root).prefix(16)), root: root)
     }
 
     static func path(_ paths: DevenvPaths, key: String) -> String { paths.home + "/engines/" + key + ".json" }
