@@ -88,7 +88,7 @@ enum EngineStorage {
         var checked: String
     }
 
-    /// An engine as the cache knows it: a hash of its ID and data root, and the data root.
+    /// An engine as the cache knows it: a hash of its address, ID and data root; and the data root.
     struct Identity: Sendable, Equatable { var key: String; var root: String }
 
     /// The engine's identity for the cache: nil when the engine does not say (then nothing is cached).
