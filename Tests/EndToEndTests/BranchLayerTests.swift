@@ -60,6 +60,9 @@ import Testing
             #expect(upA.stdout.contains("on a base of \(mainStack)'s data taken live in "), "\(upA.stdout)")
             #expect(upA.stdout.contains("redis     live copy in "), "a kind without layers copies as before: \(upA.stdout)")
             let a = BranchTests.stack(p, "feature/a")
+            let (pgA, redisA) = (try p.service("postgres"), try p.service("redis"))
+            #expect(pgA["data_method"] as? String == "overlay" && pgA["data_from"] as? String == mainStack, "status --json: \(pgA)")
+            #expect(redisA["data_method"] as? String == "copy" && redisA["data_from"] as? String == mainStack, "status --json: \(redisA)")
             let aURL = try #require(try p.dotenv()["DATABASE_URL"])
             #expect(try SeedTests.sql(aURL, upTo) == mainRows, "the branch has every row the parent had")
 

@@ -21,7 +21,7 @@ import Testing
     """
 
     /// A git repository on `main` holding the manifest and a seed of two rows, committed.
-    static func repo(_ p: ProjectFixture) throws {
+    static func repo(_ p: ProjectFixture, manifest: String = manifest) throws {
         try p.manifest(manifest)
         try p.write("db/schema.sql", "CREATE TABLE notes (id serial PRIMARY KEY, t text NOT NULL);\nINSERT INTO notes (t) VALUES ('seed-1'), ('seed-2');\n")
         try p.write(".gitignore", ".env\n.devenv/\n")
@@ -187,7 +187,7 @@ extension ProjectFixture {
 
     @discardableResult
     func devenv(_ args: [String], at dir: String) throws -> Result {
-        try Self.run([Self.binary] + args, cwd: dir, env: Self.baseEnv.merging(environment) { $1 })
+        try Self.run(launcher + [Self.binary] + args, cwd: dir, env: Self.baseEnv.merging(environment) { $1 })
     }
 
     /// A worktree of a new branch beside the project folder, removed at tear-down.

@@ -14,10 +14,20 @@
 #            Docker Desktop's VM is reached. A watcher (shapes/backend.py watch) follows the
 #            engine's events and starts and stops the forwarders. devenv runs on the host with
 #            DOCKER_HOST=unix:///run/devenv-testbed/desktop.sock.
+#   xfs      dockerd in the namespace `devenv-xfs` whose data-root is an XFS file system with
+#            reflinks (`mkfs.xfs -m reflink=1` on a sparse loop file, $state/xfs.img, mounted on
+#            $state/xfs/docker), as on Fedora/RHEL hosts and Podman machines: its volumes can
+#            share extents, so a layered branch there is a reflink clone (issue 26). Like
+#            noproxy, devenv and the clients run inside the namespace; its engine is
+#            DOCKER_HOST=unix:///run/devenv-testbed/xfs.sock. The file system is made once and
+#            kept (with the images in it) across `down`; `up` mounts it again after a reboot.
+#            `engine-shapes.sh xfs` brings up this engine alone (BranchReflinkTests runs it when
+#            the engine does not answer); its values are in a file of their own, xfs.env.
 #
-# Both get the stand-in images (devenv-testbed/postgres:15, devenv-testbed/redis:7) copied from
-# the main engine. Usage: engine-shapes.sh [up|down|env]; `up` is idempotent and checks each part
-# first; `env` prints the file the end-to-end tests read (EngineShapesTests.swift).
+# All get the stand-in images (devenv-testbed/postgres:15, devenv-testbed/redis:7: one shared
+# base layer, so the second costs next to nothing) copied from the main engine, saved once.
+# Usage: engine-shapes.sh [up|xfs|down|env]; `up` is idempotent and checks each part first; `env`
+# prints the files the end-to-end tests read (EngineShapesTests.swift, BranchReflinkTests.swift).
 # Never touches the main dockerd except to read its images. Run by engines.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -92,10 +102,40 @@ copy_images() {
     [ -z "$failed" ] || { echo "testbed: engine shapes: loading the images failed" >&2; exit 1; }
 }
 
+# xfs_mount: the XFS file system (made once) mounted where the xfs engine keeps its data.
+xfs_mount() {
+    local img=$state/xfs.img dir=$state/xfs/docker
+    mkdir -p "$dir"
+    if mountpoint -q "$dir"; then
+        [ "$(stat -f -c %T "$dir")" = xfs ] && return 0
+        echo "testbed: engine shapes: $dir is a mount point but not XFS; unmount it" >&2; exit 1
+    fi
+    stop_pid "$run/xfs.pid"   # a dockerd that ran on the folder under the mount point
+    command -v mkfs.xfs >/dev/null || { say "installing xfsprogs"; apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xfsprogs >/dev/null; }
+    if [ ! -f "$img.made" ]; then
+        say "making an XFS file system with reflinks on $img (sparse, 16 GB at most)"
+        rm -f "$img"; truncate -s 16G "$img"
+        mkfs.xfs -q -m reflink=1 "$img"
+        touch "$img.made"
+    fi
+    say "mounting $img on $dir"
+    mount -o loop,discard "$img" "$dir"   # discard: space the engine frees goes back to the host's disk
+}
+
+# xfs_up: the XFS engine (reflinks between its volumes) and its xfs.env; images copied by the caller.
+xfs_up() {
+    xfs_mount
+    engine_up xfs devenv-xfs 10.242.0.1/24 10.243.0.0/16
+    cat > "$state/xfs.env" <<EOF
+XFS_DOCKER_HOST=unix://$run/xfs.sock
+XFS_NETNS=/var/run/netns/devenv-xfs
+EOF
+}
+
 down() {
     say "taking the engine shapes apart"
     stop_pid "$run/desktop-backend.pid"   # it stops its forwarders
-    for name in desktop noproxy; do
+    for name in desktop noproxy xfs; do
         if alive "$run/$name.pid"; then
             ids=$(engine "$name" ps -q 2>/dev/null || true)
             # shellcheck disable=SC2086 # one id a word
@@ -106,10 +146,12 @@ down() {
     done
     ip netns del devenv-desktop 2>/dev/null || true
     ip netns del devenv-noproxy 2>/dev/null || true
+    ip netns del devenv-xfs 2>/dev/null || true
+    ! mountpoint -q "$state/xfs/docker" || umount "$state/xfs/docker"   # the file system stays, for the next `up`
 }
 
 up() {
-    [ "$(id -u)" = 0 ] || { echo "testbed: engine shapes: needs root (network namespaces, more dockerds)" >&2; exit 1; }
+    [ "$(id -u)" = 0 ] || { echo "testbed: engine shapes: needs root (network namespaces, more dockerds, a loop mount)" >&2; exit 1; }
     [ -x "$python" ] || { say "installing python3"; apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 >/dev/null; }
     mkdir -p "$state" "$run" && chmod 0700 "$state"
 
@@ -118,7 +160,10 @@ up() {
 
     # 2. The Desktop-like engine, and the backend that forwards its published ports to the host.
     engine_up desktop devenv-desktop 10.240.0.1/24 10.241.0.0/16
-    copy_images noproxy desktop
+
+    # 3. The XFS engine (reflinks between its volumes).
+    xfs_up
+    copy_images noproxy desktop xfs
     install -m 0755 "$here/shapes/backend.py" "$state/backend.py.new"
     local started=
     if ! cmp -s "$state/backend.py.new" "$state/backend.py" || ! alive "$run/desktop-backend.pid"; then
@@ -154,12 +199,16 @@ DESKTOP_NETNS=/var/run/netns/devenv-desktop
 DESKTOP_FORWARDER=com.docker.backend
 DESKTOP_BACKEND_PID_FILE=$run/desktop-backend.pid
 EOF
-    say "ready (no userland proxy: unix://$run/noproxy.sock, in netns devenv-noproxy; Desktop-like: unix://$run/desktop.sock, com.docker.backend forwarders)"
+    say "ready (no userland proxy: unix://$run/noproxy.sock, in netns devenv-noproxy; Desktop-like: unix://$run/desktop.sock, com.docker.backend forwarders; XFS with reflinks: unix://$run/xfs.sock, in netns devenv-xfs)"
 }
 
 case "${1:-up}" in
     up) up ;;
+    xfs)
+        [ "$(id -u)" = 0 ] || { echo "testbed: engine shapes: needs root (a network namespace, a dockerd, a loop mount)" >&2; exit 1; }
+        mkdir -p "$state" "$run" && chmod 0700 "$state"
+        xfs_up; copy_images xfs ;;
     down) down ;;
-    env) cat "$state/testbed.env" ;;
-    *) echo "usage: engine-shapes.sh [up|down|env]" >&2; exit 2 ;;
+    env) cat "$state/testbed.env"; cat "$state/xfs.env" 2>/dev/null || true ;;
+    *) echo "usage: engine-shapes.sh [up|xfs|down|env]" >&2; exit 2 ;;
 esac

@@ -32,6 +32,10 @@ public enum BranchCopy {
         public var base: String?
         public var baseReused = false
         public var baseSeconds = 0.0
+        /// `layered`: how the branch's volume stands on the base (a reflink clone, or OverlayFS),
+        /// and why a reflink clone that was tried failed.
+        public var layer: LayerMethod?
+        public var reflinkFailed: String?
         /// Why a service whose kind layers was copied instead (the engine's storage cannot
         /// mount OverlayFS, or a step failed).
         public var notLayered: String?
@@ -111,7 +115,8 @@ public enum BranchCopy {
             // Layered services first: their volumes must exist before compose creates the rest.
             let layered = try await runLayered(ctx, &jobs, identity: plan.identity)
             let done = Set(layered.map(\.service))
-            try await createVolumes(ctx, pairs.filter { !done.contains($0.service) }, stack: plan.identity.stack, labels: plan.identity.labels)
+            try await createVolumes(ctx, pairs.filter { !done.contains($0.service) }, stack: plan.identity.stack,
+                                    labels: plan.identity.labels + [(LayeredBranch.methodLabel, "copy"), (LayeredBranch.fromLabel, parent.stack)])
             let create = Compose.create(project.composeProject, services: services)
             async let created = ctx.runner.capture(create)
             var copied = try await execute(ctx, jobs, restarter: restarter, labels: VolumeTask.labels(plan.identity, "branch-copy"))

@@ -133,7 +133,8 @@ public struct BranchStart {
         case .layered:
             let base = c.baseReused ? "on a base of \(parent)'s data as it is now (taken earlier, reused)"
                 : "on a base of \(parent)'s data taken live in \(secs(c.baseSeconds))"
-            return "layered (overlay) in \(secs(c.seconds)), \(base); \(parent)'s \(c.service) kept serving (unavailable 0.0s)"
+            let failed = c.reflinkFailed.map { "reflink clone failed (\($0)); " } ?? ""
+            return failed + "layered (\((c.layer ?? .overlay).rawValue)) in \(secs(c.seconds)), \(base); \(parent)'s \(c.service) kept serving (unavailable 0.0s)"
         case .live:
             return "live copy in \(secs(c.seconds)); \(parent)'s \(c.service) kept serving (unavailable 0.0s)"
         case .idle:

@@ -15,13 +15,18 @@ import DevenvPlatform
 ///   `current` output now is reused: nothing is copied at all. It is complete once its record
 ///   (`$DEVENV_HOME/bases/NAME.json`) exists; one without a record is a base whose making was
 ///   cut short, used by nothing, and removed (`BaseVolumes.prune`, the copy journal).
-/// - The **layer** is two empty volumes, `<branch volume>-upper` and `-work`: OverlayFS's upper
-///   and work folders are their own data folders, so no container has to make them.
-/// - The branch's data volume is a local-driver volume of `type=overlay` over the two, by
+/// - Where the engine's storage shares extents between volumes (XFS with reflinks, btrfs), the
+///   branch's data volume is a **reflink clone** of the base (`ReflinkClone`): its own volume,
+///   sharing every block with the base until it writes one. The clone is its own probe; an
+///   engine found without reflinks is remembered (`EngineStorage`) and layers with OverlayFS.
+/// - Else the **layer** is two empty volumes, `<branch volume>-upper` and `-work`: OverlayFS's
+///   upper and work folders are their own data folders, so no container has to make them.
+///   The branch's data volume is a local-driver volume of `type=overlay` over the two, by
 ///   their engine-side mountpoints: the engine mounts it when the branch's container starts,
 ///   so this works the same for a local, remote or VM engine, and needs no privilege in any
 ///   container. A first mount in a throwaway container is the probe: an engine whose storage
 ///   cannot mount OverlayFS fails there, and the branch copies instead (and `up` says why).
+/// - `DEVENV_BRANCH_LAYERS=overlay` skips reflinks; `off` copies instead of layering.
 enum LayeredBranch {
     /// One service's layered data.
     struct Outcome: Sendable, Equatable {
@@ -30,7 +35,14 @@ enum LayeredBranch {
         var reused: Bool
         /// How long taking the base took (0 when reused).
         var baseSeconds: Double
+        var method: LayerMethod = .overlay
+        /// Why a reflink clone was tried and failed (then `method` is `.overlay`).
+        var reflinkFailed: String?
     }
+
+    /// The labels of a branch's data volume that say how its data came from which stack:
+    /// `reflink`, `overlay` or `copy` (`status --json`'s `data_method`, `data_from`).
+    static let methodLabel = "dev.devenv.data-method", fromLabel = "dev.devenv.data-from"
 
     static let baseOfLabel = "dev.devenv.base-of", baseStackLabel = "dev.devenv.base-stack"
     static let tokenLabel = "dev.devenv.base-token", baseLabel = "dev.devenv.base"
@@ -63,34 +75,31 @@ enum LayeredBranch {
         let p = job.pair
         let made = Locked<[String]>([])
         do {
-            // The layer's volumes are made while the parent's present is read.
-            let (upper, work) = (layerNames(p.to)[0], layerNames(p.to)[1])
             let mine = labels + [("com.docker.compose.project", labels.first { $0.0 == "dev.devenv.stack" }?.1 ?? "")]
+            let volumeLabels = mine + [("com.docker.compose.volume", p.key), (fromLabel, job.parentStack)]
+            // Reflinks unless the engine is known to have none (or they are turned off): then the
+            // layer's volumes are made while the parent's present is read.
+            let engine = EngineStorage.identity(ctx.engine)
+            let tryReflink = ctx.environment["DEVENV_BRANCH_LAYERS"] != "overlay" && engine.flatMap { EngineStorage.reflinks(ctx.paths, $0) } != false
             async let token = current(ctx, job)
-            for (name, role) in [(upper, "upper"), (work, "work")] {
-                try await step("creating layer volume \(name)", ctx, VolumeCommands.create(name, labels: mine + [(layerLabel, role), ("com.docker.compose.volume", "\(p.key)-\(role)")]))
-                made.with { $0.append(name) }
+            if !tryReflink { try await makeLayer(ctx, p, labels: mine, made: made) }
+            let (base, baseSeconds) = try await base(ctx, job, token: try await token, made: made)
+            var reflinkFailed: String?
+            if tryReflink {
+                switch await ReflinkClone.clone(ctx, base: base, into: p.to, image: p.image, labels: volumeLabels + [(methodLabel, LayerMethod.reflink.rawValue)],
+                                                taskLabels: taskLabels, engine: engine) {
+                case .cloned: return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .reflink)
+                case .unsupported: break
+                case .failed(let why): reflinkFailed = why
+                }
+                try await makeLayer(ctx, p, labels: mine, made: made)
             }
-            var base = try reusable(ctx, parentVolume: p.from, token: try await token)
-            var baseSeconds = 0.0
-            if base == nil {
-                let began = Date()
-                var baseLabels = [(baseOfLabel, p.from), (baseStackLabel, job.parentStack), ("dev.devenv.project", job.project)]
-                if let token = try await token { baseLabels.append((tokenLabel, token)) }
-                try await step("creating base volume \(job.newBase)", ctx, VolumeCommands.create(job.newBase, labels: baseLabels))
-                made.with { $0.append(job.newBase) }
-                try await step("taking a base of \(p.from)", ctx, job.base)
-                try BaseVolumes.record(ctx.paths, name: job.newBase)
-                made.with { $0.removeAll { $0 == job.newBase } }   // complete: kept for the branches to come
-                base = job.newBase
-                baseSeconds = Date().timeIntervalSince(began)
-            }
-            guard let base else { throw DevenvError("no base") }
+            let (upper, work) = (layerNames(p.to)[0], layerNames(p.to)[1])
             let lower = try ctx.engine.volumeMountpoint(base)
             let upperPath = try ctx.engine.volumeMountpoint(upper), workPath = try ctx.engine.volumeMountpoint(work)
             try await step("creating the layered volume \(p.to)", ctx, VolumeCommands.createOverlay(
                 p.to, lower: lower, upper: upperPath, work: workPath,
-                labels: mine + [(baseLabel, base), ("com.docker.compose.volume", p.key)]))
+                labels: volumeLabels + [(baseLabel, base), (methodLabel, LayerMethod.overlay.rawValue)]))
             made.with { $0.append(p.to) }
             // The first mount is the probe (an engine whose storage cannot mount OverlayFS fails
             // here); it gives the layer's root the base root's owner and mode (OverlayFS shows
@@ -98,12 +107,35 @@ enum LayeredBranch {
             try await step("mounting the layered volume \(p.to) (OverlayFS on the engine's storage)", ctx,
                            VolumeCommands.throwaway(image: p.image, mounts: ["\(base):/base:ro", "\(p.to):/data"], labels: taskLabels, script:
                                "ls -A /data | grep -q . && chown \"$(stat -c %u:%g /base)\" /data && chmod \"$(stat -c %a /base)\" /data"))
-            return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds)
+            return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .overlay, reflinkFailed: reflinkFailed)
         } catch {
             let names = made.value
             if !names.isEmpty { _ = try? await ctx.runner.capture(VolumeCommands.remove(names.reversed())) }
             throw error
         }
+    }
+
+    /// The layer's two volumes (OverlayFS's upper and work folders).
+    static func makeLayer(_ ctx: DevenvContext, _ p: BranchCopy.Pair, labels: [(String, String)], made: Locked<[String]>) async throws {
+        for (name, role) in zip(layerNames(p.to), ["upper", "work"]) {
+            try await step("creating layer volume \(name)", ctx, VolumeCommands.create(name, labels: labels + [(layerLabel, role), ("com.docker.compose.volume", "\(p.key)-\(role)")]))
+            made.with { $0.append(name) }
+        }
+    }
+
+    /// A complete base of the parent as it is now: one taken earlier at `token` (0 s), or a
+    /// new one taken live (and how long that took).
+    static func base(_ ctx: DevenvContext, _ job: Job, token: String?, made: Locked<[String]>) async throws -> (String, Double) {
+        if let reused = try reusable(ctx, parentVolume: job.pair.from, token: token) { return (reused, 0) }
+        let began = Date()
+        var baseLabels = [(baseOfLabel, job.pair.from), (baseStackLabel, job.parentStack), ("dev.devenv.project", job.project)]
+        if let token { baseLabels.append((tokenLabel, token)) }
+        try await step("creating base volume \(job.newBase)", ctx, VolumeCommands.create(job.newBase, labels: baseLabels))
+        made.with { $0.append(job.newBase) }
+        try await step("taking a base of \(job.pair.from)", ctx, job.base)
+        try BaseVolumes.record(ctx.paths, name: job.newBase)
+        made.with { $0.removeAll { $0 == job.newBase } }   // complete: kept for the branches to come
+        return (job.newBase, max(Date().timeIntervalSince(began), 0.001))
     }
 
     /// The parent's present, as `copy.layered.current` prints it; nil when the kind has none.
@@ -222,6 +254,7 @@ extension BranchCopy {
                 let o = try await LayeredBranch.make(ctx, l, labels: identity.labels, taskLabels: VolumeTask.labels(identity, "branch-copy"))
                 var c = ServiceCopy(service: job.service, method: .layered, seconds: Date().timeIntervalSince(began), parentUnavailable: 0)
                 c.base = o.base; c.baseReused = o.reused; c.baseSeconds = o.baseSeconds
+                c.layer = o.method; c.reflinkFailed = o.reflinkFailed
                 out.append(c)
             } catch {
                 jobs[i].notLayered = (error as? DevenvError)?.message ?? "\(error)"

@@ -16,6 +16,7 @@ public enum StatusOperation {
         report.processes = ProcessStatusReader.rows(plan)
         report.pulls = (try? PullRecord.load(stateDir: plan.stateDir)) ?? []
         RemoteStack.annotate(&report, ctx)
+        StatusBuilder.annotateData(&report, plan: plan, engine: ctx.engine)
         report.envMismatches = EnvStackMismatch.scan(plan, paths: ctx.paths)
         return (plan, report)
     }

@@ -179,6 +179,7 @@ public struct UpOperation {
         if started || copied != nil { containers = try ctx.engine.containers(project: plan.identity.stack) }
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
         RemoteStack.annotate(&report, ctx)
+        StatusBuilder.annotateData(&report, plan: plan, engine: ctx.engine)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == .running {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }

@@ -65,8 +65,14 @@ public struct ServiceStatus: Encodable {
     /// Container restarts and last exit code (detached stacks rely on compose's restart policy).
     public var restarts: Int?
     public var exitCode: Int?
+    /// A branch stack's service whose data came from another stack: how (`reflink`, `overlay`:
+    /// a layer on a base of the parent's data; `copy`) and from which stack. Absent otherwise.
+    public var dataMethod: String?
+    public var dataFrom: String?
 
-    enum CodingKeys: String, CodingKey { case name, kind, image, state, health, host, port, ports, url, restarts, exitCode = "exit_code" }
+    enum CodingKeys: String, CodingKey {
+        case name, kind, image, state, health, host, port, ports, url, restarts, exitCode = "exit_code", dataMethod = "data_method", dataFrom = "data_from"
+    }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -74,6 +80,7 @@ public struct ServiceStatus: Encodable {
         try c.encode(state, forKey: .state); try c.encode(health, forKey: .health); try c.encode(host, forKey: .host)
         try c.encode(port, forKey: .port); try c.encode(ports, forKey: .ports); try c.encode(url, forKey: .url)
         try c.encodeIfPresent(restarts, forKey: .restarts); try c.encodeIfPresent(exitCode, forKey: .exitCode)
+        try c.encodeIfPresent(dataMethod, forKey: .dataMethod); try c.encodeIfPresent(dataFrom, forKey: .dataFrom)
     }
 }
 
@@ -102,6 +109,18 @@ public enum StatusBuilder {
         }
         return StatusReport(stack: plan.identity.stack, project: plan.identity.project, branch: plan.identity.branch,
                             root: plan.identity.root, services: services)
+    }
+
+    /// Each service's `data_method` and `data_from`, from the labels of its data volume (set
+    /// when a branch's data came from its parent; a volume made anew, by `reset` or `upgrade`,
+    /// has none). Left out when the engine cannot list the volumes.
+    public static func annotateData(_ report: inout StatusReport, plan: StackPlan, engine: any ContainerEngine) {
+        guard let volumes = try? StackVolumes.existing(engine, stack: plan.identity.stack) else { return }
+        for i in report.services.indices {
+            guard let labels = volumes[StackVolumes.name(plan, key: CopyPlanning.dataKey(report.services[i].name))]?.labels else { continue }
+            report.services[i].dataMethod = labels[LayeredBranch.methodLabel]
+            report.services[i].dataFrom = labels[LayeredBranch.methodLabel] == nil ? nil : labels[LayeredBranch.fromLabel]
+        }
     }
 
     /// A human table; secrets in URLs are masked. With the engine's restart counts (status),

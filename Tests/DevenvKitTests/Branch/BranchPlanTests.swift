@@ -58,9 +58,34 @@ import CurrentPlatform
               qdrant    stopped for the copy (its kind has no live copy), copied in 0.7s; shop-main's qdrant was unavailable 1.5s
               minio     copied in 0.3s (shop-main's minio was not running)
             """)
+        var reflinked = BranchCopy.ServiceCopy(service: "postgres", method: .layered, seconds: 0.42, parentUnavailable: 0)
+        reflinked.layer = .reflink; reflinked.baseReused = true
+        var overlaid = BranchCopy.ServiceCopy(service: "pg2", method: .layered, seconds: 1.21, parentUnavailable: 0)
+        overlaid.layer = .overlay; overlaid.baseSeconds = 2.5; overlaid.reflinkFailed = "exit 1: cp: failed to clone"
+        #expect(BranchStart.summary(.copy(parent), stack: "shop-x", copy: .init(services: ["postgres", "pg2"], seconds: 1.5, copies: [reflinked, overlaid]),
+                                    seedSeconds: nil) == """
+            New branch stack shop-x starts with shop-main's data, layered in 1.5s:
+              postgres  layered (reflink) in 0.4s, on a base of shop-main's data as it is now (taken earlier, reused); shop-main's postgres kept serving (unavailable 0.0s)
+              pg2       reflink clone failed (exit 1: cp: failed to clone); layered (overlay) in 1.2s, on a base of shop-main's data taken live in 2.5s; shop-main's pg2 kept serving (unavailable 0.0s)
+            """)
         #expect(BranchStart.summary(.fresh(why: "--fresh"), stack: "shop-x", copy: nil, seedSeconds: 3.01)
             == "New branch stack shop-x started empty: --fresh; seeding took 3.0s.")
         #expect(BranchStart.summary(.existing(note: nil), stack: "shop-x", copy: nil, seedSeconds: 1) == nil)
+    }
+
+    /// An engine's answer to "reflinks between volumes?" is kept per engine (one file each);
+    /// a file devenv cannot read is no answer, and is left as it is.
+    @Test func theEnginesReflinkAnswerIsRememberedPerEngine() throws {
+        let paths = DevenvPaths(environment: ["DEVENV_HOME": TestSupport.tempDir("home")])
+        let a = EngineStorage.Identity(key: "aaaa", root: "/var/lib/docker"), b = EngineStorage.Identity(key: "bbbb", root: "/xfs/docker")
+        #expect(EngineStorage.reflinks(paths, a) == nil)
+        EngineStorage.remember(paths, a, reflinks: false, address: "unix:///var/run/docker.sock")
+        EngineStorage.remember(paths, b, reflinks: true, address: "unix:///run/xfs.sock")
+        #expect(EngineStorage.reflinks(paths, a) == false && EngineStorage.reflinks(paths, b) == true)
+        try Data("{damaged".utf8).write(to: URL(fileURLWithPath: EngineStorage.path(paths, key: a.key)))
+        EngineStorage.remember(paths, a, reflinks: true, address: "unix:///var/run/docker.sock")
+        #expect(EngineStorage.reflinks(paths, a) == nil)
+        #expect(FileManager.default.contents(atPath: EngineStorage.path(paths, key: a.key)) == Data("{damaged".utf8))
     }
 
     /// After a branch switch the `.env` holds the other stack's values: devenv wrote them, so

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DevenvPlatform
 import CurrentPlatform
@@ -20,6 +21,26 @@ import CurrentPlatform
         #expect(VolumeCommands.createOverlay("b_pg", lower: "/v/base/_data", upper: "/v/up/_data", work: "/v/wk/_data", labels: [("dev.devenv.stack", "b")]).argv
             == ["docker", "volume", "create", "--driver", "local", "--opt", "type=overlay", "--opt", "device=overlay",
                 "--opt", "o=lowerdir=/v/base/_data,upperdir=/v/up/_data,workdir=/v/wk/_data", "--label", "dev.devenv.stack=b", "b_pg"])
+    }
+
+    /// The reflink clone's script on real folders, with this machine's cp: on a disk without
+    /// reflinks (this test's temporary folder) it stops at its probe with the status that means
+    /// "no reflinks here", having copied nothing.
+    @Test func aReflinkCloneProbesFirstAndNeverFallsBackToACopy() throws {
+        let c = ReflinkClone.command(base: "m_pg-base-1", into: "b_pg", image: "postgres:16", labels: [("dev.devenv.task", "branch-copy")])
+        #expect(Array(c.argv.prefix(throwaway.count)) == throwaway)
+        #expect(Array(c.argv.dropFirst(throwaway.count).dropLast(2)) == ["--label", "dev.devenv.task=branch-copy", "-v", "m_pg-base-1:/base:ro", "-v", "b_pg:/data", "postgres:16"])
+        let script = try #require(c.argv.last)
+        #expect(script.hasSuffix("cp -a --reflink=always /base/. /data/") && !script.contains("reflink=auto"))
+        let dir = TestSupport.tempDir("reflink")
+        let fs = try TestSupport.run(["stat", "-f", "-c", "%T", dir]).1.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard fs != "xfs" && fs != "btrfs" else { return }   // a disk with reflinks: the probe would pass
+        try TestSupport.run(["sh", "-c", "cd \(dir) && mkdir -p base/sub data && echo a > base/a && echo b > base/sub/b"])
+        let local = script.replacingOccurrences(of: "/base", with: dir + "/base").replacingOccurrences(of: "/data", with: dir + "/data")
+        let (status, _, stderr) = try TestSupport.run(["sh", "-c", local])
+        #expect(status == ReflinkClone.unsupported, "\(fs): \(stderr)")
+        #expect(stderr.contains("no reflinks"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/data").isEmpty, "nothing copied, no probe file left")
     }
 
     @Test func copyUsesAThrowawayContainerOfTheServicesImage() {
