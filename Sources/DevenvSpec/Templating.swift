@@ -41,6 +41,14 @@ public enum Templating {
         return out
     }
 
+    /// Every `a.b` key a template may use in `context`, sorted: for suggestions and the README list.
+    public static func keys(in context: [String: Any], prefix: String = "") -> [String] {
+        context.flatMap { k, v -> [String] in
+            if let d = v as? [String: Any] { return keys(in: d, prefix: prefix + k + ".") }
+            return [prefix + k]
+        }.sorted()
+    }
+
     /// Whether `path` (dot-separated) resolves in `context`.
     public static func resolves(_ path: String, in context: [String: Any]) -> Bool {
         var current: Any = context

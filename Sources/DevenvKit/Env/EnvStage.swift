@@ -36,14 +36,6 @@ public enum EnvStage {
         return mirrored ? MirrorEnvKeys.adding(to: out, plan: plan) : out
     }
 
-    /// Every `a.b` key a template may use, for suggestions and the README list.
-    public static func templateKeys(_ ctx: [String: Any], prefix: String = "") -> [String] {
-        ctx.flatMap { k, v -> [String] in
-            if let d = v as? [String: Any] { return templateKeys(d, prefix: prefix + k + ".") }
-            return [prefix + k]
-        }.sorted()
-    }
-
     /// What devenv last wrote, per file and key (`<root>/.devenv/env-written.json`): how a
     /// person's edit is told apart from a stale value. One record per project folder, not per
     /// stack: the files are the folder's, and after a branch switch they hold what the other

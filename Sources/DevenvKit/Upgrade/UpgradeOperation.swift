@@ -206,8 +206,7 @@ public struct UpgradeOperation {
             phases.mark("old server")
             let result = await readiness
             if let probe = probes.first, !(result[probe.name].map { if case .ready = $0 { true } else { false } } ?? false) {
-                var up = UpOperation(); up.timeout = timeout
-                throw try await up.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"))
+                throw try await ServiceRestart.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"), timeout: timeout)
             }
             let newName = try newContainer(ctx, stack: stack)
             phases.mark("new server")
