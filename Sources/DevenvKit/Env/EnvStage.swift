@@ -21,7 +21,7 @@ public enum EnvStage {
             for s in plan.services {
                 guard let kind = s.kind else { continue }
                 for entry in kind.dotenv where !values.contains(where: { $0.0 == entry.key }) {
-                    values.append((entry.key, try Templating.render(entry.template, s.context)))
+                    values.append((entry.key, try kind.render(entry.template, s.context)))
                 }
             }
             let out = values.isEmpty ? [] : [Target(path: ".env", values: values)]

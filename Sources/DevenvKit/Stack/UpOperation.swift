@@ -223,7 +223,7 @@ public struct UpOperation {
             var context = s.context
             context["fresh"] = fresh.contains(s.name)
             for step in kind.setup {
-                guard try SetupCondition.holds(step.when, context) else { continue }
+                guard try SetupCondition.holds(step.when, context, templates: kind.templates) else { continue }
                 ran = true
                 do { for command in try SetupCommands.commands(step, service: s, context: context, project: project.composeProject) { try await ctx.runner.check(command) } }
                 catch let f as CommandFailure {

@@ -161,7 +161,7 @@ public struct UpgradeOperation {
             var u = ["from": fromHost, "to": service]
             if let host { u["host"] = host }
             if let database { u["database"] = database }
-            return try UpgradeCommands.client(argv, env: schema.env, context: s.context, upgrade: u, container: container)
+            return try UpgradeCommands.client(argv, env: schema.env, context: s.context, templates: s.kind?.templates ?? CompiledTemplates(), upgrade: u, container: container)
         }
         func say(_ line: String) { if progress { ctx.output.print(line) } }
         var phases = Phases()
