@@ -15,8 +15,10 @@ import CurrentPlatform
         let root: String, home: String
         let docker: SimulatedDocker
         let output = Output.capturing()
+        /// The test run's block of ports (`DEVENV_PORT_RANGE`), so runs side by side do not meet.
+        static let portRange = ProcessInfo.processInfo.environment["DEVENV_PORT_RANGE"] ?? "30000-30999"
         var ctx: DevenvContext {
-            DevenvContext(cwd: root, environment: ["DEVENV_HOME": home, "HOME": home, "DEVENV_PORT_RANGE": "30000-30999", "DEVENV_IMAGES_FILE": home + "/none.yml"],
+            DevenvContext(cwd: root, environment: ["DEVENV_HOME": home, "HOME": home, "DEVENV_PORT_RANGE": Self.portRange, "DEVENV_IMAGES_FILE": home + "/none.yml"],
                           output: output, runner: docker, engine: docker, prober: ReadyProber(), now: { Date(timeIntervalSince1970: 1_800_000_000) })
         }
 
