@@ -106,7 +106,9 @@ import CurrentPlatform
     }
 
     @Test func anAllocatedPortSomeoneTookIsMovedAndTheEnvFollows() async throws {
-        let w = try World(Self.manifest, images: ["postgres:16", "redis:7"])
+        // The run's own block: the other worlds plan from 30000-30999, and this test holds a port.
+        let w = try World(Self.manifest, images: ["postgres:16", "redis:7"],
+                          portRange: ProcessInfo.processInfo.environment["DEVENV_PORT_RANGE"] ?? "31000-31999")
         _ = try await Self.up(w)
         try await DownOperation(volumes: false, yes: false, branch: false).run(w.ctx)
         let old = try #require(try Self.registryPorts(w, "shop")?["redis"])
