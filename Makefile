@@ -33,7 +33,8 @@ testbed:
 	bash Tests/testbed/mcp.sh >/dev/null   # the MCP Python SDK in a cached venv, for MCPTests
 
 ## lint: actionlint on .github/workflows, ruby -c on the Homebrew formula, sh -n/dash -n and
-## shellcheck on the packaging scripts; installs what is missing (packaging/lint.sh).
+## shellcheck on the packaging scripts, no folder cycles (packaging/folder-cycles.py --check);
+## installs what is missing (packaging/lint.sh).
 lint:
 	bash packaging/lint.sh
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Folders of a target that refer to each other both ways (issue 22: "no two folders refer to
-each other both ways").
+"""Folders of a target that refer to each other, both ways or round a longer loop (issue 22:
+"no two folders refer to each other both ways").
 
 For each folder under Sources/TARGET (default DevenvKit): the types it declares (struct, enum,
 class, actor, protocol, typealias at the top level) and the other folders' type names its code
 uses (comments and string literals left out). Prints every pair A <-> B with a few of the names
-each side uses, then the count. Exit 1 when there is a pair and --check is given.
+each side uses, then every longer loop A -> B -> C -> A (the shortest one through each folder of
+a group that reaches itself, pairs left out), then the counts. Exit 1 when there is a pair or a
+loop and --check is given.
 
     python3 packaging/folder-cycles.py [--target DevenvKit] [--check] [--names N]
 """
@@ -13,7 +15,7 @@ import argparse
 import os
 import re
 import sys
-from collections import defaultdict
+from collections import defaultdict, deque
 
 # Top-level declarations only: a nested `Entry` or `Result` is named through its outer type.
 DECL = re.compile(r"^(?:(?:public|package|internal|fileprivate|private|final|indirect)\s+)*"
@@ -45,6 +47,58 @@ def scan(root):
     return declared, used
 
 
+def groups(edges):
+    """The folders that reach each other (strongly connected components of more than one), by
+    Tarjan's algorithm; each group sorted, the groups sorted."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+    nodes = sorted(set(edges) | {b for a in edges for b in edges[a]})
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(edges.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    for v in nodes:
+        if v not in index:
+            visit(v)
+    return sorted(out)
+
+
+def shortest_loop(edges, start, within):
+    """The shortest path start -> ... -> start inside `within` (breadth first), as a list."""
+    back, queue = {start: None}, deque([start])
+    while queue:
+        v = queue.popleft()
+        for w in sorted(edges.get(v, ())):
+            if w not in within:
+                continue
+            if w == start:
+                path = [v]                              # v, back to start
+                while back[path[-1]] is not None:
+                    path.append(back[path[-1]])
+                return list(reversed(path)) + [start]
+            if w not in back:
+                back[w] = v
+                queue.append(w)
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--target", default="DevenvKit")
@@ -68,8 +122,19 @@ def main():
         ab, ba = sorted(edges[a][b]), sorted(edges[b][a])
         print(f"{a} <-> {b}: {a} uses {', '.join(ab[:args.names])}{' …' if len(ab) > args.names else ''};"
               f" {b} uses {', '.join(ba[:args.names])}{' …' if len(ba) > args.names else ''}")
-    print(f"{len(pairs)} folder pair(s) of {args.target} refer to each other both ways")
-    return 1 if args.check and pairs else 0
+    loops, tangled = set(), groups(edges)
+    for group in tangled:
+        for start in group:
+            loop = shortest_loop(edges, start, set(group))
+            if loop and len(loop) > 3:
+                i = loop.index(min(loop[:-1]))          # one spelling per loop: from its least name
+                loops.add(tuple(loop[i:-1] + loop[:i + 1]))
+    for loop in sorted(loops):
+        steps = [f"{a} -> {b} ({', '.join(sorted(edges[a][b])[:args.names])})" for a, b in zip(loop, loop[1:])]
+        print("loop: " + "; ".join(steps))
+    print(f"{len(pairs)} folder pair(s) of {args.target} refer to each other both ways;"
+          f" {len(loops)} longer loop(s)")
+    return 1 if args.check and tangled else 0
 
 
 if __name__ == "__main__":

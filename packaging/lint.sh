@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make lint`: the workflows (actionlint, with shellcheck on their run: scripts), the Homebrew
-# formula (ruby -c, empty and filled), and the shell scripts (sh -n, dash -n, shellcheck).
+# formula (ruby -c, empty and filled), the shell scripts (sh -n, dash -n, shellcheck), and the
+# folders of the layered targets (no two refer to each other, directly or round a loop).
 # Installs what is missing: actionlint from PyPI into .build-lint/venv, ruby and shellcheck
 # from the distribution's packages (as root, on Debian/Ubuntu).
 set -euo pipefail
@@ -58,4 +59,11 @@ if command -v shellcheck >/dev/null; then
     shellcheck packaging/*.sh packaging/homebrew/fill.sh Tests/install/*.sh
     shellcheck --shell=sh packaging/install.sh   # POSIX sh, not bash
 fi
+# 4. Folder cycles: within each of these targets no folder reaches itself through the others
+# (packaging/folder-cycles.py). DevenvSpec and devenv are not checked: files at their top level
+# and their folders still refer to each other.
+for target in DevenvCore DevenvEngine DevenvPlan DevenvKit; do
+    say "folder-cycles.py --check --target $target"
+    python3 packaging/folder-cycles.py --check --target "$target"
+done
 say "ok"

@@ -34,12 +34,12 @@ public enum ServiceContext {
         let base = ctx
         for setting in kind.settings {
             if let v = s.settings[setting.name] { ctx[setting.name] = v.templateValue }
-            else if let d = setting.defaultValue { ctx[setting.name] = try renderDefault(d, base).templateValue }
+            else if let d = setting.defaultValue { ctx[setting.name] = try renderDefault(d, base, templates: kind.templates).templateValue }
             else { ctx[setting.name] = empty(setting.type) }
         }
         var values: [(String, String)] = []
         for entry in kind.values {
-            let v = try Templating.render(entry.template, ctx)
+            let v = try kind.render(entry.template, ctx)
             ctx[entry.key] = v
             values.append((entry.key, v))
         }
@@ -51,10 +51,10 @@ public enum ServiceContext {
         StackIdentity.slug(project, maxLength: 63).replacingOccurrences(of: "-", with: "_")
     }
 
-    package static func renderDefault(_ value: SettingValue, _ ctx: [String: Any]) throws -> SettingValue {
+    package static func renderDefault(_ value: SettingValue, _ ctx: [String: Any], templates: CompiledTemplates) throws -> SettingValue {
         switch value {
-        case .string(let s): return .string(try Templating.render(s, ctx))
-        case .list(let l): return .list(try l.map { try Templating.render($0, ctx) })
+        case .string(let s): return .string(try templates.render(s, ctx))
+        case .list(let l): return .list(try l.map { try templates.render($0, ctx) })
         case .int, .bool: return value
         }
     }

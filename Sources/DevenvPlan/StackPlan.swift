@@ -70,7 +70,7 @@ public struct PlannedService {
             guard let port = (probe.port.flatMap { n in ports.first { $0.name == n } } ?? mainPort)?.host else { return nil }
             var ctx = context
             for (k, v) in values { ctx[k] = v }
-            let parameters = probe.parameters.mapValues { (try? Templating.render($0, ctx)) ?? $0 }
+            let parameters = probe.parameters.mapValues { (try? kind.render($0, ctx)) ?? $0 }
             return ProbeSpec(probe.type, port: port, parameters)
         }
         switch spec.ready {

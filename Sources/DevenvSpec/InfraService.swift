@@ -5,7 +5,7 @@ public enum InfraService: String, Sendable, CaseIterable {
     case postgres, mongodb, redis, s3
 
     /// The `values:` a kind speaking this protocol must give: what `devenv mirror` points
-    /// staging's URLs at (DevenvKit/Mirror/MirrorLocal).
+    /// staging's URLs at (DevenvKit/Staging/MirrorLocal).
     public var requiredValues: [String] {
         switch self {
         case .postgres, .mongodb, .redis: ["url"]

@@ -142,7 +142,7 @@ public struct SeedParser {
             var values = options
             for o in schema.options where values[o.name] == nil {
                 guard let d = o.defaultValue else { continue }
-                let rendered = (try? Templating.render(d, context)) ?? d
+                let rendered = (try? kind.render(d, context)) ?? d
                 values[o.name] = o.type == .bool ? .bool(["true", "yes", "1"].contains(rendered.lowercased())) : .string(rendered)
             }
             for (g, v) in groups { values[g] = .string(v) }
@@ -150,7 +150,7 @@ public struct SeedParser {
             values["content_type"] = .string(SeedItem.contentType(of: key))
             var ctx = context
             ctx["seed"] = values.mapValues(\.templateValue)
-            let target = (try? Templating.render(schema.target, ctx)) ?? service
+            let target = (try? kind.render(schema.target, ctx)) ?? service
             return SeedItem(service: service, file: file, path: path, format: index, values: values, target: target,
                             line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
         }

@@ -5,24 +5,40 @@ import DevenvCore
 /// Mustache rendering of plain text (no HTML escaping) over a dictionary context.
 public enum Templating {
     public static func render(_ template: String, _ context: [String: Any]) throws -> String {
-        let t = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + template)
-        return t.render(context)
+        try compiled(template).render(context)
+    }
+
+    /// `template` parsed as plain text (no HTML escaping).
+    static func compiled(_ template: String) throws -> MustacheTemplate {
+        try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + template)
+    }
+
+    /// Why a template does not parse as Mustache, and where (line and column within it).
+    public struct SyntaxError: Error, Sendable {
+        public var message: String
+        public var line: Int
+        public var column: Int
+    }
+
+    /// `template` parsed, or why it does not parse. Kinds' templates are parsed once when the
+    /// kind loads and kept (``CompiledTemplates``), so a syntax error is a `service.yml:LINE`
+    /// problem before anything starts, not a failure mid-`up`.
+    public static func compile(_ template: String) -> Result<MustacheTemplate, SyntaxError> {
+        do {
+            return .success(try compiled(template))
+        } catch let e as MustacheTemplate.ParserError {
+            let column = e.context.lineNumber == 1 ? max(1, e.context.columnNumber - 24) : e.context.columnNumber
+            return .failure(SyntaxError(message: "\(e.error)", line: e.context.lineNumber, column: column))
+        } catch {
+            return .failure(SyntaxError(message: "\(error)", line: 1, column: 1))
+        }
     }
 
     /// Why `template` does not parse as Mustache, and where (line and column within it); nil
-    /// when it parses. Kinds' templates are parsed once when the kind loads, so a syntax error
-    /// is a `service.yml:LINE` problem before anything starts, not a failure mid-`up`.
+    /// when it parses.
     public static func syntaxError(in template: String) -> (message: String, line: Int, column: Int)? {
-        guard template.contains("{{") else { return nil }
-        do {
-            _ = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + template)
-            return nil
-        } catch let e as MustacheTemplate.ParserError {
-            let column = e.context.lineNumber == 1 ? max(1, e.context.columnNumber - 24) : e.context.columnNumber
-            return ("\(e.error)", e.context.lineNumber, column)
-        } catch {
-            return ("\(error)", 1, 1)
-        }
+        guard template.contains("{{"), case .failure(let e) = compile(template) else { return nil }
+        return (e.message, e.line, e.column)
     }
 
     /// The variable paths a template refers to (`postgres.url`, `ports.api`), sections included.
@@ -41,6 +57,14 @@ public enum Templating {
         return out
     }
 
+    /// Every `a.b` key a template may use in `context`, sorted: for suggestions and the README list.
+    public static func keys(in context: [String: Any], prefix: String = "") -> [String] {
+        context.flatMap { k, v -> [String] in
+            if let d = v as? [String: Any] { return keys(in: d, prefix: prefix + k + ".") }
+            return [prefix + k]
+        }.sorted()
+    }
+
     /// Whether `path` (dot-separated) resolves in `context`.
     public static func resolves(_ path: String, in context: [String: Any]) -> Bool {
         var current: Any = context
@@ -57,5 +81,39 @@ extension Templating {
     public static func stripTransform(_ tag: String) -> String {
         guard tag.hasSuffix(")"), let open = tag.firstIndex(of: "(") else { return tag }
         return String(tag[tag.index(after: open)..<tag.index(before: tag.endIndex)])
+    }
+}
+
+/// A kind's Mustache templates, compiled once when the kind loads (the check that reports their
+/// syntax errors at `service.yml:LINE` parses each one anyway) and kept by their text, so
+/// rendering takes the compiled template instead of parsing the text again.
+///
+/// A text that is not here (a kind built by hand, or a template that did not compile) is parsed
+/// when it renders, as `Templating.render` does.
+public struct CompiledTemplates: Sendable {
+    private var templates: [String: MustacheTemplate] = [:]
+
+    public init() {}
+
+    /// How many templates are kept.
+    public var count: Int { templates.count }
+
+    /// Whether `text` is kept compiled.
+    public func contains(_ text: String) -> Bool { templates[text] != nil }
+
+    /// Compiles `text` and keeps it; its syntax error otherwise, with nothing kept.
+    @discardableResult
+    public mutating func add(_ text: String) -> Templating.SyntaxError? {
+        guard templates[text] == nil else { return nil }
+        switch Templating.compile(text) {
+        case .success(let t): templates[text] = t; return nil
+        case .failure(let e): return e
+        }
+    }
+
+    /// `text` rendered against `context`: the text `Templating.render` gives.
+    public func render(_ text: String, _ context: [String: Any]) throws -> String {
+        guard let t = templates[text] else { return try Templating.render(text, context) }
+        return t.render(context)
     }
 }

@@ -168,10 +168,10 @@ public enum BranchCopy {
         }
         var live: [String: Result<Command, DevenvError>] = [:]
         for name in services {
-            guard let container = running[name], let ps = parentPlan.service(name), let schema = ps.kind?.copy,
+            guard let container = running[name], let ps = parentPlan.service(name), let kind = ps.kind, let schema = kind.copy,
                   let target = pairs.first(where: { $0.service == name && $0.key == CopyPlanning.dataKey(name) })?.to else { continue }
             do {
-                live[name] = .success(try CopyPlanning.liveCommand(schema, context: ps.context, image: ps.image, parentContainer: container,
+                live[name] = .success(try CopyPlanning.liveCommand(schema, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container,
                                                                   target: target, labels: labels))
             } catch {
                 live[name] = .failure(DevenvError("its copy.live could not be rendered: \(error)"))

@@ -78,13 +78,14 @@ enum CopyPlanning {
     /// the branch's new volume `target` mounted at /target, the kind's `copy.live.run` argv
     /// (rendered; empty arguments dropped) and `copy.live.env` passed by name only (`-e NAME`,
     /// the value in the docker CLI's environment), so no secret is in any argv.
-    static func liveCommand(_ schema: CopySchema, context: [String: Any], image: String, parentContainer: String,
+    /// `templates`: the kind's, compiled when it loaded.
+    static func liveCommand(_ schema: CopySchema, context: [String: Any], templates: CompiledTemplates, image: String, parentContainer: String,
                             target: String?, labels: [(String, String)]) throws -> Command {
         var ctx = context
         ctx["parent"] = ["host": parentHost]
-        let argv = try schema.run.map { try Templating.render($0, ctx) }.filter { !$0.isEmpty }
+        let argv = try schema.run.map { try templates.render($0, ctx) }.filter { !$0.isEmpty }
         guard let executable = argv.first else { throw DevenvError("copy.live.run renders to nothing") }
-        let env = try schema.env.map { ($0.key, try Templating.render($0.template, ctx)) }
+        let env = try schema.env.map { ($0.key, try templates.render($0.template, ctx)) }
         var args = ["run", "--rm", "--network", "container:\(parentContainer)", "--user", "0:0", "--entrypoint", executable]
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
         for (k, _) in env { args += ["-e", k] }

@@ -229,12 +229,12 @@ extension BranchCopy {
                               parentPlan: StackPlan, labels: [(String, String)]) {
         let layersOff = ctx.environment["DEVENV_BRANCH_LAYERS"] == "off"   // copy, as kinds without layers do
         for (i, job) in jobs.enumerated() where !layersOff {
-            guard let container = running[job.service], let ps = parentPlan.service(job.service), let schema = ps.kind?.layered,
+            guard let container = running[job.service], let ps = parentPlan.service(job.service), let kind = ps.kind, let schema = kind.layered,
                   job.pairs.count == 1, let pair = job.pairs.first, pair.key == CopyPlanning.dataKey(job.service) else { continue }
             do {
                 let newBase = LayeredBranch.newBaseName(pair.from)
-                let current = try schema.current.map { try CopyPlanning.liveCommand($0, context: ps.context, image: ps.image, parentContainer: container, target: nil, labels: labels) }
-                let base = try CopyPlanning.liveCommand(schema.base, context: ps.context, image: ps.image, parentContainer: container, target: newBase, labels: labels)
+                let current = try schema.current.map { try CopyPlanning.liveCommand($0, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, target: nil, labels: labels) }
+                let base = try CopyPlanning.liveCommand(schema.base, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, target: newBase, labels: labels)
                 jobs[i].layered = LayeredBranch.Job(pair: pair, parentStack: parent, project: parentPlan.identity.project, current: current, base: base, newBase: newBase)
             } catch {
                 jobs[i].notLayered = "its copy.layered could not be rendered: \(error)"

@@ -84,7 +84,7 @@ public enum BranchCredentials {
                 let context = RotateCommand.context(new: s.context, old: old, dataPath: dataPath)
                 // The kind's data volume is `<service>-data` (ServiceKind.dataPath).
                 let volume = StackVolumes.name(stack: plan.identity.stack, key: "\(name)-data")
-                jobs.append((name, try RotateCommand.build(argv: argv, env: env, context: context, image: s.image,
+                jobs.append((name, try RotateCommand.build(argv: argv, env: env, context: context, templates: kind.templates, image: s.image,
                                                            volume: volume, dataPath: dataPath, labels: labels)))
             }
         }

@@ -19,11 +19,12 @@ enum RotateCommand {
         return ctx
     }
 
-    static func build(argv template: [String], env: [TemplateEntry], context: [String: Any], image: String,
+    /// `templates`: the kind's, compiled when it loaded.
+    static func build(argv template: [String], env: [TemplateEntry], context: [String: Any], templates: CompiledTemplates, image: String,
                       volume: String, dataPath: String, labels: [(String, String)]) throws -> Command {
-        let argv = try template.map { try Templating.render($0, context) }.filter { !$0.isEmpty }
+        let argv = try template.map { try templates.render($0, context) }.filter { !$0.isEmpty }
         guard let executable = argv.first else { throw DevenvError("rotate.run renders to nothing") }
-        let values = try env.map { ($0.key, try Templating.render($0.template, context)) }
+        let values = try env.map { ($0.key, try templates.render($0.template, context)) }
         var args = ["run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", executable]
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
         for (k, _) in values { args += ["-e", k] }

@@ -21,7 +21,7 @@ public enum EnvStage {
             for s in plan.services {
                 guard let kind = s.kind else { continue }
                 for entry in kind.dotenv where !values.contains(where: { $0.0 == entry.key }) {
-                    values.append((entry.key, try Templating.render(entry.template, s.context)))
+                    values.append((entry.key, try kind.render(entry.template, s.context)))
                 }
             }
             let out = values.isEmpty ? [] : [Target(path: ".env", values: values)]
@@ -34,14 +34,6 @@ public enum EnvStage {
             out.append(Target(path: t.path, values: try t.keys.map { ($0.key, try Templating.render($0.template, ctx)) }))
         }
         return mirrored ? MirrorEnvKeys.adding(to: out, plan: plan) : out
-    }
-
-    /// Every `a.b` key a template may use, for suggestions and the README list.
-    public static func templateKeys(_ ctx: [String: Any], prefix: String = "") -> [String] {
-        ctx.flatMap { k, v -> [String] in
-            if let d = v as? [String: Any] { return templateKeys(d, prefix: prefix + k + ".") }
-            return [prefix + k]
-        }.sorted()
     }
 
     /// What devenv last wrote, per file and key (`<root>/.devenv/env-written.json`): how a

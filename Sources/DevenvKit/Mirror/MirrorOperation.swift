@@ -41,6 +41,13 @@ public enum MirrorOperation {
         return options.check ? try await MirrorCheck.run(setup, ctx: ctx, options: options) : try await write(setup, ctx: ctx, options: options)
     }
 
+    /// The keys `env:` (or the conventional root `.env`) manages in `file`, with their values:
+    /// for these, `env:` wins over staging.
+    static func envManaged(_ plan: StackPlan, file: String) throws -> [String: String] {
+        let target = try EnvStage.targets(plan, mirrored: false).first { $0.path == file }
+        return Dictionary(target?.values.map { ($0.key, $0.value) } ?? [], uniquingKeysWith: { $1 })
+    }
+
     static func prepare(_ ctx: DevenvContext, branch: Bool, claim: Bool) throws -> Setup {
         let plan = try EnvOperation.plan(ctx, branch: branch, claim: claim)
         let manifest = plan.manifest
@@ -51,7 +58,7 @@ public enum MirrorOperation {
         let target = config.targetPath(envFiles: manifest.envTargets.map(\.path))
         return Setup(plan: plan, config: config, rules: try MirrorLocal.rules(config, plan: plan),
                      local: MirrorLocal.services(plan), target: target,
-                     envManaged: try MirrorLocal.envManaged(plan, file: target))
+                     envManaged: try envManaged(plan, file: target))
     }
 
     // MARK: - Writing

@@ -14,7 +14,7 @@ public enum DataDamage {
         var out: [String: [String]] = [:]
         for s in services {
             guard let kind = s.kind, !kind.damagedData.isEmpty else { continue }
-            out[s.name] = kind.damagedData.compactMap { try? Templating.render($0, s.context) }.filter { !$0.isEmpty }
+            out[s.name] = kind.damagedData.compactMap { try? kind.render($0, s.context) }.filter { !$0.isEmpty }
         }
         return out
     }

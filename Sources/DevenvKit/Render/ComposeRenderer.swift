@@ -108,7 +108,7 @@ public enum ComposeRenderer {
             }))))
         }
         for v in s.spec.volumes {
-            let (mount, named) = volumeMount(v, root: plan.manifest.root, service: s.name)
+            let (mount, named) = StackVolumes.mount(v, root: plan.manifest.root, service: s.name)
             if let named { declared.append(named) }
             volumeList.append(str(mount))
         }
@@ -117,20 +117,6 @@ public enum ComposeRenderer {
         }
         if !volumeList.isEmpty { entries.append((str("volumes"), .sequence(Node.Sequence(volumeList)))) }
         return (entries, declared)
-    }
-
-    /// A manifest volume: `NAME:/path` is a named volume of the stack (declared with labels);
-    /// `./dir:/path` or `/dir:/path` is a bind mount, resolved against the project root.
-    static func volumeMount(_ spec: String, root: String, service: String) -> (String, String?) {
-        guard let colon = spec.firstIndex(of: ":") else { return (spec, nil) }
-        let source = String(spec[..<colon])
-        let rest = String(spec[colon...])
-        if source.hasPrefix("/") { return (spec, nil) }
-        if source.hasPrefix(".") || source.contains("/") || source.hasPrefix("~") {
-            let path = source.hasPrefix("~") ? source : URL(fileURLWithPath: root).appendingPathComponent(source).standardizedFileURL.path
-            return (path + rest, nil)
-        }
-        return (spec, source)
     }
 
     static func envNode(_ env: [(key: String, value: String)]) -> Node { .mapping(Node.Mapping(envEntries(env))) }

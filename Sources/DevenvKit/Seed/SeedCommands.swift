@@ -24,7 +24,7 @@ public enum SeedCommands {
         let schema = try schema(service)
         guard let once = schema.once else { return nil }
         let ctx = context(service, item)
-        let key = try Templating.render(once.per, ctx)
+        let key = try templates(service).render(once.per, ctx)
         return (key, try command(once.run, ctx, service: service, project: project, tool: schema.tool, stdinFile: nil))
     }
 
@@ -34,6 +34,9 @@ public enum SeedCommands {
         }
         return schema
     }
+
+    /// The service kind's compiled templates (none for a generic service).
+    static func templates(_ service: PlannedService) -> CompiledTemplates { service.kind?.templates ?? CompiledTemplates() }
 
     static func context(_ service: PlannedService, _ item: SeedItem) -> [String: Any] {
         var ctx = service.context
@@ -45,9 +48,10 @@ public enum SeedCommands {
     /// `--jsonArray`), in the service's container or the tool image's.
     static func command(_ argv: [String], _ ctx: [String: Any], service: PlannedService, project: ComposeProject,
                         tool: ToolImage?, stdinFile: String?) throws -> Command {
-        let args = try argv.map { try Templating.render($0, ctx) }.filter { !$0.isEmpty }
+        let templates = templates(service)
+        let args = try argv.map { try templates.render($0, ctx) }.filter { !$0.isEmpty }
         guard let tool else { return Compose.exec(project, service: service.name, args, stdinFile: stdinFile) }
-        let env = try tool.env.map { ($0.key, try Templating.render($0.template, ctx)) }
+        let env = try tool.env.map { ($0.key, try templates.render($0.template, ctx)) }
         return ToolContainer.run(image: tool.image, project: project, environment: env, argv: args, stdinFile: stdinFile)
     }
 }

@@ -12,10 +12,11 @@ import DevenvPlatform
 /// service's data volume, so the image initialised it (the official postgres image creates
 /// `POSTGRES_DB` then, and a step can skip what the image did).
 public enum SetupCondition {
-    public static func holds(_ when: String?, _ context: [String: Any]) throws -> Bool {
+    /// `templates`: the kind's, compiled when it loaded.
+    public static func holds(_ when: String?, _ context: [String: Any], templates: CompiledTemplates) throws -> Bool {
         guard let when else { return true }
         if when.contains("{{") {
-            return !(try Templating.render(when, context)).allSatisfy(\.isWhitespace)
+            return !(try templates.render(when, context)).allSatisfy(\.isWhitespace)
         }
         let v = context[when]
         if let list = v as? [Any] { return !list.isEmpty }

@@ -69,10 +69,14 @@ public struct UpOperation {
         defer { lock.unlock() }
         ChildGuard.shared.hold(lock)   // a killed `up` keeps the lock until its children are dead
 
-        // A branch copy a killed devenv left: finished or discarded before anything looks at the data.
-        if let note = try await BranchCopyJournal.resume(ctx, plan: try project.proposedPlan(ctx)) { ctx.output.error("note: " + note) }
-        var containers = try ctx.engine.containers(project: project.identity.stack)
+        // Planned twice, no more: before the claim (to finish a killed branch copy and decide
+        // where a branch's data comes from, which may give the branch its own secrets), then
+        // claimed. Resuming a copy changes none of what the plan reads (registry, credentials,
+        // volume generations).
         let proposed = try project.proposedPlan(ctx)
+        // A branch copy a killed devenv left: finished or discarded before anything looks at the data.
+        if let note = try await BranchCopyJournal.resume(ctx, plan: proposed) { ctx.output.error("note: " + note) }
+        var containers = try ctx.engine.containers(project: project.identity.stack)
         let decision = try branchStart.decide(ctx, plan: proposed, containers: containers)
         if case .existing(let note?) = decision { ctx.output.error(note) }
         if case .copy(let parent) = decision {   // the branch claims its own secrets (BranchCredentials)
@@ -224,7 +228,7 @@ public struct UpOperation {
             var context = s.context
             context["fresh"] = fresh.contains(s.name)
             for step in kind.setup {
-                guard try SetupCondition.holds(step.when, context) else { continue }
+                guard try SetupCondition.holds(step.when, context, templates: kind.templates) else { continue }
                 ran = true
                 do { for command in try SetupCommands.commands(step, service: s, context: context, project: project.composeProject) { try await ctx.runner.check(command) } }
                 catch let f as CommandFailure {

@@ -40,13 +40,14 @@ public enum UpgradeCommands {
     /// One of the kind's `upgrade:` argvs, rendered with `{{upgrade.*}}`, run in `container`
     /// (`docker exec`: one of the two servers, on the stack's network). Empty arguments are
     /// dropped; `env:` goes by name.
-    public static func client(_ argv: [String], env: [TemplateEntry], context: [String: Any], upgrade: [String: String],
-                              container: String) throws -> Command {
+    /// `templates`: the kind's, compiled when it loaded.
+    public static func client(_ argv: [String], env: [TemplateEntry], context: [String: Any], templates: CompiledTemplates,
+                              upgrade: [String: String], container: String) throws -> Command {
         var ctx = context
         ctx["upgrade"] = upgrade
-        let rendered = try argv.map { try Templating.render($0, ctx) }.filter { !$0.isEmpty }
+        let rendered = try argv.map { try templates.render($0, ctx) }.filter { !$0.isEmpty }
         guard !rendered.isEmpty else { throw DevenvError("an upgrade command of the kind renders to nothing") }
-        let values = try env.map { ($0.key, try Templating.render($0.template, ctx)) }
+        let values = try env.map { ($0.key, try templates.render($0.template, ctx)) }
         var args = ["exec"]
         for (k, _) in values { args += ["-e", k] }
         args += [container] + rendered

@@ -161,7 +161,7 @@ public struct UpgradeOperation {
             var u = ["from": fromHost, "to": service]
             if let host { u["host"] = host }
             if let database { u["database"] = database }
-            return try UpgradeCommands.client(argv, env: schema.env, context: s.context, upgrade: u, container: container)
+            return try UpgradeCommands.client(argv, env: schema.env, context: s.context, templates: s.kind?.templates ?? CompiledTemplates(), upgrade: u, container: container)
         }
         func say(_ line: String) { if progress { ctx.output.print(line) } }
         var phases = Phases()
@@ -206,8 +206,7 @@ public struct UpgradeOperation {
             phases.mark("old server")
             let result = await readiness
             if let probe = probes.first, !(result[probe.name].map { if case .ready = $0 { true } else { false } } ?? false) {
-                var up = UpOperation(); up.timeout = timeout
-                throw try await up.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"))
+                throw try await ServiceRestart.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"), timeout: timeout)
             }
             let newName = try newContainer(ctx, stack: stack)
             phases.mark("new server")

@@ -17,9 +17,23 @@ public enum StackVolumes {
         var keys: [String] = []
         if service.kind?.dataPath != nil { keys.append("\(service.name)-data") }
         for v in service.spec.volumes {
-            if let named = ComposeRenderer.volumeMount(v, root: root, service: service.name).1, !keys.contains(named) { keys.append(named) }
+            if let named = mount(v, root: root, service: service.name).1, !keys.contains(named) { keys.append(named) }
         }
         return keys
+    }
+
+    /// A manifest volume: `NAME:/path` is a named volume of the stack (declared with labels);
+    /// `./dir:/path` or `/dir:/path` is a bind mount, resolved against the project root.
+    static func mount(_ spec: String, root: String, service: String) -> (String, String?) {
+        guard let colon = spec.firstIndex(of: ":") else { return (spec, nil) }
+        let source = String(spec[..<colon])
+        let rest = String(spec[colon...])
+        if source.hasPrefix("/") { return (spec, nil) }
+        if source.hasPrefix(".") || source.contains("/") || source.hasPrefix("~") {
+            let path = source.hasPrefix("~") ? source : URL(fileURLWithPath: root).appendingPathComponent(source).standardizedFileURL.path
+            return (path + rest, nil)
+        }
+        return (spec, source)
     }
 
     /// The Docker name compose gives volume `key` of `stack`.

@@ -8,8 +8,24 @@ import DevenvCore
 public struct ComposeFragment: Sendable {
     /// The service's keys and values as written.
     public var entries: [YAMLNode.Pair]
+    /// Each scalar that holds a template (`{{`), compiled when the kind loaded.
+    public var templates = CompiledTemplates()
 
-    public init(entries: [YAMLNode.Pair] = []) { self.entries = entries }
+    public init(entries: [YAMLNode.Pair] = []) {
+        self.entries = entries
+        for e in entries { Self.compile(e.key, into: &templates); Self.compile(e.value, into: &templates) }
+    }
+
+    /// Keeps every template of `node`'s scalars compiled (one that does not compile is left
+    /// for rendering to report, as before).
+    static func compile(_ node: YAMLNode, into templates: inout CompiledTemplates) {
+        switch node {
+        case .scalar(let text, _, _, _): if text.contains("{{") { templates.add(text) }
+        case .mapping(let pairs, _, _, _): for p in pairs { compile(p.key, into: &templates); compile(p.value, into: &templates) }
+        case .sequence(let items, _, _, _): for i in items { compile(i, into: &templates) }
+        case .alias: break
+        }
+    }
 
     /// The fragment, or the problem with its text (at its line and column in compose.yml).
     public static func parse(_ text: String) -> (fragment: ComposeFragment?, problem: ManifestProblem?) {
@@ -28,12 +44,12 @@ public struct ComposeFragment: Sendable {
 
     /// The service's keys and values with every scalar rendered against `context`.
     public func render(_ context: [String: Any]) throws -> [(Node, Node)] {
-        try entries.map { (try Self.render($0.key, context), try Self.render($0.value, context)) }
+        try entries.map { (try render($0.key, context), try render($0.value, context)) }
     }
 
     /// One key's value rendered against `context`; nil when the fragment has no such key.
     public func value(_ key: String, _ context: [String: Any]) throws -> Node? {
-        try entries.first(where: { $0.key.text == key }).map { try Self.render($0.value, context) }
+        try entries.first(where: { $0.key.text == key }).map { try render($0.value, context) }
     }
 
     /// `environment:` rendered, as a map (`mapped`) or as a list of `KEY=value` lines.
@@ -50,10 +66,10 @@ public struct ComposeFragment: Sendable {
         return pairs.compactMap { p in p.key.text.map { ($0, p.value.text ?? "") } }
     }
 
-    static func render(_ node: YAMLNode, _ context: [String: Any]) throws -> Node {
+    func render(_ node: YAMLNode, _ context: [String: Any]) throws -> Node {
         switch node {
         case .scalar(let text, let tag, let style, let mark):
-            let rendered = text.contains("{{") ? try Templating.render(text, context) : text
+            let rendered = text.contains("{{") ? try templates.render(text, context) : text
             return YAMLNode.scalar(rendered, tag: tag, style: style, mark: mark).node
         case .mapping(let pairs, let tag, let style, let mark):
             return .mapping(.init(try pairs.map { (try render($0.key, context), try render($0.value, context)) },

@@ -46,6 +46,8 @@ public struct KindLoader {
         if let k = kind {
             var check = KindTemplateCheck(kind: k)
             problems += check.run(node)
+            kind?.templates = check.compiled
+            for d in k.damagedData { kind?.templates.add(d) }   // unchecked: one that does not compile matches nothing
             var fragmentProblems = check.fragmentProblems()
             let (compose, composeProblem) = ComposeFragment.parse(fragment)
             if let compose { kind?.compose = compose }

@@ -7,6 +7,8 @@ import DevenvCore
 package struct KindTemplateCheck {
     package let kind: ServiceKind
     package var problems: [ManifestProblem] = []
+    /// Every template checked, compiled: the loaded kind keeps them (`ServiceKind.templates`).
+    package var compiled = CompiledTemplates()
 
     package init(kind: ServiceKind) { self.kind = kind }
 
@@ -100,7 +102,7 @@ package struct KindTemplateCheck {
 
     package mutating func check(_ node: Node, _ keys: Set<String>, _ what: String) {
         guard let text = node.string else { return }
-        if let syntax = Templating.syntaxError(in: text) {
+        if let syntax = compiled.add(text), text.contains("{{") {
             problems.append(problem(node, "\(what) is not a valid Mustache template (\(syntax.message), line \(syntax.line) of the value)"))
             return
         }

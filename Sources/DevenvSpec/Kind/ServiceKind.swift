@@ -45,6 +45,13 @@ public struct ServiceKind: Sendable {
     public var damagedData: [String] = []
     /// `upgrade:`: how the data's version is read and moved to a newer major; nil: no check.
     public var upgrade: UpgradeSchema?
+    /// The templates of `service.yml`, compiled when the kind loaded (`compose` keeps its own).
+    public var templates = CompiledTemplates()
+
+    /// One of the kind's templates rendered against `context`, from its compiled form.
+    public func render(_ template: String, _ context: [String: Any]) throws -> String {
+        try templates.render(template, context)
+    }
 
     public var mainPort: KindPort? { ports.first { $0.name == "main" } ?? ports.first }
     public func setting(_ name: String) -> KindSetting? { settings.first { $0.name == name } }

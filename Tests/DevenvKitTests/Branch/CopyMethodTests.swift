@@ -39,7 +39,7 @@ import CurrentPlatform
         let plan = try Self.plan()
         let pg = try #require(plan.service("postgres"))
         let schema = try #require(pg.kind?.copy)
-        let c = try CopyPlanning.liveCommand(schema, context: pg.context, image: pg.image, parentContainer: "abc123",
+        let c = try CopyPlanning.liveCommand(schema, context: pg.context, templates: try #require(pg.kind).templates, image: pg.image, parentContainer: "abc123",
                                              target: "shop-x_postgres-data", labels: [("dev.devenv.stack", "shop-x")])
         #expect(Array(c.argv.prefix(14)) == ["docker", "run", "--rm", "--network", "container:abc123", "--user", "0:0", "--entrypoint", "sh",
                                              "--label", "dev.devenv.stack=shop-x", "-e", "PGPASSWORD", "-v"])
@@ -56,7 +56,7 @@ import CurrentPlatform
     @Test func redisCopiesLiveWithRedisCliRdbAndTheAuthByName() throws {
         let plan = try Self.plan()
         let r = try #require(plan.service("redis"))
-        let c = try CopyPlanning.liveCommand(try #require(r.kind?.copy), context: r.context, image: r.image, parentContainer: "def",
+        let c = try CopyPlanning.liveCommand(try #require(r.kind?.copy), context: r.context, templates: try #require(r.kind).templates, image: r.image, parentContainer: "def",
                                              target: "shop-x_redis-data", labels: [])
         #expect(Array(c.argv.prefix(13)) == ["docker", "run", "--rm", "--network", "container:def", "--user", "0:0", "--entrypoint", "sh",
                                              "-e", "REDISCLI_AUTH", "-v", "shop-x_redis-data:/target"])
@@ -82,13 +82,13 @@ import CurrentPlatform
             var ctx = pg.context
             ctx["databases"] = databases
             ctx["fresh"] = fresh
-            return try SetupCondition.holds(when, ctx)
+            return try SetupCondition.holds(when, ctx, templates: try #require(pg.kind).templates)
         }
         #expect(try holds(["shop"], fresh: true) == false, "POSTGRES_DB made the only database")
         #expect(try holds(["shop", "shop_test"], fresh: true))
         #expect(try holds(["shop"], fresh: false), "data from before may lack a renamed first database")
-        #expect(try SetupCondition.holds("databases", ["databases": ["a"]]))
-        #expect(try SetupCondition.holds("databases", ["databases": [String]()]) == false)
-        #expect(try SetupCondition.holds(nil, [:]))
+        #expect(try SetupCondition.holds("databases", ["databases": ["a"]], templates: CompiledTemplates()))
+        #expect(try SetupCondition.holds("databases", ["databases": [String]()], templates: CompiledTemplates()) == false)
+        #expect(try SetupCondition.holds(nil, [:], templates: CompiledTemplates()))
     }
 }

@@ -36,7 +36,7 @@ import CurrentPlatform
         let old = try ServiceContext.build(pg.spec, kind: kind, identity: plan.identity, image: pg.image, ports: pg.ports,
                                            secrets: ["password": "oldPG456"]).context
         let context = RotateCommand.context(new: pg.context, old: old, dataPath: "/var/lib/postgresql/data")
-        let c = try RotateCommand.build(argv: argv, env: env, context: context, image: pg.image, volume: "shop-x_postgres-data",
+        let c = try RotateCommand.build(argv: argv, env: env, context: context, templates: kind.templates, image: pg.image, volume: "shop-x_postgres-data",
                                         dataPath: "/var/lib/postgresql/data", labels: [("dev.devenv.task", "branch-rotate")])
         #expect(Array(c.argv.prefix(15)) == ["docker", "run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "sh",
                                              "--label", "dev.devenv.task=branch-rotate", "-e", "OLD_PASSWORD", "-e", "NEW_PASSWORD"])
@@ -56,7 +56,7 @@ import CurrentPlatform
             let db = try #require(plan.service("db"))
             guard case .run(let argv, let env)? = db.kind?.rotate else { Issue.record("\(kind) has no rotate.run"); continue }
             let context = RotateCommand.context(new: db.context, old: [:], dataPath: "/var/lib/mysql")
-            let c = try RotateCommand.build(argv: argv, env: env, context: context, image: db.image, volume: "shop-x_db-data",
+            let c = try RotateCommand.build(argv: argv, env: env, context: context, templates: try #require(db.kind).templates, image: db.image, volume: "shop-x_db-data",
                                             dataPath: "/var/lib/mysql", labels: [])
             #expect(Array(c.argv.prefix(14)) == ["docker", "run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "sh",
                                                  "-e", "NEW_PASSWORD", "-e", "NEW_ROOT_PASSWORD", "-v"], "\(kind)")
@@ -74,7 +74,7 @@ import CurrentPlatform
         let s = try #require(plan.service("mongodb"))
         guard case .run(let argv, let env)? = s.kind?.rotate else { Issue.record("mongodb has no rotate.run"); return }
         let c = try RotateCommand.build(argv: argv, env: env, context: RotateCommand.context(new: s.context, old: [:], dataPath: "/data/db"),
-                                        image: s.image, volume: "shop-x_mongodb-data", dataPath: "/data/db", labels: [])
+                                        templates: try #require(s.kind).templates, image: s.image, volume: "shop-x_mongodb-data", dataPath: "/data/db", labels: [])
         #expect(Array(c.argv.prefix(16)) == ["docker", "run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "sh",
                                              "-e", "ROTATE_USER", "-e", "NEW_PASSWORD", "-v", "shop-x_mongodb-data:/data/db", s.image])
         #expect(c.argv[17].contains("updateUser: process.env.ROTATE_USER, pwd: process.env.NEW_PASSWORD"))

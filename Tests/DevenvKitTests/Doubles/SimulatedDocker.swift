@@ -16,7 +16,8 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
     struct Container { var id: String; var service: String; var project: String; var state: ContainerState; var labels: [String: String]; var ports: [Int: Int] }
     struct Volume { var name: String; var labels: [String: String] }
 
-    private let state = Locked((containers: [Container](), volumes: [Volume](), images: Set<String>(), commands: [Command]()))
+    private let state = Locked((containers: [Container](), volumes: [Volume](), images: Set<String>(), commands: [Command](),
+                                failures: [String: CommandResult]()))
     var endpoint: EngineEndpoint { EngineEndpoint(address: .unix(path: "/simulated.sock"), source: .defaultSocket) }
     func dockerEnvironment() throws -> [String: String] { [:] }
 
@@ -49,6 +50,14 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
 
     func addVolume(_ name: String, labels: [String: String]) { state.with { $0.volumes.append(Volume(name: name, labels: labels)) } }
 
+    /// Makes every `docker compose VERB` fail with `stderr` (and change nothing) until
+    /// `succeed(_:)`: an image that cannot start, a port the engine cannot bind.
+    func fail(_ verb: String, status: Int32 = 1, stderr: String) {
+        state.with { $0.failures[verb] = CommandResult(status: status, stdout: "", stderr: stderr) }
+    }
+
+    func succeed(_ verb: String) { state.with { $0.failures[verb] = nil } }
+
     // MARK: ProcessRunning: the CLI
 
     func capture(_ command: Command) async throws -> CommandResult {
@@ -61,6 +70,7 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
         }
         let project = a[p + 1], file = a[f + 1]
         let verb = Array(a[(f + 2)...])
+        if let failure = verb.first.flatMap({ v in state.value.failures[v] }) { return failure }
         switch verb.first {
         case "up":
             let services = Self.services(inComposeFile: file)

@@ -15,13 +15,17 @@ import CurrentPlatform
         let root: String, home: String
         let docker: SimulatedDocker
         let output = Output.capturing()
+        /// Every world plans the same stack from the same range, each in its own registry; a test
+        /// that holds one of its ports for real takes a range of its own.
+        let portRange: String
         var ctx: DevenvContext {
-            DevenvContext(cwd: root, environment: ["DEVENV_HOME": home, "HOME": home, "DEVENV_PORT_RANGE": "30000-30999", "DEVENV_IMAGES_FILE": home + "/none.yml"],
+            DevenvContext(cwd: root, environment: ["DEVENV_HOME": home, "HOME": home, "DEVENV_PORT_RANGE": portRange, "DEVENV_IMAGES_FILE": home + "/none.yml"],
                           output: output, runner: docker, engine: docker, prober: ReadyProber(), now: { Date(timeIntervalSince1970: 1_800_000_000) })
         }
 
-        init(_ manifest: String, images: Set<String> = []) throws {
+        init(_ manifest: String, images: Set<String> = [], portRange: String = "30000-30999") throws {
             root = TestSupport.tempDir("orch"); home = TestSupport.tempDir("orch-home")
+            self.portRange = portRange
             docker = SimulatedDocker(images: images)
             try manifest.write(toFile: root + "/devenv.yml", atomically: true, encoding: .utf8)
         }

@@ -98,7 +98,7 @@ import CurrentPlatform
             let s = try #require(plan.service(name))
             let u = try #require(s.kind?.upgrade)
             for argv in [u.databases, u.roles, u.rows, u.globals] + (u.copy.isEmpty ? [] : [u.copy]) {
-                let c = try UpgradeCommands.client(argv, env: u.env, context: s.context,
+                let c = try UpgradeCommands.client(argv, env: u.env, context: s.context, templates: try #require(s.kind).templates,
                                                    upgrade: ["from": "devenv-upgrade-from-\(name)", "to": name, "host": name, "database": "db0"],
                                                    container: "shop-\(name)-1")
                 #expect(!c.argv.contains { $0.contains(secret) }, "\(name): no password in the argv")

@@ -74,13 +74,13 @@ import CurrentPlatform
         let plan = try Self.plan()
         let pg = try #require(plan.service("postgres"))
         let u = try #require(pg.kind?.upgrade)
-        let c = try UpgradeCommands.client(u.copy, env: u.env, context: pg.context, upgrade: ["from": "devenv-upgrade-from-postgres", "to": "postgres", "database": "shop"],
+        let c = try UpgradeCommands.client(u.copy, env: u.env, context: pg.context, templates: try #require(pg.kind).templates, upgrade: ["from": "devenv-upgrade-from-postgres", "to": "postgres", "database": "shop"],
                                            container: "shop-x-postgres-1")
         #expect(Array(c.argv.prefix(6)) == ["docker", "exec", "-e", "PGPASSWORD", "shop-x-postgres-1", "sh"])
         #expect(Array(c.argv.suffix(5)) == ["sh", "devenv-upgrade-from-postgres", "postgres", "devenv", "shop"])
         #expect(c.environment == ["PGPASSWORD": "pg"])
         #expect(!c.argv.contains { $0.contains("pg") && $0 == "pg" }, "the password is not in the argv")
-        let list = try UpgradeCommands.client(u.databases, env: u.env, context: pg.context, upgrade: ["host": "postgres"], container: "c")
+        let list = try UpgradeCommands.client(u.databases, env: u.env, context: pg.context, templates: try #require(pg.kind).templates, upgrade: ["host": "postgres"], container: "c")
         #expect(Array(list.argv.suffix(12).prefix(6)) == ["c", "psql", "-X", "-qtA", "-h", "postgres"])
     }
 

@@ -93,17 +93,4 @@ public enum DataVersion {
         }
         return out
     }
-
-    /// A snapshot whose data another major version wrote is not restored into this one.
-    static func checkRestore(_ record: SnapshotRecord, snapshot: String, plan: StackPlan, services: [String], branch: Bool) throws {
-        for name in services {
-            guard let data = record.versions?[name], let s = plan.service(name), let schema = s.kind?.upgrade,
-                  let wanted = wanted(s, schema: schema), MajorVersion.compare(data: data, wanted: wanted) != 0 else { continue }
-            let kind = s.kind?.description ?? name
-            throw DevenvError("snapshot '\(snapshot)' holds \(kind) \(data) data of \(name), and devenv.yml asks for \(wanted); nothing was restored",
-                              hint: MajorVersion.compare(data: data, wanted: wanted) < 0
-                                  ? "Set the version of \(name) to \"\(data)\" in devenv.yml, restore the snapshot, then set \"\(wanted)\" again and run `devenv upgrade \(name)\(branch ? " --branch" : "")`."
-                                  : "A \(data) snapshot cannot go into \(wanted); set the version of \(name) to \"\(data)\" in devenv.yml to restore it.")
-        }
-    }
 }

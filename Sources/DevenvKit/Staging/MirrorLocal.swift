@@ -61,7 +61,7 @@ enum MirrorLocal {
         let ctx = plan.templateContext
         func render(_ value: String, _ what: String) throws -> String {
             for ref in Templating.references(in: value) where !Templating.resolves(ref, in: ctx) {
-                throw DevenvError.usage("unknown template key '{{\(ref)}}' in \(what)\(Suggest.hint(ref, among: EnvStage.templateKeys(ctx)))",
+                throw DevenvError.usage("unknown template key '{{\(ref)}}' in \(what)\(Suggest.hint(ref, among: Templating.keys(in: ctx)))",
                                         hint: "Template keys are those of env: (README: \"The manifest\").")
             }
             return try Templating.render(value, ctx)
@@ -69,12 +69,5 @@ enum MirrorLocal {
         rules.rewrite = try rules.rewrite.reduce(into: [:]) { $0[$1.key] = try render($1.value, "staging.rewrite.\($1.key)") }
         rules.override = try rules.override.map { ($0.key, try render($0.value, "staging.override.\($0.key)")) }
         return rules
-    }
-
-    /// The keys `env:` (or the conventional root `.env`) manages in `file`, with their values:
-    /// for these, `env:` wins over staging.
-    static func envManaged(_ plan: StackPlan, file: String) throws -> [String: String] {
-        let target = try EnvStage.targets(plan, mirrored: false).first { $0.path == file }
-        return Dictionary(target?.values.map { ($0.key, $0.value) } ?? [], uniquingKeysWith: { $1 })
     }
 }
