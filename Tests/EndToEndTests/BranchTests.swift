@@ -162,6 +162,13 @@ import Testing
             #expect(!dry.stdout.contains("\(main) ("))
             #expect(try p.volumes(stack: gone).count == 4, "a dry run removes nothing")
             #expect(try p.devenv(["gc"]).status == 2, "gc without a terminal needs --yes")
+            #expect(try p.devenv(["gc", "--json"]).status == 2, "gc --json asks nothing: it needs --dry-run or --yes")
+            let dryJSON = try p.devenv(["gc", "--dry-run", "--json"])
+            let listedJSON = try #require(try JSONSerialization.jsonObject(with: Data(dryJSON.stdout.utf8)) as? [String: Any], "\(dryJSON.stdout)")
+            let toRemove = (listedJSON["stacks"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) { $0[$1["stack"] as? String ?? ""] = $1["reason"] as? String }
+            #expect(Set(toRemove.keys) == [gone, worktree], "\(dryJSON.stdout)")
+            #expect(toRemove[gone] == "its branch 'feature/gone' was deleted")
+            #expect(listedJSON["dry_run"] as? Bool == true && (listedJSON["removed_stacks"] as? [String])?.isEmpty == true)
 
             let gc = try p.devenv(["gc", "--yes"])
             #expect(gc.status == 0, "\(gc.stderr)")

@@ -14,8 +14,10 @@ import DevenvPlatform
 public struct GcOperation {
     public var dryRun = false
     public var yes = false
+    /// Print nothing as it goes (`--json` prints the outcome instead); asks nothing.
+    public var quiet = false
 
-    public init(dryRun: Bool, yes: Bool) { self.dryRun = dryRun; self.yes = yes }
+    public init(dryRun: Bool, yes: Bool, quiet: Bool = false) { self.dryRun = dryRun; self.yes = yes; self.quiet = quiet }
 
     public struct Candidate: Sendable {
         public var record: StackRecord
@@ -51,7 +53,13 @@ public struct GcOperation {
         return out
     }
 
-    public func run(_ ctx: DevenvContext) async throws {
+    @discardableResult
+    public func run(_ ctx: DevenvContext) async throws -> GcOutcome {
+        if quiet, !dryRun, !yes {
+            throw DevenvError.usage("`gc --json` asks nothing: add --dry-run to list, or --yes to remove",
+                                    hint: "devenv gc --dry-run --json, then devenv gc --yes --json")
+        }
+        let say: (String) -> Void = quiet ? { _ in } : { ctx.output.print($0) }
         try ctx.engine.ping()
         let records = try StackInventory.collect(ctx, sizes: true)
         let found = try await candidates(ctx, records: records)
@@ -61,35 +69,36 @@ public struct GcOperation {
             let sizes = ctx.engine.volumeSizes()
             for i in kept.indices { kept[i].bytes = sizes[kept[i].volume] }
         }
+        var outcome = GcOutcome(dryRun: dryRun, stacks: found.map(GcOutcome.Stack.init), upgradeVolumes: kept.map(GcOutcome.UpgradeVolume.init))
         guard !found.isEmpty || !kept.isEmpty else {
-            ctx.output.print("Nothing to remove: every stack's project folder, worktree and branch still exist (`devenv ls` lists them), "
-                             + "and no upgrade keeps old data.")
-            if !dryRun { try await pruneBases(ctx) }
-            return
+            say("Nothing to remove: every stack's project folder, worktree and branch still exist (`devenv ls` lists them), "
+                      + "and no upgrade keeps old data.")
+            if !dryRun { outcome.basesRemoved = try await pruneBases(ctx, say) }
+            return outcome
         }
         let total = found.compactMap(\.record.diskBytes).reduce(0, +) + kept.compactMap(\.bytes).reduce(0, +)
-        ctx.output.print(dryRun ? "Would remove:" : "To remove:")
+        say(dryRun ? "Would remove:" : "To remove:")
         for c in found {
             let r = c.record
             let what = "\(r.containers.count) container\(r.containers.count == 1 ? "" : "s"), \(r.volumes.count) volume\(r.volumes.count == 1 ? "" : "s")"
-            ctx.output.print("  \(ctx.output.style(r.stack, .bold)) (project \(r.project)\(r.branch.map { ", branch \($0)" } ?? "")): "
+            say("  \(ctx.output.style(r.stack, .bold)) (project \(r.project)\(r.branch.map { ", branch \($0)" } ?? "")): "
                              + "\(c.reason); \(what), \(Snapshot.humanSize(r.diskBytes ?? 0))")
         }
         for k in kept {
-            ctx.output.print("  \(ctx.output.style(k.volume, .bold)) of stack \(k.stack): the \(k.version ?? "old") data of \(k.service), "
+            say("  \(ctx.output.style(k.volume, .bold)) of stack \(k.stack): the \(k.version ?? "old") data of \(k.service), "
                              + "kept since its upgrade to \(k.upgradedTo ?? "a newer version") (`devenv upgrade \(k.service) --rollback` would bring it back), "
                              + Snapshot.humanSize(k.bytes ?? 0))
         }
         let stacks = "\(found.count) stack\(found.count == 1 ? "" : "s")"
         let volumes = "\(kept.count) old volume\(kept.count == 1 ? "" : "s") of upgrades"
         let what = [found.isEmpty ? nil : stacks, kept.isEmpty ? nil : volumes].compactMap { $0 }.joined(separator: " and ")
-        if dryRun { ctx.output.print("Would free \(Snapshot.humanSize(total)) (\(what)). Run `devenv gc` to remove them."); return }
+        if dryRun { say("Would free \(Snapshot.humanSize(total)) (\(what)). Run `devenv gc` to remove them."); return outcome }
         if !yes {
             switch ctx.output.confirm("Remove \(what) and delete their data (\(Snapshot.humanSize(total)))?") {
             case nil:
                 throw DevenvError.usage("`gc` deletes stacks and their data and needs --yes when not run on a terminal",
                                         hint: "See what it would remove with `devenv gc --dry-run`, then run `devenv gc --yes`.")
-            case false?: ctx.output.print("Nothing removed."); return
+            case false?: say("Nothing removed."); return outcome
             case true?: break
             }
         }
@@ -102,7 +111,8 @@ public struct GcOperation {
             await RemoteStack.disconnect(ctx, stack: stack)
             try StackRemoval.forget(ctx, stack: stack, root: c.record.root)
             freed += c.record.diskBytes ?? 0
-            ctx.output.print("Removed \(stack): \(removed.containers) container\(removed.containers == 1 ? "" : "s"), "
+            outcome.removedStacks.append(stack)
+            say("Removed \(stack): \(removed.containers) container\(removed.containers == 1 ? "" : "s"), "
                              + "\(removed.volumes.count) volume\(removed.volumes.count == 1 ? "" : "s"), \(removed.networks) network\(removed.networks == 1 ? "" : "s").")
         }
         for k in kept {
@@ -112,10 +122,13 @@ public struct GcOperation {
             let stateDir = StackPlanner.stateDir(root: k.root, stack: k.stack)
             guard try await KeptVolumes.remove(ctx, stateDir: stateDir, key: k.key, expected: k.volume) != nil else { continue }
             freed += k.bytes ?? 0
-            ctx.output.print("Removed \(k.volume), the \(k.version ?? "old") data of \(k.service) in stack \(k.stack) from before its upgrade.")
+            outcome.removedVolumes.append(k.volume)
+            say("Removed \(k.volume), the \(k.version ?? "old") data of \(k.service) in stack \(k.stack) from before its upgrade.")
         }
-        ctx.output.print("Freed \(Snapshot.humanSize(freed)) (\(what)).")
-        try await pruneBases(ctx)
+        say("Freed \(Snapshot.humanSize(freed)) (\(what)).")
+        outcome.freedBytes = freed
+        outcome.basesRemoved = try await pruneBases(ctx, say)
+        return outcome
     }
 
     func lockStack(_ ctx: DevenvContext, _ stack: String) throws -> FileLock {
@@ -124,8 +137,44 @@ public struct GcOperation {
 
     /// The bases of layered branches that no branch is on any more (copies of a parent's data
     /// that only branches read).
-    func pruneBases(_ ctx: DevenvContext) async throws {
+    func pruneBases(_ ctx: DevenvContext, _ say: (String) -> Void) async throws -> Int {
         let removed = try await BaseVolumes.prune(ctx)
-        if !removed.isEmpty { ctx.output.print("Removed \(removed.count) unused base\(removed.count == 1 ? "" : "s") of layered branches.") }
+        if !removed.isEmpty { say("Removed \(removed.count) unused base\(removed.count == 1 ? "" : "s") of layered branches.") }
+        return removed.count
+    }
+}
+
+/// What `gc` found and did (`gc --json`).
+public struct GcOutcome: Encodable, Sendable {
+    public struct Stack: Encodable, Sendable {
+        public var stack, project, root, reason: String
+        public var branch: String?
+        public var containers, volumes: Int
+        public var bytes: Int64?
+        init(_ c: GcOperation.Candidate) {
+            stack = c.record.stack; project = c.record.project; root = c.record.root; reason = c.reason; branch = c.record.branch
+            containers = c.record.containers.count; volumes = c.record.volumes.count; bytes = c.record.diskBytes
+        }
+    }
+    public struct UpgradeVolume: Encodable, Sendable {
+        public var volume, stack, service: String
+        public var version, upgradedTo: String?
+        public var bytes: Int64?
+        init(_ k: KeptVolume) { volume = k.volume; stack = k.stack; service = k.service; version = k.version; upgradedTo = k.upgradedTo; bytes = k.bytes }
+        enum CodingKeys: String, CodingKey { case volume, stack, service, version, upgradedTo = "upgraded_to", bytes }
+    }
+    public var dryRun: Bool
+    /// Stacks whose folder, worktree or branch is gone (to remove, or removed).
+    public var stacks: [Stack]
+    /// Old volumes upgrades kept, in the stacks that stay.
+    public var upgradeVolumes: [UpgradeVolume]
+    public var removedStacks: [String] = []
+    public var removedVolumes: [String] = []
+    public var basesRemoved = 0
+    public var freedBytes: Int64 = 0
+
+    enum CodingKeys: String, CodingKey {
+        case dryRun = "dry_run", stacks, upgradeVolumes = "upgrade_volumes", removedStacks = "removed_stacks",
+             removedVolumes = "removed_volumes", basesRemoved = "bases_removed", freedBytes = "freed_bytes"
     }
 }

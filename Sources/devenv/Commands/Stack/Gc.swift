@@ -21,13 +21,17 @@ struct Gc: AsyncParsableCommand {
           devenv gc --dry-run
           devenv gc
           devenv gc --yes
+          devenv gc --dry-run --json | jq -r '.stacks[].stack'
         """)
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Only say what would be removed.") var dryRun = false
     @Flag(name: [.short, .long], help: "Do not ask.") var yes = false
+    @Flag(help: "Print JSON: {dry_run, stacks: [{stack, project, root, branch, reason, containers, volumes, bytes}], upgrade_volumes: [{volume, stack, service, version, upgraded_to, bytes}], removed_stacks, removed_volumes, bases_removed, freed_bytes}. Needs --dry-run or --yes.") var json = false
 
     func run() async throws {
-        try await GcOperation(dryRun: dryRun, yes: yes).run(global.context())
+        let ctx = try global.context()
+        let outcome = try await GcOperation(dryRun: dryRun, yes: yes, quiet: json).run(ctx)
+        if json { try ctx.output.json(outcome) }
     }
 }
