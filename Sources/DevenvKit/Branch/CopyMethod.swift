@@ -65,7 +65,7 @@ enum CopyPlanning {
     }
 
     /// The compose key of a kind's data volume.
-    static func dataKey(_ service: String) -> String { "\(service)-data" }
+    static func dataKey(_ service: String) -> String { StackVolumes.dataKey(service) }
 
     /// The host name of the parent service inside the live copy's container: it shares the
     /// parent container's network namespace, so the parent is on loopback. Servers' images

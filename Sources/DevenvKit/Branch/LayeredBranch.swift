@@ -42,7 +42,7 @@ enum LayeredBranch {
 
     /// The labels of a branch's data volume that say how its data came from which stack:
     /// `reflink`, `overlay` or `copy` (`status --json`'s `data_method`, `data_from`).
-    static let methodLabel = "dev.devenv.data-method", fromLabel = "dev.devenv.data-from"
+    static let methodLabel = StackVolumes.dataMethodLabel, fromLabel = StackVolumes.dataFromLabel
 
     static let baseOfLabel = "dev.devenv.base-of", baseStackLabel = "dev.devenv.base-stack"
     static let tokenLabel = "dev.devenv.base-token", baseLabel = "dev.devenv.base"

@@ -117,9 +117,9 @@ public enum StatusBuilder {
     public static func annotateData(_ report: inout StatusReport, plan: StackPlan, engine: any ContainerEngine) {
         guard let volumes = try? StackVolumes.existing(engine, stack: plan.identity.stack) else { return }
         for i in report.services.indices {
-            guard let labels = volumes[StackVolumes.name(plan, key: CopyPlanning.dataKey(report.services[i].name))]?.labels else { continue }
-            report.services[i].dataMethod = labels[LayeredBranch.methodLabel]
-            report.services[i].dataFrom = labels[LayeredBranch.methodLabel] == nil ? nil : labels[LayeredBranch.fromLabel]
+            guard let labels = volumes[StackVolumes.name(plan, key: StackVolumes.dataKey(report.services[i].name))]?.labels else { continue }
+            report.services[i].dataMethod = labels[StackVolumes.dataMethodLabel]
+            report.services[i].dataFrom = labels[StackVolumes.dataMethodLabel] == nil ? nil : labels[StackVolumes.dataFromLabel]
         }
     }
 

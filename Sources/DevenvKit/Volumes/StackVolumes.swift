@@ -60,3 +60,12 @@ public enum StackVolumes {
         }
     }
 }
+
+extension StackVolumes {
+    /// The key of a service's data volume (the one a branch copies, layers or clones).
+    static func dataKey(_ service: String) -> String { "\(service)-data" }
+
+    /// Labels of a branch's data volume: how it was made (`reflink`, `overlay`, `copy`) and
+    /// from which stack; `status` and `up --json` report them.
+    static let dataMethodLabel = "dev.devenv.data-method", dataFromLabel = "dev.devenv.data-from"
+}
