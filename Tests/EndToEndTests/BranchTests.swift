@@ -166,7 +166,8 @@ import Testing
             let dryJSON = try p.devenv(["gc", "--dry-run", "--json"])
             let listedJSON = try #require(try JSONSerialization.jsonObject(with: Data(dryJSON.stdout.utf8)) as? [String: Any], "\(dryJSON.stdout)")
             let toRemove = (listedJSON["stacks"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) { $0[$1["stack"] as? String ?? ""] = $1["reason"] as? String }
-            #expect(Set(toRemove.keys) == [gone, worktree], "\(dryJSON.stdout)")
+            // Other stacks on the engine whose folders are gone (finished tests') may be listed too.
+            #expect(toRemove[worktree] != nil && toRemove[main] == nil, "\(dryJSON.stdout)")
             #expect(toRemove[gone] == "its branch 'feature/gone' was deleted")
             #expect(listedJSON["dry_run"] as? Bool == true && (listedJSON["removed_stacks"] as? [String])?.isEmpty == true)
 
