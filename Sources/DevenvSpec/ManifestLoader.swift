@@ -6,7 +6,7 @@ import DevenvCore
 /// SpecValidation style): a manifest with three mistakes gets three lines, not one.
 public struct ManifestLoader {
     public static let fileName = "devenv.yml"
-    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging", "pull"]
+    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging", "pull", "secrets"]
 
     /// The kinds services may use (their settings are validated here too).
     public var kinds: KindCatalogue
@@ -111,6 +111,7 @@ public struct ManifestLoader {
             case "staging": stagingNode = value
             case "processes": manifest.processes = ProcessParser().parse(value, &reader)
             case "pull": pullNode = value
+            case "secrets": manifest.secrets = ServiceParser.parseSecrets(value, &reader)
             default: break
             }
         }
@@ -193,6 +194,14 @@ public struct ManifestLoader {
                 if let s = k.string, !names.contains(s) {
                     reader.problem(k, "seed for unknown service '\(s)'\(Suggest.hint(s, among: names))")
                 }
+            }
+        }
+        // A service's `secrets:` names one of the top-level `secrets:`.
+        let secrets = manifest.secrets.map(\.name)
+        for s in manifest.services {
+            guard let option = s.option("secrets") else { continue }
+            for ref in ServiceParser.secretNames(option) where !secrets.contains(ref.name) {
+                reader.problems.append(ManifestProblem(line: ref.line, column: ref.column, "service '\(s.name)' uses secret '\(ValueLimits.quoted(ref.name))', which the top-level secrets: does not have\(Suggest.hint(ref.name, among: secrets))"))
             }
         }
         var pinned: [Int: String] = [:]
