@@ -40,7 +40,6 @@ import Testing
         w.docker.setStepExit("migrate", 3)
         var up = UpOperation()
         up.progress = false
-        up.timeout = 30
         do {
             _ = try await up.run(w.ctx)
             Issue.record("a step that exited 3 must fail up")
