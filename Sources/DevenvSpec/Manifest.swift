@@ -31,6 +31,8 @@ public struct Manifest: Sendable {
     /// `secrets:`: files (or variables of the environment `devenv up` runs in) that services
     /// mount under `/run/secrets/NAME`, as compose's top-level `secrets:`.
     public var secrets: [SecretSpec] = []
+    /// `configs:`: files (or text) that services mount where their `configs:` say, as compose's top-level `configs:`.
+    public var configs: [SecretSpec] = []
 
     public func service(named name: String) -> ServiceSpec? { services.first { $0.name == name } }
     public func process(named name: String) -> ProcessSpec? { processes.first { $0.name == name } }
@@ -100,15 +102,17 @@ public struct ServiceOption: Sendable {
     public init(key: String, value: YAMLNode, line: Int = 0, column: Int = 0) { self.key = key; self.value = value; self.line = line; self.column = column }
 }
 
-/// One entry of the top-level `secrets:`: `{ file: ./db/password.txt }` (relative to the
-/// project) or `{ environment: DB_PASSWORD }` (taken from the environment `devenv up` runs in).
+/// One entry of the top-level `secrets:` or `configs:`: `{ file: ./db/password.txt }`
+/// (relative to the project), `{ environment: DB_PASSWORD }` (taken from the environment
+/// `devenv up` runs in), or, for a config, `{ content: "…" }`.
 public struct SecretSpec: Sendable, Equatable {
     public var name: String
     public var file: String?
     public var environment: String?
+    public var content: String?
     public var line: Int = 0
-    public init(name: String, file: String? = nil, environment: String? = nil, line: Int = 0) {
-        self.name = name; self.file = file; self.environment = environment; self.line = line
+    public init(name: String, file: String? = nil, environment: String? = nil, content: String? = nil, line: Int = 0) {
+        self.name = name; self.file = file; self.environment = environment; self.content = content; self.line = line
     }
 }
 

@@ -6,7 +6,7 @@ import DevenvCore
 /// SpecValidation style): a manifest with three mistakes gets three lines, not one.
 public struct ManifestLoader {
     public static let fileName = "devenv.yml"
-    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging", "pull", "secrets"]
+    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging", "pull", "secrets", "configs"]
 
     /// The kinds services may use (their settings are validated here too).
     public var kinds: KindCatalogue
@@ -112,6 +112,7 @@ public struct ManifestLoader {
             case "processes": manifest.processes = ProcessParser().parse(value, &reader)
             case "pull": pullNode = value
             case "secrets": manifest.secrets = ServiceParser.parseSecrets(value, &reader)
+            case "configs": manifest.configs = ServiceParser.parseSecrets(value, &reader, key: "configs")
             default: break
             }
         }
@@ -196,12 +197,13 @@ public struct ManifestLoader {
                 }
             }
         }
-        // A service's `secrets:` names one of the top-level `secrets:`.
-        let secrets = manifest.secrets.map(\.name)
-        for s in manifest.services {
-            guard let option = s.option("secrets") else { continue }
-            for ref in ServiceParser.secretNames(option) where !secrets.contains(ref.name) {
-                reader.problems.append(ManifestProblem(line: ref.line, column: ref.column, "service '\(s.name)' uses secret '\(ValueLimits.quoted(ref.name))', which the top-level secrets: does not have\(Suggest.hint(ref.name, among: secrets))"))
+        // A service's `secrets:` (`configs:`) names one of the top-level `secrets:` (`configs:`).
+        for (key, declared) in [("secrets", manifest.secrets.map(\.name)), ("configs", manifest.configs.map(\.name))] {
+            for s in manifest.services {
+                guard let option = s.option(key) else { continue }
+                for ref in ServiceParser.secretNames(option) where !declared.contains(ref.name) {
+                    reader.problems.append(ManifestProblem(line: ref.line, column: ref.column, "service '\(s.name)' uses \(key == "secrets" ? "secret" : "config") '\(ValueLimits.quoted(ref.name))', which the top-level \(key): does not have\(Suggest.hint(ref.name, among: declared))"))
+                }
             }
         }
         var pinned: [Int: String] = [:]

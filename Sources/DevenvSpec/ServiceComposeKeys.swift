@@ -24,8 +24,8 @@ extension ServiceOption {
         case textsOrMap
         /// A map (`ulimits`, `deploy`, `logging`).
         case map
-        /// compose's `secrets:` of a service: names of the top-level `secrets:`, or
-        /// `{ source: NAME, target: …, uid: …, gid: …, mode: … }`.
+        /// compose's `secrets:` (or `configs:`) of a service: names of the top-level `secrets:`
+        /// (`configs:`), or `{ source: NAME, target: …, uid: …, gid: …, mode: … }`.
         case secrets
     }
 
@@ -45,7 +45,7 @@ extension ServiceOption {
         "tmpfs": .texts, "group_add": .texts, "devices": .texts, "device_cgroup_rules": .texts, "links": .texts,
         "sysctls": .textsOrMap, "extra_hosts": .textsOrMap,
         "ulimits": .map, "deploy": .map, "logging": .map, "storage_opt": .map, "annotations": .map, "blkio_config": .map,
-        "secrets": .secrets,
+        "secrets": .secrets, "configs": .secrets,
     ]
 
     /// The restart policies compose takes.
@@ -124,12 +124,12 @@ extension ServiceParser {
         case (.secrets, .sequence(let seq)):
             ok = seq.allSatisfy { n in
                 if n.mapping != nil, let m = reader.mapping(n, "a secret") {
-                    let known = reader.entries(m, allowed: ["source", "target", "uid", "gid", "mode"], context: "in a secret of 'secrets'")
+                    let known = reader.entries(m, allowed: ["source", "target", "uid", "gid", "mode"], context: "in an entry of '\(key)'")
                     if known.contains(where: { $0.0 == "source" }) { return true }
-                    reader.problem(n, "a secret of 'secrets' needs 'source:' (a name under the top-level secrets:)")
+                    reader.problem(n, "an entry of '\(key)' needs 'source:' (a name under the top-level \(key):)")
                     return false
                 }
-                return reader.string(n, "each secret") != nil
+                return reader.string(n, "each entry of \(key)") != nil
             }
         default:
             let expected = switch shape {
@@ -137,7 +137,7 @@ extension ServiceParser {
             case .texts: "a list"
             case .textsOrMap: "a list or a map"
             case .map: "a map"
-            case .secrets: "a list of secret names"
+            case .secrets: "a list of names under the top-level \(key):"
             case .bool, .int: ""
             }
             reader.problem(node, "\(key) must be \(expected), found \(NodeReader.describe(node))")
@@ -146,7 +146,7 @@ extension ServiceParser {
         return ok ? ServiceOption(key: key, value: YAMLNode(node), line: node.mark?.line ?? 0, column: node.mark?.column ?? 0) : nil
     }
 
-    /// The names of a service's `secrets:` (short or long form).
+    /// The names a service's `secrets:` or `configs:` uses (short or long form).
     package static func secretNames(_ option: ServiceOption) -> [(name: String, line: Int, column: Int)] {
         guard case .sequence(let items, _, _, _) = option.value else { return [] }
         return items.compactMap { item in
@@ -192,19 +192,27 @@ extension ServiceParser {
         return b
     }
 
-    /// The top-level `secrets:`: `NAME: { file: ./path }` or `NAME: { environment: VAR }`.
-    package static func parseSecrets(_ node: Node, _ reader: inout NodeReader) -> [SecretSpec] {
-        guard let m = reader.mapping(node, "secrets") else { return [] }
+    /// The top-level `secrets:`: `NAME: { file: ./path }` or `NAME: { environment: VAR }`; and
+    /// `configs:`, which may also give `content:` (the file's text).
+    package static func parseSecrets(_ node: Node, _ reader: inout NodeReader, key top: String = "secrets") -> [SecretSpec] {
+        guard let m = reader.mapping(node, top) else { return [] }
+        let what = top == "secrets" ? "secret" : "config"
+        let allowed = top == "secrets" ? ["file", "environment"] : ["file", "environment", "content"]
         var out: [SecretSpec] = []
         for (k, v) in m {
-            guard let name = reader.string(k, "a secret name") else { continue }
-            guard let vm = reader.mapping(v, "secret '\(name)'") else { continue }
+            guard let name = reader.string(k, "a \(what) name") else { continue }
+            guard let vm = reader.mapping(v, "\(what) '\(name)'") else { continue }
             var s = SecretSpec(name: name, line: k.mark?.line ?? 0)
-            for (key, sv) in reader.entries(vm, allowed: ["file", "environment"], context: "in secret '\(name)'") {
-                if key == "file" { s.file = reader.string(sv, "secrets.\(name).file") } else { s.environment = reader.string(sv, "secrets.\(name).environment") }
+            for (key, sv) in reader.entries(vm, allowed: allowed, context: "in \(what) '\(name)'") {
+                switch key {
+                case "file": s.file = reader.string(sv, "\(top).\(name).file")
+                case "environment": s.environment = reader.string(sv, "\(top).\(name).environment")
+                default: s.content = reader.scalarText(sv, "\(top).\(name).content")
+                }
             }
-            if (s.file == nil) == (s.environment == nil) {
-                reader.problem(k, "secret '\(name)' needs one of 'file:' (a file of the project, e.g. ./db/password.txt) or 'environment:' (a variable's name)")
+            if [s.file, s.environment, s.content].compactMap({ $0 }).count != 1 {
+                reader.problem(k, "\(what) '\(name)' needs one of 'file:' (a file of the project, e.g. ./db/password.txt) or 'environment:' (a variable's name)"
+                    + (top == "configs" ? " or 'content:' (its text)" : ""))
                 continue
             }
             out.append(s)

@@ -145,12 +145,13 @@ enum ComposeSource {
         return s
     }
 
-    /// The top-level `secrets:` of compose's JSON (or of the plain YAML read): name, file, variable.
-    static func secrets(_ top: [String: Any]) -> [(name: String, file: String?, environment: String?)] {
-        let m = top["secrets"] as? [String: Any] ?? [:]
+    /// The top-level `secrets:` (or `configs:`) of compose's JSON (or of the plain YAML read):
+    /// name, file, variable, content.
+    static func mounted(_ top: [String: Any], _ key: String) -> [SecretSpec] {
+        let m = top[key] as? [String: Any] ?? [:]
         return m.keys.sorted().map { k in
             let v = m[k] as? [String: Any] ?? [:]
-            return (k, v["file"] as? String, v["environment"] as? String)
+            return SecretSpec(name: k, file: v["file"] as? String, environment: v["environment"] as? String, content: v["content"] as? String)
         }
     }
 

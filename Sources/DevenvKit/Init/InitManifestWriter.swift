@@ -26,9 +26,11 @@ enum InitManifestWriter {
         if !env.isEmpty {
             top.append((str(name: "env"), map(env.map { file, keys in (str(file), map(keys.map { (str($0.key), str($0.value)) })) })))
         }
-        if !d.secrets.isEmpty {
-            top.append((str(name: "secrets"), map(d.secrets.map { sec in
-                (str(name: sec.name), map([sec.file.map { (str(name: "file"), str($0)) } ?? (str(name: "environment"), str(sec.environment ?? ""))], flow: true))
+        for (key, entries) in [("secrets", d.secrets), ("configs", d.configs)] where !entries.isEmpty {
+            top.append((str(name: key), map(entries.map { sec in
+                let value = sec.file.map { (str(name: "file"), str($0)) } ?? sec.content.map { (str(name: "content"), str($0)) }
+                    ?? (str(name: "environment"), str(sec.environment ?? ""))
+                return (str(name: sec.name), map([value], flow: sec.content == nil))
             })))
         }
         if !d.processes.isEmpty {

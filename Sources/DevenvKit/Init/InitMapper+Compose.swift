@@ -24,8 +24,8 @@ extension InitMapper {
                 row.notCarried.append("network_mode: devenv publishes this service's ports on the stack's network")
                 continue
             }
-            if k == "secrets", let missing = carrySecrets(json, &d) {
-                row.notCarried.append("secrets: \(missing) is not a top-level secret compose gives a file or variable for")
+            if k == "secrets" || k == "configs", let missing = carryMounted(k, json, &d) {
+                row.notCarried.append("\(k): \(missing) is not a top-level \(k == "secrets" ? "secret" : "config") compose gives a file, variable or content for")
                 continue
             }
             c.options.append(.init(key: k, value: unescaped(json)))
@@ -33,18 +33,23 @@ extension InitMapper {
         }
     }
 
-    /// The top-level secrets a service's `secrets:` (compose's JSON) uses, added to what
-    /// devenv.yml declares (files relative to the project). Returns a name compose does not
-    /// declare with a file or variable, if any.
-    private func carrySecrets(_ json: String, _ d: inout InitDetection) -> String? {
+    /// The top-level secrets (configs) a service's `secrets:` (`configs:`, compose's JSON) uses,
+    /// added to what devenv.yml declares (files relative to the project). Returns a name compose
+    /// does not declare with a file, variable or content, if any.
+    private func carryMounted(_ key: String, _ json: String, _ d: inout InitDetection) -> String? {
         let items = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [Any] ?? []
         var found: [SecretSpec] = []
         for item in items {
             guard let name = (item as? [String: Any])?["source"] as? String ?? item as? String else { continue }
-            guard let sec = d.composeSecrets.first(where: { $0.name == name }), sec.file != nil || sec.environment != nil else { return name }
-            found.append(SecretSpec(name: name, file: sec.file.map(relative), environment: sec.environment))
+            guard var m = d.composeMounted[key]?.first(where: { $0.name == name }), m.file != nil || m.environment != nil || m.content != nil else { return name }
+            m.file = m.file.map(relative)
+            m.content = m.content.map(text)
+            found.append(m)
         }
-        for f in found where !d.secrets.contains(where: { $0.name == f.name }) { d.secrets.append(f) }
+        for f in found {
+            if key == "secrets", !d.secrets.contains(where: { $0.name == f.name }) { d.secrets.append(f) }
+            if key == "configs", !d.configs.contains(where: { $0.name == f.name }) { d.configs.append(f) }
+        }
         return nil
     }
 

@@ -95,7 +95,7 @@ public struct InitOperation {
                               exitCode: .usage, details: detected.report.rows.flatMap { r in r.notCarried.map { "\(r.service): not carried: \($0)" } })
         }
         var written = detected
-        if services != nil { written.secrets = [] }   // named kinds only: no compose service uses them
+        if services != nil { written.secrets = []; written.configs = [] }   // named kinds only: no compose service uses them
         let text = try InitManifestWriter.manifest(name: name, choices: choices, detected: written, kinds: templates.kinds)
         _ = try ManifestLoader(kinds: templates).parse(text, file: file)
         if !dryRun { try AtomicFile.write(text, to: file, newFileMode: 0o644) }

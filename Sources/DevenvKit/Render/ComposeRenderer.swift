@@ -41,8 +41,9 @@ public enum ComposeRenderer {
         }
         var top: [(Node, Node)] = [(str("name"), str(plan.identity.stack)), (str("services"), .mapping(Node.Mapping(services)))]
         if !volumes.isEmpty { top.append((str("volumes"), .mapping(Node.Mapping(volumes)))) }
+        configs = mountedNodes(plan.manifest.configs, root: plan.manifest.root) + configs   // the manifest's own, then the kinds' files
         if !configs.isEmpty { top.append((str("configs"), .mapping(Node.Mapping(configs)))) }
-        if !plan.manifest.secrets.isEmpty { top.append((str("secrets"), secretsNode(plan.manifest))) }
+        if !plan.manifest.secrets.isEmpty { top.append((str("secrets"), .mapping(Node.Mapping(mountedNodes(plan.manifest.secrets, root: plan.manifest.root))))) }
         top.append((str("networks"), .mapping(Node.Mapping([(str("default"), .mapping(Node.Mapping([(str("labels"), labels)])))]))))
         return header + (try Yams.serialize(node: .mapping(Node.Mapping(top)), width: -1))
     }
@@ -152,14 +153,18 @@ public enum ComposeRenderer {
         }
     }
 
-    /// The top-level `secrets:`: files resolved against the project root.
-    static func secretsNode(_ m: Manifest) -> Node {
-        .mapping(Node.Mapping(m.secrets.map { sec in
-            let value: (Node, Node) = sec.file.map { f in
-                (str("file"), str(f.hasPrefix("/") ? f : URL(fileURLWithPath: m.root).appendingPathComponent(f).standardizedFileURL.path))
-            } ?? (str("environment"), str(sec.environment ?? ""))
+    /// The top-level `secrets:` or `configs:` entries: files resolved against the project root.
+    static func mountedNodes(_ entries: [SecretSpec], root: String) -> [(Node, Node)] {
+        entries.map { sec in
+            let value: (Node, Node) = if let f = sec.file {
+                (str("file"), str(f.hasPrefix("/") ? f : URL(fileURLWithPath: root).appendingPathComponent(f).standardizedFileURL.path))
+            } else if let c = sec.content {
+                (str("content"), .scalar(Node.Scalar(escape(c), Tag(.str), c.contains("\n") ? .literal : .doubleQuoted)))
+            } else {
+                (str("environment"), str(sec.environment ?? ""))
+            }
             return (str(sec.name), .mapping(Node.Mapping([value])))
-        }))
+        }
     }
 
     static func envNode(_ env: [(key: String, value: String)]) -> Node { .mapping(Node.Mapping(envEntries(env))) }

@@ -37,7 +37,10 @@ import Testing
         env:
           PUBLIC_URL: "http://localhost:{{web.ports.http}}"
         depends_on: { migrate: { condition: service_completed_successfully } }
-      debug: { image: "example/debug:1", profiles: [debug, tools] }
+      debug: { image: "example/debug:1", profiles: [debug, tools], configs: [{ source: sentinel, target: /etc/sentinel.conf }, motd] }
+    configs:
+      sentinel: { file: ./redis/sentinel.conf }
+      motd: { content: "hello $USER" }
     secrets:
       db-password: { file: ./db/password.txt }
       api-token: { environment: API_TOKEN }
@@ -54,7 +57,8 @@ import Testing
         #expect(web.ports.map { "\($0.name) \($0.container)/\($0.proto)" } == ["http 3000/tcp", "dns 53/udp", "stun 3478/udp"])
         #expect(web.options.map(\.key) == ["user", "tty", "stdin_open", "init", "cap_add", "ulimits", "sysctls", "stop_grace_period", "logging"])
         #expect(web.labels.map(\.key) == ["traefik.enable", "traefik.http.routers.web.rule"] && web.labels[1].value == "Host(`web.localhost`)")
-        #expect(m.service(named: "debug")?.profiles == ["debug", "tools"])
+        #expect(m.service(named: "debug")?.profiles == ["debug", "tools"] && m.service(named: "debug")?.option("configs") != nil)
+        #expect(m.configs.map { "\($0.name) \($0.file ?? "-") \($0.content ?? "-")" } == ["sentinel ./redis/sentinel.conf -", "motd - hello $USER"])
         #expect(m.secrets.map { "\($0.name) \($0.file ?? "-") \($0.environment ?? "-")" } == ["db-password ./db/password.txt -", "api-token - API_TOKEN"])
         let r = SpecValidation.run(m, kinds: try TestSupport.templates(), identity: StackIdentity(project: "shop", root: "/projects/shop", branch: nil), imageMap: ImageMap())
         #expect(r.problems.isEmpty, "\(r.problems.map(\.message))")
@@ -64,7 +68,7 @@ import Testing
         let problems = TestSupport.problems("""
         services:
           a: { image: x, restart: sometimes, profiles: ["-bad"], tty: maybe, shm_size: lots, cap_add: { x: 1 }, ulimits: [1] }
-          b: { image: x, usr: root, labels: { dev.devenv.stack: mine }, secrets: [db-pasword], ports: { dns: 53/sctp, q: { container: 5, protocol: icmp } } }
+          b: { image: x, usr: root, labels: { dev.devenv.stack: mine }, secrets: [db-pasword], configs: [{ target: /x }], ports: { dns: 53/sctp, q: { container: 5, protocol: icmp } } }
           postgres: { stop_signal: SIGTERM, stop_grace_period: soon }
           c: { image: x, build: { context: ., target: dev, platforms: [linux/amd64] } }
         secrets:
@@ -85,6 +89,7 @@ import Testing
         #expect(text.contains("stop_grace_period 'soon' must be a duration"), "\(text)")
         #expect(text.contains("unknown key 'platforms' in 'build'"), "\(text)")
         #expect(text.contains("secret 'both' needs one of 'file:'"), "\(text)")
+        #expect(text.contains("an entry of 'configs' needs 'source:' (a name under the top-level configs:)"), "\(text)")
         #expect(!text.contains("expected one of: kind, image, port, ports, ready, env, command, entrypoint, healthcheck, build, volumes, depends_on, restart, profiles, labels, annotations"),
                 "the compose keys are named by a pointer, not listed: \(text)")
     }
@@ -133,6 +138,9 @@ import Testing
         let top = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         let secrets = try #require(top["secrets"] as? [String: [String: Any]])
         #expect(secrets["db-password"]?["file"] as? String == "/projects/shop/db/password.txt" && secrets["api-token"]?["environment"] as? String == "API_TOKEN")
+        let configs = try #require(top["configs"] as? [String: [String: Any]])
+        #expect(configs["sentinel"]?["file"] as? String == "/projects/shop/redis/sentinel.conf" && configs["motd"]?["content"] as? String == "hello $$USER", "\(configs)")
+        #expect(services["debug"]?.json["configs"] == "[{\"source\":\"sentinel\",\"target\":\"\\/etc\\/sentinel.conf\"},{\"source\":\"motd\"}]", "\(services["debug"]?.json ?? [:])")
     }
 
     @Test func aUDPPortIsAllocatedWhereAUDPSocketCanBind() throws {
