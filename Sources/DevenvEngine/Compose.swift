@@ -18,16 +18,18 @@ public enum Compose {
         Command("docker", args, environment: environment, stdinFile: stdinFile)
     }
 
-    public static func up(_ p: ComposeProject, services: [String] = []) -> Command {
-        docker(base(p) + ["up", "--detach", "--quiet-pull"] + (services.isEmpty ? ["--remove-orphans"] : services))
+    /// `profiles`: also the services of these compose profiles (`devenv up --profile NAME`).
+    public static func up(_ p: ComposeProject, services: [String] = [], profiles: [String] = []) -> Command {
+        docker(base(p) + profiles.flatMap { ["--profile", $0] } + ["up", "--detach", "--quiet-pull"] + (services.isEmpty ? ["--remove-orphans"] : services))
     }
 
+    /// Every profile's services too: a service `up --profile` started goes down with the rest.
     public static func down(_ p: ComposeProject, volumes: Bool) -> Command {
-        docker(base(p) + ["down", "--remove-orphans"] + (volumes ? ["--volumes"] : []))
+        docker(base(p) + ["--profile", "*", "down", "--remove-orphans"] + (volumes ? ["--volumes"] : []))
     }
 
     public static func stop(_ p: ComposeProject, services: [String]) -> Command {
-        docker(base(p) + ["stop"] + services)
+        docker(base(p) + ["--profile", "*", "stop"] + services)
     }
 
     /// Starts stopped containers of the services again (after a snapshot or restore).

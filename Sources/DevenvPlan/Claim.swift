@@ -25,6 +25,7 @@ public struct Claim {
     public var paths: DevenvPaths
     public var portRange: PortRange
     public var isPortFree: (Int) -> Bool = PortProbe.isFree
+    public var isUDPPortFree: (Int) -> Bool = PortProbe.isFreeUDP
     public var now: () -> Date = Date.init
     /// Whether any container still carries a stack's label (for reclaiming stale entries).
     public var stackHasContainers: (String) -> Bool = { _ in true }
@@ -41,7 +42,7 @@ public struct Claim {
         try Self.checkOwner(reg, identity)
         let had = reg.stacks[identity.stack]
         let ports = try PortAllocator.allocate(identity: identity, composeFile: composeFile, requests: requests, range: portRange,
-                                               registry: &reg, now: now(), touch: false, isFree: isPortFree)
+                                               registry: &reg, now: now(), touch: false, isFree: isPortFree, isFreeUDP: isUDPPortFree)
         let (stored, _) = try Credentials.read(stack: identity.stack, paths: paths, needs: needs)
         let (secrets, missing) = Credentials.filling(stored, needs: needs)
         let portsClaimed = had.map { e in ports.allSatisfy { e.ports[$0.key] == $0.value } } ?? false
@@ -56,7 +57,7 @@ public struct Claim {
             try Self.checkOwner(reg, identity)
             if reg.stacks[identity.stack] == nil { reclaimStale(&reg) }
             return try PortAllocator.allocate(identity: identity, composeFile: composeFile, requests: requests, range: portRange,
-                                              registry: &reg, now: now(), touch: touch, isFree: isPortFree)
+                                              registry: &reg, now: now(), touch: touch, isFree: isPortFree, isFreeUDP: isUDPPortFree)
         }
         let secrets = try Credentials.ensure(stack: identity.stack, needs: needs, paths: paths)
         return Claims(ports: ports, secrets: secrets, claimed: true)

@@ -33,7 +33,9 @@ public struct PortRequest: Sendable, Equatable {
     public var key: String
     /// A port the manifest pins; used as is, never moved.
     public var pinned: Int?
-    public init(key: String, pinned: Int? = nil) { self.key = key; self.pinned = pinned }
+    /// A UDP port: free when a UDP socket can bind it (one number space with the TCP ports all the same).
+    public var udp = false
+    public init(key: String, pinned: Int? = nil, udp: Bool = false) { self.key = key; self.pinned = pinned; self.udp = udp }
 }
 
 public enum PortAllocator {
@@ -41,7 +43,7 @@ public enum PortAllocator {
     /// them in `registry`. `isFree` says whether a port can be bound right now.
     public static func allocate(identity: StackIdentity, composeFile: String, requests: [PortRequest],
                                 range: PortRange, registry: inout Registry, now: Date, touch: Bool = true,
-                                isFree: (Int) -> Bool) throws -> [String: Int] {
+                                isFree: (Int) -> Bool, isFreeUDP: (Int) -> Bool = PortProbe.isFreeUDP) throws -> [String: Int] {
         let others = registry.portsHeld(except: identity.stack)
         let otherBlocks = Set(registry.stacks.filter { $0.key != identity.stack }.map(\.value.block))
         var entry: Registry.Entry
@@ -64,7 +66,7 @@ public enum PortAllocator {
             let used = others.union(assigned.values).union(requests.compactMap(\.pinned))
             let block = entry.block..<min(entry.block + range.blockSize, range.upper + 1)
             let candidates = Array(block) + Array(range.lower...range.upper)
-            guard let port = candidates.first(where: { !used.contains($0) && isFree($0) }) else {
+            guard let port = candidates.first(where: { !used.contains($0) && (req.udp ? isFreeUDP($0) : isFree($0)) }) else {
                 throw DevenvError("no free port left in devenv's range \(range.lower)-\(range.upper)",
                                   hint: "Remove old stacks (`devenv gc`, `devenv ls`) or widen DEVENV_PORT_RANGE.",
                                   exitCode: .portConflict)
@@ -104,9 +106,13 @@ public enum PortProbe {
         return true
     }
 
+    /// Whether UDP 127.0.0.1:`port` is free: a datagram socket can bind it now (UDP has no
+    /// connect to find a listener on another address, so the bind is the whole check).
+    public static func isFreeUDP(_ port: Int) -> Bool { bindable(port, type: Posix.datagramSocket) }
+
     /// Whether 127.0.0.1:`port` can be bound now (a socket in TIME_WAIT does not count).
-    package static func bindable(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Posix.streamSocket, 0)
+    package static func bindable(_ port: Int, type: Int32 = Posix.streamSocket) -> Bool {
+        let fd = socket(AF_INET, type, 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var yes: Int32 = 1

@@ -27,7 +27,7 @@ public enum ServiceContext {
             "container": Dictionary(uniqueKeysWithValues: ports.map { ($0.name, String($0.container)) }),
         ]
         guard let kind else {
-            let values = ports.first.map { [("host", "127.0.0.1"), ("port", String($0.host)), ("url", "http://127.0.0.1:\($0.host)")] } ?? []
+            let values = (ports.first { $0.proto == "tcp" } ?? ports.first).map { [("host", "127.0.0.1"), ("port", String($0.host)), ("url", "http://127.0.0.1:\($0.host)")] } ?? []
             for (k, v) in values { ctx[k] = v }
             return Built(context: ctx, values: values)
         }

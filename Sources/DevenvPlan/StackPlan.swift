@@ -59,7 +59,10 @@ public struct PlannedService {
 
     public var kindName: String { kind?.name ?? ServiceSpec.genericKind }
     public func value(_ key: String) -> String? { values.first { $0.key == key }?.value }
-    public var mainPort: PlannedPort? { ports.first { $0.name == "main" } ?? ports.first }
+    /// The port its values (`host`, `port`, `url`) and probe use: `main`, else the first TCP one.
+    public var mainPort: PlannedPort? { ports.first { $0.name == "main" } ?? ports.first { $0.proto == "tcp" } ?? ports.first }
+    /// A generic service's ports a probe may connect to (a UDP port answers no connect).
+    private var tcpPorts: [PlannedPort] { ports.filter { $0.proto == "tcp" } }
     public var url: String? { value("url") }
 
     /// The readiness check, spoken from the host on the published port.
@@ -75,13 +78,13 @@ public struct PlannedService {
         }
         switch spec.ready {
         case .http(let path, let portName):
-            guard let p = (portName.flatMap { n in ports.first { $0.name == n } } ?? ports.first) else { return nil }
+            guard let p = (portName.flatMap { n in tcpPorts.first { $0.name == n } } ?? tcpPorts.first) else { return nil }
             return .http(port: p.host, path: path)
         case .tcp(let portName):
-            guard let p = (portName.flatMap { n in ports.first { $0.name == n } } ?? ports.first) else { return nil }
+            guard let p = (portName.flatMap { n in tcpPorts.first { $0.name == n } } ?? tcpPorts.first) else { return nil }
             return .tcp(port: p.host)
         case nil:
-            return ports.first.map { .tcp(port: $0.host) }
+            return tcpPorts.first.map { .tcp(port: $0.host) }
         }
     }
 }
@@ -91,7 +94,11 @@ public struct PlannedPort: Sendable, Equatable {
     public var container: Int
     public var host: Int
     public var pinned: Bool
+    /// `tcp` or `udp`.
+    public var proto: String = "tcp"
 
-    package init(name: String, container: Int, host: Int, pinned: Bool) { self.name = name; self.container = container; self.host = host; self.pinned = pinned }
+    package init(name: String, container: Int, host: Int, pinned: Bool, proto: String = "tcp") {
+        self.name = name; self.container = container; self.host = host; self.pinned = pinned; self.proto = proto
+    }
 }
 

@@ -23,7 +23,7 @@ public struct StackPlanner: Sendable {
     public func portRequests(_ manifest: Manifest) -> [PortRequest] {
         var requests: [PortRequest] = []
         for s in manifest.services {
-            for (name, _, pinned) in containerPorts(s) { requests.append(PortRequest(key: Self.portKey(s.name, name), pinned: pinned)) }
+            for (name, _, pinned, proto) in containerPorts(s) { requests.append(PortRequest(key: Self.portKey(s.name, name), pinned: pinned, udp: proto == "udp")) }
         }
         for p in manifest.appPorts { requests.append(PortRequest(key: "app.\(p.name)", pinned: p.port)) }
         return requests
@@ -38,8 +38,8 @@ public struct StackPlanner: Sendable {
         let stateDir = Self.stateDir(root: manifest.root, stack: identity.stack)
         var services: [PlannedService] = []
         for s in manifest.services {
-            let ports = containerPorts(s).map { name, container, pinned in
-                PlannedPort(name: name, container: container, host: claims.ports[Self.portKey(s.name, name)] ?? 0, pinned: pinned != nil)
+            let ports = containerPorts(s).map { name, container, pinned, proto in
+                PlannedPort(name: name, container: container, host: claims.ports[Self.portKey(s.name, name)] ?? 0, pinned: pinned != nil, proto: proto)
             }
             services.append(try planService(s, ports: ports, secrets: claims.secrets[s.name] ?? [:], identity: identity))
         }
@@ -50,12 +50,12 @@ public struct StackPlanner: Sendable {
 
     package static func portKey(_ service: String, _ port: String) -> String { port == "main" ? service : "\(service).\(port)" }
 
-    /// (name, container port, pinned host port) for each port the service publishes.
-    package func containerPorts(_ s: ServiceSpec) -> [(String, Int, Int?)] {
+    /// (name, container port, pinned host port, protocol) for each port the service publishes.
+    package func containerPorts(_ s: ServiceSpec) -> [(String, Int, Int?, String)] {
         if let kind = kinds.kinds[s.kind] {
-            return kind.ports.map { ($0.name, $0.container, $0.name == kind.mainPort?.name ? s.pinnedPort : nil) }
+            return kind.ports.map { ($0.name, $0.container, $0.name == kind.mainPort?.name ? s.pinnedPort : nil, "tcp") }
         }
-        return s.ports.enumerated().map { i, p in (p.name, p.container, p.pinnedHost ?? (i == 0 ? s.pinnedPort : nil)) }
+        return s.ports.enumerated().map { i, p in (p.name, p.container, p.pinnedHost ?? (i == 0 ? s.pinnedPort : nil), p.proto) }
     }
 
     /// The image as the manifest or the kind names it, before the image map.

@@ -17,6 +17,15 @@ public enum Posix {
         #endif
     }
 
+    /// `SOCK_DGRAM` as `socket(2)` takes it.
+    public static var datagramSocket: Int32 {
+        #if canImport(Glibc)
+        Int32(SOCK_DGRAM.rawValue)
+        #else
+        SOCK_DGRAM
+        #endif
+    }
+
     /// `send(2)` that never raises SIGPIPE: `MSG_NOSIGNAL` on Linux; Darwin has no such
     /// flag, and devenv ignores SIGPIPE from its first instruction (``Platform/ignoreBrokenPipe()``).
     public static func send(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {

@@ -28,6 +28,11 @@ public struct Manifest: Sendable {
     public var processes: [ProcessSpec] = []
     /// `pull:`: masked data from staging, per service, in manifest order.
     public var pulls: [PullSpec] = []
+    /// `secrets:`: files (or variables of the environment `devenv up` runs in) that services
+    /// mount under `/run/secrets/NAME`, as compose's top-level `secrets:`.
+    public var secrets: [SecretSpec] = []
+    /// `configs:`: files (or text) that services mount where their `configs:` say, as compose's top-level `configs:`.
+    public var configs: [SecretSpec] = []
 
     public func service(named name: String) -> ServiceSpec? { services.first { $0.name == name } }
     public func process(named name: String) -> ProcessSpec? { processes.first { $0.name == name } }
@@ -61,21 +66,65 @@ public struct ServiceSpec: Sendable {
     public var entrypoint: [String]?
     /// Generic services: a check compose runs inside the container (beside devenv's own from the host).
     public var healthcheck: HealthcheckSpec?
-    /// Generic services: compose's `depends_on` (`service_started` or `service_healthy`), where each is written.
+    /// compose's `depends_on` (`service_started`, `service_healthy`, `service_completed_successfully`), where each is written.
     public var dependsOn: [DependsOnSpec] = []
     /// Generic services: the image built from a folder (relative to the project), as compose builds it.
     public var build: BuildSpec?
     public var volumes: [String] = []
+    /// `restart:` as compose takes it (`no`, `always`, `on-failure`, `on-failure:N`,
+    /// `unless-stopped`); nil: `unless-stopped`. A service that may stop (`no`, `on-failure`) is
+    /// done when it exits 0: a one-shot step.
+    public var restart: String?
+    /// `profiles:`: the service starts only when `devenv up --profile NAME` names one of them.
+    public var profiles: [String] = []
+    /// `labels:`, the service's own, beside devenv's.
+    public var labels: [(key: String, value: String)] = []
+    /// Compose keys carried as written (`user`, `tty`, `cap_add`, `secrets`, …: ``ServiceOption/shapes``).
+    public var options: [ServiceOption] = []
     public var line: Int = 0
 
     public var isGeneric: Bool { kind == ServiceSpec.genericKind }
     public static let genericKind = "generic"
+    /// It may stop for good (`restart: "no"` or `on-failure`): exiting with 0 is how it finishes.
+    public var mayExit: Bool { restart == "no" || restart?.hasPrefix("on-failure") == true }
+    /// `restart: "no"`: it runs once and exits (a migration, a bucket's setup); `up` waits for it to finish.
+    public var isStep: Bool { restart == "no" }
+    public func option(_ key: String) -> ServiceOption? { options.first { $0.key == key } }
+}
+
+/// One compose key of a service carried as written (`user: "1000:1000"`, `tty: true`,
+/// `ulimits: { nofile: 65536 }`), checked for its shape when devenv.yml loads.
+public struct ServiceOption: Sendable {
+    public var key: String
+    public var value: YAMLNode
+    public var line: Int
+    public var column: Int
+    public init(key: String, value: YAMLNode, line: Int = 0, column: Int = 0) { self.key = key; self.value = value; self.line = line; self.column = column }
+}
+
+/// One entry of the top-level `secrets:` or `configs:`: `{ file: ./db/password.txt }`
+/// (relative to the project), `{ environment: DB_PASSWORD }` (taken from the environment
+/// `devenv up` runs in), or, for a config, `{ content: "…" }`.
+public struct SecretSpec: Sendable, Equatable {
+    public var name: String
+    public var file: String?
+    public var environment: String?
+    public var content: String?
+    public var line: Int = 0
+    public init(name: String, file: String? = nil, environment: String? = nil, content: String? = nil, line: Int = 0) {
+        self.name = name; self.file = file; self.environment = environment; self.content = content; self.line = line
+    }
 }
 
 public struct NamedPort: Sendable, Equatable {
     public var name: String
     public var container: Int
     public var pinnedHost: Int?
+    /// `tcp`, or `udp` (`dns: 53/udp`, `{ container: 53, protocol: udp }`).
+    public var proto: String = "tcp"
+    public init(name: String, container: Int, pinnedHost: Int?, proto: String = "tcp") {
+        self.name = name; self.container = container; self.pinnedHost = pinnedHost; self.proto = proto
+    }
 }
 
 /// One entry of a generic service's `depends_on:` (`[db]`, or `{ db: { condition: service_healthy } }`).
@@ -84,7 +133,7 @@ public struct DependsOnSpec: Sendable, Equatable {
     public var condition: String
     public var line: Int = 0
     public var column: Int = 0
-    public static let conditions = ["service_started", "service_healthy"]
+    public static let conditions = ["service_started", "service_healthy", "service_completed_successfully"]
     public init(name: String, condition: String = "service_started", line: Int = 0, column: Int = 0) {
         self.name = name; self.condition = condition; self.line = line; self.column = column
     }
@@ -101,12 +150,24 @@ public struct HealthcheckSpec: Sendable, Equatable {
     public static func == (a: Self, b: Self) -> Bool { a.test == b.test && a.options.map { "\($0.key)=\($0.value)" } == b.options.map { "\($0.key)=\($0.value)" } }
 }
 
-/// A generic service's `build:` (`./api`, or `{ context: .., dockerfile: docker/Dockerfile }`):
-/// compose builds the image, tagged `<stack>-<service>` unless `image:` names it.
+/// A generic service's `build:` (`./api`, or `{ context: .., dockerfile: docker/Dockerfile,
+/// target: dev, args: { NODE_ENV: development } }`): compose builds the image, tagged
+/// `<stack>-<service>` unless `image:` names it.
 public struct BuildSpec: Sendable, Equatable {
+    public struct Arg: Sendable, Equatable {
+        public var name: String
+        /// nil: taken from the environment `devenv up` runs in, as compose takes it.
+        public var value: String?
+        public init(name: String, value: String?) { self.name = name; self.value = value }
+    }
     public var context: String
     public var dockerfile: String?
-    public init(context: String, dockerfile: String? = nil) { self.context = context; self.dockerfile = dockerfile }
+    /// The Dockerfile's stage to build.
+    public var target: String?
+    public var args: [Arg] = []
+    public init(context: String, dockerfile: String? = nil, target: String? = nil, args: [Arg] = []) {
+        self.context = context; self.dockerfile = dockerfile; self.target = target; self.args = args
+    }
 }
 
 /// How a generic service tells it is ready.

@@ -6,7 +6,7 @@ import DevenvCore
 /// SpecValidation style): a manifest with three mistakes gets three lines, not one.
 public struct ManifestLoader {
     public static let fileName = "devenv.yml"
-    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging", "pull"]
+    package static let topKeys = ["name", "isolation", "services", "env", "ports", "processes", "seed", "staging", "pull", "secrets", "configs"]
 
     /// The kinds services may use (their settings are validated here too).
     public var kinds: KindCatalogue
@@ -111,6 +111,8 @@ public struct ManifestLoader {
             case "staging": stagingNode = value
             case "processes": manifest.processes = ProcessParser().parse(value, &reader)
             case "pull": pullNode = value
+            case "secrets": manifest.secrets = ServiceParser.parseSecrets(value, &reader)
+            case "configs": manifest.configs = ServiceParser.parseSecrets(value, &reader, key: "configs")
             default: break
             }
         }
@@ -192,6 +194,15 @@ public struct ManifestLoader {
             for (k, _) in seed {
                 if let s = k.string, !names.contains(s) {
                     reader.problem(k, "seed for unknown service '\(s)'\(Suggest.hint(s, among: names))")
+                }
+            }
+        }
+        // A service's `secrets:` (`configs:`) names one of the top-level `secrets:` (`configs:`).
+        for (key, declared) in [("secrets", manifest.secrets.map(\.name)), ("configs", manifest.configs.map(\.name))] {
+            for s in manifest.services {
+                guard let option = s.option(key) else { continue }
+                for ref in ServiceParser.secretNames(option) where !declared.contains(ref.name) {
+                    reader.problems.append(ManifestProblem(line: ref.line, column: ref.column, "service '\(s.name)' uses \(key == "secrets" ? "secret" : "config") '\(ValueLimits.quoted(ref.name))', which the top-level \(key): does not have\(Suggest.hint(ref.name, among: declared))"))
                 }
             }
         }

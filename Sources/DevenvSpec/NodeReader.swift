@@ -23,14 +23,15 @@ package struct NodeReader {
     /// Entries of a mapping, reporting unknown and repeated keys with the nearest valid one.
     /// A misspelt key whose intended key is clear (and absent) is still read as that key,
     /// so the problems inside it are reported in the same pass.
-    package mutating func entries(_ mapping: Node.Mapping, allowed: [String], context: String) -> [(String, Node)] {
+    /// `listed`: the keys the message names, when `allowed` is too long to list (the rest are named by `more`).
+    package mutating func entries(_ mapping: Node.Mapping, allowed: [String], context: String, listed: [String]? = nil, more: String = "") -> [(String, Node)] {
         var seen = Set<String>()
         var out: [(String, Node)] = []
         for (k, v) in mapping {
             guard let key = k.string else { problem(k, "keys must be plain words"); continue }
             if !seen.insert(key).inserted { problem(k, "'\(key)' appears twice \(context)"); continue }
             if !allowed.contains(key) {
-                problem(k, "unknown key '\(key)' \(context)\(Suggest.hint(key, among: allowed)); expected one of: \(allowed.joined(separator: ", "))")
+                problem(k, "unknown key '\(key)' \(context)\(Suggest.hint(key, among: allowed)); expected one of: \((listed ?? allowed).joined(separator: ", "))\(more)")
                 if let near = Suggest.nearest(key, among: allowed), mapping[near] == nil, seen.insert(near).inserted {
                     out.append((near, v))
                 }

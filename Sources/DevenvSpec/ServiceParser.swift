@@ -5,8 +5,8 @@ import DevenvCore
 /// Reads `services:`: known kinds by name (or `kind:`), anything with `image:` as generic.
 package struct ServiceParser {
     package var kinds: KindCatalogue
-    package static let common = ["kind", "version", "image", "port", "env", "command", "volumes"]
-    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "entrypoint", "healthcheck", "depends_on", "build", "volumes"]
+    package static let common = ["kind", "version", "image", "port", "env", "command", "volumes"] + composeKeys
+    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "entrypoint", "healthcheck", "build", "volumes"] + composeKeys
 
     package func parse(_ node: Node, _ reader: inout NodeReader) -> [ServiceSpec] {
         guard let m = reader.mapping(node, "services") else { return [] }
@@ -63,7 +63,9 @@ package struct ServiceParser {
         var spec = ServiceSpec(name: name, kind: kind, line: keyNode.mark?.line ?? 0)
         let kindSettings = kinds.kinds[kind]?.settings ?? []
         let allowed = kind == ServiceSpec.genericKind ? Self.genericKeys : Self.common + kindSettings.map(\.name)
-        for (key, v) in reader.entries(m, allowed: allowed, context: "in service '\(name)'") {
+        let own = allowed.filter { !ServiceOption.shapes.keys.contains($0) }
+        for (key, v) in reader.entries(m, allowed: allowed, context: "in service '\(name)'", listed: own,
+                                       more: ", or a compose key devenv carries as written (user, tty, cap_add, … README: \"Compose keys\")") {
             switch key {
             case "kind": break
             case "version": spec.version = reader.scalarText(v, "version")
@@ -91,19 +93,18 @@ package struct ServiceParser {
                 else { spec.entrypoint = reader.strings(v, "entrypoint") }
             case "healthcheck": spec.healthcheck = parseHealthcheck(v, &reader)
             case "depends_on": spec.dependsOn = parseDependsOn(v, &reader)
-            case "build":
-                if let m = v.mapping {
-                    var context: String?, dockerfile: String?
-                    for (key, bv) in reader.entries(m, allowed: ["context", "dockerfile"], context: "in 'build'") {
-                        if key == "context" { context = reader.string(bv, "build.context") } else { dockerfile = reader.string(bv, "build.dockerfile") }
-                    }
-                    if let context { spec.build = BuildSpec(context: context, dockerfile: dockerfile) }
-                    else { reader.problem(v, "build needs 'context:' (a folder of the project, e.g. ./api)") }
-                } else if let context = reader.string(v, "build") { spec.build = BuildSpec(context: context) }
+            case "build": spec.build = parseBuild(v, &reader)
+            case "restart": spec.restart = parseRestart(v, &reader)
+            case "profiles": spec.profiles = parseProfiles(v, &reader)
+            case "labels": spec.labels = parseLabels(v, &reader)
             case "volumes": spec.volumes = reader.strings(v, "volumes") ?? []
             default:
-                if let setting = kindSettings.first(where: { $0.name == key }), let value = SettingReader.read(v, as: setting, &reader) {
-                    spec.settings[key] = value
+                if let setting = kindSettings.first(where: { $0.name == key }) {
+                    if let value = SettingReader.read(v, as: setting, &reader) { spec.settings[key] = value }
+                } else if let option = parseOption(key, v, &reader) {
+                    if kinds.kinds[kind]?.compose.entries.contains(where: { $0.key.text == key }) == true {
+                        reader.problem(v, "service '\(name)': the \(kind) kind sets \(key) itself")
+                    } else { spec.options.append(option) }
                 }
             }
         }
@@ -120,12 +121,26 @@ package struct ServiceParser {
         for (k, v) in m {
             guard let name = reader.string(k, "a port name") else { continue }
             if let vm = v.mapping {
-                var container: Int?, host: Int?
-                for (key, pv) in reader.entries(vm, allowed: ["container", "host"], context: "in port '\(name)'") {
-                    if key == "container" { container = reader.port(pv, "container") } else { host = reader.port(pv, "host") }
+                var container: Int?, host: Int?, proto = "tcp"
+                for (key, pv) in reader.entries(vm, allowed: ["container", "host", "protocol"], context: "in port '\(name)'") {
+                    switch key {
+                    case "container": container = reader.port(pv, "container")
+                    case "host": host = reader.port(pv, "host")
+                    default:
+                        guard let p = reader.string(pv, "protocol") else { continue }
+                        if ["tcp", "udp"].contains(p) { proto = p } else { reader.problem(pv, "port '\(name)' protocol '\(ValueLimits.quoted(p))' must be tcp or udp") }
+                    }
                 }
-                if let container { out.append(NamedPort(name: name, container: container, pinnedHost: host)) }
+                if let container { out.append(NamedPort(name: name, container: container, pinnedHost: host, proto: proto)) }
                 else { reader.problem(v, "port '\(name)' needs 'container:'") }
+            } else if case .scalar(let sc) = v, let slash = sc.string.firstIndex(of: "/") {
+                // `53/udp`, `8080/tcp`: compose's way of naming the protocol
+                let proto = String(sc.string[sc.string.index(after: slash)...]), number = Int(sc.string[..<slash])
+                guard let number, (1...65535).contains(number), ["tcp", "udp"].contains(proto) else {
+                    reader.problem(v, "port '\(name)' must be a port number, or one with its protocol like 53/udp, found \(NodeReader.describe(v))")
+                    continue
+                }
+                out.append(NamedPort(name: name, container: number, pinnedHost: nil, proto: proto))
             } else if let p = reader.port(v, "port '\(name)'") {
                 out.append(NamedPort(name: name, container: p, pinnedHost: nil))
             }
@@ -151,8 +166,8 @@ package struct ServiceParser {
                 for (key, cv) in reader.entries(vm, allowed: ["condition"], context: "in depends_on '\(name)'") where key == "condition" {
                     guard let c = reader.string(cv, "depends_on condition") else { continue }
                     if DependsOnSpec.conditions.contains(c) { condition = c; continue }
-                    reader.problem(cv, "depends_on '\(name)' condition '\(ValueLimits.quoted(c))' must be service_started or service_healthy" +
-                        (c == "service_completed_successfully" ? " (devenv runs no one-shot steps)" : Suggest.hint(c, among: DependsOnSpec.conditions)))
+                    reader.problem(cv, "depends_on '\(name)' condition '\(ValueLimits.quoted(c))' must be service_started, service_healthy or service_completed_successfully" +
+                        Suggest.hint(c, among: DependsOnSpec.conditions))
                 }
             }
             out.append(entry(k, name, condition))

@@ -67,4 +67,71 @@ import Testing
             #expect(try p.devenv(["down"]).status == 0)
         }
     }
+
+    /// A migration step that runs once before the app (`restart: "no"`, `service_completed_successfully`),
+    /// a service in a profile, a UDP port, labels and `tty`: carried over, and `up` runs them as compose would.
+    @Test func stepsProfilesAndUDPPortsAreCarriedAndRun() throws {
+        try ProjectFixture.with("init-steps") { p in
+            try p.write("compose.yaml", """
+            name: \(p.name)
+            services:
+              db:
+                image: postgres:15
+                environment: { POSTGRES_USER: app, POSTGRES_PASSWORD: secret, POSTGRES_DB: app }
+              migrate:
+                image: devenv-testbed/postgres:15
+                entrypoint: [sh, -c]
+                command: ["psql -h db -d app -v ON_ERROR_STOP=1 -c 'create table if not exists steps (id int)'"]
+                environment: { PGUSER: app, PGPASSWORD: secret }
+                depends_on: { db: { condition: service_healthy } }
+              web:
+                image: devenv-testbed/redis:7
+                command: [redis-server, --port, "6381"]
+                ports: ["6381", "5353/udp"]
+                tty: true
+                labels: { team.owner: shop }
+                depends_on: { migrate: { condition: service_completed_successfully } }
+              debug:
+                image: devenv-testbed/redis:7
+                command: [redis-server, --port, "6382"]
+                profiles: [debug]
+            """)
+            let initialised = try p.devenv(["init", "--name", p.name])
+            #expect(initialised.status == 0, "\(initialised.stdout)\(initialised.stderr)")
+            let manifest = try p.read("devenv.yml")
+            #expect(!manifest.contains("not carried"), "\(manifest)")
+            #expect(manifest.contains("restart: \"no\"") && manifest.contains("condition: service_completed_successfully"), "\(manifest)")
+            #expect(manifest.contains("udp5353: 5353/udp") && manifest.contains("tty: true") && manifest.contains("profiles: [debug]"), "\(manifest)")
+
+            let up = try p.devenv(["up", "--detach"])
+            #expect(up.status == 0, "\(up.stdout)\n\(up.stderr)")
+            let ps = try p.devenv(["compose", "ps", "--all", "--format", "{{.Service}} {{.State}} {{.ExitCode}}"]).stdout
+            #expect(ps.contains("migrate exited 0") && ps.contains("web running") && !ps.contains("debug"), "the step ran once and exited 0; debug's profile was not named: \(ps)")
+            let table = try p.devenv(["compose", "exec", "-T", "db", "sh", "-c", "psql -U \"$POSTGRES_USER\" -d app -tAc 'select count(*) from steps'"])
+            #expect(table.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "the step made its table before web started: \(table.stdout)\(table.stderr)")
+            let udp = try p.devenv(["compose", "port", "--protocol", "udp", "web", "5353"]).stdout
+            #expect(udp.hasPrefix("127.0.0.1:"), "the UDP port is published on 127.0.0.1: \(udp)")
+            let web = try p.devenv(["compose", "ps", "-q", "web"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let inspect = try ProjectFixture.run(["docker", "inspect", "-f", "{{index .Config.Labels \"team.owner\"}} {{.Config.Tty}}", web]).stdout
+            #expect(inspect.trimmingCharacters(in: .whitespacesAndNewlines) == "shop true", "\(inspect)")
+
+            let debug = try p.devenv(["up", "--detach", "--profile", "debug"])
+            #expect(debug.status == 0, "\(debug.stdout)\n\(debug.stderr)")
+            #expect(try p.devenv(["compose", "ps", "--format", "{{.Service}} {{.State}}"]).stdout.contains("debug running"))
+
+            // A step that fails fails `up`, with its name and its last lines.
+            try p.write("devenv.yml", try p.read("devenv.yml") + """
+              broken:
+                image: devenv-testbed/redis:7
+                entrypoint: [sh, -c]
+                command: ["echo cannot migrate; exit 3"]
+                restart: "no"
+
+            """)
+            let failed = try p.devenv(["up", "--detach"])
+            #expect(failed.status == 1 && failed.stderr.contains("broken stopped (Exited (3)") && failed.stderr.contains("cannot migrate"), "\(failed.stdout)\n\(failed.stderr)")
+            #expect(try p.devenv(["down"]).status == 0)
+            #expect(try p.containerIDs().isEmpty, "down takes every profile's containers too")
+        }
+    }
 }

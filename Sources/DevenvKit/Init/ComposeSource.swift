@@ -13,6 +13,11 @@ struct SourceService: Equatable {
     var build: String?
     /// The build's Dockerfile, relative to its context.
     var dockerfile: String?
+    var buildTarget: String?
+    /// `build.args` (nil value: from the shell), sorted by name.
+    var buildArgs: [(name: String, value: String?)] = []
+    /// Keys of `build:` devenv.yml has no place for (`cache_from`, `ssh`, …).
+    var buildOther: [String] = []
     var command: [String]?
     var entrypoint: [String]?
     /// nil value: named without a value (taken from the shell that runs compose).
@@ -25,8 +30,13 @@ struct SourceService: Equatable {
     var dependsOn: [(name: String, condition: String)] = []
     var profiles: [String] = []
     var restart: String?
+    /// The service's own labels, sorted by name.
+    var labels: [(key: String, value: String)] = []
     /// Keys devenv.yml has no place for (`user`, `secrets`, `cap_add`, …), sorted.
     var otherKeys: [String] = []
+    /// Compose's normalised value of each key that is not a field above (`user`, `tty`, `build`, …),
+    /// as JSON with sorted keys: what a faithful copy has to give back.
+    var json: [String: String] = [:]
 
     static func == (a: Self, b: Self) -> Bool { a.name == b.name && a.image == b.image && a.command == b.command }
 }
@@ -73,7 +83,14 @@ enum ComposeSource {
     static func service(_ name: String, _ m: [String: Any]) -> SourceService {
         var s = SourceService(name: name)
         s.image = m["image"] as? String
-        if let b = m["build"] as? [String: Any] { s.build = b["context"] as? String ?? "."; s.dockerfile = b["dockerfile"] as? String } else if let b = m["build"] as? String { s.build = b }
+        if let b = m["build"] as? [String: Any] {
+            s.build = b["context"] as? String ?? "."; s.dockerfile = b["dockerfile"] as? String; s.buildTarget = b["target"] as? String
+            if let a = b["args"] as? [String: Any] { s.buildArgs = a.keys.sorted().map { ($0, a[$0].flatMap(scalar)) } }
+            else if let a = b["args"] as? [String] {
+                s.buildArgs = a.map { e in e.firstIndex(of: "=").map { (String(e[..<$0]), String(e[e.index(after: $0)...])) } ?? (e, nil) }
+            }
+            s.buildOther = b.keys.filter { !["context", "dockerfile", "target", "args"].contains($0) }.sorted()
+        } else if let b = m["build"] as? String { s.build = b }
         s.command = words(m["command"])
         s.entrypoint = words(m["entrypoint"])
         if let env = m["environment"] as? [String: Any] {
@@ -117,9 +134,25 @@ enum ComposeSource {
             s.dependsOn = d.compactMap { $0 as? String }.map { ($0, "service_started") }
         }
         s.profiles = m["profiles"] as? [String] ?? []
+        if let l = m["labels"] as? [String: Any] {
+            s.labels = l.keys.sorted().map { ($0, l[$0].flatMap(scalar) ?? "") }
+        } else if let l = m["labels"] as? [String] {
+            s.labels = l.map { e in e.firstIndex(of: "=").map { (String(e[..<$0]), String(e[e.index(after: $0)...])) } ?? (e, "") }.sorted { $0.key < $1.key }
+        }
         s.restart = m["restart"] as? String
         s.otherKeys = m.keys.filter { k in !handled.contains(k) && !(m[k] is NSNull) }.sorted()
+        for k in s.otherKeys + ["build"] { if let v = m[k], let text = canonical(v) { s.json[k] = text } }
         return s
+    }
+
+    /// The top-level `secrets:` (or `configs:`) of compose's JSON (or of the plain YAML read):
+    /// name, file, variable, content.
+    static func mounted(_ top: [String: Any], _ key: String) -> [SecretSpec] {
+        let m = top[key] as? [String: Any] ?? [:]
+        return m.keys.sorted().map { k in
+            let v = m[k] as? [String: Any] ?? [:]
+            return SecretSpec(name: k, file: v["file"] as? String, environment: v["environment"] as? String, content: v["content"] as? String)
+        }
     }
 
     /// Without a compose binary: the file read as plain YAML (no interpolation, `extends` or
@@ -129,6 +162,13 @@ enum ComposeSource {
             throw DevenvError("the compose file has no services: mapping")
         }
         return services.keys.sorted().map { service($0, services[$0] as? [String: Any] ?? [:]) }
+    }
+
+    /// A JSON value as text with sorted keys (nil for a value JSON cannot hold).
+    static func canonical(_ v: Any) -> String? {
+        guard JSONSerialization.isValidJSONObject([v]),
+              let data = try? JSONSerialization.data(withJSONObject: [v], options: [.sortedKeys, .fragmentsAllowed]) else { return nil }
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
 
     static func words(_ v: Any?) -> [String]? {

@@ -2,6 +2,7 @@ import Foundation
 import DevenvCore
 import DevenvEngine
 import DevenvSpec
+import Yams
 
 /// What `devenv init` found in the folder, ready to be written as devenv.yml.
 struct InitDetection {
@@ -15,6 +16,11 @@ struct InitDetection {
     var notes: [String] = []
     /// What became of each compose service.
     var report = InitReport()
+    /// compose's top-level `secrets:` and `configs:` (as compose gives them), for the services that use them.
+    var composeMounted: [String: [SecretSpec]] = [:]
+    /// The top-level `secrets:` and `configs:` to write: the ones a carried service uses.
+    var secrets: [SecretSpec] = []
+    var configs: [SecretSpec] = []
 
     mutating func addEnv(_ file: String, _ key: String, _ value: String) {
         if let i = env.firstIndex(where: { $0.file == file }) {
@@ -47,6 +53,9 @@ enum InitCompose {
                 }
             }
             services = compose ? try ComposeSource.parse(json: Data(r.stdout.utf8)) : []
+            if compose, let top = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] {
+                for k in ["secrets", "configs"] { d.composeMounted[k] = ComposeSource.mounted(top, k) }
+            }
         } catch let e as DevenvError { throw e } catch {
             // Only a machine without the docker CLI reads the file as plain YAML; any other
             // failure (a timeout, a spawn error) is said, never taken for "not installed".
@@ -62,6 +71,7 @@ enum InitCompose {
             d.report.warnings.append("docker compose is not installed: read \(found[0]) as plain YAML, so ${VARIABLES}, extends:, include:, env_file: and other files are not resolved")
             let text = try String(contentsOfFile: found[0].hasPrefix("/") ? found[0] : dir + "/" + found[0], encoding: .utf8)
             source = try ComposeSource.parse(yaml: text)
+            if let top = try? Yams.load(yaml: text) as? [String: Any] { for k in ["secrets", "configs"] { d.composeMounted[k] = ComposeSource.mounted(top, k) } }
         }
         InitMapper(hints: hints, dir: dir, unescapeDollars: compose).map(source, into: &d)
     }

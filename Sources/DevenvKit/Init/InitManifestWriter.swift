@@ -26,6 +26,13 @@ enum InitManifestWriter {
         if !env.isEmpty {
             top.append((str(name: "env"), map(env.map { file, keys in (str(file), map(keys.map { (str($0.key), str($0.value)) })) })))
         }
+        for (key, entries) in [("secrets", d.secrets), ("configs", d.configs)] where !entries.isEmpty {
+            top.append((str(name: key), map(entries.map { sec in
+                let value = sec.file.map { (str(name: "file"), str($0)) } ?? sec.content.map { (str(name: "content"), str($0)) }
+                    ?? (str(name: "environment"), str(sec.environment ?? ""))
+                return (str(name: sec.name), map([value], flow: sec.content == nil))
+            })))
+        }
         if !d.processes.isEmpty {
             top.append((str(name: "processes"), map(d.processes.map { p in
                 var m: [(Node, Node)] = [(str(name: "run"), str(p.run))]
@@ -47,7 +54,11 @@ enum InitManifestWriter {
             m.append((str(name: "image"), str(image)))
         }
         if let b = c.build {
-            m.append((str(name: "build"), b.dockerfile.map { f in map([(str(name: "context"), str(b.context)), (str(name: "dockerfile"), str(f))], flow: true) } ?? str(b.context)))
+            var fields: [(Node, Node)] = [(str(name: "context"), str(b.context))]
+            if let f = b.dockerfile { fields.append((str(name: "dockerfile"), str(f))) }
+            if let t = b.target { fields.append((str(name: "target"), str(t))) }
+            if !b.args.isEmpty { fields.append((str(name: "args"), map(b.args.map { (str($0.name), $0.value.map { str($0) } ?? null) }))) }
+            m.append((str(name: "build"), fields.count == 1 ? str(b.context) : map(fields, flow: b.args.isEmpty)))
         } else if c.image == nil {
             m.append((str(name: "version"), str(c.version ?? kinds[c.kind ?? c.name]?.version ?? "latest")))
             for s in c.listSettings { m.append((str(name: s.key), seq([str(s.value)], flow: true))) }
@@ -58,20 +69,45 @@ enum InitManifestWriter {
             m.append((str(name: "env"), map(c.env.map { (str($0.key), str($0.value)) } + c.fromShell.map { (str($0), .scalar(Node.Scalar("null", Tag(.null), .plain))) })))
         }
         if !c.volumes.isEmpty { m.append((str(name: "volumes"), seq(c.volumes.map { str($0) }))) }
-        if !c.ports.isEmpty { m.append((str(name: "ports"), map(c.ports.map { (str(name: $0.key), int(Int($0.value) ?? 0)) }, flow: true))) }
+        if !c.ports.isEmpty { m.append((str(name: "ports"), map(c.ports.map { (str(name: $0.key), Int($0.value).map(int) ?? str($0.value)) }, flow: true))) }
         if let ready = c.ready { m.append((str(name: "ready"), str(name: ready))) }
         if let h = c.healthcheck {
             let test = seq(h.test.map { str($0) }, flow: h.test.count <= 2 && !h.test.contains { $0.contains("\n") })
             m.append((str(name: "healthcheck"), h.options.isEmpty ? test
                 : map([(str(name: "test"), test)] + h.options.map { (str(name: $0.key), $0.key == "retries" ? int(Int($0.value) ?? 0) : str($0.value)) })))
         }
+        if let r = c.restart { m.append((str(name: "restart"), str(r))) }
+        if !c.profiles.isEmpty { m.append((str(name: "profiles"), seq(c.profiles.map { str($0) }, flow: true))) }
+        if !c.labels.isEmpty { m.append((str(name: "labels"), map(c.labels.map { (str($0.key), str($0.value)) }))) }
+        for o in c.options { m.append((str(name: o.key), node(json: o.value))) }
         if !c.dependsOn.isEmpty {
             m.append((str(name: "depends_on"), c.dependsOn.allSatisfy { $0.condition == "service_started" }
                 ? seq(c.dependsOn.map { str(name: $0.name) }, flow: true)
                 : map(c.dependsOn.map { (str(name: $0.name), map([(str(name: "condition"), str(name: $0.condition))], flow: true)) })))
         }
         let simple = c.image == nil && c.build == nil && c.command == nil && c.entrypoint == nil && c.healthcheck == nil && c.dependsOn.isEmpty && c.env.isEmpty && c.fromShell.isEmpty && c.volumes.isEmpty
+            && c.labels.isEmpty && c.options.isEmpty
         return map(m, flow: simple)
+    }
+
+    static var null: Node { Node.scalar(Node.Scalar("null", Tag(.null), .plain)) }
+
+    /// A compose value given as JSON (`{"nofile":{"hard":65536,"soft":65536}}`), as YAML that
+    /// reads back to the same value: texts through `str`, numbers and booleans plain.
+    static func node(json: String) -> Node {
+        guard let v = try? JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) else { return str(json) }
+        func convert(_ v: Any) -> Node {
+            if v is NSNull { return null }
+            if let s = v as? String { return str(s) }
+            if let a = v as? [Any] { return seq(a.map(convert), flow: a.allSatisfy { !($0 is [Any] || $0 is [String: Any]) }) }
+            if let m = v as? [String: Any] {
+                return map(m.keys.sorted().map { (str($0), convert(m[$0]!)) }, flow: m.count <= 3 && m.values.allSatisfy { !($0 is [Any] || $0 is [String: Any]) })
+            }
+            // a number or a boolean: the JSON text is its YAML
+            let text = ComposeSource.canonical(v) ?? "\(v)"
+            return .scalar(Node.Scalar(text, Tag(text == "true" || text == "false" ? .bool : text.contains(".") ? .float : .int), .plain))
+        }
+        return convert(v)
     }
 
     static func map(_ entries: [(Node, Node)], flow: Bool = false) -> Node {

@@ -12,8 +12,10 @@ extension InitMapper {
 
     /// A service built from the project's own code: an app process run on the host, with its
     /// compose command (or what its build folder holds), its port and its env (in its folder's
-    /// `.env`, connection values rewritten to the kinds' values).
-    func mapApp(_ s: SourceService, names: [String: String], rewriter: InitRewriter, _ row: inout InitReport.Row, _ d: inout InitDetection) {
+    /// `.env`, connection values rewritten to the kinds' values), when that loses nothing of it
+    /// (`process`); else a container built as compose builds it, saying what a process would drop.
+    func mapApp(_ s: SourceService, names: [String: String], rewriter: InitRewriter, process: Bool, losses: [String],
+                _ row: inout InitReport.Row, _ d: inout InitDetection) {
         let name = row.name!
         guard let context = s.build else {
             row.notCarried.append("the whole service: it has neither image: nor build:")
@@ -22,28 +24,26 @@ extension InitMapper {
         let cwd = relative(context).replacingOccurrences(of: "^\\./", with: "", options: .regularExpression)
         let folder = cwd == "." ? nil : cwd
         let full = context.hasPrefix("/") ? context : dir + "/" + context
-        var p: InitProcess
-        if cwd.hasPrefix("..") || cwd.hasPrefix("/") {
-            // devenv runs processes inside the project folder: this one stays a container, built as compose builds it.
-            d.report.warnings.append("\(s.name): built from \(cwd), outside the project folder: kept as a container built from there (run `devenv init` in the folder that holds both to run it on the host)")
+        guard process else {
+            // devenv runs processes inside the project folder, as they run in compose: anything
+            // else stays a container, built as compose builds it.
+            let why = cwd.hasPrefix("..") || cwd.hasPrefix("/") ? "built from \(cwd), outside the project folder (run `devenv init` in the folder that holds both to run it on the host)"
+                : !FileManager.default.fileExists(atPath: full) ? "built from \(folder ?? ".")/, which is not in this folder yet: `devenv up` builds it as compose does once it is"
+                : !losses.isEmpty ? "built from \(folder ?? ".")/; as a host process it would lose " + losses.joined(separator: ", ")
+                : "built from \(folder ?? ".")/, with no command: in compose and no package.json, pyproject.toml, Cargo.toml or Procfile devenv recognises there (move it under processes: to run it on the host)"
+            d.report.warnings.append("\(s.name): kept as a container \(why)")
             mapGeneric(s, rewriter: rewriter, &row, &d)
             return
         }
+        var p: InitProcess
         if let cmd = s.command, !cmd.isEmpty {
             p = InitProcess(name: name, run: ShellWords.join(cmd.map(text)), cwd: folder, listens: !s.ports.isEmpty, from: "compose command")
             row.carried.append("command")
         } else if let found = InitProcesses.detect(folder: full, cwd: folder, name: name) {
             p = found
             row.carried.append("run: \(found.run) (from \(found.from))")
-        } else if !FileManager.default.fileExists(atPath: full) {
-            row.notCarried.append("the whole service: built from \(folder ?? ".")/, with no command: in compose and no package.json, pyproject.toml, Cargo.toml or Procfile devenv recognises there; add it under processes: by hand")
-            for (k, _) in s.environment { row.notCarried.append("environment \(k): its service is not carried") }
-            for port in s.ports { row.notCarried.append("port \(port.target): its service is not carried") }
-            return
         } else {
-            d.report.warnings.append("\(s.name): built from \(folder ?? ".")/, with no command: in compose and no package.json, pyproject.toml, Cargo.toml or Procfile devenv recognises there: kept as a container built from its Dockerfile (move it under processes: to run it on the host)")
-            mapGeneric(s, rewriter: rewriter, &row, &d)
-            return
+            return   // `process` is only true when one of the two holds (`willRun`)
         }
         row.became = "process"
         if let e = s.entrypoint { row.notCarried.append("entrypoint \(e.joined(separator: " ")): it runs in the image, not on the host") }

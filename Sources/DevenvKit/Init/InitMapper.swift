@@ -29,46 +29,73 @@ struct InitMapper {
         var backing: [String: Backing] = [:]
         // Backing services first, so that the others' values can be rewritten to theirs.
         for s in services { names[s.name] = unique(s.name) }
+        var genericWhy: [String: String] = [:]
         for s in services {
             // An entrypoint of its own replaces what the kind's image runs: such a service stays generic.
             guard s.build == nil, s.entrypoint == nil, let image = s.image, let (kind, _, _) = kindFor(image) else { continue }
             let owned = Self.ownedEnv(kind)
+            if let why = keptGeneric(s, image: image, kind: kind) { genericWhy[s.name] = why; continue }
             var values: [String: String] = [:]
             for (k, v) in s.environment where owned[k] != nil { values[k] = v.map(text) }
             backing[s.name] = Backing(name: names[s.name]!, kind: kind, owned: values)
         }
         var rewriter = InitRewriter(backing: backing, hints: hints)
-        for s in services where s.build != nil && willRun(s) {
+        // Services another waits to complete: steps that run once, kept as containers.
+        let steps = Set(services.flatMap { $0.dependsOn.filter { $0.condition == "service_completed_successfully" }.map(\.name) })
+        var processes = Set<String>()
+        for s in services where s.build != nil && willRun(s) && hostLosses(s, step: steps.contains(s.name)).isEmpty { processes.insert(s.name) }
+        for s in services where processes.contains(s.name) {
             if let p = s.ports.first(where: { $0.proto == "tcp" }) { rewriter.apps[s.name] = (names[s.name]!, p.published ?? p.target, p.target) }
+        }
+        // Each published TCP port as the port devenv publishes it on: a process's own, a kind's by name, a generic service's.
+        for s in services {
+            let name = names[s.name]!
+            for p in s.ports where p.proto == "tcp" {
+                guard let h = p.published else { continue }
+                if processes.contains(s.name) { if p.target == rewriter.apps[s.name]?.target { rewriter.published[h] = "{{ports.\(name)}}" }; continue }
+                if let b = backing[s.name] {
+                    if let own = b.kind.ports.first(where: { $0.container == p.target }) { rewriter.published[h] = "{{\(name).ports.\(own.name)}}" }
+                    continue
+                }
+                if let port = Self.portNames(s).first(where: { $0.target == p.target && $0.proto == "tcp" }) { rewriter.published[h] = "{{\(name).ports.\(port.name)}}" }
+            }
         }
         for s in services {
             var row = InitReport.Row(service: s.name, became: "not carried", name: names[s.name])
             if let b = backing[s.name] {
                 mapKind(s, b, &row, &d)
             } else if s.build != nil || s.image == nil {
-                mapApp(s, names: names, rewriter: rewriter, &row, &d)
+                mapApp(s, names: names, rewriter: rewriter, process: processes.contains(s.name), losses: hostLosses(s, step: steps.contains(s.name)), &row, &d)
             } else {
-                mapGeneric(s, rewriter: rewriter, &row, &d)
+                if let why = genericWhy[s.name] { d.report.warnings.append(why) }
+                mapGeneric(s, rewriter: rewriter, keptGeneric: genericWhy[s.name] != nil, &row, &d)
             }
             if row.became == "not carried" { row.name = nil }
             d.report.rows.append(row)
         }
-        carryDependsOn(services, &d)
+        carryDependsOn(services, steps: steps, &d)
     }
 
-    /// A generic service's `depends_on`, once every service is mapped: a dependency on a service
-    /// of the stack (a kind or a generic one, under its devenv name) that compose starts or waits
-    /// healthy for is carried; on an app process, a service not carried or a one-shot run, it is named.
-    private func carryDependsOn(_ services: [SourceService], _ d: inout InitDetection) {
+    /// Each service's `depends_on`, once every service is mapped: a dependency on a service of
+    /// the stack (a kind or a generic one, under its devenv name) is carried with its condition;
+    /// one on an app process or a service not carried is named. A step others wait to complete
+    /// that compose gives no `restart:` does not restart in compose: it gets `restart: "no"`.
+    private func carryDependsOn(_ services: [SourceService], steps: Set<String>, _ d: inout InitDetection) {
         let inStack = Set(d.services.map(\.name))
         var devenvName: [String: String] = [:]
         for r in d.report.rows { if let n = r.name, inStack.contains(n) { devenvName[r.service] = n } }
+        for s in services where steps.contains(s.name) && s.restart == nil {
+            guard let n = devenvName[s.name], let ci = d.services.firstIndex(where: { $0.name == n }),
+                  let ri = d.report.rows.firstIndex(where: { $0.service == s.name }) else { continue }
+            d.services[ci].restart = "no"
+            d.report.rows[ri].carried.append("restart no (a step others wait to complete; compose does not restart it)")
+        }
         for s in services where !s.dependsOn.isEmpty {
-            guard let ri = d.report.rows.firstIndex(where: { $0.service == s.name }), d.report.rows[ri].became.hasPrefix("generic"),
+            guard let ri = d.report.rows.firstIndex(where: { $0.service == s.name }), d.report.rows[ri].became != "process",
                   let ci = d.services.firstIndex(where: { $0.name == d.report.rows[ri].name }) else { continue }
             for dep in s.dependsOn {
                 guard DependsOnSpec.conditions.contains(dep.condition) else {
-                    d.report.rows[ri].notCarried.append("depends_on \(dep.name) (\(dep.condition)): devenv runs no one-shot steps; it starts every service together")
+                    d.report.rows[ri].notCarried.append("depends_on \(dep.name) (\(dep.condition)): not a condition compose has")
                     continue
                 }
                 guard let target = devenvName[dep.name] else {
@@ -79,6 +106,15 @@ struct InitMapper {
                 d.report.rows[ri].carried.append("depends_on \(dep.name)")
             }
         }
+    }
+
+    /// A generic service's ports as devenv.yml names them: the first `main`, then `p8080`, `udp53`.
+    static func portNames(_ s: SourceService) -> [(name: String, target: Int, proto: String)] {
+        var seen = Set<String>(), out: [(name: String, target: Int, proto: String)] = []
+        for p in s.ports where ["tcp", "udp"].contains(p.proto) && seen.insert("\(p.target)/\(p.proto)").inserted {
+            out.append((out.isEmpty ? "main" : (p.proto == "udp" ? "udp\(p.target)" : "p\(p.target)"), p.target, p.proto))
+        }
+        return out
     }
 
     /// The kind that runs `image` (its family and tag rule), the version and a note.
@@ -104,6 +140,7 @@ struct InitMapper {
         var out: [String: String] = [:]
         for (key, template) in kind.compose.environmentTemplates { out[key] = template }
         for s in kind.initHints?.settings ?? [] { for v in s.variables where out[v] == nil { out[v] = "{{\(s.setting)}}" } }
+        for a in kind.initHints?.aliases ?? [] where out[a.name] == nil { out[a.name] = out[a.variable] }
         return out
     }
 
@@ -131,7 +168,13 @@ struct InitMapper {
         }
         if let cmd = s.command { c.command = cmd.map(text); row.carried.append("command") }
         for v in s.volumes {
-            if v.target == kind.dataPath { row.carried.append("volume \(v.target) (the kind's data volume)"); continue }
+            if v.target == kind.dataPath {
+                if v.type == "volume" { row.carried.append("volume \(v.target) (the kind's data volume)") }
+                else {   // a host folder: devenv keeps a kind's data in a volume of the stack (snapshots, branches)
+                    row.notCarried.append("volume \(v.target): the data stays in \(v.source.map(relative) ?? "the \(v.type) mount"); the \(kind.name) kind keeps its data in a volume of the stack, which starts empty")
+                }
+                continue
+            }
             if let spec = volume(v) { c.volumes.append(spec); row.carried.append("volume \(v.target)") }
             else { row.notCarried.append("volume \(v.target): devenv.yml has no \(v.type) mounts") }
         }
@@ -142,28 +185,31 @@ struct InitMapper {
             else { row.notCarried.append("port \(p.target)/\(p.proto): the \(kind.name) kind publishes only its own ports") }
         }
         if s.healthcheck != nil { row.carried.append("healthcheck (the kind's own probe)") }
-        common(s, &row, entrypoint: true)
+        if let e = s.entrypoint { row.notCarried.append("entrypoint \(e.joined(separator: " ")): devenv.yml services have no entrypoint") }
+        carryCompose(s, kind: kind, &c, &row, &d)
         d.services.append(c)
     }
 
     /// A generic service: its exact image, or the folder compose builds it from (a service built
     /// from outside the project, or with nothing init can run on the host).
-    func mapGeneric(_ s: SourceService, rewriter: InitRewriter, _ row: inout InitReport.Row, _ d: inout InitDetection) {
+    func mapGeneric(_ s: SourceService, rewriter: InitRewriter, keptGeneric: Bool = false, _ row: inout InitReport.Row, _ d: inout InitDetection) {
         let name = row.name!
         var c = InitOperation.Choice(name: name, image: s.image)
         if hints.kinds.contains(where: { $0.name == name }) { c.kind = ServiceSpec.genericKind }
         row.became = "generic"
         if let context = s.build {
-            c.build = BuildSpec(context: relative(context), dockerfile: s.dockerfile == "Dockerfile" ? nil : s.dockerfile)
+            c.build = BuildSpec(context: relative(context), dockerfile: s.dockerfile == "Dockerfile" ? nil : s.dockerfile, target: s.buildTarget,
+                                args: s.buildArgs.map { .init(name: $0.name, value: $0.value.map(text)) })
             row.became = "generic (built)"
             row.carried.append("build \(relative(context))")
+            for k in s.buildOther { row.notCarried.append("build.\(k): devenv.yml's build has context, dockerfile, target and args") }
         }
         if s.image != nil { row.carried.append("image") }
         if s.build != nil || s.image == nil {
         } else if s.image!.contains("$") { row.notCarried.append("image \(s.image!): a ${VARIABLE} compose could not resolve") }
         else if s.entrypoint != nil, let (kind, _, _) = kindFor(s.image!) {
             d.report.warnings.append("\(s.name): \(s.image!) is kept as a generic image: its entrypoint replaces what devenv's \(kind.name) kind runs")
-        } else if let (kind, _, _) = hintsKind(s.image!) {
+        } else if !keptGeneric, let (kind, _, _) = hintsKind(s.image!) {
             d.report.warnings.append("\(s.name): \(s.image!) is kept as a generic image: devenv's \(kind.name) kind runs \(kind.initHints!.images.joined(separator: ", ")) with tags like \(kind.version)")
         }
         for (k, v) in s.environment {
@@ -178,28 +224,19 @@ struct InitMapper {
             if let spec = volume(v) { c.volumes.append(spec); row.carried.append("volume \(v.target)") }
             else { row.notCarried.append("volume \(v.target): devenv.yml has no \(v.type) mounts") }
         }
-        var seen = Set<Int>()
-        for p in s.ports {
-            guard p.proto == "tcp" else { row.notCarried.append("port \(p.target)/\(p.proto): devenv publishes TCP ports only"); continue }
-            guard seen.insert(p.target).inserted else { continue }
-            c.ports.append(.init(key: c.ports.isEmpty ? "main" : "p\(p.target)", value: String(p.target)))
-            row.carried.append("port \(p.target)" + (p.published.map { $0 == p.target ? "" : " (was host \($0))" } ?? ""))
+        for p in s.ports where !["tcp", "udp"].contains(p.proto) { row.notCarried.append("port \(p.target)/\(p.proto): devenv publishes TCP and UDP ports") }
+        for p in Self.portNames(s) {
+            let udp = p.proto == "udp"
+            c.ports.append(.init(key: p.name, value: String(p.target) + (udp ? "/udp" : "")))
+            let published = s.ports.first { $0.target == p.target && $0.proto == p.proto }?.published
+            row.carried.append("port \(p.target)" + (udp ? "/udp" : "") + (published.map { $0 == p.target ? "" : " (was host \($0))" } ?? ""))
         }
         if let h = s.healthcheck {
             c.healthcheck = HealthcheckSpec(test: h.map(text), options: s.healthcheckOptions)
             row.carried.append("healthcheck")
         }
-        common(s, &row, entrypoint: false, dependsOn: false)
+        carryCompose(s, kind: nil, &c, &row, &d)
         d.services.append(c)
-    }
-
-    /// What no devenv.yml service has: entrypoint, depends_on, profiles, one-shot runs, other keys.
-    private func common(_ s: SourceService, _ row: inout InitReport.Row, entrypoint: Bool, dependsOn: Bool = true) {
-        if entrypoint, let e = s.entrypoint { row.notCarried.append("entrypoint \(e.joined(separator: " ")): devenv.yml services have no entrypoint") }
-        if dependsOn, !s.dependsOn.isEmpty { row.notCarried.append("depends_on \(s.dependsOn.map(\.name).joined(separator: ", ")): devenv starts every service together and waits for each") }
-        if !s.profiles.isEmpty { row.notCarried.append("profiles \(s.profiles.joined(separator: ", ")): devenv.yml has no profiles; the service always runs") }
-        if s.restart == "no" || s.restart == "on-failure" { row.notCarried.append("restart \(s.restart!): devenv restarts services unless stopped") }
-        for k in s.otherKeys { row.notCarried.append("\(k): devenv.yml services have no \(k)") }
     }
 
     private func hintsKind(_ image: String) -> (ServiceKind, String, String?)? {

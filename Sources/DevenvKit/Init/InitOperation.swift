@@ -43,6 +43,11 @@ public struct InitOperation {
         public var build: BuildSpec?
         public var volumes: [String] = []
         public var ready: String?
+        public var restart: String?
+        public var profiles: [String] = []
+        public var labels: [Value] = []
+        /// Compose keys carried as written (`user`, `tty`, …): the key and its value as JSON.
+        public var options: [Value] = []
 
         public init(name: String, version: String? = nil, image: String? = nil) { self.name = name; self.version = version; self.image = image }
     }
@@ -89,7 +94,9 @@ public struct InitOperation {
                               hint: "Name the services the app needs, and its processes come along: `devenv init --services postgres,redis`.",
                               exitCode: .usage, details: detected.report.rows.flatMap { r in r.notCarried.map { "\(r.service): not carried: \($0)" } })
         }
-        let text = try InitManifestWriter.manifest(name: name, choices: choices, detected: detected, kinds: templates.kinds)
+        var written = detected
+        if services != nil { written.secrets = []; written.configs = [] }   // named kinds only: no compose service uses them
+        let text = try InitManifestWriter.manifest(name: name, choices: choices, detected: written, kinds: templates.kinds)
         _ = try ManifestLoader(kinds: templates).parse(text, file: file)
         if !dryRun { try AtomicFile.write(text, to: file, newFileMode: 0o644) }
         return Result(text: text, report: detected.report, written: !dryRun)

@@ -56,12 +56,14 @@ public struct InitReport: Codable, Sendable, Equatable {
     static func summary(_ carried: [String]) -> String {
         guard !carried.isEmpty else { return "-" }
         var counts: [(String, Int)] = []
-        for item in carried {
+        // compose keys carried as written, by name: `user, tty`
+        let keys = carried.filter { $0.hasPrefix("key ") }.map { String($0.dropFirst(4).split(separator: " ").first ?? "") }
+        for item in carried where !item.hasPrefix("key ") {
             let word = item.hasPrefix("env ") || item.contains("(the kind's own)") ? "env" : String(item.split(separator: " ").first ?? "")
             if let i = counts.firstIndex(where: { $0.0 == word }) { counts[i].1 += 1 } else { counts.append((word, 1)) }
         }
-        return counts.map { w, n in ["image", "command", "run:", "healthcheck", "entrypoint", "build"].contains(w) ? (w == "run:" ? "run" : w) : "\(n) \(w)\(n == 1 || w == "env" || w == "depends_on" ? "" : "s")" }
-            .joined(separator: ", ")
+        return counts.map { w, n in ["image", "command", "run:", "healthcheck", "entrypoint", "build", "restart", "profiles"].contains(w) ? (w == "run:" ? "run" : w) : "\(n) \(w)\(n == 1 || w == "env" || w == "depends_on" ? "" : "s")" }
+            .joined(separator: ", ") + (keys.isEmpty ? "" : (counts.isEmpty ? "" : ", ") + keys.joined(separator: ", "))
     }
 
     /// Comment lines for the top of devenv.yml.

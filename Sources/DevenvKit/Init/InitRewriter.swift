@@ -13,6 +13,9 @@ struct InitRewriter {
     let hints: InitHintTable
     /// App services that become processes: compose name → (process name, published port, container port).
     var apps: [String: (name: String, published: Int, target: Int)] = [:]
+    /// Host ports compose published, each as the template of the port devenv publishes it on
+    /// (`{{web.ports.main}}`, `{{ports.api}}` for a process), for URLs that reach it from the host.
+    var published: [Int: String] = [:]
 
     private func keys(_ b: InitMapper.Backing) -> Set<String> { Set(b.kind.values.map(\.key)) }
 
@@ -54,6 +57,12 @@ struct InitRewriter {
                 report.undecided.append("\(service) \(key) holds the literal value of \(compose)'s \(owned.key); devenv's \(b.kind.name) kind makes its own: set it by hand")
             }
         }
+        // What a container cannot reach as written: a process on the host by its compose name, or
+        // a host port compose published (devenv publishes that service on a port of its own).
+        for (compose, app) in apps.sorted(by: { $0.key < $1.key }) where mentions(out, compose) {
+            report.undecided.append("\(service) \(key) mentions \(compose), which runs on the host as process \(app.name): a container does not reach it by that name; set it by hand")
+        }
+        if let hosted = hostPort(out) { out = hosted; templated = true }
         if out != value { report.rewrites.append(.init(service: service, key: key, from: Self.masked(value), to: templated ? out : Self.masked(out))) }
         return out
     }
@@ -101,6 +110,7 @@ struct InitRewriter {
                 out = "{{\(b.name)." + template.dropFirst(2); touched = true; break
             }
         }
+        if !touched, let hosted = hostPort(value) { out = hosted; touched = true }
         if !touched, let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), ["http", "https", "ws", "wss"].contains(scheme),
            let h = url.host, let port = url.port,
            let app = apps.first(where: { c, a in ["localhost", "127.0.0.1", "0.0.0.0"].contains(h) ? a.published == port : c == h && (a.target == port || a.published == port) })?.value {
@@ -113,6 +123,15 @@ struct InitRewriter {
             report.undecided.append("\(service) \(key) mentions \(compose) but is not a host, host:port or URL: kept as written")
         }
         return out
+    }
+
+    /// A URL to a port compose published on this machine (`http://localhost:3000/api`), with
+    /// that port as the one devenv publishes it on (`http://localhost:{{web.ports.main}}/api`):
+    /// a browser's address, or a host process's; inside a container `localhost` is the container.
+    func hostPort(_ value: String) -> String? {
+        guard let url = URLComponents(string: value), url.scheme != nil, let h = url.host, ["localhost", "127.0.0.1", "0.0.0.0"].contains(h),
+              let port = url.port, let template = published[port], let r = value.range(of: "\(h):\(port)") else { return nil }
+        return value.replacingCharacters(in: r, with: "\(h):\(template)")
     }
 
     /// A URL's password shown as `***`.

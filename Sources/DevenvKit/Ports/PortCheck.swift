@@ -18,6 +18,7 @@ public struct PortCheck {
 
     public var engine: (any ContainerEngine)?
     public var isFree: (Int) -> Bool = PortProbe.isFree
+    public var isFreeUDP: (Int) -> Bool = PortProbe.isFreeUDP
     /// The app ports (`ports:` names) of the processes `up` is about to start, and whether
     /// each is pinned: a pinned one that is taken is an error (exit 3), an `auto` one moves.
     public var processPorts: [String: Bool] = [:]
@@ -32,7 +33,7 @@ public struct PortCheck {
         var taken: [String: Int] = [:]
         var own: Set<Int>?
         for s in plan.services {
-            for p in s.ports where !ours.contains(p.host) && !isFree(p.host) {
+            for p in s.ports where !ours.contains(p.host) && !(p.proto == "udp" ? isFreeUDP(p.host) : isFree(p.host)) {
                 // The stack's own containers in any state (created by a killed `up`, restarting,
                 // exited) keep their ports: never move a port away from the stack itself.
                 if own == nil { own = Self.boundPorts(engine: engine, stack: plan.identity.stack) }

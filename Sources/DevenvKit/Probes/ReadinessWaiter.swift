@@ -43,6 +43,8 @@ public final class ReadinessWaiter: Sendable {
 
     /// Services marked failed, with why.
     private let stopped = Locked<[String: String]>([:])
+    /// Services that finished: exited with code 0 where that is how they end (`restart: "no"`, `on-failure`).
+    private let finished = Locked<Set<String>>([])
     let prober: any Prober
 
     public init(prober: any Prober = HostProber()) { self.prober = prober }
@@ -62,18 +64,45 @@ public final class ReadinessWaiter: Sendable {
         stopped.with { $0[service] }
     }
 
+    /// Marks a service as done: its container exited 0 and is not restarted (a one-shot step).
+    public func complete(_ service: String) {
+        _ = finished.with { $0.insert(service) }
+    }
+
+    private func isFinished(_ service: String) -> Bool { finished.with { $0.contains(service) } }
+
     /// Waits until every service is ready, failed or out of time. `onReady` is called as each
-    /// becomes ready, with the seconds since the wait began.
-    public func wait(_ probes: [(name: String, probe: ProbeSpec)], timeout: TimeInterval,
+    /// becomes ready, with the seconds since the wait began. `steps` have no probe: each is
+    /// ready when it is marked complete (``complete(_:)``).
+    public func wait(_ probes: [(name: String, probe: ProbeSpec)], steps: [String] = [], timeout: TimeInterval,
                      onReady: @escaping @Sendable (String, Double) -> Void) async -> [String: Result] {
         let start = Date()
         let deadline = start.addingTimeInterval(timeout)
         return await withTaskGroup(of: (String, Result).self) { group in
+            for name in steps {
+                group.addTask { [self] in
+                    while true {
+                        if let reason = stopReason(name) { return (name, .failed(reason)) }
+                        if isFinished(name) {
+                            let secs = Date().timeIntervalSince(start)
+                            onReady(name, secs)
+                            return (name, .ready(seconds: secs))
+                        }
+                        if Date() >= deadline { return (name, .timedOut(last: "still running (a step is done when it exits 0)")) }
+                        try? await Task.sleep(nanoseconds: 100_000_000)
+                    }
+                }
+            }
             for (name, probe) in probes {
                 group.addTask { [self] in
                     var delay = Self.firstDelay
                     while true {
                         if let reason = stopReason(name) { return (name, .failed(reason)) }
+                        if isFinished(name) {
+                            let secs = Date().timeIntervalSince(start)
+                            onReady(name, secs)
+                            return (name, .ready(seconds: secs))
+                        }
                         let outcome = await prober.check(probe, timeout: min(2, max(0.2, deadline.timeIntervalSinceNow)))
                         switch outcome {
                         case .ready:

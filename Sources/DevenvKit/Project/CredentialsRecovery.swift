@@ -69,7 +69,7 @@ public struct CredentialsRecovery: Sendable {
         var markers: [String: String] = [:]
         for (i, secret) in kind.secrets.enumerated() { markers[secret.name] = "DevenvSecretMarker\(i)Q" }
         let planner = StackPlanner(kinds: templates, imageMap: ImageMap())
-        let ports = planner.containerPorts(s).map { PlannedPort(name: $0.0, container: $0.1, host: 0, pinned: false) }
+        let ports = planner.containerPorts(s).map { PlannedPort(name: $0.0, container: $0.1, host: 0, pinned: false, proto: $0.3) }
         let planned = try planner.planService(s, ports: ports, secrets: markers, identity: identity)
         let env = try kind.compose.environment(planned.context)
         var out: [(String, String, NSRegularExpression)] = []

@@ -31,8 +31,8 @@ public enum ComposeRenderer {
                 }
                 service[i].1 = .sequence(Node.Sequence(refs))
             }
-            service.append((str("labels"), labelNode(plan.identity.labels + [("dev.devenv.service", s.name), ("dev.devenv.kind", s.kindName)])))
-            service.append((str("restart"), str("unless-stopped")))
+            service.append((str("labels"), labelNode(s.spec.labels.map { ($0.key, $0.value) } + plan.identity.labels + [("dev.devenv.service", s.name), ("dev.devenv.kind", s.kindName)])))
+            service.append((str("restart"), str(s.spec.restart ?? "unless-stopped")))
             services.append((str(s.name), .mapping(Node.Mapping(service))))
             for v in extraVolumes where !volumes.contains(where: { $0.0.string == v }) {   // a named volume two services share is declared once
                 let name = plan.volumeNames[v].map { [(str("name"), str($0))] } ?? []   // a generation after `devenv upgrade`
@@ -41,7 +41,9 @@ public enum ComposeRenderer {
         }
         var top: [(Node, Node)] = [(str("name"), str(plan.identity.stack)), (str("services"), .mapping(Node.Mapping(services)))]
         if !volumes.isEmpty { top.append((str("volumes"), .mapping(Node.Mapping(volumes)))) }
+        configs = mountedNodes(plan.manifest.configs, root: plan.manifest.root) + configs   // the manifest's own, then the kinds' files
         if !configs.isEmpty { top.append((str("configs"), .mapping(Node.Mapping(configs)))) }
+        if !plan.manifest.secrets.isEmpty { top.append((str("secrets"), .mapping(Node.Mapping(mountedNodes(plan.manifest.secrets, root: plan.manifest.root))))) }
         top.append((str("networks"), .mapping(Node.Mapping([(str("default"), .mapping(Node.Mapping([(str("labels"), labels)])))]))))
         return header + (try Yams.serialize(node: .mapping(Node.Mapping(top)), width: -1))
     }
@@ -92,6 +94,12 @@ public enum ComposeRenderer {
             let context = b.context.hasPrefix("/") ? b.context : URL(fileURLWithPath: plan.manifest.root).appendingPathComponent(b.context).standardizedFileURL.path
             var build: [(Node, Node)] = [(str("context"), str(context))]
             if let f = b.dockerfile { build.append((str("dockerfile"), str(f))) }
+            if let t = b.target { build.append((str("target"), str(t))) }
+            if !b.args.isEmpty {
+                build.append((str("args"), .mapping(Node.Mapping(b.args.map { a in
+                    (str(a.name), a.value.map { str(escape($0)) } ?? .scalar(Node.Scalar("null", Tag(.null), .plain)))
+                }))))
+            }
             entries.append((str("build"), .mapping(Node.Mapping(build))))
         }
         if let entrypoint = s.spec.entrypoint {
@@ -112,11 +120,37 @@ public enum ComposeRenderer {
             if let named { declared.append(named) }
             volumeList.append(str(mount))
         }
+        if !s.spec.profiles.isEmpty { entries.append((str("profiles"), .sequence(Node.Sequence(s.spec.profiles.map { str($0) })))) }
+        for o in s.spec.options { entries.append((str(o.key), escaped(o.value.node))) }
         if !s.ports.isEmpty {
-            entries.append((str("ports"), .sequence(Node.Sequence(s.ports.map { str("127.0.0.1:\($0.host):\($0.container)") }))))
+            entries.append((str("ports"), .sequence(Node.Sequence(s.ports.map { str("127.0.0.1:\($0.host):\($0.container)" + ($0.proto == "udp" ? "/udp" : "")) }))))
         }
         if !volumeList.isEmpty { entries.append((str("volumes"), .sequence(Node.Sequence(volumeList)))) }
         return (entries, declared)
+    }
+
+    /// A value carried as written, every text with compose's `$` escaped.
+    static func escaped(_ node: Node) -> Node {
+        switch node {
+        case .scalar(var sc): sc.string = escape(sc.string); return .scalar(sc)
+        case .mapping(let m): return .mapping(Node.Mapping(m.map { ($0.key, escaped($0.value)) }, m.tag, m.style))
+        case .sequence(let q): return .sequence(Node.Sequence(q.map(escaped), q.tag, q.style))
+        case .alias: return node
+        }
+    }
+
+    /// The top-level `secrets:` or `configs:` entries: files resolved against the project root.
+    static func mountedNodes(_ entries: [SecretSpec], root: String) -> [(Node, Node)] {
+        entries.map { sec in
+            let value: (Node, Node) = if let f = sec.file {
+                (str("file"), str(f.hasPrefix("/") ? f : URL(fileURLWithPath: root).appendingPathComponent(f).standardizedFileURL.path))
+            } else if let c = sec.content {
+                (str("content"), .scalar(Node.Scalar(escape(c), Tag(.str), c.contains("\n") ? .literal : .doubleQuoted)))
+            } else {
+                (str("environment"), str(sec.environment ?? ""))
+            }
+            return (str(sec.name), .mapping(Node.Mapping([value])))
+        }
     }
 
     static func envNode(_ env: [(key: String, value: String)]) -> Node { .mapping(Node.Mapping(envEntries(env))) }

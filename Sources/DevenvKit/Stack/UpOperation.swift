@@ -25,6 +25,9 @@ public struct UpOperation {
     /// `--upgrade`: data an older major version wrote is upgraded first, as `devenv upgrade
     /// SERVICE --yes` does, instead of stopping `up` (a branch stack asks on a terminal).
     public var upgrade = false
+    /// `--profile NAME`: also start the services of these profiles (a service in a profile
+    /// starts only when one of its profiles is named, or it is named itself).
+    public var profiles: [String] = []
 
     public init() {}
 
@@ -62,6 +65,11 @@ public struct UpOperation {
         let start = Date()
         let project = try Project.load(ctx, branch: branch)
         let selection = try UpSelection(manifest: project.manifest, names: services)
+        let known = Array(Set(project.manifest.services.flatMap(\.profiles))).sorted()
+        for p in profiles where !known.contains(p) {
+            throw DevenvError.usage("no service of \(ManifestLoader.fileName) has profile '\(p)'\(Suggest.hint(p, among: known))",
+                                    hint: known.isEmpty ? "devenv.yml names no profiles: drop --profile." : "Profiles: \(known.joined(separator: ", ")).")
+        }
         let services = selection.services   // `up api` (a process) brings every service up
         if !selection.processes.isEmpty { try ProcessTrust.require(ctx, project: project) }
         try ctx.engine.ping()
@@ -123,7 +131,8 @@ public struct UpOperation {
         if case .copy = decision {} else { gap = try LedgerGap.services(ctx, plan: plan, seeds: project.seeds) }
         try LedgerGap.settle(plan: plan, gap: gap)   // from here on the stack's data is devenv's
 
-        let selected = services.isEmpty ? plan.services : plan.services.filter { services.contains($0.name) }
+        let active = plan.services.filter { $0.spec.profiles.isEmpty || $0.spec.profiles.contains(where: profiles.contains) }
+        let selected = services.isEmpty ? active : plan.services.filter { services.contains($0.name) }
         let names = selected.map(\.name)
         let alreadyUp = existing == compose && names.allSatisfy { n in containers.contains { $0.service == n && $0.state == .running } }
 
@@ -151,7 +160,7 @@ public struct UpOperation {
                     credentials = try await BranchCredentials.resume(ctx, project: project, plan: plan, containers: containers)
                 }
                 board.setAll("starting")
-                try await timer.measure(.starting, names) { try await ctx.runner.check(Compose.up(project.composeProject, services: services)) }
+                try await timer.measure(.starting, names) { try await ctx.runner.check(Compose.up(project.composeProject, services: services, profiles: profiles)) }
             } catch let f as CommandFailure { board.finish(); throw Compose.explain(f) }
             catch { board.finish(); throw error }
             started = true
@@ -159,15 +168,19 @@ public struct UpOperation {
 
         if let note = try await RemoteStack.connect(ctx, plan: plan), progress { ctx.output.error(note) }
         let waiter = ReadinessWaiter(prober: ctx.prober)
+        // A one-shot step (`restart: "no"`) is ready when it has exited 0; a service that may stop
+        // (`on-failure`) is also done when it exits 0.
+        let steps = selected.filter(\.spec.isStep).map(\.name)
         let watcher = ContainerWatcher(engine: ctx.engine, stack: plan.identity.stack, waiter: waiter, services: names,
-                                       damagePatterns: DataDamage.patterns(selected)).start()
+                                       damagePatterns: DataDamage.patterns(selected), mayExit: Set(selected.filter(\.spec.mayExit).map(\.name))).start()
         let timer = timer
-        let results = await waiter.wait(selected.compactMap { s in s.probe.map { (s.name, $0) } }, timeout: timeout) { name, secs in
-            board.set(name, "ready", seconds: secs)
+        let probes = selected.filter { !$0.spec.isStep }.compactMap { s in s.probe.map { (s.name, $0) } }
+        let results = await waiter.wait(probes, steps: steps, timeout: timeout) { name, secs in
+            board.set(name, steps.contains(name) ? "done (exit 0)" : "ready", seconds: secs)
             timer.record(.readiness, [name], seconds: secs)
         }
         watcher.cancel()
-        for s in selected where s.probe == nil { board.set(s.name, "ready", seconds: 0); timer.record(.readiness, [s.name], seconds: 0) }
+        for s in selected where s.probe == nil && !s.spec.isStep { board.set(s.name, "ready", seconds: 0); timer.record(.readiness, [s.name], seconds: 0) }
         let failed = results.filter { if case .ready = $0.value { return false } else { return true } }
         for name in failed.keys { board.set(name, "not ready") }
         board.finish()
@@ -249,6 +262,8 @@ struct ContainerWatcher: Sendable {
     let engine: any ContainerEngine, stack: String, waiter: ReadinessWaiter, services: [String]
     /// Per service, log lines meaning its data folder cannot be used (`DataDamage`).
     var damagePatterns: [String: [String]] = [:]
+    /// Services for which exiting with code 0 is finishing, not failing (`restart: "no"`, `on-failure`).
+    var mayExit: Set<String> = []
 
     /// Checks once a second until the returned task is cancelled.
     func start() -> Task<Void, Never> {
@@ -268,7 +283,8 @@ struct ContainerWatcher: Sendable {
             if let line = DataDamage.scan(engine, container: c.id, patterns: damagePatterns[name] ?? []) {
                 waiter.fail(name, reason: DataDamage.reason(line))
             } else if c.state.hasEnded {
-                waiter.fail(name, reason: "stopped (\(c.status))")
+                if mayExit.contains(name), engine.restartInfo(id: c.id)?.exitCode == 0 { waiter.complete(name) }
+                else { waiter.fail(name, reason: "stopped (\(c.status))") }
             } else if c.state == .restarting, let info = engine.restartInfo(id: c.id), info.restarts >= 3 {
                 waiter.fail(name, reason: "keeps restarting (\(info.restarts) restarts, last exit code \(info.exitCode))")
             }

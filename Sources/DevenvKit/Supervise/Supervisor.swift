@@ -36,8 +36,10 @@ public struct Supervisor {
         for s in services { logs.start(s) }
 
         let probes = Dictionary(uniqueKeysWithValues: services.compactMap { n in plan.service(n)?.probe.map { (n, $0) } })
-        let observer = StackObserver(engine: ctx.engine, stack: compose.name, services: services, probes: probes, since: Date())
-        var watches = Dictionary(uniqueKeysWithValues: services.map { ($0, ServiceWatch(name: $0, policy: policy, now: Date())) })
+        // A service that may stop (a one-shot step, `on-failure`) is not restarted by devenv: compose's policy decides.
+        let watched = services.filter { plan.service($0)?.spec.mayExit != true }
+        let observer = StackObserver(engine: ctx.engine, stack: compose.name, services: watched, probes: probes, since: Date())
+        var watches = Dictionary(uniqueKeysWithValues: watched.map { ($0, ServiceWatch(name: $0, policy: policy, now: Date())) })
         let finished = Locked<[(service: String, error: String?)]>([])
         var restarts: [Task<Void, Never>] = []
         var engineDown = false
@@ -55,7 +57,7 @@ public struct Supervisor {
             switch await Self.offPool({ try observer.poll() }) {
             case .success(let seen):
                 if engineDown { out.print(prefixer.note("the engine answers again")); engineDown = false }
-                for name in services {
+                for name in watched {
                     for e in watches[name]!.observe(seen[name] ?? ServiceObservation(container: nil), now: now) {
                         out.print(prefixer.event(e))
                         if case .gaveUp = e { failure = e; break loop }
@@ -65,7 +67,7 @@ public struct Supervisor {
             case .failure(let error):
                 if !engineDown { out.print(prefixer.note("the engine does not answer (\(error)); still watching")); engineDown = true }
             }
-            for name in services {
+            for name in watched {
                 guard let order = watches[name]!.due(now: Date()) else { continue }
                 let command = Compose.command(for: order, compose)
                 restarts.append(Task { [runner = ctx.runner] in

@@ -50,7 +50,15 @@ public struct KindLoader {
             for d in k.damagedData { kind?.templates.add(d) }   // unchecked: one that does not compile matches nothing
             var fragmentProblems = check.fragmentProblems()
             let (compose, composeProblem) = ComposeFragment.parse(fragment)
-            if let compose { kind?.compose = compose }
+            if let compose {
+                kind?.compose = compose
+                let own = compose.environmentTemplates.map(\.key)
+                for a in k.initHints?.aliases ?? [] where !own.contains(a.variable) {
+                    let at = node["init"]?["aliases"]?[a.name] ?? node
+                    problems.append(ManifestProblem(line: at.mark?.line ?? 1, column: at.mark?.column ?? 1,
+                                                    "init.aliases.\(a.name): '\(a.variable)' is not a variable of compose.yml's environment\(Suggest.hint(a.variable, among: own))"))
+                }
+            }
             if let composeProblem { fragmentProblems.insert(composeProblem, at: 0) }
             if !fragmentProblems.isEmpty, problems.isEmpty { return failure(fragmentPath, fragmentProblems) }
             problems += fragmentProblems.map { ManifestProblem(line: $0.line, column: $0.column, "compose.yml:\($0.line): " + $0.message) }

@@ -173,7 +173,7 @@ extension KindLoader {
     package mutating func parseInit(_ node: Node) -> InitHints? {
         guard let m = reader.mapping(node, "init") else { return nil }
         var hints = InitHints(images: [], env: [], schemes: [], suggest: false)
-        for (key, v) in reader.entries(m, allowed: ["images", "tags", "env", "schemes", "settings", "suggest"], context: "in init") {
+        for (key, v) in reader.entries(m, allowed: ["images", "tags", "env", "schemes", "settings", "aliases", "suggest"], context: "in init") {
             switch key {
             case "images": hints.images = reader.strings(v, "init.images") ?? []
             case "env": hints.env = reader.templates(v, "init.env")
@@ -187,6 +187,12 @@ extension KindLoader {
                 for (k, vars) in sm {
                     guard let name = reader.string(k, "a setting name"), let list = reader.strings(vars, "init.settings.\(name)") else { continue }
                     hints.settings.append(InitSetting(setting: name, variables: list))
+                }
+            case "aliases":   // checked against compose.yml's environment once it is read (KindLoader.load)
+                guard let am = reader.mapping(v, "init.aliases") else { continue }
+                for (k, target) in am {
+                    guard let name = reader.string(k, "an alias"), let variable = reader.string(target, "init.aliases.\(name)") else { continue }
+                    hints.aliases.append((name, variable))
                 }
             default: hints.suggest = reader.bool(v, "init.suggest") ?? false
             }

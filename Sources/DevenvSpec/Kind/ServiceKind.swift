@@ -230,6 +230,14 @@ public struct InitHints: Sendable, Equatable {
     /// The tags of `images` this kind runs as its `version` (a regular expression matched
     /// whole); another tag keeps the compose service a generic one with its exact image.
     public var tags: String?
+    /// Other names the image reads for the kind's own variables (`MYSQL_PASSWORD` for mariadb's
+    /// `MARIADB_PASSWORD`): a compose file's value under such a name is the kind's own too.
+    public var aliases: [(name: String, variable: String)] = []
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.images == b.images && a.env == b.env && a.schemes == b.schemes && a.suggest == b.suggest && a.settings == b.settings && a.tags == b.tags
+            && a.aliases.map { "\($0.name)=\($0.variable)" } == b.aliases.map { "\($0.name)=\($0.variable)" }
+    }
 }
 
 /// A setting of the kind and the compose environment variables that may hold its value

@@ -13,22 +13,28 @@ import CurrentPlatform
 /// Containers carry the typed ``ContainerState``; the Engine API answers with its words
 /// (`State` in a list, `State.Status` in an inspect), so the real decoders run.
 final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendable {
-    struct Container { var id: String; var service: String; var project: String; var state: ContainerState; var labels: [String: String]; var ports: [Int: Int] }
+    struct Container {
+        var id: String; var service: String; var project: String; var state: ContainerState; var labels: [String: String]; var ports: [Int: Int]
+        var exitCode = 0
+    }
     struct Volume { var name: String; var labels: [String: String] }
 
     private let state = Locked((containers: [Container](), volumes: [Volume](), images: Set<String>(), commands: [Command](),
-                                failures: [String: CommandResult]()))
+                                failures: [String: CommandResult](), stepExits: [String: Int]()))
     var endpoint: EngineEndpoint { EngineEndpoint(address: .unix(path: "/simulated.sock"), source: .defaultSocket) }
     func dockerEnvironment() throws -> [String: String] { [:] }
 
     init(images: Set<String> = []) { state.with { $0.images = images } }
+
+    /// A step's exit code (a service with `restart: "no"` has exited by the time `up` returns; 0 unless set here).
+    func setStepExit(_ service: String, _ code: Int) { state.with { $0.stepExits[service] = code } }
 
     var commands: [Command] { state.value.commands }
     /// The docker argv of every recorded command after `compose --project-name P --file F`.
     var composeVerbs: [[String]] {
         commands.map { c in
             guard c.arguments.first == "compose", let f = c.arguments.firstIndex(of: "--file") else { return c.arguments }
-            return Array(c.arguments[(f + 2)...])
+            return Self.withoutProfiles(Array(c.arguments[(f + 2)...]))
         }
     }
     var containers: [Container] { state.value.containers }
@@ -60,6 +66,13 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
 
     // MARK: ProcessRunning: the CLI
 
+    /// The verb and its arguments, without compose's global `--profile NAME` flags before it.
+    static func withoutProfiles(_ args: [String]) -> [String] {
+        var a = args
+        while a.first == "--profile", a.count >= 2 { a.removeFirst(2) }
+        return a
+    }
+
     func capture(_ command: Command) async throws -> CommandResult {
         state.with { $0.commands.append(command) }
         let a = command.arguments
@@ -69,18 +82,22 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
             return CommandResult(status: 0, stdout: "", stderr: "")
         }
         let project = a[p + 1], file = a[f + 1]
-        let verb = Array(a[(f + 2)...])
+        let profiles = Self.profileFlags(Array(a[(f + 1)...]))
+        let verb = Self.withoutProfiles(Array(a[(f + 2)...]))
         if let failure = verb.first.flatMap({ v in state.value.failures[v] }) { return failure }
         switch verb.first {
         case "up":
             let services = Self.services(inComposeFile: file)
+            let keys = Self.keys(inComposeFile: file)
             let wanted = verb.dropFirst().filter { !$0.hasPrefix("-") }
-            for s in services.keys where wanted.isEmpty || wanted.contains(s) {
+            // as compose: a service of profiles starts when one is given, or when it is named
+            for s in services.keys where wanted.contains(s) || wanted.isEmpty && (keys[s]?.profiles.isEmpty != false || keys[s]!.profiles.contains(where: profiles.contains)) {
                 state.with { st in
+                    let step = keys[s]?.restart == "no"
                     st.containers.removeAll { $0.project == project && $0.service == s }
-                    st.containers.append(Container(id: "c-\(s)-\(st.commands.count)", service: s, project: project, state: .running,
+                    st.containers.append(Container(id: "c-\(s)-\(st.commands.count)", service: s, project: project, state: step ? .exited : .running,
                                                    labels: services[s]!.merging(["com.docker.compose.project": project, "com.docker.compose.service": s]) { a, _ in a },
-                                                   ports: [:]))
+                                                   ports: [:], exitCode: step ? st.stepExits[s] ?? 0 : 0))
                 }
             }
         case "down":
@@ -108,6 +125,25 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
     }
 
     func attach(_ command: Command) async throws -> Int32 { _ = try await capture(command); return 0 }
+
+    /// The `--profile NAME` flags before the verb.
+    static func profileFlags(_ args: [String]) -> [String] {
+        var out: [String] = [], a = args.dropFirst()   // after the file's path
+        while a.first == "--profile", a.count >= 2 { out.append(a[a.index(after: a.startIndex)]); a = a.dropFirst(2) }
+        return out
+    }
+
+    /// Each service's `profiles:` and `restart:` in a rendered compose file.
+    static func keys(inComposeFile file: String) -> [String: (profiles: [String], restart: String?)] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let node = try? Yams.compose(yaml: text), let services = node["services"]?.mapping else { return [:] }
+        var out: [String: (profiles: [String], restart: String?)] = [:]
+        for (k, v) in services {
+            guard let name = k.string else { continue }
+            out[name] = (v["profiles"]?.sequence?.compactMap(\.string) ?? [], v["restart"]?.string)
+        }
+        return out
+    }
 
     /// Each service's labels in a rendered compose file.
     static func services(inComposeFile file: String) -> [String: [String: String]] {
@@ -142,7 +178,7 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
         case "/version": return json(["Version": "simulated", "ApiVersion": "1.41"])
         case "/containers/json":
             return json(s.containers.filter { Self.matches($0.labels, label) }.map { c in
-                ["Id": c.id, "Names": ["/\(c.project)-\(c.service)-1"], "Image": "", "State": c.state.engineWord, "Status": Self.status(c.state),
+                ["Id": c.id, "Names": ["/\(c.project)-\(c.service)-1"], "Image": "", "State": c.state.engineWord, "Status": Self.status(c.state, exitCode: c.exitCode),
                  "Labels": c.labels, "Ports": c.ports.map { ["IP": "127.0.0.1", "PrivatePort": $0.value, "PublicPort": $0.key, "Type": "tcp"] }] as [String: Any]
             })
         case "/volumes": return json(["Volumes": s.volumes.filter { Self.matches($0.labels, label) }.map { ["Name": $0.name, "Labels": $0.labels] }])
@@ -158,7 +194,7 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
                 let id = String(route.dropFirst(12).dropLast(5))
                 guard let c = s.containers.first(where: { $0.id == id }) else { return (404, Data()) }
                 return json(["Id": c.id, "Name": "/\(c.project)-\(c.service)-1", "RestartCount": 0,
-                             "State": ["Status": c.state.engineWord, "Running": c.state == .running, "ExitCode": 0, "OOMKilled": false],
+                             "State": ["Status": c.state.engineWord, "Running": c.state == .running, "ExitCode": c.exitCode, "OOMKilled": false],
                              "Config": ["Labels": c.labels, "Env": [String]()]] as [String: Any])
             }
             if route.hasPrefix("/containers/") { return (200, Data()) }   // logs: none
@@ -167,7 +203,7 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
     }
 
     /// The list's `Status` column for a state, as the engine words it.
-    static func status(_ state: ContainerState) -> String {
+    static func status(_ state: ContainerState, exitCode: Int = 0) -> String {
         switch state {
         case .running: "Up 1 second"
         case .restarting: "Restarting (1) 1 second ago"
@@ -175,7 +211,7 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
         case .created: "Created"
         case .removing: "Removal In Progress"
         case .dead: "Dead"
-        case .exited, .other: "Exited (0) 1 second ago"
+        case .exited, .other: "Exited (\(exitCode)) 1 second ago"
         }
     }
 

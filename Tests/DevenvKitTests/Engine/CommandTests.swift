@@ -14,8 +14,9 @@ import CurrentPlatform
     @Test func lifecycle() {
         #expect(Compose.up(p).argv == base + ["up", "--detach", "--quiet-pull", "--remove-orphans"])
         #expect(Compose.up(p, services: ["redis"]).argv == base + ["up", "--detach", "--quiet-pull", "redis"])
-        #expect(Compose.down(p, volumes: false).argv == base + ["down", "--remove-orphans"])
-        #expect(Compose.down(p, volumes: true).argv == base + ["down", "--remove-orphans", "--volumes"])
+        #expect(Compose.up(p, profiles: ["debug"]).argv == base + ["--profile", "debug", "up", "--detach", "--quiet-pull", "--remove-orphans"])
+        #expect(Compose.down(p, volumes: false).argv == base + ["--profile", "*", "down", "--remove-orphans"], "every profile's containers go down")
+        #expect(Compose.down(p, volumes: true).argv == base + ["--profile", "*", "down", "--remove-orphans", "--volumes"])
         #expect(Compose.logs(p, services: ["postgres"], follow: true, tail: 20).argv == base + ["logs", "--follow", "--tail", "20", "postgres"])
         #expect(Compose.passthrough(p, ["exec", "postgres", "psql"]).argv == base + ["exec", "postgres", "psql"])
     }

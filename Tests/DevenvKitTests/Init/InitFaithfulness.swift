@@ -5,8 +5,8 @@ import Foundation
 @testable import DevenvKit
 
 /// Scores one `devenv init` against compose's own normalised view of the source: every
-/// service's image, command, entrypoint, depends_on, healthcheck (a kind's: its own probe), environment
-/// variable, port and volume is either found in the
+/// service's image, build, command, entrypoint, depends_on, healthcheck (a kind's: its own probe), environment
+/// variable, port, volume, restart policy, profiles, label and every other compose key is either found in the
 /// written (and re-read) devenv.yml, or named in the report's "not carried" lines; anything
 /// else is a silent loss.
 struct InitFaithfulness {
@@ -83,12 +83,26 @@ struct InitFaithfulness {
             for p in s.ports {
                 var ok = false
                 if let spec, let kind { ok = p.proto == "tcp" && kind.ports.contains { $0.container == p.target } && !spec.isGeneric }
-                if let spec, spec.isGeneric { ok = p.proto == "tcp" && spec.ports.contains { $0.container == p.target } }
+                if let spec, spec.isGeneric { ok = spec.ports.contains { $0.container == p.target && $0.proto == p.proto } }
                 if process != nil { ok = p.proto == "tcp" && m.appPorts.contains { $0.name == row.name && $0.port == (p.published ?? p.target) } && (p.published ?? p.target) == p.target }
                 check("port \(p.target)/\(p.proto)", ok, mention: "port \(p.target)")
             }
+            if s.build != nil {   // a container keeps compose's build (the round trip compares it); a process runs the folder itself
+                check("build", spec?.build != nil || process != nil, mention: "build")
+            }
+            if !s.profiles.isEmpty { check("profiles \(s.profiles.joined(separator: ","))", spec?.profiles == s.profiles, mention: "profiles") }
+            if let r = s.restart, r != "unless-stopped" {
+                // devenv restarts a process that dies, as compose's always would
+                check("restart \(r)", spec?.restart == r || (process != nil && r == "always"), mention: "restart")
+            }
+            for l in s.labels {
+                check("label \(l.key)", spec?.labels.contains { $0.key == l.key && $0.value == l.value.replacingOccurrences(of: "$$", with: "$") } == true, mention: "label")
+            }
+            // carried as written, or the kind's compose fragment sets the same value (the round trip compares them)
+            for k in s.otherKeys { check(k, spec?.option(k) != nil || row.carried.contains("key \(k) (the kind's own)"), mention: k + ":") }
             for v in s.volumes {
-                let ok = spec.map { sp in v.target == kind?.dataPath || sp.volumes.contains { $0.hasSuffix(":" + v.target) || $0.hasSuffix(":" + v.target + ":ro") || $0 == v.target } } ?? false
+                // a kind's data path: carried by the kind's own volume only where compose had a volume there (a host folder is not)
+                let ok = spec.map { sp in (v.target == kind?.dataPath && v.type == "volume") || sp.volumes.contains { $0.hasSuffix(":" + v.target) || $0.hasSuffix(":" + v.target + ":ro") || $0 == v.target } } ?? false
                 check("volume \(v.target)", ok, mention: "volume \(v.target)")
             }
         }

@@ -8,14 +8,15 @@ import Foundation
 /// The round trip of one `devenv init`: the written devenv.yml planned and rendered as `devenv up`
 /// renders it, then read back through `docker compose config` like the source. Every service that
 /// became a kind or a generic service keeps what compose's own view of the source had, unless the
-/// report names it as not carried: image, command, entrypoint, healthcheck, environment (rewritten
-/// values: the key), container ports and volume targets. Returns each difference.
+/// report names it as not carried: image, build, command, entrypoint, healthcheck, environment (rewritten
+/// values: the key), container ports, volumes (target, type, read-only, a bind mount's folder), restart
+/// policy, profiles, labels and every other compose key, as compose normalises them. Returns each difference.
 enum InitRoundTrip {
     static func differences(source: [SourceService], manifest m: Manifest, report: InitReport, dir: String) throws -> [String] {
         let plan = try TestSupport.plan(m, identity: StackIdentity(project: m.name, root: dir, branch: nil), secrets: [:], home: TestSupport.tempDir("roundtrip"))
         let tmp = TestSupport.tempDir("roundtrip-compose")
         try ComposeRenderer.render(plan).write(toFile: tmp + "/compose.yaml", atomically: true, encoding: .utf8)
-        let (status, out, err) = try TestSupport.run(["docker", "compose", "--file", tmp + "/compose.yaml", "config", "--format", "json"])
+        let (status, out, err) = try TestSupport.run(["docker", "compose", "--file", tmp + "/compose.yaml", "--profile", "*", "config", "--format", "json"])
         guard status == 0 else { return ["compose cannot read the rendered stack: \(err)"] }
         let rendered = Dictionary(uniqueKeysWithValues: try ComposeSource.parse(json: Data(out.utf8)).map { ($0.name, $0) })
         var diffs: [String] = []
@@ -42,7 +43,16 @@ enum InitRoundTrip {
             }
             let targets = Set(r.ports.map { "\($0.target)/\($0.proto)" })
             for p in s.ports { expect("port \(p.target)/\(p.proto)", targets.contains("\(p.target)/\(p.proto)"), mention: "port \(p.target)") }
-            for v in s.volumes { expect("volume \(v.target)", r.volumes.contains { $0.target == v.target }, mention: "volume \(v.target)") }
+            for v in s.volumes {
+                // the same mount: a bind mount of the same folder, read-only as it was (named volumes are the stack's own)
+                let same = r.volumes.contains { $0.target == v.target && $0.type == v.type && $0.readOnly == v.readOnly && (v.type != "bind" || $0.source == v.source) }
+                expect("volume \(v.target)", same, mention: "volume \(v.target)")
+            }
+            if s.build != nil, spec.build != nil { expect("build \(s.json["build"] ?? "")", r.json["build"] == s.json["build"], mention: "build") }
+            if let restart = s.restart { expect("restart \(restart)", r.restart == restart, mention: "restart") }
+            if !s.profiles.isEmpty { expect("profiles", r.profiles == s.profiles, mention: "profiles") }
+            for l in s.labels { expect("label \(l.key)", r.labels.contains { $0 == l }, mention: "label") }
+            for k in s.otherKeys { expect("\(k) \(s.json[k] ?? "")", r.json[k] != nil && r.json[k] == s.json[k], mention: k + ":") }
         }
         return diffs
     }

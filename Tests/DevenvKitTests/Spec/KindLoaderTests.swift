@@ -53,6 +53,21 @@ import CurrentPlatform
         #expect(p.contains { $0.hasPrefix("7:1: unknown key 'valeus' in service.yml; did you mean 'values'?") }, "\(p)")
     }
 
+    /// `init.aliases` name variables of compose.yml's environment (mariadb's MYSQL_* for its MARIADB_*).
+    @Test func initAliasesNameVariablesOfTheComposeEnvironment() throws {
+        let p = try Self.problems("""
+        image: x/y
+        version: "1"
+        ports: { main: 80 }
+        init:
+          images: [x/y]
+          aliases: { OLD_PASSWORD: NEW_PASSWROD }
+        """, compose: "image: \"{{image}}\"\nenvironment:\n  NEW_PASSWORD: secret\n")
+        #expect(p.contains { $0.hasPrefix("6:28: init.aliases.OLD_PASSWORD: 'NEW_PASSWROD' is not a variable of compose.yml's environment; did you mean 'NEW_PASSWORD'?") }, "\(p)")
+        let mariadb = try #require(try TestSupport.templates().kinds["mariadb"])
+        #expect(InitMapper.ownedEnv(mariadb)["MYSQL_PASSWORD"] == InitMapper.ownedEnv(mariadb)["MARIADB_PASSWORD"], "an alias is the kind's own")
+    }
+
     /// `copy.layered`: a base command (required), a `current` command (optional), each
     /// checked like `copy.live`; the built-in postgres kind has both.
     @Test func copyLayeredNeedsABaseAndChecksItsKeys() throws {

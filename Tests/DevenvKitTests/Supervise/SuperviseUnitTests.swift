@@ -144,7 +144,7 @@ import CurrentPlatform
                 == base + ["logs", "--follow", "--no-color", "--no-log-prefix", "--since", "2026-01-02T03:04:05.000Z", "redis"])
         #expect(Compose.command(for: RestartOrder(service: "postgres", start: false), p).argv == base + ["restart", "postgres"])
         #expect(Compose.command(for: RestartOrder(service: "postgres", start: true), p).argv == base + ["up", "--detach", "--no-deps", "postgres"])
-        #expect(Compose.stop(p, services: []).argv == base + ["stop"])
+        #expect(Compose.stop(p, services: []).argv == base + ["--profile", "*", "stop"])
     }
 
     @Test func dieEventsGiveTheExitCodeAndOOM() {

@@ -41,6 +41,10 @@ struct Up: AsyncParsableCommand {
         stops before starting anything and names `devenv upgrade SERVICE`; --upgrade runs that \
         upgrade first (a snapshot, then the copy), and a branch stack's up asks on a terminal.
 
+        A service with `profiles:` starts only with --profile naming one of them (or when it is \
+        named itself). A service with `restart: "no"` is a step: it runs once, and up waits until \
+        it exits 0 (any other exit fails up with its logs).
+
         Examples:
           devenv up
           devenv up postgres --timeout 300
@@ -50,6 +54,7 @@ struct Up: AsyncParsableCommand {
           devenv up --attach --keep --max-restarts 10
           devenv up --detach
           devenv up api
+          devenv up --profile debug
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -61,6 +66,8 @@ struct Up: AsyncParsableCommand {
     var from: String?
     @Flag(help: "Data an older major version wrote (devenv.yml names a newer one) is upgraded first, as `devenv upgrade SERVICE --yes`.")
     var upgrade = false
+    @Option(name: .customLong("profile"), help: ArgumentHelp("Also start the services of this profile (repeatable, like compose's --profile).", valueName: "NAME"))
+    var profiles: [String] = []
     @Flag(help: "Print the stack's status as JSON (same shape as `devenv status --json`, plus `timings`).") var json = false
     @Flag(help: "With --json: still print the progress lines, on stderr (as `devenv mcp` uses it).") var progress = false
     @Flag(help: "Stay in the foreground: stream logs, restart what fails, stop the stack on Ctrl-C.") var attach = false
@@ -90,6 +97,7 @@ struct Up: AsyncParsableCommand {
         op.progressOnStderr = json
         op.detach = detach || json
         op.upgrade = upgrade
+        op.profiles = profiles
         let outcome = try await op.run(ctx)
         if json {
             if let origin = outcome.origin { ctx.output.error(origin) }
