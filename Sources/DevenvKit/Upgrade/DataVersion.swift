@@ -79,8 +79,8 @@ public enum DataVersion {
                                exitCode: .usage)
         }
         return DevenvError("\(m.service)'s data was written by \(kind) \(m.data), and devenv.yml now asks for \(m.wanted). Nothing was started.",
-                           hint: "Run `devenv upgrade \(m.service)\(flag)`: it takes a snapshot first, copies the data into a new \(m.wanted) volume, "
-                               + "and keeps the \(m.data) one until `devenv upgrade \(m.service)\(flag) --finish` (`--rollback` brings it back). "
+                           hint: "Run `devenv upgrade \(m.service)\(flag)`: it copies the data into a new \(m.wanted) volume, and keeps the \(m.data) one, "
+                               + "untouched, as a snapshot until `devenv upgrade \(m.service)\(flag) --finish` (`--rollback` brings it back). "
                                + "`devenv up\(flag) --upgrade` does the same, then starts the stack.")
     }
 
