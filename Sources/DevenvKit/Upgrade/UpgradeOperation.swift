@@ -117,8 +117,12 @@ public struct UpgradeOperation: Sendable {
                                     hint: "Set `version:` on \(service) in devenv.yml, e.g. version: \"\(s.kind?.version ?? "17")\".")
         }
         let volume = StackVolumes.name(plan, key: key)
+        // The service's running container, when it has this volume at the data path, reads it.
+        let running = try ctx.engine.containers(project: plan.identity.stack).first { $0.service == service && $0.state == .running }
+            .flatMap { c in s.kind?.dataPath.flatMap { path in ctx.engine.inspect(c.id)?.volumes[path] == volume ? (container: c.id, dataPath: path) : nil } }
         guard try StackVolumes.existing(ctx.engine, stack: plan.identity.stack)[volume] != nil,
-              let data = try await DataVersion.read(ctx, volume: volume, image: s.image, schema: schema, labels: VolumeTask.labels(plan.identity, "version")) else {
+              let data = try await DataVersion.read(ctx, volume: volume, image: s.image, schema: schema, labels: VolumeTask.labels(plan.identity, "version"),
+                                                    running: running) else {
             return (nil, wanted)
         }
         if MajorVersion.compare(data: data, wanted: wanted) > 0 {
@@ -234,6 +238,9 @@ public struct UpgradeOperation: Sendable {
                 copies.append(c)
                 say("  \(db): \(c.rows) rows in \(c.tables) table\(c.tables == 1 ? "" : "s"), \(String(format: "%.1f", c.seconds)) s")
             }
+            // The old server is done with: it goes while the new one is checked.
+            let (runner, removeOld) = (ctx.runner, Command("docker", ["rm", "--force", fromName]))
+            async let oldRemoved = try? runner.capture(removeOld)
             // The check before the swap: the same databases and roles.
             let newDatabases = try await run(ctx, try client(schema.databases, in: newName, host: service), what: "listing databases")
             let newRoles = try await run(ctx, try client(schema.roles, in: newName, host: service), what: "listing roles")
@@ -250,7 +257,7 @@ public struct UpgradeOperation: Sendable {
             try generations.save(stateDir: plan.stateDir)
             let unavailable = Date().timeIntervalSince(down)
             try? UpgradeJournal.clear(stateDir: plan.stateDir)
-            _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
+            _ = await oldRemoved
             phases.mark("copy and checks")
             return Outcome(service: service, action: "upgrade", from: from, to: to, volume: newVolume, previous: oldVolume, snapshot: snapshot, databases: copies,
                            unavailable: unavailable, phases: phases.seconds,
