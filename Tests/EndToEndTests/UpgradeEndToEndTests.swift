@@ -144,6 +144,8 @@ import Testing
             #expect(Self.stackVolumes(p) == ["\(p.name)_postgres-data"], "the new volume was removed, the old one kept")
             #expect(!FileManager.default.fileExists(atPath: p.root + "/.devenv/stacks/\(p.name)/volumes.json"))
 
+            // A stack that is down (no network, no containers) upgrades too.
+            try #require(try p.devenv(["down"]).status == 0)
             let ok = try p.devenv(["upgrade", "postgres", "--yes"])
             #expect(ok.status == 0, "\(ok.stderr)")
             #expect(ok.stdout.contains("shop: 1000 rows"), "\(ok.stdout)")

@@ -200,10 +200,15 @@ public struct UpgradeOperation: Sendable {
             let startOld = UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
                                                   dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s),
                                                   command: try UpgradeCommands.command(s), labels: labels)
-            async let newStarted: Void = Self.checked(ctx, startNew)
-            async let oldStarted: Void = Self.checked(ctx, startOld)
-            try await newStarted
-            try await oldStarted
+            if try ctx.engine.networks(label: "com.docker.compose.project=\(stack)").contains(where: { $0.name == network }) {
+                async let newStarted: Void = Self.checked(ctx, startNew)
+                async let oldStarted: Void = Self.checked(ctx, startOld)
+                try await newStarted
+                try await oldStarted
+            } else {   // a stack that is down: compose makes its network first
+                try await Self.checked(ctx, startNew)
+                try await Self.checked(ctx, startOld)
+            }
             let probes = s.probe.map { [(name: service, probe: $0)] } ?? []
             let (prober, limit) = (ctx.prober, timeout)
             async let readiness = ReadinessWaiter(prober: prober).wait(probes, timeout: limit) { _, _ in }
