@@ -45,6 +45,12 @@ def run(bench, mb: int, runs: int) -> CaseResult:
     env = timed.dotenv(os.path.join(project, ".env"))
     password = env.get("PGPASSWORD", "")
 
+    def settle():
+        """Writes back what the last run left dirty (untimed, before either side): otherwise the
+        next run's first fsync (devenv's initdb of the new volume; the baseline's 17 server is
+        initialised before its clock) waits behind gigabytes of the previous copy."""
+        shell.run(["sync"])
+
     def back_to_15():
         """The state a teammate is in after pulling the bump: the 15 server runs its data, devenv.yml says 17."""
         ws.devenv_run(project, "upgrade", "postgres", "--rollback", check=False)
@@ -53,12 +59,16 @@ def run(bench, mb: int, runs: int) -> CaseResult:
         ws.devenv_run(project, "up")
         write_manifest("17")
 
+    def prepare_devenv():
+        back_to_15()
+        settle()
+
     phases: list[dict] = []
     new_image: dict = {}      # the 17 image, as devenv's first run resolved it (runs alternate, devenv first)
 
     def devenv() -> float:
         seconds, p = timed.run([ws.devenv, "upgrade", "postgres", "--yes", "--json"], env=ws.env, cwd=project,
-                               prepare=back_to_15, timeout=7200)
+                               prepare=prepare_devenv, timeout=7200)
         out = json.loads(p.stdout)
         new_image["image"] = image()
         phases.append({"total": seconds, "unavailable": out.get("unavailable", 0.0),
@@ -79,6 +89,7 @@ def run(bench, mb: int, runs: int) -> CaseResult:
     def prepare_baseline():
         back_to_15()
         start_new()
+        settle()
 
     hand = 'pg_dumpall -h postgres -U devenv | psql -X -q -h 127.0.0.1 -U devenv -d postgres >/dev/null 2>/tmp/restore.err; tail -n 3 /tmp/restore.err >&2'
 
@@ -105,6 +116,7 @@ def run(bench, mb: int, runs: int) -> CaseResult:
         r.notes.append("devenv run: " + ", ".join(f"{k} {v:.1f} s" for k, v in p.items()))
     r.notes.append("each run starts from the 15 server running its data and devenv.yml naming 17 (`upgrade --rollback`, "
                    "the upgrade's snapshot removed, `up` on 15); devenv's time includes its snapshot, both servers' starts, "
-                   "the row counts on both sides and the checks; the baseline's 17 server is started before its clock")
+                   "the row counts on both sides and the checks; the baseline's 17 server is started before its clock; "
+                   "before either side's clock, `sync` writes back what the previous run left dirty")
     ws.devenv_run(project, "down", "--all", "--volumes", "--yes", check=False)
     return r

@@ -17,6 +17,8 @@ public struct ContainerDetails: Sendable {
     public var bindings: [(host: Int, container: Int)]
     /// IPv4 addresses on its networks.
     public var addresses: [String]
+    /// The named volume mounted at each path (`Mounts` of type volume).
+    public var volumes: [String: String] = [:]
 
     public func environmentValue(_ key: String) -> String? {
         environment.first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
@@ -46,7 +48,11 @@ public struct ContainerDetails: Sendable {
             id: id, name: (obj["Name"] as? String).map { String($0.drop { $0 == "/" }) } ?? String(id.prefix(12)),
             state: ContainerState(engineWord: (obj["State"] as? [String: Any])?["Status"] as? String ?? ""),
             labels: config["Labels"] as? [String: String] ?? [:],
-            environment: config["Env"] as? [String] ?? [], bindings: bindings, addresses: addresses)
+            environment: config["Env"] as? [String] ?? [], bindings: bindings, addresses: addresses,
+            volumes: Dictionary((obj["Mounts"] as? [[String: Any]] ?? []).compactMap { m -> (String, String)? in
+                guard m["Type"] as? String == "volume", let name = m["Name"] as? String, let path = m["Destination"] as? String else { return nil }
+                return (path, name)
+            }, uniquingKeysWith: { a, _ in a }))
     }
 }
 

@@ -90,8 +90,11 @@ import Testing
             let env = try Self.env(p)
             let reporter = "postgres://reporter:reporter-pw@\(env["PGHOST"] ?? ""):\(env["PGPORT"] ?? "")/shop"
             #expect(try Self.sql(p, "SELECT count(*) FROM items", url: reporter) == "100000", "the role and its password came through")
+            // The upgrade's snapshot is the 15 volume it kept, not a copy.
             let snaps = try p.devenv(["snapshot", "ls", "--json"])
-            #expect(snaps.stdout.contains("upgrade-postgres-15-to-17"), "\(snaps.stdout)")
+            #expect(snaps.stdout.contains("upgrade-postgres-15-to-17") && snaps.stdout.contains("\"upgrade\" : \"postgres\""), "\(snaps.stdout)")
+            #expect(snaps.stdout.contains("\"\(p.name)_postgres-data\""), "\(snaps.stdout)")
+            #expect(!Fault.volumes(label: "dev.devenv.stack=\(p.name)").contains { $0.labels["dev.devenv.snapshot"] != nil }, "no copy of the data was made")
             #expect(Self.stackVolumes(p).contains("\(p.name)_postgres-data") && Self.stackVolumes(p).contains("\(p.name)_postgres-data--g2"))
             // The snapshot records 15: restoring it into 17 is refused, with the way through.
             let restore = try p.devenv(["snapshot", "restore", "upgrade-postgres-15-to-17"])
@@ -106,6 +109,14 @@ import Testing
             #expect(down.stderr.contains("PostgreSQL 17") && down.stderr.contains("older major version cannot read it"), "\(down.stderr)")
             #expect(try p.devenv(["upgrade", "postgres", "--yes"]).status == 2)
 
+            // With 15 named again, the upgrade's snapshot restores like any other (from the kept volume).
+            let restored = try p.devenv(["snapshot", "restore", "upgrade-postgres-15-to-17"])
+            #expect(restored.status == 0, "\(restored.stderr)")
+            #expect(try p.devenv(["up"]).status == 0)
+            #expect(try Self.major(p) == "15")
+            #expect(try Self.sql(p, "SELECT count(*) FROM items") == "100000", "the row added on 17 is not in the snapshot")
+            try #require(try p.devenv(["down"]).status == 0)
+
             // --rollback: the 15 data as it was before the upgrade.
             let back = try p.devenv(["upgrade", "postgres", "--rollback"])
             #expect(back.status == 0, "\(back.stderr)")
@@ -115,6 +126,7 @@ import Testing
             #expect(try Self.major(p) == "15")
             #expect(try Self.sql(p, "SELECT count(*) FROM items") == "100000")
             #expect(!Self.stackVolumes(p).contains("\(p.name)_postgres-data--g2"), "the upgraded volume is gone")
+            #expect(!(try p.devenv(["snapshot", "ls"])).stdout.contains("upgrade-postgres-15-to-17"), "the kept volume is the service's data again")
         }
     }
 
@@ -132,6 +144,8 @@ import Testing
             #expect(Self.stackVolumes(p) == ["\(p.name)_postgres-data"], "the new volume was removed, the old one kept")
             #expect(!FileManager.default.fileExists(atPath: p.root + "/.devenv/stacks/\(p.name)/volumes.json"))
 
+            // A stack that is down (no network, no containers) upgrades too.
+            try #require(try p.devenv(["down"]).status == 0)
             let ok = try p.devenv(["upgrade", "postgres", "--yes"])
             #expect(ok.status == 0, "\(ok.stderr)")
             #expect(ok.stdout.contains("shop: 1000 rows"), "\(ok.stdout)")

@@ -85,7 +85,8 @@ public struct RestoreJournal: Codable, Sendable, Equatable {
     static func applyLedger(plan: StackPlan, snapshot: String, services: [String]) throws {
         let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
         var ledger = try SeedLedger.load(ledgerPath)
-        let saved = try SnapshotRecord.load(stateDir: plan.stateDir, name: snapshot)?.seeds ?? []
+        let saved = try SnapshotRecord.load(stateDir: plan.stateDir, name: snapshot)?.seeds
+            ?? KeptVolumes.snapshot(named: snapshot, stateDir: plan.stateDir)?.seeds ?? []
         for s in Set(services) { ledger.forget(service: s) }
         for e in saved where services.contains(e.service) { ledger.record(e) }
         try ledger.save(ledgerPath)

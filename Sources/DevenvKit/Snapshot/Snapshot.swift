@@ -17,6 +17,9 @@ public struct Snapshot: Encodable, Sendable {
     public var volumes: [String]
     /// False for an interrupted save (no completion record): it cannot be restored.
     public var complete = true
+    /// The service whose upgrade keeps this data: the snapshot is the old volume itself
+    /// (`KeptSnapshot`), not a copy, and goes when `devenv upgrade SERVICE --finish` deletes it.
+    public var upgrade: String?
 
     public static let label = StackVolumes.snapshotLabel
     public static let serviceLabel = "dev.devenv.service"
@@ -67,6 +70,18 @@ public struct Snapshot: Encodable, Sendable {
             for (name, snap) in byName {
                 let record = try SnapshotRecord.load(stateDir: stateDir, name: name)
                 byName[name]?.complete = record?.isComplete(present: snap.volumes) ?? false
+            }
+            // The old volumes upgrades keep, each the snapshot its upgrade began with.
+            let kept = try KeptVolumes.snapshots(stateDir: stateDir).filter { byName[$0.name] == nil }
+            if !kept.isEmpty {
+                let present = Set(try engine.volumes(label: "dev.devenv.stack=\(stack)").map(\.name))
+                let keptUsage = sizes && volumes.isEmpty ? engine.volumeSizes() : usage
+                for k in kept {
+                    var s = Snapshot(name: k.name, services: [k.service], bytes: keptUsage[k.volume], created: k.created ?? "", volumes: [k.volume])
+                    s.complete = present.contains(k.volume)
+                    s.upgrade = k.service
+                    byName[k.name] = s
+                }
             }
         }
         return byName.values.map { var s = $0; s.services.sort(); s.volumes.sort(); return s }

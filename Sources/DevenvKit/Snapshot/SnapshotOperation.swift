@@ -27,7 +27,9 @@ public struct SnapshotOperation {
             let stack = plan.identity.stack
             let removed = try await removeIncomplete(ctx, plan: plan)
             if !removed.isEmpty { ctx.output.error("note: removed incomplete snapshot\(removed.count == 1 ? "" : "s") \(removed.joined(separator: ", ")) (an interrupted save)") }
-            if !(try ctx.engine.volumes(label: "\(Snapshot.label)=\(name)").filter { $0.labels["dev.devenv.stack"] == stack }).isEmpty {
+            let kept = try KeptVolumes.snapshot(named: name, stateDir: plan.stateDir) != nil   // an upgrade's, the old volume it keeps
+            let copied = !(try ctx.engine.volumes(label: "\(Snapshot.label)=\(name)").filter { $0.labels["dev.devenv.stack"] == stack }).isEmpty
+            if kept || copied {
                 throw DevenvError.usage("stack '\(stack)' already has a snapshot '\(name)'",
                                         hint: "Pick another name, or remove it first with `devenv snapshot rm \(name)`.")
             }
@@ -78,18 +80,14 @@ public struct SnapshotOperation {
     public func restore(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
         try await locked(ctx) { project, plan in
             let stack = plan.identity.stack
-            let snaps = try Snapshot.volumes(ctx.engine, stack: stack, name: name)
-            guard let record = try SnapshotRecord.load(stateDir: plan.stateDir, name: name), record.isComplete(present: snaps.map(\.name)) else {
-                throw DevenvError("snapshot '\(name)' is incomplete (its save was interrupted), so it cannot be restored; the current data is unchanged",
-                                  hint: "Remove it with `devenv snapshot rm \(name)` (the next `devenv snapshot save` also removes it) and take a new one.")
-            }
+            let (record, sources, created) = try restoreSources(ctx, plan: plan, name: name)
             var pairs: [(snapshot: String, target: String, service: PlannedService)] = []
-            for v in snaps {
-                guard let svc = v.labels[Snapshot.serviceLabel], let key = v.labels[Snapshot.volumeLabel], let s = plan.service(svc) else {
-                    ctx.output.error("note: snapshot volume \(v.name) belongs to no service of devenv.yml now; skipped")
+            for v in sources {
+                guard let s = plan.service(v.service) else {
+                    ctx.output.error("note: snapshot volume \(v.volume) belongs to no service of devenv.yml now; skipped")
                     continue
                 }
-                pairs.append((v.name, StackVolumes.name(plan, key: key), s))
+                pairs.append((v.volume, StackVolumes.name(plan, key: v.key), s))
             }
             let services = Array(Set(pairs.map(\.service.name))).sorted()
             try DataVersion.checkRestore(record, snapshot: name, plan: plan, services: services, branch: branch)
@@ -124,8 +122,38 @@ public struct SnapshotOperation {
             try RestoreJournal.applyLedger(plan: plan, snapshot: name, services: services)
             try RestoreJournal.clear(stateDir: plan.stateDir)
             try await ServiceRestart.start(ctx, project: project, plan: plan, running, timeout: timeout)
-            return Snapshot(name: name, services: services, bytes: nil, created: snaps.first?.labels[Snapshot.createdLabel] ?? "", volumes: snaps.map(\.name))
+            return Snapshot(name: name, services: services, bytes: nil, created: created, volumes: sources.map(\.volume))
         }
+    }
+
+    /// What snapshot `name` restores from: its record, and each volume with the service and
+    /// volume key it belongs to; a copied snapshot (labelled volumes) or the old volume an
+    /// upgrade keeps (`KeptSnapshot`). An incomplete snapshot is an error.
+    func restoreSources(_ ctx: DevenvContext, plan: StackPlan, name: String) throws
+        -> (record: SnapshotRecord, volumes: [(volume: String, service: String, key: String)], created: String) {
+        let stack = plan.identity.stack
+        if try ctx.engine.volumes(label: "\(Snapshot.label)=\(name)").filter({ $0.labels["dev.devenv.stack"] == stack }).isEmpty,
+           let kept = try KeptVolumes.snapshot(named: name, stateDir: plan.stateDir) {
+            guard try StackVolumes.existing(ctx.engine, stack: stack)[kept.volume] != nil else {
+                throw DevenvError("snapshot '\(name)' is the \(kept.version ?? "old") data \(kept.service)'s upgrade kept in \(kept.volume), and that volume is gone; the current data is unchanged",
+                                  hint: "`devenv upgrade \(kept.service)\(branch ? " --branch" : "") --finish` forgets it.")
+            }
+            return (kept.record, [(kept.volume, kept.service, kept.key)], kept.created ?? "")
+        }
+        let snaps = try Snapshot.volumes(ctx.engine, stack: stack, name: name)
+        guard let record = try SnapshotRecord.load(stateDir: plan.stateDir, name: name), record.isComplete(present: snaps.map(\.name)) else {
+            throw DevenvError("snapshot '\(name)' is incomplete (its save was interrupted), so it cannot be restored; the current data is unchanged",
+                              hint: "Remove it with `devenv snapshot rm \(name)` (the next `devenv snapshot save` also removes it) and take a new one.")
+        }
+        var out: [(volume: String, service: String, key: String)] = []
+        for v in snaps {
+            guard let svc = v.labels[Snapshot.serviceLabel], let key = v.labels[Snapshot.volumeLabel] else {
+                ctx.output.error("note: snapshot volume \(v.name) belongs to no service of devenv.yml now; skipped")
+                continue
+            }
+            out.append((v.name, svc, key))
+        }
+        return (record, out, snaps.first?.labels[Snapshot.createdLabel] ?? "")
     }
 
     /// Every snapshot of the stack, with sizes, each marked complete or not.
@@ -140,6 +168,14 @@ public struct SnapshotOperation {
     public func remove(_ ctx: DevenvContext, name: String) async throws -> Snapshot {
         try await locked(ctx) { _, plan in
             try await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
+            if try ctx.engine.volumes(label: "\(Snapshot.label)=\(name)").filter({ $0.labels["dev.devenv.stack"] == plan.identity.stack }).isEmpty,
+               let kept = try KeptVolumes.snapshot(named: name, stateDir: plan.stateDir) {
+                // The old volume an upgrade keeps: deleting it is what `upgrade --finish` does.
+                try await KeptVolumes.remove(ctx, stateDir: plan.stateDir, key: kept.key, expected: kept.volume)
+                ctx.output.error("note: snapshot \(name) was the \(kept.version ?? "old") data \(kept.service)'s upgrade kept (\(kept.volume)); "
+                                 + "it is deleted, so `devenv upgrade \(kept.service) --rollback` has nothing to go back to")
+                return Snapshot(name: name, services: [kept.service], bytes: nil, created: kept.created ?? "", volumes: [kept.volume], upgrade: kept.service)
+            }
             let vols = try Snapshot.volumes(ctx.engine, stack: plan.identity.stack, name: name)
             try await ctx.runner.check(VolumeCommands.remove(vols.map(\.name)))
             try removeRecord(plan: plan, name: name)
@@ -151,7 +187,7 @@ public struct SnapshotOperation {
     /// Removes every incomplete snapshot of the stack (after the leftover copy containers of a
     /// killed save); returns their names.
     func removeIncomplete(_ ctx: DevenvContext, plan: StackPlan) async throws -> [String] {
-        let incomplete = try Snapshot.list(ctx.engine, stack: plan.identity.stack, sizes: false, stateDir: plan.stateDir).filter { !$0.complete }
+        let incomplete = try Snapshot.list(ctx.engine, stack: plan.identity.stack, sizes: false, stateDir: plan.stateDir).filter { !$0.complete && $0.upgrade == nil }
         guard !incomplete.isEmpty else { return [] }
         try await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
         for s in incomplete {

@@ -18,6 +18,7 @@ extension Snapshot: TableRow {
     public static let tableHeader = ["NAME", "SERVICES", "SIZE", "CREATED", "STATE"]
     public var tableCells: [String] {
         [name, services.joined(separator: ","), Snapshot.humanSize(bytes), created,
-         complete ? "complete" : "incomplete (save interrupted; `devenv snapshot rm \(name)`)"]
+         upgrade.map { u in complete ? "the old volume \(u)'s upgrade keeps (`devenv upgrade \(u) --finish` deletes it)" : "gone (the old volume \(u)'s upgrade kept)" }
+            ?? (complete ? "complete" : "incomplete (save interrupted; `devenv snapshot rm \(name)`)")]
     }
 }

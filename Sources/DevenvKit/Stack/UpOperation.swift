@@ -49,7 +49,7 @@ public struct UpOperation {
 
     public func run(_ ctx: DevenvContext) async throws -> Outcome {
         do { return try await attempt(ctx) } catch let needed as UpgradeFirst {
-            for m in needed.mismatches {   // each under its own lock, as `devenv upgrade` (a snapshot first)
+            for m in needed.mismatches {   // each under its own lock, as `devenv upgrade`
                 var op = UpgradeOperation(service: m.service)
                 (op.yes, op.branch, op.timeout, op.progress) = (true, branch, timeout, progress && !progressOnStderr)
                 if let done = try await op.run(ctx), progress { ctx.output.error(done.message) }
@@ -117,7 +117,7 @@ public struct UpOperation {
         if let m = mismatches.first {
             let kind = plan.service(m.service)?.kind?.description ?? m.service
             if !mismatches.contains(where: \.isDowngrade), upgrade || (plan.identity.branch != nil && ctx.output.confirm(
-                "\(m.service)'s data was written by \(kind) \(m.data), and devenv.yml asks for \(m.wanted). Upgrade it now (a snapshot is taken first)?") == true) {
+                "\(m.service)'s data was written by \(kind) \(m.data), and devenv.yml asks for \(m.wanted). Upgrade it now (the \(m.data) data is kept as a snapshot)?") == true) {
                 throw UpgradeFirst(mismatches: mismatches)
             }
             throw DataVersion.error(m, kind: kind, branch: branch)

@@ -59,8 +59,47 @@ public enum KeptVolumes {
         let was = entry.previousVersion
         entry.previous = nil
         entry.previousVersion = nil
+        entry.snapshot = nil
+        entry.snapshotCreated = nil
+        entry.seeds = nil
         generations.volumes[key] = entry
         try generations.save(stateDir: stateDir)
         return (previous, was)
+    }
+}
+
+/// A kept volume as the snapshot it stands for (`VolumeGenerations.Entry.snapshot`): what
+/// `devenv snapshot ls` lists, `restore` copies from and `rm` deletes (as `--finish` does).
+public struct KeptSnapshot: Sendable, Equatable {
+    public var name: String
+    public var key: String
+    public var service: String
+    /// The kept Docker volume, and the version that wrote it.
+    public var volume: String
+    public var version: String?
+    public var upgradedTo: String?
+    public var created: String?
+    public var seeds: [SeedLedger.Entry]
+
+    /// The record a restore checks and applies, as `snapshot save` would have written it.
+    public var record: SnapshotRecord {
+        SnapshotRecord(seeds: seeds, volumes: [volume], services: [service], created: created ?? "",
+                       versions: version.map { [service: $0] })
+    }
+}
+
+extension KeptVolumes {
+    /// The snapshots the stack's kept volumes stand for, in key order.
+    public static func snapshots(stateDir: String) throws -> [KeptSnapshot] {
+        try VolumeGenerations.load(stateDir: stateDir).volumes.sorted { $0.key < $1.key }.compactMap { key, e in
+            guard let previous = e.previous, let name = e.snapshot else { return nil }
+            return KeptSnapshot(name: name, key: key, service: e.service ?? (key.hasSuffix("-data") ? String(key.dropLast(5)) : key),
+                                volume: previous, version: e.previousVersion, upgradedTo: e.version, created: e.snapshotCreated, seeds: e.seeds ?? [])
+        }
+    }
+
+    /// The snapshot `name` when a kept volume stands for it.
+    public static func snapshot(named name: String, stateDir: String) throws -> KeptSnapshot? {
+        try snapshots(stateDir: stateDir).first { $0.name == name }
     }
 }

@@ -8,17 +8,21 @@ import DevenvPlatform
 /// `devenv upgrade SERVICE [--rollback | --finish]`: moves a service's data to the major
 /// version devenv.yml now names, the way its kind declares (`upgrade:` in service.yml).
 ///
-/// 1. A snapshot of the stack's data (`upgrade-SERVICE-OLD-to-NEW`; kept, reused by a re-run).
+/// 1. The snapshot: the old volume itself, which the upgrade only reads and keeps until
+///    `--finish` (listed as `upgrade-SERVICE-OLD-to-NEW` by `devenv snapshot ls`, restorable
+///    like any snapshot; `KeptSnapshot`). No second copy of the data is made.
 /// 2. The service's container is replaced by one of the new image on a new, empty volume
 ///    generation (`<stack>_<key>--gN`, `VolumeGenerations`); the old data is served, read-only
-///    in effect, by a throwaway container of the old image on the stack's network.
-/// 3. The kind's commands copy roles, then each database; the new server must answer its probe,
-///    and have the same databases, roles and rows per table as the old one.
+///    in effect, by a throwaway container of the old image on the stack's network. Both start
+///    at once.
+/// 3. The kind's commands copy roles, then each database (the old side's rows are counted
+///    meanwhile); the new server must answer its probe, and have the same databases, roles
+///    and rows per table as the old one.
 /// 4. Only then the swap: one atomic write of `<stateDir>/volumes.json`. The old volume is kept
 ///    until `--finish`; `--rollback` points the service at it again.
 /// A failure or a kill before the swap leaves the old volume as the service's data
 /// (`UpgradeJournal`), and the upgrade can run again.
-public struct UpgradeOperation {
+public struct UpgradeOperation: Sendable {
     public enum Action: Sendable { case upgrade, rollback, finish }
 
     public var service: String
@@ -48,10 +52,11 @@ public struct UpgradeOperation {
         public var snapshot: String?
         public var databases: [DatabaseCopy] = []
         public var seconds: Double = 0
-        /// How long the service did not answer for its data (the snapshot's stop included).
+        /// How long the service did not answer for its data.
         public var unavailable: Double = 0
-        /// Seconds per step: `snapshot`, `files` (a files method's copy), `old server` (its start
-        /// and its counts), `new server` (what was left of its start), `copy and checks`.
+        /// Seconds per step: `files` (a files method's copy), `servers` (both servers' starts,
+        /// until the old one listed its databases and roles and the new one answered its probe),
+        /// `copy and checks` (the copy, both sides' row counts, the checks and the swap).
         public var phases: [String: Double] = [:]
         public var message: String
     }
@@ -67,46 +72,40 @@ public struct UpgradeOperation {
         case .upgrade: break
         }
         let began = Date()
-        // What is there to do? (under the lock, after rolling back a killed upgrade)
-        let (from, to) = try await locked(ctx, project) { plan in try await versions(ctx, plan: plan) }
-        let flag = branch ? " --branch" : ""
-        guard let from, MajorVersion.compare(data: from, wanted: to) != 0 else {
-            let plan = try project.proposedPlan(ctx)
-            return Outcome(service: service, action: "upgrade", from: to, to: to, volume: StackVolumes.name(plan, key: key),
-                           message: "\(service)'s data is already \(to); nothing to upgrade.")
+        // What is there to do? (under the lock, after rolling back a killed upgrade). With
+        // --yes the upgrade runs under that same lock, on the version just read.
+        let first = try await locked(ctx, project) { plan -> (outcome: Outcome?, from: String, to: String) in
+            let (from, to) = try await versions(ctx, plan: plan)
+            guard let from, MajorVersion.compare(data: from, wanted: to) != 0 else {
+                return (Outcome(service: service, action: "upgrade", from: to, to: to, volume: StackVolumes.name(plan, key: key),
+                                message: "\(service)'s data is already \(to); nothing to upgrade."), to, to)
+            }
+            return (yes ? try await copy(ctx, project: project, plan: plan, from: from, to: to) : nil, from, to)
         }
-        if !yes {
-            switch ctx.output.confirm("Upgrade the data of \(service) from \(from) to \(to)? A snapshot is taken first.") {
+        var outcome: Outcome
+        if let done = first.outcome {
+            outcome = done
+        } else {
+            let (from, to) = (first.from, first.to)
+            switch ctx.output.confirm("Upgrade the data of \(service) from \(from) to \(to)? The \(from) data is kept, as snapshot \(Self.snapshotName(service: service, from: from, to: to)), until --finish.") {
             case nil:
                 throw DevenvError.usage("`upgrade` rewrites a service's data and needs --yes when not run on a terminal",
-                                        hint: "Run `devenv upgrade \(service)\(flag) --yes`.")
+                                        hint: "Run `devenv upgrade \(service)\(branch ? " --branch" : "") --yes`.")
             case false?: ctx.output.print("Nothing changed."); return nil
             case true?: break
             }
+            outcome = try await locked(ctx, project) { plan -> Outcome in
+                let (now, _) = try await versions(ctx, plan: plan)
+                guard now == from else { throw DevenvError("\(service)'s data changed version while you were asked (\(now ?? "none")); nothing was upgraded") }
+                return try await copy(ctx, project: project, plan: plan, from: from, to: to)
+            }
         }
-        // 1. The snapshot (its own lock; it stops and starts the services around the copy).
-        let snapshot = "upgrade-\(service)-\(from)-to-\(to)"
-        let snapBegan = Date()
-        let snapshots = SnapshotOperation(branch: branch)
-        if try snapshots.list(ctx).contains(where: { $0.name == snapshot && $0.complete }) {
-            if progress { ctx.output.error("note: snapshot \(snapshot) exists already (an earlier try); it holds the \(from) data this upgrade starts from") }
-        } else {
-            if progress { ctx.output.error("taking snapshot \(snapshot)…") }
-            _ = try await snapshots.save(ctx, name: snapshot, leaveStopped: [service])   // the upgrade replaces it next
-        }
-        let snapshotSeconds = Date().timeIntervalSince(snapBegan)
-        // 2–4. Under the lock again.
-        var outcome = try await locked(ctx, project) { plan -> Outcome in
-            let (now, _) = try await versions(ctx, plan: plan)
-            guard now == from else { throw DevenvError("\(service)'s data changed version while the snapshot was taken (\(now ?? "none")); nothing was upgraded") }
-            return try await copy(ctx, project: project, plan: plan, from: from, to: to)
-        }
-        outcome.snapshot = snapshot
-        outcome.unavailable += snapshotSeconds
-        outcome.phases["snapshot"] = (snapshotSeconds * 10).rounded() / 10
-        outcome.seconds = Date().timeIntervalSince(began)
+        if outcome.from != outcome.to { outcome.seconds = Date().timeIntervalSince(began) }
         return outcome
     }
+
+    /// The snapshot an upgrade begins with: the old volume it keeps (`KeptSnapshot`).
+    static func snapshotName(service: String, from: String, to: String) -> String { "upgrade-\(service)-\(from)-to-\(to)" }
 
     var key: String { "\(service)-data" }
 
@@ -118,8 +117,12 @@ public struct UpgradeOperation {
                                     hint: "Set `version:` on \(service) in devenv.yml, e.g. version: \"\(s.kind?.version ?? "17")\".")
         }
         let volume = StackVolumes.name(plan, key: key)
+        // The service's running container, when it has this volume at the data path, reads it.
+        let running = try ctx.engine.containers(project: plan.identity.stack).first { $0.service == service && $0.state == .running }
+            .flatMap { c in s.kind?.dataPath.flatMap { path in ctx.engine.inspect(c.id)?.volumes[path] == volume ? (container: c.id, dataPath: path) : nil } }
         guard try StackVolumes.existing(ctx.engine, stack: plan.identity.stack)[volume] != nil,
-              let data = try await DataVersion.read(ctx, volume: volume, image: s.image, schema: schema, labels: VolumeTask.labels(plan.identity, "version")) else {
+              let data = try await DataVersion.read(ctx, volume: volume, image: s.image, schema: schema, labels: VolumeTask.labels(plan.identity, "version"),
+                                                    running: running) else {
             return (nil, wanted)
         }
         if MajorVersion.compare(data: data, wanted: wanted) > 0 {
@@ -165,6 +168,12 @@ public struct UpgradeOperation {
         }
         func say(_ line: String) { if progress { ctx.output.print(line) } }
         var phases = Phases()
+        // The snapshot the upgrade begins with is the old volume itself, which it only reads and
+        // keeps: registered with the swap (`VolumeGenerations.Entry.snapshot`), with the seed
+        // ledger as it is now.
+        let snapshot = Self.snapshotName(service: service, from: from, to: to)
+        let seeds = try SeedLedger.load(SeedLedger.path(stateDir: plan.stateDir)).seeds.filter { $0.service == service }
+        let created = ISO8601DateFormatter().string(from: ctx.now())
 
         try journal.save(stateDir: plan.stateDir)
         let down = Date()
@@ -182,41 +191,48 @@ public struct UpgradeOperation {
                 try await step("copying \(oldVolume)") { try await ctx.runner.check(VolumeCommands.copy(from: oldVolume, to: newVolume, image: s.image, labels: labels)) }
                 phases.mark("files")
             }
-            // Both servers start together: the old one on the old volume (a container of the old
-            // image beside the service), the new one as the service; while the new one gets ready,
-            // the old one is asked what it holds.
+            // Both servers start at once: the new one as the service, the old one on the old
+            // volume (a container of the old image beside it); while the new one gets ready, the
+            // old one is asked for its databases and roles.
             try ComposeFile.write(upPlan)
-            say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume)…")
-            try await step("starting \(service) \(to)") { try await ctx.runner.check(Compose.up(project.composeProject, services: [service])) }
-            say("starting \(s.kind?.description ?? service) \(from) (\(oldImage)) on \(oldVolume)…")
-            try await step("starting the \(from) server") {
-                try await ctx.runner.check(UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
-                                                                 dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s),
-                                                                 command: try UpgradeCommands.command(s), labels: labels))
+            say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume), and \(from) (\(oldImage)) on \(oldVolume)…")
+            let startNew = Compose.up(project.composeProject, services: [service])
+            let startOld = UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
+                                                  dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s),
+                                                  command: try UpgradeCommands.command(s), labels: labels)
+            if try ctx.engine.networks(label: "com.docker.compose.project=\(stack)").contains(where: { $0.name == network }) {
+                async let newStarted: Void = Self.checked(ctx, startNew)
+                async let oldStarted: Void = Self.checked(ctx, startOld)
+                try await newStarted
+                try await oldStarted
+            } else {   // a stack that is down: compose makes its network first
+                try await Self.checked(ctx, startNew)
+                try await Self.checked(ctx, startOld)
             }
             let probes = s.probe.map { [(name: service, probe: $0)] } ?? []
             let (prober, limit) = (ctx.prober, timeout)
             async let readiness = ReadinessWaiter(prober: prober).wait(probes, timeout: limit) { _, _ in }
             let databases = try await poll(ctx, try client(schema.databases, in: fromName, host: fromHost), what: "the \(from) server")
             let roles = try await run(ctx, try client(schema.roles, in: fromName, host: fromHost), what: "listing roles")
-            var rows: [String: [String: Int]] = [:]
-            for db in databases {
-                rows[db] = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, in: fromName, host: fromHost, database: db), what: "counting rows in \(db)").joined(separator: "\n"))
-            }
-            phases.mark("old server")
+            // The old side's rows are counted from now on, while the new server gets ready and
+            // then while the copy runs (the old server only reads).
+            let counts = try databases.map { db in (db, try client(schema.rows, in: fromName, host: fromHost, database: db)) }
+            async let counted = countRows(ctx, counts, on: "the \(from) server")
             let result = await readiness
             if let probe = probes.first, !(result[probe.name].map { if case .ready = $0 { true } else { false } } ?? false) {
                 throw try await ServiceRestart.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"), timeout: timeout)
             }
             let newName = try newContainer(ctx, stack: stack)
-            phases.mark("new server")
+            phases.mark("servers")
             if !schema.globals.isEmpty { _ = try await run(ctx, try client(schema.globals, in: newName), what: "copying roles") }
             var copies: [DatabaseCopy] = []
+            var rows: [String: [String: Int]]?
             for db in databases {
                 let t = Date()
                 if !schema.copy.isEmpty { _ = try await run(ctx, try client(schema.copy, in: newName, database: db), what: "copying database \(db)") }
                 let copied = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, in: newName, host: service, database: db), what: "counting rows in \(db)").joined(separator: "\n"))
-                let want = rows[db] ?? [:]
+                if rows == nil { rows = try await counted }
+                let want = rows?[db] ?? [:]
                 if copied != want {
                     let diff = Set(want.keys).union(copied.keys).sorted().filter { want[$0] != copied[$0] }
                         .prefix(5).map { "  \($0): \(want[$0].map(String.init) ?? "none") rows before, \(copied[$0].map(String.init) ?? "none") after" }
@@ -226,6 +242,9 @@ public struct UpgradeOperation {
                 copies.append(c)
                 say("  \(db): \(c.rows) rows in \(c.tables) table\(c.tables == 1 ? "" : "s"), \(String(format: "%.1f", c.seconds)) s")
             }
+            // The old server is done with: it goes while the new one is checked.
+            let (runner, removeOld) = (ctx.runner, Command("docker", ["rm", "--force", fromName]))
+            async let oldRemoved = try? runner.capture(removeOld)
             // The check before the swap: the same databases and roles.
             let newDatabases = try await run(ctx, try client(schema.databases, in: newName, host: service), what: "listing databases")
             let newRoles = try await run(ctx, try client(schema.roles, in: newName, host: service), what: "listing roles")
@@ -235,17 +254,19 @@ public struct UpgradeOperation {
             if !Set(roles).isSubset(of: Set(newRoles)) {
                 throw DevenvError("roles missing on the \(to) server: \(Set(roles).subtracting(newRoles).sorted().joined(separator: ", "))")
             }
-            // The swap.
+            // The swap; the kept old volume becomes the upgrade's snapshot with it.
             var generations = try VolumeGenerations.load(stateDir: plan.stateDir)
-            generations.volumes[key] = .init(current: newVolume, version: to, previous: oldVolume, previousVersion: from, service: service)
+            generations.volumes[key] = .init(current: newVolume, version: to, previous: oldVolume, previousVersion: from, service: service,
+                                             snapshot: snapshot, snapshotCreated: created, seeds: seeds)
             try generations.save(stateDir: plan.stateDir)
             let unavailable = Date().timeIntervalSince(down)
             try? UpgradeJournal.clear(stateDir: plan.stateDir)
-            _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
+            _ = await oldRemoved
             phases.mark("copy and checks")
-            return Outcome(service: service, action: "upgrade", from: from, to: to, volume: newVolume, previous: oldVolume, databases: copies,
+            return Outcome(service: service, action: "upgrade", from: from, to: to, volume: newVolume, previous: oldVolume, snapshot: snapshot, databases: copies,
                            unavailable: unavailable, phases: phases.seconds,
-                           message: "Upgraded \(service) from \(from) to \(to); the \(from) data stays in \(oldVolume) until `devenv upgrade \(service)\(branch ? " --branch" : "") --finish` (`--rollback` goes back to it).")
+                           message: "Upgraded \(service) from \(from) to \(to); the \(from) data stays in \(oldVolume), listed as snapshot \(snapshot), "
+                               + "until `devenv upgrade \(service)\(branch ? " --branch" : "") --finish` (`--rollback` goes back to it).")
         } catch {
             _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
             try? await UpgradeJournal.undo(ctx, project: project, plan: plan, journal: journal)

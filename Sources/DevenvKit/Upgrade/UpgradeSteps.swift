@@ -35,6 +35,15 @@ extension UpgradeOperation {
         return UpgradeCommands.parseNames(r.stdout)
     }
 
+    /// The rows per table of each database, counted one after another by its command.
+    func countRows(_ ctx: DevenvContext, _ commands: [(database: String, command: Command)], on server: String) async throws -> [String: [String: Int]] {
+        var out: [String: [String: Int]] = [:]
+        for (db, command) in commands {
+            out[db] = UpgradeCommands.parseRows(try await run(ctx, command, what: "counting rows in \(db) on \(server)").joined(separator: "\n"))
+        }
+        return out
+    }
+
     /// Runs `command` until it succeeds (the old server answers) or the timeout passes.
     func poll(_ ctx: DevenvContext, _ command: Command, what: String) async throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
@@ -44,8 +53,14 @@ extension UpgradeOperation {
             if Date() >= deadline {
                 throw DevenvError("\(what) did not answer within \(Int(timeout)) s", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
             }
-            try await Task.sleep(nanoseconds: 500_000_000)   // the next try of a poll with a deadline
+            try await Task.sleep(nanoseconds: 200_000_000)   // the next try of a poll with a deadline
         }
+    }
+
+    /// Runs `command`; a failure explained as compose's are.
+    static func checked(_ ctx: DevenvContext, _ command: Command) async throws {
+        do { try await ctx.runner.check(command) }
+        catch let f as CommandFailure { throw Compose.explain(f) }
     }
 
     func step(_ what: String, _ body: () async throws -> Void) async throws {
@@ -76,16 +91,17 @@ extension UpgradeOperation {
         let back = entry.previousVersion.flatMap { p in wanted.map { MajorVersion.compare(data: p, wanted: $0) == 0 } } ?? false
         let next = back ? "Run `devenv up`." : "Set the version of \(service) back to \"\(old)\" in devenv.yml, then run `devenv up`."
         return Outcome(service: service, action: "rollback", from: entry.version ?? "?", to: old, volume: previous, previous: nil,
-                       message: "Rolled \(service) back to its \(old) data (\(previous)); the upgraded volume \(entry.current) was deleted. \(next)")
+                       message: "Rolled \(service) back to its \(old) data (\(previous)\(entry.snapshot.map { ", which was snapshot \($0)" } ?? "")); the upgraded volume \(entry.current) was deleted. \(next)")
     }
 
     func finish(_ ctx: DevenvContext, plan: StackPlan) async throws -> Outcome {
+        let snapshot = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]?.snapshot
         guard let (previous, was) = try await KeptVolumes.remove(ctx, stateDir: plan.stateDir, key: key) else {
             throw DevenvError.usage("\(service) keeps no data from before an upgrade; nothing to finish")
         }
         let entry = try VolumeGenerations.load(stateDir: plan.stateDir).volumes[key]
         return Outcome(service: service, action: "finish", from: was ?? "old", to: entry?.version ?? "?", volume: entry?.current ?? previous,
-                       message: "Deleted \(previous), the \(was ?? "old") data of \(service) from before its upgrade.")
+                       message: "Deleted \(previous), the \(was ?? "old") data of \(service) from before its upgrade\(snapshot.map { " (snapshot \($0))" } ?? "").")
     }
 
     /// Takes the stack lock, plans, rolls back a killed upgrade, then runs `body`.

@@ -18,6 +18,14 @@ public struct VolumeGenerations: Codable, Sendable, Equatable {
         public var previous: String?
         public var previousVersion: String?
         public var service: String?
+        /// The snapshot the kept volume stands for (`upgrade-SERVICE-15-to-17`), taken when the
+        /// upgrade began, and the seed ledger of the service then: `devenv snapshot ls` lists
+        /// it and `restore` copies from it. No second copy is made: the kept volume, which the
+        /// upgrade only read, is that point. It goes with the volume (`--finish`, `gc`,
+        /// `--rollback`, which makes it the service's data again).
+        public var snapshot: String?
+        public var snapshotCreated: String?
+        public var seeds: [SeedLedger.Entry]?
     }
 
     public var version = 1

@@ -22,10 +22,25 @@ public enum DataVersion {
         return VolumeCommands.throwaway(image: image, mounts: ["\(volume):/data:ro"], labels: labels, script: script)
     }
 
+    /// The same read by `docker exec` in a running container that has the volume at `dataPath`
+    /// (a fraction of a `docker run`'s start); nil when the kind's script names /data and the
+    /// data is elsewhere (pure).
+    public static func execCommand(container: String, dataPath: String, schema: UpgradeSchema) -> Command? {
+        if let script = schema.versionScript {
+            return dataPath == "/data" ? Command("docker", ["exec", container, "sh", "-c", script]) : nil
+        }
+        let files = schema.versionFiles.map { "'\(dataPath)/\($0)'" }.joined(separator: " ")
+        return Command("docker", ["exec", container, "sh", "-c", "for f in \(files); do if [ -f \"$f\" ]; then head -n 1 \"$f\"; break; fi; done"])
+    }
+
     /// The major version that wrote `volume`, nil when it holds no such file (empty, or data
-    /// another way).
-    public static func read(_ ctx: DevenvContext, volume: String, image: String, schema: UpgradeSchema, labels: [(String, String)] = []) async throws -> String? {
-        let r = try await ctx.runner.capture(readCommand(volume: volume, image: image, schema: schema, labels: labels))
+    /// another way). Read in `running` (a container of the service with the volume at the
+    /// kind's data path) when there is one, else by a throwaway container.
+    public static func read(_ ctx: DevenvContext, volume: String, image: String, schema: UpgradeSchema, labels: [(String, String)] = [],
+                            running: (container: String, dataPath: String)? = nil) async throws -> String? {
+        let command = running.flatMap { execCommand(container: $0.container, dataPath: $0.dataPath, schema: schema) }
+            ?? readCommand(volume: volume, image: image, schema: schema, labels: labels)
+        let r = try await ctx.runner.capture(command)
         guard r.succeeded else {
             throw DevenvError("cannot read the version of the data in \(volume) (exit \(r.status))",
                               details: (r.stderr + r.stdout).split(separator: "\n").suffix(6).map { "  | " + $0 })
@@ -79,8 +94,8 @@ public enum DataVersion {
                                exitCode: .usage)
         }
         return DevenvError("\(m.service)'s data was written by \(kind) \(m.data), and devenv.yml now asks for \(m.wanted). Nothing was started.",
-                           hint: "Run `devenv upgrade \(m.service)\(flag)`: it takes a snapshot first, copies the data into a new \(m.wanted) volume, "
-                               + "and keeps the \(m.data) one until `devenv upgrade \(m.service)\(flag) --finish` (`--rollback` brings it back). "
+                           hint: "Run `devenv upgrade \(m.service)\(flag)`: it copies the data into a new \(m.wanted) volume, and keeps the \(m.data) one, "
+                               + "untouched, as a snapshot until `devenv upgrade \(m.service)\(flag) --finish` (`--rollback` brings it back). "
                                + "`devenv up\(flag) --upgrade` does the same, then starts the stack.")
     }
 

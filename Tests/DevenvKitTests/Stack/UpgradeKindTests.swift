@@ -10,7 +10,9 @@ import CurrentPlatform
 
 /// The `upgrade:` sections of the mysql, redis and valkey kinds (issue 28): what each declares,
 /// their version scripts run by a real `sh` on made-up data folders (the test bed has no MySQL
-/// 8 stand-in and no Valkey 8; Redis 7 → 8 runs end to end), and their commands as argv.
+/// 8 stand-in; Debian ships Valkey 8.0 and 8.1 only, so no Valkey major upgrade can run here;
+/// Redis 7 → 8 runs end to end), and their commands as argv. The valkey script also reads the
+/// header of a real Valkey 8.1.1 RDB file.
 @Suite struct UpgradeKindTests {
     static func plan() throws -> StackPlan {
         let root = "/src/shop"
@@ -79,6 +81,16 @@ import CurrentPlatform
         let u = try #require(try Self.plan().service("valkey")?.kind?.upgrade)
         #expect(try Self.version(u, ["dump.rdb": Self.rdb([("valkey-ver", "8.1.1")])]) == "8.1.1")
         #expect(try Self.version(u, ["dump.rdb": Self.rdb([("redis-ver", "7.2.4")])]) == "", "Redis's or Valkey 7.2's data: every Valkey reads it")
+        // The first 64 bytes of a dump.rdb that Debian trixie's valkey-server 8.1.1 wrote (`SET a 1`,
+        // `SAVE`): RDB 11, `valkey-ver` and no `redis-ver`.
+        let real: [UInt8] = [0x52, 0x45, 0x44, 0x49, 0x53, 0x30, 0x30, 0x31, 0x31, 0xfa, 0x0a, 0x76, 0x61, 0x6c, 0x6b, 0x65,
+                             0x79, 0x2d, 0x76, 0x65, 0x72, 0x05, 0x38, 0x2e, 0x31, 0x2e, 0x31, 0xfa, 0x0a, 0x72, 0x65, 0x64,
+                             0x69, 0x73, 0x2d, 0x62, 0x69, 0x74, 0x73, 0xc0, 0x40, 0xfa, 0x05, 0x63, 0x74, 0x69, 0x6d, 0x65,
+                             0xc2, 0x7b, 0xab, 0x16, 0x6b, 0xfa, 0x08, 0x75, 0x73, 0x65, 0x64, 0x2d, 0x6d, 0x65, 0x6d, 0xc2]
+        #expect(try Self.version(u, ["dump.rdb": real]) == "8.1.1")
+        #expect(try Self.version(u, ["appendonlydir/appendonly.aof.2.base.rdb": real]) == "8.1.1")
+        let redis = try #require(try Self.plan().service("redis")?.kind?.upgrade)
+        #expect(try Self.version(redis, ["dump.rdb": real]) == "", "Valkey's data names no Redis version")
     }
 
     @Test func mysqlDataNamesMySQLsVersionAndNotMariaDBs() throws {

@@ -57,6 +57,21 @@ import CurrentPlatform
                            "for f in '/data/PG_VERSION'; do if [ -f \"$f\" ]; then head -n 1 \"$f\"; break; fi; done"])
     }
 
+    /// In the service's running container (`docker exec`), when it has the volume at the kind's
+    /// data path; a script that names /data only where the data is at /data.
+    @Test func theDataVersionIsReadInTheRunningServiceWhenItHasTheVolume() throws {
+        let u = try #require(try Self.plan().service("postgres")?.kind?.upgrade)
+        let c = DataVersion.execCommand(container: "c1", dataPath: "/var/lib/postgresql/data", schema: u)
+        #expect(c?.argv == ["docker", "exec", "c1", "sh", "-c",
+                            "for f in '/var/lib/postgresql/data/PG_VERSION'; do if [ -f \"$f\" ]; then head -n 1 \"$f\"; break; fi; done"])
+        let kinds = try UpgradeKindTests.plan()
+        let redis = try #require(kinds.service("redis")?.kind?.upgrade), mysql = try #require(kinds.service("mysql")?.kind?.upgrade)
+        #expect(DataVersion.execCommand(container: "c2", dataPath: "/data", schema: redis)?.argv.prefix(5) == ["docker", "exec", "c2", "sh", "-c"])
+        #expect(DataVersion.execCommand(container: "c3", dataPath: "/var/lib/mysql", schema: mysql) == nil)
+        let d = ContainerDetails.parse(Data(#"{"Id":"x","Mounts":[{"Type":"volume","Name":"s_postgres-data","Destination":"/var/lib/postgresql/data"},{"Type":"bind","Source":"/h","Destination":"/b"}]}"#.utf8))
+        #expect(d?.volumes == ["/var/lib/postgresql/data": "s_postgres-data"])
+    }
+
     @Test func aMismatchNamesBothVersionsAndTheCommandAndADowngradeIsAUsageError() {
         let up = DataVersion.error(.init(service: "postgres", data: "15", wanted: "17", volume: "v"), kind: "PostgreSQL", branch: false)
         #expect(up.exitCode == .failure)

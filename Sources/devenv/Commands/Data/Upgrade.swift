@@ -13,10 +13,11 @@ struct Upgrade: AsyncParsableCommand {
         abstract: "Move a service's data to the major version devenv.yml now names.",
         discussion: """
         After `version: "15"` became "17" in devenv.yml, `devenv up` stops and names this \
-        command. It takes a snapshot (upgrade-SERVICE-15-to-17), starts the new version on a new \
-        volume, copies the data from the old version the way the service's kind declares, checks \
-        that the databases, roles and row counts match, and only then switches the service to the \
-        new volume. The old volume is kept until --finish; --rollback switches back to it.
+        command. It starts the new version on a new volume, copies the data from the old version \
+        the way the service's kind declares, checks that the databases, roles and row counts \
+        match, and only then switches the service to the new volume. The old volume, which it only \
+        reads, is kept until --finish (or gc) and is the upgrade's snapshot: `devenv snapshot ls` \
+        lists it as upgrade-SERVICE-15-to-17. --rollback switches back to it.
 
         Examples:
           devenv upgrade postgres
@@ -51,7 +52,7 @@ struct Upgrade: AsyncParsableCommand {
         if !outcome.databases.isEmpty {
             let rows = outcome.databases.reduce(0) { $0 + $1.rows }
             ctx.output.print("\(outcome.databases.count) database\(outcome.databases.count == 1 ? "" : "s"), \(rows) rows in "
-                             + String(format: "%.1f s; %@ was unavailable for %.1f s (snapshot included).", outcome.seconds, service, outcome.unavailable))
+                             + String(format: "%.1f s; %@ was unavailable for %.1f s.", outcome.seconds, service, outcome.unavailable))
         }
         ctx.output.print(outcome.message)
     }

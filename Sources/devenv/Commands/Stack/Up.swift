@@ -39,7 +39,7 @@ struct Up: AsyncParsableCommand {
 
         When a service's data was written by an older major version than devenv.yml names, up \
         stops before starting anything and names `devenv upgrade SERVICE`; --upgrade runs that \
-        upgrade first (a snapshot, then the copy), and a branch stack's up asks on a terminal.
+        upgrade first (the copy into a new volume; the old one is kept as a snapshot), and a branch stack's up asks on a terminal.
 
         A service with `profiles:` starts only with --profile naming one of them (or when it is \
         named itself). A service with `restart: "no"` is a step: it runs once, and up waits until \
