@@ -73,3 +73,11 @@ extension DataVersion {
         }
     }
 }
+
+extension KeptSnapshot {
+    /// The record a restore checks and applies, as `snapshot save` would have written it.
+    public var record: SnapshotRecord {
+        SnapshotRecord(seeds: seeds, volumes: [volume], services: [service], created: created ?? "",
+                       versions: version.map { [service: $0] })
+    }
+}

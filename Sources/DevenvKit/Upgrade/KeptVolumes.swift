@@ -80,12 +80,6 @@ public struct KeptSnapshot: Sendable, Equatable {
     public var upgradedTo: String?
     public var created: String?
     public var seeds: [SeedLedger.Entry]
-
-    /// The record a restore checks and applies, as `snapshot save` would have written it.
-    public var record: SnapshotRecord {
-        SnapshotRecord(seeds: seeds, volumes: [volume], services: [service], created: created ?? "",
-                       versions: version.map { [service: $0] })
-    }
 }
 
 extension KeptVolumes {
