@@ -112,7 +112,7 @@ xfs_mount() {
     fi
     stop_pid "$run/xfs.pid"   # a dockerd that ran on the folder under the mount point
     command -v mkfs.xfs >/dev/null || { say "installing xfsprogs"; apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xfsprogs >/dev/null; }
-    if [ ! -f "$img.made" ]; then
+    if [ ! -f "$img.made" ] || [ ! -f "$img" ]; then
         say "making an XFS file system with reflinks on $img (sparse, 16 GB at most)"
         rm -f "$img"; truncate -s 16G "$img"
         mkfs.xfs -q -m reflink=1 "$img"
