@@ -69,7 +69,18 @@ public final class ReadinessWaiter: Sendable {
         _ = finished.with { $0.insert(service) }
     }
 
-    private func isFinished(_ service: String) -> Bool { finished.with { $0.contains(service) } }
+    /// What is already known of `service` without probing it: failed (marked stopped), or
+    /// ready (marked finished, reported through `onReady`); nil while neither.
+    private func settled(_ service: String, _ start: Date, _ onReady: @Sendable (String, Double) -> Void) -> Result? {
+        if let reason = stopReason(service) { return .failed(reason) }
+        return finished.with { $0.contains(service) } ? ready(service, start, onReady) : nil
+    }
+
+    private func ready(_ service: String, _ start: Date, _ onReady: @Sendable (String, Double) -> Void) -> Result {
+        let secs = Date().timeIntervalSince(start)
+        onReady(service, secs)
+        return .ready(seconds: secs)
+    }
 
     /// Waits until every service is ready, failed or out of time. `onReady` is called as each
     /// becomes ready, with the seconds since the wait began. `steps` have no probe: each is
@@ -82,12 +93,7 @@ public final class ReadinessWaiter: Sendable {
             for name in steps {
                 group.addTask { [self] in
                     while true {
-                        if let reason = stopReason(name) { return (name, .failed(reason)) }
-                        if isFinished(name) {
-                            let secs = Date().timeIntervalSince(start)
-                            onReady(name, secs)
-                            return (name, .ready(seconds: secs))
-                        }
+                        if let known = settled(name, start, onReady) { return (name, known) }
                         if Date() >= deadline { return (name, .timedOut(last: "still running (a step is done when it exits 0)")) }
                         try? await Task.sleep(nanoseconds: 100_000_000)
                     }
@@ -97,18 +103,11 @@ public final class ReadinessWaiter: Sendable {
                 group.addTask { [self] in
                     var delay = Self.firstDelay
                     while true {
-                        if let reason = stopReason(name) { return (name, .failed(reason)) }
-                        if isFinished(name) {
-                            let secs = Date().timeIntervalSince(start)
-                            onReady(name, secs)
-                            return (name, .ready(seconds: secs))
-                        }
+                        if let known = settled(name, start, onReady) { return (name, known) }
                         let outcome = await prober.check(probe, timeout: min(2, max(0.2, deadline.timeIntervalSinceNow)))
                         switch outcome {
                         case .ready:
-                            let secs = Date().timeIntervalSince(start)
-                            onReady(name, secs)
-                            return (name, .ready(seconds: secs))
+                            return (name, ready(name, start, onReady))
                         case .failed(let why):
                             return (name, .failed(why))
                         case .notReady(let why):
