@@ -143,6 +143,12 @@ import Testing
 
     @Test func gcRemovesTheStacksOfADeletedBranchAndARemovedWorktreeOnly() throws {
         try ProjectFixture.with("br-gc") { p in
+            // A home of its own: `gc --yes` acts on every stack of its home, and the shared one
+            // holds other tests' stacks, with the old volumes their upgrades keep for --rollback.
+            let home = FaultStateTests.home(p)
+            p.onTearDown { try? FileManager.default.removeItem(atPath: home) }
+            p.environment["DEVENV_HOME"] = home
+            p.environment["DEVENV_PORT_RANGE"] = ProjectFixture.ranges.own
             try Self.repo(p)
             _ = try Self.up(p)
             try p.git(["checkout", "-q", "-b", "feature/gone"])

@@ -64,7 +64,9 @@ public struct GcOperation {
         let records = try StackInventory.collect(ctx, sizes: true)
         let found = try await candidates(ctx, records: records)
         let removing = Set(found.map(\.record.stack))
-        var kept = KeptVolumes.find(records.filter { !removing.contains($0.stack) })
+        // Only this home's stacks (in its registry): another home's kept volumes (another user,
+        // a test running beside) are that home's to finish or roll back.
+        var kept = KeptVolumes.find(records.filter { !removing.contains($0.stack) && $0.inRegistry })
         if !kept.isEmpty {
             let sizes = ctx.engine.volumeSizes()
             for i in kept.indices { kept[i].bytes = sizes[kept[i].volume] }

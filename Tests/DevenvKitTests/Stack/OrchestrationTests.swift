@@ -148,6 +148,11 @@ import CurrentPlatform
         w.docker.addContainer(project: "alive", service: "postgres", labels: labels)
         w.docker.addVolume("alive_postgres-data", labels: labels)
         w.docker.addVolume("alive_postgres-data--g2", labels: labels)
+        let now = Date()
+        try Registry.update(w.ctx.paths) {   // a stack of this home: gc leaves other homes' kept volumes alone
+            $0.stacks["alive"] = Registry.Entry(project: "alive", root: w.root, branch: "", block: 30900, ports: [:],
+                                                composeFile: StackPlanner.stateDir(root: w.root, stack: "alive") + "/compose.yaml", created: now, lastUsed: now)
+        }
         let stateDir = StackPlanner.stateDir(root: w.root, stack: "alive")
         var g = VolumeGenerations()
         g.volumes["postgres-data"] = .init(current: "alive_postgres-data--g2", version: "17", previous: "alive_postgres-data", previousVersion: "15", service: "postgres")
