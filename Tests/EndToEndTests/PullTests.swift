@@ -95,6 +95,15 @@ import Testing
     }
 
     /// Masked users, as one value (two pulls must give the same).
+    /// The last lines the local Postgres logged (why it restarted, if it did), for a failure's message.
+    static func serverLog(_ p: ProjectFixture) -> String {
+        guard let id = try? ProjectFixture.run(["docker", "ps", "-q", "--filter", "label=dev.devenv.project=\(p.name)",
+                                               "--filter", "label=com.docker.compose.service=postgres"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty,
+              let r = try? ProjectFixture.run(["docker", "logs", "--tail", "40", id]) else { return "(no container)" }
+        return r.stdout + r.stderr
+    }
+
     static func maskedUsers(_ local: String) throws -> String {
         try SeedTests.sql(local, "SELECT md5(string_agg(concat_ws('|', id, email, full_name, phone, password_hash), ',' ORDER BY id)) FROM users")
     }
@@ -239,7 +248,7 @@ import Testing
                 #expect(try Self.maskedUsers(local) == data, "killed at \(point): the previous data is in place")
             }
             let after = try Self.pull(p, staging)
-            #expect(after.status == 0, "a pull after the kills: \(after.stderr)")
+            #expect(after.status == 0, "a pull after the kills: \(after.stderr)\nthe local server's last words:\n\(Self.serverLog(p))")
             #expect(try Self.maskedUsers(local) == data)
 
             // from: staging — the URL under DATABASE_URL in staging's variables, read as `devenv mirror` reads them.

@@ -160,6 +160,11 @@ public enum PullCommands {
             """, [admin, sql, "DROP DATABASE IF EXISTS \(PullPlan.ident(old)) WITH (FORCE)"])
     }
 
+    /// A query on the local server that reads nothing: whether it takes connections.
+    public static func ping(container: String, source: Source, localUser: String) -> Command {
+        exec(container: container, source: source, localUser: localUser, script: "dst -q -d template1 -o /dev/null -c 'SELECT 1'", [])
+    }
+
     /// Drops the half-written database of a pull that failed.
     public static func discard(container: String, source: Source, localUser: String, admin: String, pulling: String) -> Command {
         exec(container: container, source: source, localUser: localUser, script: "dst -q -d \"$1\" -c \"$2\"",

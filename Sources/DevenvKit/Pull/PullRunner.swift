@@ -15,14 +15,22 @@ extension PullOperation {
 
         /// Runs `command`; a failure names what was being done and the tool's own words (which
         /// never hold the password: it is passed by name).
+        /// With `again`, a step refused because the local server is restarting (one of its
+        /// processes ended abnormally, so it went through crash recovery) is run once more when
+        /// the server answers again: such steps are whole statements that are safe to repeat.
         @discardableResult
-        func step(_ what: String, _ command: Command) async throws -> CommandResult {
-            let r = try await ctx.runner.capture(command)
+        func step(_ what: String, _ command: Command, again: Bool = false) async throws -> CommandResult {
+            var r = try await ctx.runner.capture(command)
+            if !r.succeeded, again, let why = Self.localRestart(r.stderr) {
+                ctx.output.error("  the local server is restarting (\(why)); waiting for it, then \(what) again…")
+                if await waitForLocal(timeout: 120) { r = try await ctx.runner.capture(command) }
+            }
             guard r.succeeded else {
+                let local = r.stderr.contains("on socket \"")
                 let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init).filter { !$0.isEmpty }
                 let unreachable = lines.contains { $0.contains("could not connect") || $0.contains("could not translate host") || $0.contains("Connection refused")
                     || $0.contains("timeout expired") || $0.contains("password authentication failed") || $0.contains("No route to host") }
-                throw DevenvError("\(what) failed (\(label))\(unreachable ? ": the source cannot be reached" : ""):",
+                throw DevenvError("\(what) failed (\(local && !unreachable ? "the local server" : label))\(unreachable ? ": the source cannot be reached" : ""):",
                                   hint: unreachable ? "Check the source's URL and that the local \(source.host == "localhost" || source.host == "127.0.0.1" ? "container (localhost is the container itself; use host.docker.internal)" : "container") can reach \(source.host):\(source.port). Local data is unchanged."
                                                    : "Local data is unchanged.",
                                   details: (lines.prefix(8).map { "  | " + $0 }).isEmpty ? ["  (the tool printed nothing)"] : lines.prefix(8).map { "  | " + $0 })
@@ -30,15 +38,31 @@ extension PullOperation {
             return r
         }
 
+        /// What a local server refusing connections while it restarts says, if `stderr` holds it.
+        static func localRestart(_ stderr: String) -> String? {
+            ["the database system is in recovery mode", "the database system is starting up", "the database system is not yet accepting connections"]
+                .first { stderr.contains($0) && stderr.contains("on socket \"") }
+        }
+
+        /// Polls the local server until it takes a query, for up to `timeout` seconds.
+        func waitForLocal(timeout: TimeInterval) async -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if (try? await ctx.runner.capture(PullCommands.ping(container: container, source: source, localUser: user)))?.succeeded == true { return true }
+                try? await Task.sleep(nanoseconds: 500_000_000)
+            }
+            return false
+        }
+
         func pull(_ plan: PullPlan, spec: PullSpec, database: String, snapshot: String?) async throws -> PullRecord {
             let admin = database == "postgres" ? "template1" : "postgres"
             let pulling = database + "__pull", old = database + "__prepull"
             let started = Date()
-            try await step("preparing database \(pulling)", PullCommands.prepare(container: container, source: source, localUser: user, admin: admin, pulling: pulling, leftover: old))
+            try await step("preparing database \(pulling)", PullCommands.prepare(container: container, source: source, localUser: user, admin: admin, pulling: pulling, leftover: old), again: true)
             var tables: [PullRecord.Table] = []
             do {
                 tables = try await copyAll(plan, into: pulling)
-                try await step("setting sequences past the largest ids", PullCommands.sequences(container: container, source: source, localUser: user, database: pulling))
+                try await step("setting sequences past the largest ids", PullCommands.sequences(container: container, source: source, localUser: user, database: pulling), again: true)
                 try await step("swapping \(pulling) in as \(database)",
                                PullCommands.swap(container: container, source: source, localUser: user, admin: admin, database: database, pulling: pulling, old: old))
             } catch {

@@ -169,4 +169,44 @@ import Testing
                                                "public.users", plan.steps[1].copyOut, plan.steps[1].copyIn])
         #expect(commands[1].argv.joined(separator: " ").contains("pg_dump --snapshot=\"$snap\""), "schema and rows in one snapshot")
     }
+
+    /// Answers each command with the next result in turn, recording the commands.
+    final class TurnRunner: ProcessRunning, @unchecked Sendable {
+        private var results: [CommandResult]
+        private(set) var commands: [Command] = []
+        private let lock = NSLock()
+        init(_ results: [CommandResult]) { self.results = results }
+        func capture(_ command: Command) async throws -> CommandResult {
+            lock.withLock { commands.append(command); return results.isEmpty ? CommandResult(status: 0, stdout: "", stderr: "") : results.removeFirst() }
+        }
+        func attach(_ command: Command) async throws -> Int32 { 0 }
+    }
+
+    static let recovering = CommandResult(status: 2, stdout: "", stderr: """
+        psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  the database system is in recovery mode
+        """)
+
+    @Test func aStepRefusedWhileTheLocalServerRestartsRunsAgainOnceItAnswers() async throws {
+        let source = try #require(PullCommands.Source(url: "postgres://stg:pw@db.staging/shop"))
+        let sequences = PullCommands.sequences(container: "c1", source: source, localUser: "devenv", database: "app__pull")
+        // refused, then the ping is refused once and answers, then the step succeeds
+        let runner = TurnRunner([Self.recovering, Self.recovering, CommandResult(status: 0, stdout: "", stderr: ""), CommandResult(status: 0, stdout: "", stderr: "")])
+        let output = Output(environment: ["NO_COLOR": "1"])
+        let ctx = DevenvContext(cwd: "/", environment: [:], output: output, runner: runner)
+        let step = PullOperation.Runner(ctx: ctx, container: "c1", source: source, user: "devenv", label: "$STAGING_DATABASE_URL")
+        try await step.step("setting sequences", sequences, again: true)
+        #expect(runner.commands.count == 4)
+        #expect(runner.commands[3].argv == sequences.argv, "the step itself ran again")
+        #expect(runner.commands[1].argv.last == "devenv-pull" && runner.commands[1].argv.joined(separator: " ").contains("SELECT 1"), "the server was asked in between")
+
+        // Without `again` (a step not safe to repeat), or refused by the source, it fails at once, naming which server.
+        let once = TurnRunner([Self.recovering])
+        let plain = PullOperation.Runner(ctx: DevenvContext(cwd: "/", environment: [:], output: output, runner: once), container: "c1", source: source, user: "devenv", label: "$STAGING_DATABASE_URL")
+        await #expect { try await plain.step("swapping", sequences) } throws: { error in
+            "\(error)".contains("swapping failed (the local server)")
+        }
+        #expect(once.commands.count == 1)
+        #expect(PullOperation.Runner.localRestart("psql: error: connection to server at \"db.staging\" (10.0.0.2), port 5432 failed: FATAL:  the database system is in recovery mode") == nil,
+                "the source restarting is not waited for: the pull fails and local data is unchanged")
+    }
 }
