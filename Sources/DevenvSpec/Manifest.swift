@@ -33,6 +33,10 @@ public struct Manifest: Sendable {
     public var secrets: [SecretSpec] = []
     /// `configs:`: files (or text) that services mount where their `configs:` say, as compose's top-level `configs:`.
     public var configs: [SecretSpec] = []
+    /// devenv.yml's own Mustache templates (`env:` values, `processes:` runs, `staging:`
+    /// rewrite and override values), compiled once as the manifest loads
+    /// (`ManifestLoader.compileTemplates`): renders take the compiled copy.
+    public var templates = CompiledTemplates()
 
     public func service(named name: String) -> ServiceSpec? { services.first { $0.name == name } }
     public func process(named name: String) -> ProcessSpec? { processes.first { $0.name == name } }

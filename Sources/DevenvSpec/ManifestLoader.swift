@@ -129,6 +129,7 @@ public struct ManifestLoader {
         if let pullNode { manifest.pulls = PullParser(kinds: kinds).parse(pullNode, services: manifest.services, projectName: manifest.name, into: &reader) }
         if top["services"] == nil, !top.contains(where: { $0.key.string.map { Suggest.nearest($0, among: ["services"]) != nil } ?? false }) { reader.problem(node, "missing 'services:'; expected a map of services, e.g. 'services: { postgres: { version: \"16\" } }'") }
         crossCheck(manifest, top, &reader)
+        Self.compileTemplates(&manifest, &reader)
         return (manifest, reader.problems)
     }
 
@@ -213,6 +214,30 @@ public struct ManifestLoader {
                     reader.problems.append(ManifestProblem(line: s.line, column: 3, "services '\(other)' and '\(s.name)' both pin host port \(p)"))
                 }
                 pinned[p] = s.name
+            }
+        }
+    }
+}
+
+extension ManifestLoader {
+    /// Compiles every Mustache template devenv.yml holds into `manifest.templates`, as kinds'
+    /// templates are when a kind loads: a syntax error (`{{postgres.url` without its `}}`) is
+    /// a devenv.yml:LINE:COLUMN problem reported with the others, before anything starts,
+    /// instead of a failure halfway through `up`.
+    static func compileTemplates(_ manifest: inout Manifest, _ reader: inout NodeReader) {
+        var texts: [(text: String, line: Int, column: Int, place: String)] = []
+        for t in manifest.envTargets {
+            for k in t.keys { texts.append((k.template, k.line, k.column, "\(t.path) \(k.key)")) }
+        }
+        for p in manifest.processes {
+            let m = p.mark("run")
+            for text in p.run.texts { texts.append((text, m.line, m.column, "the run of process '\(p.name)'")) }
+        }
+        for t in manifest.stagingTemplates { texts.append((t.text, t.line, t.column, t.place)) }
+        for t in texts where t.text.contains("{{") {
+            if let e = manifest.templates.add(t.text) {
+                reader.problems.append(ManifestProblem(line: t.line, column: t.column,
+                    "the template in \(t.place) does not parse: \(e.message) (at its line \(e.line), column \(e.column)); a value is written as {{service.key}}"))
             }
         }
     }

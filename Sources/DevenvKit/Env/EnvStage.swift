@@ -31,7 +31,7 @@ public enum EnvStage {
         let ctx = plan.templateContext
         var out: [Target] = []
         for t in plan.manifest.envTargets {
-            out.append(Target(path: t.path, values: try t.keys.map { ($0.key, try Templating.render($0.template, ctx)) }))
+            out.append(Target(path: t.path, values: try t.keys.map { ($0.key, try plan.manifest.templates.render($0.template, ctx)) }))
         }
         return mirrored ? MirrorEnvKeys.adding(to: out, plan: plan) : out
     }

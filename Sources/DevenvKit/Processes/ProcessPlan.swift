@@ -47,7 +47,7 @@ public enum ProcessPlanner {
             if let port { env["PORT"] = String(port) }
             // Python holds its output back when it is a pipe; a dev process's lines should stream.
             if plan.manifest.processes.count > 0, ProcessInfo.processInfo.environment["PYTHONUNBUFFERED"] == nil { env["PYTHONUNBUFFERED"] = "1" }
-            let rendered = try p.run.texts.map { try Templating.render($0, ctx) }
+            let rendered = try p.run.texts.map { try plan.manifest.templates.render($0, ctx) }
             let command: Command
             switch p.run {
             case .shell:

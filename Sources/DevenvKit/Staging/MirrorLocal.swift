@@ -64,7 +64,7 @@ enum MirrorLocal {
                 throw DevenvError.usage("unknown template key '{{\(ref)}}' in \(what)\(Suggest.hint(ref, among: Templating.keys(in: ctx)))",
                                         hint: "Template keys are those of env: (README: \"The manifest\").")
             }
-            return try Templating.render(value, ctx)
+            return try plan.manifest.templates.render(value, ctx)
         }
         rules.rewrite = try rules.rewrite.reduce(into: [:]) { $0[$1.key] = try render($1.value, "staging.rewrite.\($1.key)") }
         rules.override = try rules.override.map { ($0.key, try render($0.value, "staging.override.\($0.key)")) }
