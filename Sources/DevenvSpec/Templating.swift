@@ -28,9 +28,21 @@ public enum Templating {
             return .success(try compiled(template))
         } catch let e as MustacheTemplate.ParserError {
             let column = e.context.lineNumber == 1 ? max(1, e.context.columnNumber - 24) : e.context.columnNumber
-            return .failure(SyntaxError(message: "\(e.error)", line: e.context.lineNumber, column: column))
+            return .failure(SyntaxError(message: words(for: "\(e.error)"), line: e.context.lineNumber, column: column))
         } catch {
             return .failure(SyntaxError(message: "\(error)", line: 1, column: 1))
+        }
+    }
+
+    /// The parser's error in a person's words (its own names, such as `overflow` for a tag
+    /// the text ends inside, say little).
+    static func words(for error: String) -> String {
+        switch error {
+        case "overflow", "unfinishedName": "a tag is not closed with }}"
+        case "expectedSectionEnd": "a section {{#…}} or {{^…}} is not closed with {{/…}}"
+        case "sectionCloseNameIncorrect": "{{/…}} closes a section of another name"
+        case "invalidSetDelimiter": "a {{=… …=}} delimiter tag is malformed"
+        default: error
         }
     }
 

@@ -22,8 +22,8 @@ import Testing
               api: nonsense
             """)
         let texts = problems.map(\.description)
-        #expect(problems.contains { $0.line == 5 && $0.description.contains("the template in .env DATABASE_URL does not parse") }, "\(texts)")
-        #expect(problems.contains { $0.line == 8 && $0.description.contains("the run of process 'api' does not parse") }, "\(texts)")
+        #expect(problems.contains { $0.line == 5 && $0.description.contains("the template in .env DATABASE_URL does not parse: a tag is not closed with }}") }, "\(texts)")
+        #expect(problems.contains { $0.line == 8 && $0.description.contains("the run of process 'api' does not parse: a section {{#…}} or {{^…}} is not closed") }, "\(texts)")
         #expect(problems.contains { $0.line == 10 }, "every problem at once: \(texts)")
         #expect(!problems.contains { $0.line == 6 }, "a good template is not a problem")
     }
