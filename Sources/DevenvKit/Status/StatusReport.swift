@@ -54,7 +54,8 @@ public struct ServiceStatus: Encodable {
     public var name: String
     public var kind: String
     public var image: String
-    /// running | stopped | missing
+    /// running | stopped | missing | done (a one-shot step that exited 0) | inactive (in a
+    /// profile, not started)
     public var state: RunState
     /// ready | starting | unhealthy
     public var health: String
@@ -90,7 +91,7 @@ public enum StatusBuilder {
     public static func build(_ plan: StackPlan, containers: [ContainerInfo], engine: (any ContainerEngine)?, probe: Bool = true) -> StatusReport {
         let services = plan.services.map { s -> ServiceStatus in
             let c = containers.first { $0.service == s.name }
-            let state = RunState(c?.state)
+            var state = RunState(c?.state)
             var health = c?.health ?? "starting"
             if state == .running, c?.health == nil || c?.health == "starting", probe, let spec = s.probe {
                 health = Probe.check(spec, timeout: 0.5) == .ready ? "ready" : "starting"
@@ -102,6 +103,8 @@ public enum StatusBuilder {
                 // A restarted container's own exit code is reset to 0; its last `die` event keeps it.
                 if info.restarts > 0, c.state == .running, let last = engine.lastExit(container: c.id) { exitCode = last.code }
             }
+            if state == .stopped, s.spec.isStep, exitCode == 0 { state = .done; health = "ready" }
+            if state == .missing, !s.spec.profiles.isEmpty { state = .inactive }
             return ServiceStatus(
                 name: s.name, kind: s.kindName, image: s.image, state: state, health: health, host: "127.0.0.1",
                 port: s.mainPort?.host, ports: Dictionary(uniqueKeysWithValues: s.ports.map { ($0.name, $0.host) }),
@@ -130,7 +133,12 @@ public enum StatusBuilder {
         let rows = report.services.map { s -> [String] in
             let secrets = plan.service(s.name)?.secrets.values.map { $0 } ?? []
             let url = secrets.reduce(s.url ?? "-") { $0.replacingOccurrences(of: $1, with: "****") }
-            let state = s.state == .running ? (s.health == "ready" ? output.style("ready", .green) : output.style(s.health, .yellow)) : output.style(s.state.rawValue, .red)
+            let state = switch s.state {
+            case .running: s.health == "ready" ? output.style("ready", .green) : output.style(s.health, .yellow)
+            case .done: output.style("done", .green)
+            case .inactive: output.style("inactive (profile \(plan.service(s.name)?.spec.profiles.joined(separator: ", ") ?? ""))", .dim)
+            default: output.style(s.state.rawValue, .red)
+            }
             guard withRestarts else { return [s.name, s.kind, state, url] }
             let restarts = s.restarts.map { $0 > 0 ? output.style(String($0), .yellow) : "0" } ?? "-"
             let shown = s.exitCode != nil && (s.state != .running || (s.restarts ?? 0) > 0)
