@@ -75,6 +75,18 @@ import CurrentPlatform
         #expect(BranchCopyTests.running(w, Self.branch) == ["postgres", "redis"])
     }
 
+    @Test func aCopyKilledBeforeItsFirstVolumeSaysNoneWasRemoved() async throws {
+        let w = try await BranchCopyTests.parentUp()
+        try Self.journal(w, .copying)
+        let before = w.docker.commands.count
+        _ = try await BranchCopyTests.upBranch(w)
+        #expect(w.output.printed.stderr.contains("note: discarded an unfinished copy of shop's data into \(Self.branch) (devenv was stopped during it; 0 volumes removed); copying again"),
+                "\(w.output.printed.stderr)")
+        let discarding = w.docker.steps(from: before).prefix { !$0.hasPrefix("run") }   // before the copy begins again
+        #expect(!discarding.contains { $0.hasPrefix("volume rm") }, "\(discarding)")
+        #expect(w.docker.volume("\(Self.branch)_redis-data")?.data == "greeting: hello")
+    }
+
     @Test func aDamagedJournalStopsUpWithoutTouchingTheBranchsVolumes() async throws {
         let w = try await BranchCopyTests.parentUp()
         try Self.journal(w, .copying)
