@@ -83,11 +83,11 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
             return "finished copying \(journal.parent)'s data into \(stack): the copy had completed when devenv was stopped"
                 + (leftovers > 0 ? " (\(leftovers) leftover copy container\(leftovers == 1 ? "" : "s") removed)" : "") + parentNote(ctx, journal)
         case .copying:
-            try await discard(ctx, stack: stack, volumes: journal.volumes)
+            let removed = try await discard(ctx, stack: stack, volumes: journal.volumes)
             try await BaseVolumes.discardIncomplete(ctx, journal.bases ?? [])
             try remove(stateDir: plan.stateDir)
             return "discarded an unfinished copy of \(journal.parent)'s data into \(stack) (devenv was stopped during it; "
-                + "\(journal.volumes.count) volume\(journal.volumes.count == 1 ? "" : "s") removed); copying again" + parentNote(ctx, journal)
+                + "\(removed) volume\(removed == 1 ? "" : "s") removed); copying again" + parentNote(ctx, journal)
         }
     }
 
@@ -101,13 +101,16 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
     }
 
     /// Removes the branch's containers in any state (a `created` one holds its volumes) and
-    /// the volumes the copy made; leftover copy containers must be gone first.
-    static func discard(_ ctx: DevenvContext, stack: String, volumes: [String]) async throws {
+    /// the volumes the copy made; leftover copy containers must be gone first. Returns how
+    /// many volumes there were (a kill before the first was made leaves none).
+    @discardableResult
+    static func discard(_ ctx: DevenvContext, stack: String, volumes: [String]) async throws -> Int {
         let label = "dev.devenv.stack=\(stack)"
         try await StackRemoval.removeContainers(ctx, try ctx.engine.containers(label: label).map(\.id), label: label, "removing the containers of \(stack)")
         let present = Set(try ctx.engine.volumes(label: "dev.devenv.stack=\(stack)").map(\.name))
         let names = volumes.filter(present.contains)
         if !names.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(names), "removing the unfinished copy's volumes of \(stack)") }
+        return names.count
     }
 }
 

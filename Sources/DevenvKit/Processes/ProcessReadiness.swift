@@ -52,7 +52,9 @@ enum ProcessReadiness {
                     continue
                 }
                 if e.restarts > t.restarts {
-                    results[t.name] = .failed("\(e.reason ?? "exited") before it was ready")
+                    // Its next run may have begun (and cleared `reason`) before this read: the exit code stays.
+                    let cause = e.reason ?? e.exitCode.map { ExitCause.describe(code: $0) } ?? "exited"
+                    results[t.name] = .failed("\(cause) before it was ready")
                 }
             }
             if results.count == targets.count { break }

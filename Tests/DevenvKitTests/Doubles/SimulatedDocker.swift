@@ -9,18 +9,46 @@ import CurrentPlatform
 
 /// A Docker engine in memory, for unit tests of orchestration: its Engine API answers
 /// (`ContainerEngine`) and its CLI (`ProcessRunning`) share one state, so `compose up` run
-/// through the runner makes containers the engine then lists. Every command is recorded.
-/// Containers carry the typed ``ContainerState``; the Engine API answers with its words
-/// (`State` in a list, `State.Status` in an inspect), so the real decoders run.
-final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendable {
+/// through the runner makes containers and volumes the engine then lists. Every command is
+/// recorded. Containers carry the typed ``ContainerState``; the Engine API answers with its
+/// words (`State` in a list, `State.Status` in an inspect), so the real decoders run.
+///
+/// A volume holds its data as one string, and the throwaway containers devenv runs on
+/// volumes do to it what their scripts do (`SimulatedDocker+Volumes.swift`): a copy copies
+/// it, a restore stages it and swaps it in, a live copy reads the parent's. Host processes
+/// run from scripts (`SimulatedHost.swift`).
+final class SimulatedDocker: ContainerEngine, ProcessRunning, Sendable {
     struct Container {
         var id: String; var service: String; var project: String; var state: ContainerState; var labels: [String: String]; var ports: [Int: Int]
         var exitCode = 0
+        var image = ""
     }
-    struct Volume { var name: String; var labels: [String: String] }
+    struct Volume {
+        var name: String; var labels: [String: String]
+        /// What the volume holds.
+        var data = ""
+        /// What a restore staged in it (`.devenv-restore.ready`), not yet swapped in.
+        var staged: String?
+        /// The first line of its version file (what `DataVersion` reads).
+        var version = ""
+        var created = 0
+    }
+    /// A command that fails while its rule stands.
+    struct Rule { var key: String; var matches: @Sendable (Command) -> Bool; var result: CommandResult }
 
-    private let state = Locked((containers: [Container](), volumes: [Volume](), images: Set<String>(), commands: [Command](),
-                                failures: [String: CommandResult](), stepExits: [String: Int]()))
+    struct State {
+        var containers: [Container] = [], volumes: [Volume] = [], images = Set<String>(), commands: [Command] = []
+        var failures: [String: CommandResult] = [:], stepExits: [String: Int] = [:], rules: [Rule] = []
+        var observers: [@Sendable (Command) -> Void] = []
+        /// What each parent service's `copy.layered.current` prints, by service.
+        var tokens: [String: String] = [:]
+        /// Whether the storage shares extents between volumes (a reflink clone succeeds).
+        var reflinks = false
+        var clock = 0
+    }
+    let state = Locked(State())
+    let host = Locked(HostState())
+
     var endpoint: EngineEndpoint { EngineEndpoint(address: .unix(path: "/simulated.sock"), source: .defaultSocket) }
     func dockerEnvironment() throws -> [String: String] { [:] }
 
@@ -38,12 +66,24 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
         }
     }
     var containers: [Container] { state.value.containers }
+    var volumes: [Volume] { state.value.volumes }
+    func volume(_ name: String) -> Volume? { state.value.volumes.first { $0.name == name } }
 
     func addContainer(project: String, service: String, state s: ContainerState = .running, labels: [String: String] = [:], ports: [Int: Int] = [:]) {
         state.with {
             $0.containers.append(Container(id: "c\($0.containers.count + 1)", service: service, project: project, state: s,
                                            labels: labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": service]) { a, _ in a },
                                            ports: ports))
+        }
+    }
+
+    /// A throwaway container of a task on the stack's volumes that a killed devenv left running.
+    @discardableResult
+    func addTaskContainer(stack: String, task: String) -> String {
+        state.with {
+            let id = "t\($0.containers.count + 1)"
+            $0.containers.append(Container(id: id, service: "", project: "", state: .running, labels: ["dev.devenv.stack": stack, VolumeTask.label: task], ports: [:]))
+            return id
         }
     }
 
@@ -54,7 +94,38 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
         }
     }
 
-    func addVolume(_ name: String, labels: [String: String]) { state.with { $0.volumes.append(Volume(name: name, labels: labels)) } }
+    /// Adds the volume, or gives the one of that name these labels (and `data`).
+    func addVolume(_ name: String, labels: [String: String], data: String? = nil) {
+        state.with { s in
+            s.clock += 1
+            if let i = s.volumes.firstIndex(where: { $0.name == name }) {
+                s.volumes[i].labels = labels
+                if let data { s.volumes[i].data = data }
+            } else {
+                s.volumes.append(Volume(name: name, labels: labels, data: data ?? "", created: s.clock))
+            }
+        }
+    }
+
+    /// What a service wrote into its volume since.
+    func setData(_ volume: String, _ data: String, version: String? = nil) {
+        state.with { s in
+            guard let i = s.volumes.firstIndex(where: { $0.name == volume }) else { return }
+            s.volumes[i].data = data
+            if let version { s.volumes[i].version = version }
+        }
+    }
+
+    /// What a parent service's `copy.layered.current` prints from now on (its present changed).
+    func setPresent(_ service: String, _ token: String) { state.with { $0.tokens[service] = token } }
+
+    /// Whether the engine's storage shares extents between volumes (XFS with reflinks, btrfs).
+    func setReflinks(_ on: Bool) { state.with { $0.reflinks = on } }
+
+    /// What a restore left staged in the volume (a copy beside its data), as a killed one leaves it.
+    func setStaged(_ volume: String, _ data: String?) {
+        state.with { s in if let i = s.volumes.firstIndex(where: { $0.name == volume }) { s.volumes[i].staged = data } }
+    }
 
     /// Makes every `docker compose VERB` fail with `stderr` (and change nothing) until
     /// `succeed(_:)`: an image that cannot start, a port the engine cannot bind.
@@ -63,6 +134,16 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
     }
 
     func succeed(_ verb: String) { state.with { $0.failures[verb] = nil } }
+
+    /// Makes every command `matches` accepts fail with `stderr` (changing nothing) until `clear(key)`.
+    func fail(_ key: String, when matches: @escaping @Sendable (Command) -> Bool, status: Int32 = 1, stderr: String) {
+        state.with { $0.rules.append(Rule(key: key, matches: matches, result: CommandResult(status: status, stdout: "", stderr: stderr))) }
+    }
+
+    func clear(_ key: String) { state.with { $0.rules.removeAll { $0.key == key } } }
+
+    /// `body` sees each command before it runs (to read a state file at that moment).
+    func onCommand(_ body: @escaping @Sendable (Command) -> Void) { state.with { $0.observers.append(body) } }
 
     // MARK: ProcessRunning: the CLI
 
@@ -74,54 +155,81 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
     }
 
     func capture(_ command: Command) async throws -> CommandResult {
-        state.with { $0.commands.append(command) }
+        let (observers, rule) = state.with { s in
+            s.commands.append(command)
+            return (s.observers, s.rules.first { $0.matches(command) })
+        }
+        for o in observers { o(command) }
+        if let rule { return rule.result }
         let a = command.arguments
         guard a.first == "compose", let f = a.firstIndex(of: "--file"), let p = a.firstIndex(of: "--project-name") else {
-            if a.first == "volume", a.dropFirst().first == "rm" { state.with { s in s.volumes.removeAll { a.contains($0.name) } } }
-            if a.first == "rm" { state.with { s in s.containers.removeAll { a.contains($0.id) } } }
-            return CommandResult(status: 0, stdout: "", stderr: "")
+            return docker(command)
         }
         let project = a[p + 1], file = a[f + 1]
-        let profiles = Self.profileFlags(Array(a[(f + 1)...]))
         let verb = Self.withoutProfiles(Array(a[(f + 2)...]))
         if let failure = verb.first.flatMap({ v in state.value.failures[v] }) { return failure }
+        let names = verb.dropFirst().filter { !$0.hasPrefix("-") }
         switch verb.first {
         case "up":
-            let services = Self.services(inComposeFile: file)
-            let keys = Self.keys(inComposeFile: file)
-            let wanted = verb.dropFirst().filter { !$0.hasPrefix("-") }
+            let keys = ComposeFileFacts(file)
+            let profiles = Self.profileFlags(Array(a[(f + 1)...]))
             // as compose: a service of profiles starts when one is given, or when it is named
-            for s in services.keys where wanted.contains(s) || wanted.isEmpty && (keys[s]?.profiles.isEmpty != false || keys[s]!.profiles.contains(where: profiles.contains)) {
-                state.with { st in
-                    let step = keys[s]?.restart == "no"
-                    st.containers.removeAll { $0.project == project && $0.service == s }
-                    st.containers.append(Container(id: "c-\(s)-\(st.commands.count)", service: s, project: project, state: step ? .exited : .running,
-                                                   labels: services[s]!.merging(["com.docker.compose.project": project, "com.docker.compose.service": s]) { a, _ in a },
-                                                   ports: [:], exitCode: step ? st.stepExits[s] ?? 0 : 0))
-                }
+            let wanted = verb.dropFirst().filter { !$0.hasPrefix("-") }
+            let services = keys.services.keys.filter { s in
+                wanted.contains(s) || wanted.isEmpty && (keys.services[s]!.profiles.isEmpty || keys.services[s]!.profiles.contains(where: profiles.contains))
             }
+            make(services.sorted(), project: project, facts: keys, start: true)
+        case "create":
+            let keys = ComposeFileFacts(file)
+            make((names.isEmpty ? Array(keys.services.keys) : names).sorted(), project: project, facts: keys, start: false)
         case "down":
             state.with { st in
                 st.containers.removeAll { $0.project == project }
-                if verb.contains("--volumes") { st.volumes.removeAll { $0.labels["dev.devenv.stack"] == project } }
+                if verb.contains("--volumes") { st.volumes.removeAll { $0.labels["com.docker.compose.project"] == project || $0.labels["dev.devenv.stack"] == project && $0.labels[Snapshot.label] == nil } }
             }
         case "stop", "start":
-            let names = verb.dropFirst().filter { !$0.hasPrefix("-") }
             state.with { st in
                 for i in st.containers.indices where st.containers[i].project == project && (names.isEmpty || names.contains(st.containers[i].service)) {
                     st.containers[i].state = verb.first == "stop" ? .exited : .running
                 }
             }
         case "rm":
-            let names = verb.dropFirst().filter { !$0.hasPrefix("-") }
             state.with { st in st.containers.removeAll { $0.project == project && names.contains($0.service) } }
         case "pull":
-            for s in verb.dropFirst().filter({ !$0.hasPrefix("-") }) {
-                if let image = Self.images(inComposeFile: file)[s] { state.with { $0.images.insert(image) } }
+            for s in names { if let image = ComposeFileFacts(file).services[s]?.image { state.with { $0.images.insert(image) } } }
+        case "exec":
+            guard let service = names.first else { break }
+            if !state.value.containers.contains(where: { $0.project == project && $0.service == service && $0.state == .running }) {
+                return CommandResult(status: 1, stdout: "", stderr: "service \"\(service)\" is not running")
             }
         default: break
         }
         return CommandResult(status: 0, stdout: "", stderr: "")
+    }
+
+    /// Compose's `up` (started) or `create` (not started) of `services`: their containers, and
+    /// the named volumes they mount that do not exist yet, labelled as the file declares them.
+    private func make(_ services: [String], project: String, facts: ComposeFileFacts, start: Bool) {
+        state.with { st in
+            for s in services {
+                guard let svc = facts.services[s] else { continue }
+                for key in svc.volumes {
+                    guard let declared = facts.volumes[key] else { continue }
+                    let name = declared.name ?? "\(project)_\(key)"
+                    guard !st.volumes.contains(where: { $0.name == name }) else { continue }
+                    st.clock += 1
+                    st.volumes.append(Volume(name: name, labels: declared.labels.merging(["com.docker.compose.project": project, "com.docker.compose.volume": key]) { a, _ in a },
+                                             created: st.clock))
+                }
+                let step = svc.restart == "no"
+                if !start, st.containers.contains(where: { $0.project == project && $0.service == s }) { continue }
+                st.containers.removeAll { $0.project == project && $0.service == s }
+                st.containers.append(Container(id: "c-\(project)-\(s)-\(st.commands.count)", service: s, project: project,
+                                               state: !start ? .created : step ? .exited : .running,
+                                               labels: svc.labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": s]) { a, _ in a },
+                                               ports: [:], exitCode: step ? st.stepExits[s] ?? 0 : 0, image: svc.image ?? ""))
+            }
+        }
     }
 
     func attach(_ command: Command) async throws -> Int32 { _ = try await capture(command); return 0 }
@@ -132,101 +240,31 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, @unchecked Sendabl
         while a.first == "--profile", a.count >= 2 { out.append(a[a.index(after: a.startIndex)]); a = a.dropFirst(2) }
         return out
     }
+}
 
-    /// Each service's `profiles:` and `restart:` in a rendered compose file.
-    static func keys(inComposeFile file: String) -> [String: (profiles: [String], restart: String?)] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let node = try? Yams.compose(yaml: text), let services = node["services"]?.mapping else { return [:] }
-        var out: [String: (profiles: [String], restart: String?)] = [:]
-        for (k, v) in services {
+/// What the simulated compose reads of a rendered compose file: each service's labels, image,
+/// `profiles:`, `restart:` and named volumes, and the file's top-level volumes.
+struct ComposeFileFacts {
+    struct Service { var labels: [String: String] = [:]; var image: String?; var profiles: [String] = []; var restart: String?; var volumes: [String] = [] }
+    var services: [String: Service] = [:]
+    var volumes: [String: (name: String?, labels: [String: String])] = [:]
+
+    init(_ file: String) {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8), let node = try? Yams.compose(yaml: text) else { return }
+        func strings(_ n: Yams.Node?) -> [String: String] {
+            var out: [String: String] = [:]
+            for (k, v) in n?.mapping ?? Yams.Node.Mapping([]) { if let a = k.string, let b = v.string { out[a] = b } }
+            return out
+        }
+        for (k, v) in node["volumes"]?.mapping ?? Yams.Node.Mapping([]) {
+            if let key = k.string { volumes[key] = (v["name"]?.string, strings(v["labels"])) }
+        }
+        for (k, v) in node["services"]?.mapping ?? Yams.Node.Mapping([]) {
             guard let name = k.string else { continue }
-            out[name] = (v["profiles"]?.sequence?.compactMap(\.string) ?? [], v["restart"]?.string)
+            let mounts = (v["volumes"]?.sequence ?? []).compactMap { $0.string?.split(separator: ":").first.map(String.init) }
+            services[name] = Service(labels: strings(v["labels"]), image: v["image"]?.string, profiles: v["profiles"]?.sequence?.compactMap(\.string) ?? [],
+                                     restart: v["restart"]?.string, volumes: mounts.filter { volumes[$0] != nil })
         }
-        return out
-    }
-
-    /// Each service's labels in a rendered compose file.
-    static func services(inComposeFile file: String) -> [String: [String: String]] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let node = try? Yams.compose(yaml: text), let services = node["services"]?.mapping else { return [:] }
-        var out: [String: [String: String]] = [:]
-        for (k, v) in services {
-            guard let name = k.string else { continue }
-            var labels: [String: String] = [:]
-            for (lk, lv) in v["labels"]?.mapping ?? Yams.Node.Mapping([]) { if let a = lk.string, let b = lv.string { labels[a] = b } }
-            out[name] = labels
-        }
-        return out
-    }
-
-    static func images(inComposeFile file: String) -> [String: String] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let node = try? Yams.compose(yaml: text), let services = node["services"]?.mapping else { return [:] }
-        var out: [String: String] = [:]
-        for (k, v) in services { if let n = k.string, let i = v["image"]?.string { out[n] = i } }
-        return out
-    }
-
-    // MARK: ContainerEngine: the Engine API
-
-    func get(_ path: String, timeout: TimeInterval) throws -> (Int, Data) {
-        let s = state.value
-        let (route, label) = Self.route(path)
-        func json(_ value: Any) -> (Int, Data) { (200, try! JSONSerialization.data(withJSONObject: value)) }
-        switch route {
-        case "/_ping": return (200, Data("OK".utf8))
-        case "/version": return json(["Version": "simulated", "ApiVersion": "1.41"])
-        case "/containers/json":
-            return json(s.containers.filter { Self.matches($0.labels, label) }.map { c in
-                ["Id": c.id, "Names": ["/\(c.project)-\(c.service)-1"], "Image": "", "State": c.state.engineWord, "Status": Self.status(c.state, exitCode: c.exitCode),
-                 "Labels": c.labels, "Ports": c.ports.map { ["IP": "127.0.0.1", "PrivatePort": $0.value, "PublicPort": $0.key, "Type": "tcp"] }] as [String: Any]
-            })
-        case "/volumes": return json(["Volumes": s.volumes.filter { Self.matches($0.labels, label) }.map { ["Name": $0.name, "Labels": $0.labels] }])
-        case "/networks": return json([[String: Any]]())
-        case "/system/df": return json(["Volumes": [[String: Any]]()])
-        case "/events": return (200, Data())
-        default:
-            if route.hasPrefix("/images/") {
-                let ref = String(route.dropFirst(8).dropLast(5)).removingPercentEncoding ?? ""
-                return s.images.contains(ref) ? json(["Id": ref]) : (404, Data())
-            }
-            if route.hasPrefix("/containers/"), route.hasSuffix("/json") {
-                let id = String(route.dropFirst(12).dropLast(5))
-                guard let c = s.containers.first(where: { $0.id == id }) else { return (404, Data()) }
-                return json(["Id": c.id, "Name": "/\(c.project)-\(c.service)-1", "RestartCount": 0,
-                             "State": ["Status": c.state.engineWord, "Running": c.state == .running, "ExitCode": c.exitCode, "OOMKilled": false],
-                             "Config": ["Labels": c.labels, "Env": [String]()]] as [String: Any])
-            }
-            if route.hasPrefix("/containers/") { return (200, Data()) }   // logs: none
-            return (404, Data())
-        }
-    }
-
-    /// The list's `Status` column for a state, as the engine words it.
-    static func status(_ state: ContainerState, exitCode: Int = 0) -> String {
-        switch state {
-        case .running: "Up 1 second"
-        case .restarting: "Restarting (1) 1 second ago"
-        case .paused: "Up 1 second (Paused)"
-        case .created: "Created"
-        case .removing: "Removal In Progress"
-        case .dead: "Dead"
-        case .exited, .other: "Exited (\(exitCode)) 1 second ago"
-        }
-    }
-
-    /// The path without its query, and the `label` filter when there is one.
-    static func route(_ path: String) -> (String, String?) {
-        let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let q = parts[1].removingPercentEncoding,
-              let r = q.range(of: "\"label\":[\""), let end = q[r.upperBound...].range(of: "\"") else { return (parts[0], nil) }
-        return (parts[0], String(q[r.upperBound..<end.lowerBound]))
-    }
-
-    static func matches(_ labels: [String: String], _ filter: String?) -> Bool {
-        guard let filter else { return true }
-        let kv = filter.split(separator: "=", maxSplits: 1).map(String.init)
-        return kv.count == 2 ? labels[kv[0]] == kv[1] : labels[kv[0]] != nil
     }
 }
 

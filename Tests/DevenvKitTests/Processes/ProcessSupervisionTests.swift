@@ -89,6 +89,15 @@ import CurrentPlatform
         #expect(stopped["x"] == .failed("its supervisor stopped"))
     }
 
+    /// `up` under load may read the state only once the next run has begun, which clears
+    /// `reason`: the death is still named by its exit code.
+    @Test func aDeathSeenOnlyAfterTheNextRunBeganStillNamesItsCause() async {
+        let next: ProcessState.Entry = { var e = Self.entry("api", runs: 2, restarts: 1, ready: false); e.reason = nil; return e }()
+        let results = await ProcessReadiness.wait([.init(name: "api", minRuns: 1, restarts: 0)], request: nil, timeout: 3600,
+                                                  read: { Self.state([next]) }, alive: { true }) { _, _ in }
+        #expect(results["api"] == .failed("exited with code 1 before it was ready"))
+    }
+
     @Test func theSupervisorStartsInOrderRestartsGivesUpAndStopsTheWholeGroup() async throws {
         let dir = TestSupport.tempDir("supervisor")
         let paths = ProcessPaths(stateDir: dir)

@@ -18,9 +18,13 @@ import CurrentPlatform
         /// Every world plans the same stack from the same range, each in its own registry; a test
         /// that holds one of its ports for real takes a range of its own.
         let portRange: String
+        /// More of devenv's environment (`DEVENV_BRANCH_LAYERS`).
+        var environment: [String: String] = [:]
+        var prober: any Prober = ReadyProber()
         var ctx: DevenvContext {
-            DevenvContext(cwd: root, environment: ["DEVENV_HOME": home, "HOME": home, "DEVENV_PORT_RANGE": portRange, "DEVENV_IMAGES_FILE": home + "/none.yml"],
-                          output: output, runner: docker, engine: docker, prober: ReadyProber(), now: { Date(timeIntervalSince1970: 1_800_000_000) })
+            DevenvContext(cwd: root, environment: environment.merging(["DEVENV_HOME": home, "HOME": home, "DEVENV_PORT_RANGE": portRange,
+                                                                       "DEVENV_IMAGES_FILE": home + "/none.yml"]) { $1 },
+                          output: output, runner: docker, engine: docker, prober: prober, now: { Date(timeIntervalSince1970: 1_800_000_000) })
         }
 
         init(_ manifest: String, images: Set<String> = [], portRange: String = "30000-30999") throws {

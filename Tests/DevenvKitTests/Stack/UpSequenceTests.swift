@@ -125,7 +125,11 @@ import CurrentPlatform
         let env = try String(contentsOfFile: w.root + "/.env", encoding: .utf8)
         #expect(env.contains(":\(new)/0\n") && !env.contains(":\(old)/0"), "the .env follows the move")
         #expect(try String(contentsOfFile: outcome.plan.composeFile, encoding: .utf8).contains("127.0.0.1:\(new):6379"))
-        #expect(w.docker.composeVerbs.dropFirst(before).first == ["up", "--detach", "--quiet-pull", "--remove-orphans"])
+        let after = w.docker.commands.dropFirst(before)
+        let start = try #require(after.firstIndex { $0.arguments.first == "compose" })
+        #expect(after[..<start].allSatisfy { $0.arguments.starts(with: ["run", "--rm"]) && $0.arguments.contains { $0.hasSuffix("-data:/data:ro") } },
+                "only the data's version is read before the start: \(after.map(\.arguments))")
+        #expect(w.docker.composeVerbs[start] == ["up", "--detach", "--quiet-pull", "--remove-orphans"])
         #expect(outcome.started)
     }
 
