@@ -58,9 +58,6 @@ extension ContainerState: Codable {
 /// "Machine interface"): `running`, `stopped` or `missing`.
 public enum RunState: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     case running, stopped, missing
-    /// Status only (never from the engine's state): a one-shot step (`restart: "no"`) that
-    /// exited 0, and a service of a profile no `up --profile` started (no container).
-    case done, inactive
 
     /// The one mapping from the engine's state: running or restarting → `running`, any other
     /// container → `stopped`, no container (nil) → `missing`.

@@ -54,8 +54,8 @@ public struct ServiceStatus: Encodable {
     public var name: String
     public var kind: String
     public var image: String
-    /// running | stopped | missing | done (a one-shot step that exited 0) | inactive (in a
-    /// profile, not started)
+    /// running | stopped | missing (DESIGN's machine words; the table tells a finished step
+    /// and an unstarted profile apart with `step` and `profiles`)
     public var state: RunState
     /// ready | starting | unhealthy
     public var health: String
@@ -70,9 +70,13 @@ public struct ServiceStatus: Encodable {
     /// a layer on a base of the parent's data; `copy`) and from which stack. Absent otherwise.
     public var dataMethod: String?
     public var dataFrom: String?
+    /// A one-shot step (`restart: "no"`): stopped with exit code 0 is done, not failed.
+    public var step = false
+    /// The service's `profiles:`: missing while no `up --profile` names one is not started, not lost.
+    public var profiles: [String] = []
 
     enum CodingKeys: String, CodingKey {
-        case name, kind, image, state, health, host, port, ports, url, restarts, exitCode = "exit_code", dataMethod = "data_method", dataFrom = "data_from"
+        case name, kind, image, state, health, host, port, ports, url, restarts, exitCode = "exit_code", dataMethod = "data_method", dataFrom = "data_from", step, profiles
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -82,6 +86,8 @@ public struct ServiceStatus: Encodable {
         try c.encode(port, forKey: .port); try c.encode(ports, forKey: .ports); try c.encode(url, forKey: .url)
         try c.encodeIfPresent(restarts, forKey: .restarts); try c.encodeIfPresent(exitCode, forKey: .exitCode)
         try c.encodeIfPresent(dataMethod, forKey: .dataMethod); try c.encodeIfPresent(dataFrom, forKey: .dataFrom)
+        if step { try c.encode(step, forKey: .step) }
+        if !profiles.isEmpty { try c.encode(profiles, forKey: .profiles) }
     }
 }
 
@@ -91,7 +97,7 @@ public enum StatusBuilder {
     public static func build(_ plan: StackPlan, containers: [ContainerInfo], engine: (any ContainerEngine)?, probe: Bool = true) -> StatusReport {
         let services = plan.services.map { s -> ServiceStatus in
             let c = containers.first { $0.service == s.name }
-            var state = RunState(c?.state)
+            let state = RunState(c?.state)
             var health = c?.health ?? "starting"
             if state == .running, c?.health == nil || c?.health == "starting", probe, let spec = s.probe {
                 health = Probe.check(spec, timeout: 0.5) == .ready ? "ready" : "starting"
@@ -103,12 +109,14 @@ public enum StatusBuilder {
                 // A restarted container's own exit code is reset to 0; its last `die` event keeps it.
                 if info.restarts > 0, c.state == .running, let last = engine.lastExit(container: c.id) { exitCode = last.code }
             }
-            if state == .stopped, s.spec.isStep, exitCode == 0 { state = .done; health = "ready" }
-            if state == .missing, !s.spec.profiles.isEmpty { state = .inactive }
-            return ServiceStatus(
+            if state == .stopped, s.spec.isStep, exitCode == 0 { health = "ready" }   // a step is ready once it has exited 0
+            var status = ServiceStatus(
                 name: s.name, kind: s.kindName, image: s.image, state: state, health: health, host: "127.0.0.1",
                 port: s.mainPort?.host, ports: Dictionary(uniqueKeysWithValues: s.ports.map { ($0.name, $0.host) }),
                 url: s.url, restarts: restarts, exitCode: exitCode)
+            status.step = s.spec.isStep
+            status.profiles = s.spec.profiles
+            return status
         }
         return StatusReport(stack: plan.identity.stack, project: plan.identity.project, branch: plan.identity.branch,
                             root: plan.identity.root, services: services)
@@ -135,8 +143,8 @@ public enum StatusBuilder {
             let url = secrets.reduce(s.url ?? "-") { $0.replacingOccurrences(of: $1, with: "****") }
             let state = switch s.state {
             case .running: s.health == "ready" ? output.style("ready", .green) : output.style(s.health, .yellow)
-            case .done: output.style("done", .green)
-            case .inactive: output.style("inactive (profile \(plan.service(s.name)?.spec.profiles.joined(separator: ", ") ?? ""))", .dim)
+            case .stopped where s.step && s.exitCode == 0: output.style("done", .green)
+            case .missing where !s.profiles.isEmpty: output.style("inactive (profile \(s.profiles.joined(separator: ", ")))", .dim)
             default: output.style(s.state.rawValue, .red)
             }
             guard withRestarts else { return [s.name, s.kind, state, url] }
