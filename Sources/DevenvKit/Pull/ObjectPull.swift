@@ -23,7 +23,7 @@ struct ObjectPull {
             throw DevenvError("pull of \(service) needs the AWS CLI (`aws`) on this machine, which reads the staging bucket",
                               hint: "Install it (pip install awscli, or your system's package) and configure your AWS credentials, then run `devenv pull \(service)` again.")
         }
-        let plan = try await StackSession.with(ctx, project: project) { try ComposeFile.ensure($0) }   // the claim, under the lock
+        let plan = try StackSession.with(ctx, project: project) { try ComposeFile.ensure($0) }   // the claim, under the lock
         guard let planned = plan.service(service) else { throw DevenvError.usage("no service '\(service)' in the stack") }
         guard try ctx.engine.containers(project: plan.identity.stack).contains(where: { $0.service == service && $0.state == .running }) else {
             throw DevenvError("\(service) is not running", hint: "Start the stack with `devenv up`, then pull.")

@@ -68,7 +68,7 @@ public struct PullOperation {
             return try await ObjectPull(operation: self, spec: spec, objects: spec.objects ?? PullObjects(), reach: reach).run(ctx, project: project)
         }
         let source = try await PullSource.resolve(spec.source, project: project, ctx: ctx)
-        let plan = try await StackSession.with(ctx, project: project) { try ComposeFile.ensure($0) }   // the claim, under the lock
+        let plan = try StackSession.with(ctx, project: project) { try ComposeFile.ensure($0) }   // the claim, under the lock
         guard let planned = plan.service(service) else { throw DevenvError.usage("no service '\(service)' in the stack") }
         let containers = try ctx.engine.containers(project: plan.identity.stack)
         guard let container = containers.first(where: { $0.service == service && $0.state == .running }) else {

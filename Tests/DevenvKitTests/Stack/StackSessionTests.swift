@@ -54,13 +54,14 @@ import CurrentPlatform
         let project = try w.project()
         await #expect(throws: Boom.self) {
             try await StackSession.with(w.ctx(), project: project) { session in
+                await Task.yield()   // the async form, which the commands that run children use
                 #expect(session.stack == "shop")
                 #expect(try !w.lockIsFree(), "held while the session works")
                 throw Boom()
             }
         }
         #expect(try w.lockIsFree(), "released when the work threw")
-        let plan = try await StackSession.with(w.ctx(), project: project) { session in try session.claimedPlan() }
+        let plan = try StackSession.with(w.ctx(), project: project) { session in try session.claimedPlan() }
         #expect(plan.claimed && plan.identity.stack == "shop")
         #expect(try w.lockIsFree(), "released when the work returned")
     }
@@ -104,12 +105,12 @@ import CurrentPlatform
     @Test func theClaimIsMadeOnceAndKeepsTheProposalOfAClaimedStack() async throws {
         let w = try World()
         let project = try w.project()
-        let first = try await StackSession.with(w.ctx(), project: project) { session in
+        let first = try StackSession.with(w.ctx(), project: project) { session in
             let plan = try session.claimedPlan(touch: true)
             #expect(try session.claimedPlan().services.map(\.ports) == plan.services.map(\.ports), "a second ask gives the same plan")
             return plan
         }
-        let again = try await StackSession.with(w.ctx(), project: project) { session in
+        let again = try StackSession.with(w.ctx(), project: project) { session in
             let proposed = try session.proposedPlan()
             #expect(proposed.claimed, "the stack has its ports and secrets")
             let claimed = try session.claimedPlan(touch: true)
