@@ -109,11 +109,8 @@ extension MCPServer {
     /// child starts, since `up --json` waits for the lock without a word). A devenv that takes
     /// the lock after this check is still caught by its "waiting for" line (other commands).
     func busyStack(branch: Bool) -> String? {
-        guard let stack = try? Project.load(ctx, branch: branch).identity.stack,
-              FileManager.default.fileExists(atPath: ctx.paths.stackLock(stack)) else { return nil }
-        guard let lock = try? FileLock.tryAcquire(ctx.paths.stackLock(stack)) else { return stack }
-        lock.unlock()
-        return nil
+        guard let stack = try? Project.load(ctx, branch: branch).identity.stack else { return nil }
+        return StackLock.isBusy(ctx, stack: stack) ? stack : nil
     }
 }
 

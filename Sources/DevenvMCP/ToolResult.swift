@@ -37,7 +37,7 @@ public struct CLIFailure: Sendable, Equatable, Codable {
 
 /// Turns a finished child into the tool's result. A pure function of the child's output.
 public enum ToolResult {
-    /// The note a devenv prints when another one holds the stack's lock (Project.stackLock).
+    /// The note a devenv prints when another one holds the stack's lock (`StackLock.waitingMessage`).
     public static let lockWaitNote = "waiting for another devenv working on stack"
 
     public static func make(_ inv: ToolInvocation, _ r: StreamedResult, stderr: [String], mask: (String) -> String) -> CallTool.Result {

@@ -88,64 +88,63 @@ public enum BranchCopy {
         var services: [String] = []
         for p in pairs where !services.contains(p.service) { services.append(p.service) }
 
-        let lock = try FileLock.acquire(ctx.paths.stackLock(parent.stack)) {
-            ctx.output.error("waiting for another devenv working on stack '\(parent.stack)'…")
-        }
-        defer { lock.unlock() }
-        let (parentProject, parentPlan) = try parentStack(ctx, parent)
-        var jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan,
-                                labels: VolumeTask.labels(plan.identity, "branch-copy"))
-        let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
-        let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
+        // The parent's lock (a stack the registry names), for as long as its data is read.
+        return try await StackLock.with(ctx, stack: parent.stack) {
+            let (parentProject, parentPlan) = try parentStack(ctx, parent)
+            var jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan,
+                                    labels: VolumeTask.labels(plan.identity, "branch-copy"))
+            let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
+            let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
 
-        // The branch's volumes, labelled the way compose labels its own so that its `up` adopts
-        // them (and `down --volumes` removes them); while the data is copied into them, compose
-        // creates the branch's containers (not started), so `up` only has to start them. On any
-        // failure they go again: a half-made branch must not look like one that has data. The
-        // journal first: from here until it says `copied`, a crash (kill -9) leaves volumes that
-        // the next `up` discards (`BranchCopyJournal.resume`), never a branch that seems to have data.
-        let journalPath = BranchCopyJournal.path(stateDir: plan.stateDir)
-        let layeredJobs = jobs.compactMap(\.layered)
-        var journal = BranchCopyJournal(state: .copying, parent: parent.stack, services: services,
-                                        volumes: pairs.map(\.to) + layeredJobs.flatMap { LayeredBranch.layerNames($0.pair.to) })
-        if !layeredJobs.isEmpty { journal.bases = layeredJobs.map(\.newBase) }
-        try journal.save(journalPath)
-        let result: [ServiceCopy]
-        do {
-            // Layered services first: their volumes must exist before compose creates the rest.
-            let layered = try await runLayered(ctx, &jobs, identity: plan.identity)
-            let done = Set(layered.map(\.service))
-            try await createVolumes(ctx, pairs.filter { !done.contains($0.service) }, stack: plan.identity.stack,
-                                    labels: plan.identity.labels + [(LayeredBranch.methodLabel, "copy"), (LayeredBranch.fromLabel, parent.stack)])
-            let create = Compose.create(project.composeProject, services: services)
-            async let created = ctx.runner.capture(create)
-            var copied = try await execute(ctx, jobs, restarter: restarter, labels: VolumeTask.labels(plan.identity, "branch-copy"))
-            for (i, c) in copied.enumerated() { copied[i].notLayered = jobs.first { $0.service == c.service }?.notLayered }
-            copied += layered
-            let c = try await created
-            guard c.succeeded else {
-                throw Compose.explain(CommandFailure(command: create, status: c.status, stderr: c.stderr.isEmpty ? c.stdout : c.stderr))
+            // The branch's volumes, labelled the way compose labels its own so that its `up` adopts
+            // them (and `down --volumes` removes them); while the data is copied into them, compose
+            // creates the branch's containers (not started), so `up` only has to start them. On any
+            // failure they go again: a half-made branch must not look like one that has data. The
+            // journal first: from here until it says `copied`, a crash (kill -9) leaves volumes that
+            // the next `up` discards (`BranchCopyJournal.resume`), never a branch that seems to have data.
+            let journalPath = BranchCopyJournal.path(stateDir: plan.stateDir)
+            let layeredJobs = jobs.compactMap(\.layered)
+            var journal = BranchCopyJournal(state: .copying, parent: parent.stack, services: services,
+                                            volumes: pairs.map(\.to) + layeredJobs.flatMap { LayeredBranch.layerNames($0.pair.to) })
+            if !layeredJobs.isEmpty { journal.bases = layeredJobs.map(\.newBase) }
+            try journal.save(journalPath)
+            let result: [ServiceCopy]
+            do {
+                // Layered services first: their volumes must exist before compose creates the rest.
+                let layered = try await runLayered(ctx, &jobs, identity: plan.identity)
+                let done = Set(layered.map(\.service))
+                try await createVolumes(ctx, pairs.filter { !done.contains($0.service) }, stack: plan.identity.stack,
+                                        labels: plan.identity.labels + [(LayeredBranch.methodLabel, "copy"), (LayeredBranch.fromLabel, parent.stack)])
+                let create = Compose.create(project.composeProject, services: services)
+                async let created = ctx.runner.capture(create)
+                var copied = try await execute(ctx, jobs, restarter: restarter, labels: VolumeTask.labels(plan.identity, "branch-copy"))
+                for (i, c) in copied.enumerated() { copied[i].notLayered = jobs.first { $0.service == c.service }?.notLayered }
+                copied += layered
+                let c = try await created
+                guard c.succeeded else {
+                    throw Compose.explain(CommandFailure(command: create, status: c.status, stderr: c.stderr.isEmpty ? c.stdout : c.stderr))
+                }
+                result = copied
+            } catch {
+                _ = try? await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
+                _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
+                _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to) + layeredJobs.flatMap { LayeredBranch.layerNames($0.pair.to) }))
+                let left = (try? ctx.engine.volumes(label: "dev.devenv.stack=\(plan.identity.stack)").map(\.name)).map { Set(pairs.map(\.to)).intersection($0) }
+                if left?.isEmpty == true { try? BranchCopyJournal.remove(stateDir: plan.stateDir) }   // else the next `up` discards what is left
+                throw DevenvError("copying \(parent.stack)'s data into \(plan.identity.stack) failed; \(parent.stack)'s data is unchanged",
+                                  hint: "Run `devenv up` again, or `devenv up --fresh` to start empty and seed. (\(error))")
             }
-            result = copied
-        } catch {
-            _ = try? await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
-            _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
-            _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to) + layeredJobs.flatMap { LayeredBranch.layerNames($0.pair.to) }))
-            let left = (try? ctx.engine.volumes(label: "dev.devenv.stack=\(plan.identity.stack)").map(\.name)).map { Set(pairs.map(\.to)).intersection($0) }
-            if left?.isEmpty == true { try? BranchCopyJournal.remove(stateDir: plan.stateDir) }   // else the next `up` discards what is left
-            throw DevenvError("copying \(parent.stack)'s data into \(plan.identity.stack) failed; \(parent.stack)'s data is unchanged",
-                              hint: "Run `devenv up` again, or `devenv up --fresh` to start empty and seed. (\(error))")
+            // The completion, with the parent's seed entries, in one atomic write before anything else
+            // can fail (a branch whose parent is slow to come back must not seed its copied data a
+            // second time); then the after-copy step, the ledger handed over, the journal removed.
+            journal.state = .copied
+            journal.seeds = parentLedger.seeds.filter { services.contains($0.service) }
+            try journal.save(journalPath)
+            try await journal.complete(ctx, plan: plan)
+            if let failure = restarter.failure { throw failure }
+            let ordered = services.compactMap { s in result.first { $0.service == s } }
+            return Outcome(services: services, seconds: Date().timeIntervalSince(began), copies: ordered)
         }
-        // The completion, with the parent's seed entries, in one atomic write before anything else
-        // can fail (a branch whose parent is slow to come back must not seed its copied data a
-        // second time); then the after-copy step, the ledger handed over, the journal removed.
-        journal.state = .copied
-        journal.seeds = parentLedger.seeds.filter { services.contains($0.service) }
-        try journal.save(journalPath)
-        try await journal.complete(ctx, plan: plan)
-        if let failure = restarter.failure { throw failure }
-        let ordered = services.compactMap { s in result.first { $0.service == s } }
-        return Outcome(services: services, seconds: Date().timeIntervalSince(began), copies: ordered)
     }
 
     /// One `docker volume create` per branch volume, all at once.

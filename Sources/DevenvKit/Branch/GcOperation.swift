@@ -105,24 +105,26 @@ public struct GcOperation {
             }
         }
         var freed: Int64 = 0
+        // Each stack under its own lock, one after another (stacks the registry names: no session).
         for c in found {
             let stack = c.record.stack
-            let lock = try lockStack(ctx, stack)
-            defer { lock.unlock() }
-            let removed = try await StackRemoval.removeResources(ctx, stack: stack, volumes: true)
-            await RemoteStack.disconnect(ctx, stack: stack)
-            try StackRemoval.forget(ctx, stack: stack, root: c.record.root)
+            let removed = try await StackLock.with(ctx, stack: stack) {
+                let removed = try await StackRemoval.removeResources(ctx, stack: stack, volumes: true)
+                await RemoteStack.disconnect(ctx, stack: stack)
+                try StackRemoval.forget(ctx, stack: stack, root: c.record.root)
+                return removed
+            }
             freed += c.record.diskBytes ?? 0
             outcome.removedStacks.append(stack)
             say("Removed \(stack): \(removed.containers) container\(removed.containers == 1 ? "" : "s"), "
                              + "\(removed.volumes.count) volume\(removed.volumes.count == 1 ? "" : "s"), \(removed.networks) network\(removed.networks == 1 ? "" : "s").")
         }
         for k in kept {
-            let lock = try lockStack(ctx, k.stack)
-            defer { lock.unlock() }
             // Under the lock, from the record as it is now: a rollback or finish since is respected.
             let stateDir = StackPlanner.stateDir(root: k.root, stack: k.stack)
-            guard try await KeptVolumes.remove(ctx, stateDir: stateDir, key: k.key, expected: k.volume) != nil else { continue }
+            guard try await StackLock.with(ctx, stack: k.stack, {
+                try await KeptVolumes.remove(ctx, stateDir: stateDir, key: k.key, expected: k.volume)
+            }) != nil else { continue }
             freed += k.bytes ?? 0
             outcome.removedVolumes.append(k.volume)
             say("Removed \(k.volume), the \(k.version ?? "old") data of \(k.service) in stack \(k.stack) from before its upgrade.")
@@ -131,10 +133,6 @@ public struct GcOperation {
         outcome.freedBytes = freed
         outcome.basesRemoved = try await pruneBases(ctx, say)
         return outcome
-    }
-
-    func lockStack(_ ctx: DevenvContext, _ stack: String) throws -> FileLock {
-        try FileLock.acquire(ctx.paths.stackLock(stack)) { ctx.output.error("waiting for another devenv working on stack '\(stack)'…") }
     }
 
     /// The bases of layered branches that no branch is on any more (copies of a parent's data

@@ -194,22 +194,23 @@ public enum BaseVolumes {
             .filter { $0 == holding || known.contains($0) || recorded.contains($0) }
         var removed: [String] = []
         for parent in parents.sorted() {
-            var lock: FileLock?
-            if parent != holding {
-                guard let l = try FileLock.tryAcquire(ctx.paths.stackLock(parent)) else { continue }
-                lock = l
-            }
-            defer { lock?.unlock() }
-            let used = Set(try ctx.engine.volumes(label: LayeredBranch.baseLabel).compactMap { $0.labels[LayeredBranch.baseLabel] })
-            let mine = try ctx.engine.volumes(label: "\(LayeredBranch.baseStackLabel)=\(parent)")
-            let newest = mine.filter { isComplete(ctx.paths, name: $0.name) }.max { ($0.createdAt ?? "") < ($1.createdAt ?? "") }?.name
-            let unused = mine.map(\.name).filter { !used.contains($0) && !(keepNewest && parent != holding && $0 == newest) }.sorted()
-            guard !unused.isEmpty else { continue }
-            try await StackRemoval.step(ctx, VolumeCommands.remove(unused), "removing unused bases of \(parent)'s data")
-            for name in unused { try? FileManager.default.removeItem(atPath: recordPath(ctx.paths, name)) }
-            removed += unused
+            let prune = { try await removeUnused(ctx, parent: parent, keepNewest: keepNewest && parent != holding) }
+            removed += parent == holding ? try await prune() : try await StackLock.ifFree(ctx, stack: parent, prune) ?? []
         }
         return removed
+    }
+
+    /// Removes the bases of `parent` no volume is on (but its newest complete one when
+    /// `keepNewest`), with its lock held; their names.
+    static func removeUnused(_ ctx: DevenvContext, parent: String, keepNewest: Bool) async throws -> [String] {
+        let used = Set(try ctx.engine.volumes(label: LayeredBranch.baseLabel).compactMap { $0.labels[LayeredBranch.baseLabel] })
+        let mine = try ctx.engine.volumes(label: "\(LayeredBranch.baseStackLabel)=\(parent)")
+        let newest = mine.filter { isComplete(ctx.paths, name: $0.name) }.max { ($0.createdAt ?? "") < ($1.createdAt ?? "") }?.name
+        let unused = mine.map(\.name).filter { !used.contains($0) && !(keepNewest && $0 == newest) }.sorted()
+        guard !unused.isEmpty else { return [] }
+        try await StackRemoval.step(ctx, VolumeCommands.remove(unused), "removing unused bases of \(parent)'s data")
+        for name in unused { try? FileManager.default.removeItem(atPath: recordPath(ctx.paths, name)) }
+        return unused
     }
 
     /// Removes `names` that exist and are not complete (a base whose making was cut short).

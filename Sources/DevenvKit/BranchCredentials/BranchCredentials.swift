@@ -50,7 +50,7 @@ public enum BranchCredentials {
         return out
     }
 
-    /// With the branch's stack lock held, before `claimedPlan`: writes the branch's
+    /// In the branch's stack session, before its claim: writes the branch's
     /// credentials file when it must change (`plan` is the branch's proposed plan).
     public static func prepare(_ ctx: DevenvContext, plan: StackPlan, parent: String) throws {
         let stack = plan.identity.stack

@@ -14,7 +14,8 @@ public enum EnvOperation {
     /// program will use); otherwise the plan is read-only (`--check`).
     public static func plan(_ ctx: DevenvContext, branch: Bool, claim: Bool) throws -> StackPlan {
         let project = try Project.load(ctx, branch: branch)
-        return claim ? try project.claimedPlan(ctx, touch: false, holdingLock: false) : try project.proposedPlan(ctx)
+        guard claim else { return try project.proposedPlan(ctx) }
+        return try StackSession.with(ctx, project: project, ping: false) { try $0.claimedPlan() }
     }
 
     /// Every value with the stack's secrets replaced by `****` (for a terminal).

@@ -92,12 +92,27 @@ public enum MirrorOperation {
         for m in mapped where Dotenv.isValidKey(m.key) {
             if let value = s.envManaged[m.key] ?? m.localValue { managed.append((m.key, value)) }
         }
-        // Read, merge and write under the stack's lock, as `up` writes the .env files under it.
-        let stack = s.plan.identity.stack
-        let fileLock = options.dryRun ? nil : try FileLock.acquire(ctx.paths.stackLock(stack)) {
-            ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
-        }
-        defer { fileLock?.unlock() }
+        // Read, merge and write under the stack's lock, as `up` writes the .env files under it;
+        // `--dry-run` writes nothing, so it takes no lock.
+        let fetched = Fetched(notes: notes, previousLock: previousLock, newLock: newLock, versions: versions, sourceLabel: sourceLabel,
+                              mapped: mapped, managed: managed)
+        if options.dryRun { return try await merge(s, fetched, ctx: ctx, options: options) }
+        return try await StackLock.with(ctx, stack: s.plan.identity.stack) { try await merge(s, fetched, ctx: ctx, options: options) }
+    }
+
+    /// What staging (or the lock) says, mapped to local keys: what `merge` writes.
+    struct Fetched {
+        var notes: [String]
+        var previousLock, newLock: StagingLock?
+        var versions: [String: String]
+        var sourceLabel: String
+        var mapped: [MirroredKey]
+        var managed: [(key: String, value: String)]
+    }
+
+    static func merge(_ s: Setup, _ f: Fetched, ctx: DevenvContext, options: Options) async throws -> MirrorReport {
+        var notes = f.notes
+        let (previousLock, newLock, versions, sourceLabel, mapped, managed) = (f.previousLock, f.newLock, f.versions, f.sourceLabel, f.mapped, f.managed)
         let file = try EnvFile.open(s.target, root: s.root)
         try file.checkInsertable(managed)
         let existing = file.text

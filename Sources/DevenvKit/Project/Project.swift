@@ -83,32 +83,26 @@ public struct Project {
 
     /// The plan from what the stack already has, or would get: reads the registry and the
     /// credentials, writes nothing (`status`, `compose config`, `env --check`, `mirror --dry-run`).
-    public func proposedPlan(_ ctx: DevenvContext) throws -> StackPlan {
+    public func proposedPlan(_ ctx: DevenvContext) throws -> StackPlan { try plan(try proposedClaims(ctx)) }
+
+    /// The ports and secrets the stack has, or would get (writes nothing).
+    func proposedClaims(_ ctx: DevenvContext) throws -> Claims {
         let p = planner
-        let claims = try claim(ctx, saving: false).propose(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
-                                            secrets: p.secretNeeds(manifest))
-        return try p.plan(manifest, identity: identity, claims: claims).withVolumeGenerations()
+        return try claim(ctx, saving: false).propose(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
+                                                     secrets: p.secretNeeds(manifest))
     }
 
-    /// Reserves the stack's ports and credentials, then plans. `holdingLock`: the caller holds
-    /// the stack lock (as `up` does); otherwise it is taken for the claim.
-    public func claimedPlan(_ ctx: DevenvContext, touch: Bool = true, holdingLock: Bool = true) throws -> StackPlan {
-        if !holdingLock {
-            let lock = try stackLock(ctx)
-            defer { lock.unlock() }
-            return try claimedPlan(ctx, touch: touch, holdingLock: true)
-        }
+    /// Reserves the stack's ports and credentials; the caller holds the stack lock (the claim
+    /// is `StackSession`'s). `touch`: counts as using the stack (its last use is now).
+    func claimedClaims(_ ctx: DevenvContext, touch: Bool) throws -> Claims {
         let p = planner
-        let claims = try claim(ctx).claim(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
-                                          secrets: p.secretNeeds(manifest), touch: touch)
-        return try p.plan(manifest, identity: identity, claims: claims).withVolumeGenerations()
+        return try claim(ctx).claim(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
+                                    secrets: p.secretNeeds(manifest), touch: touch)
     }
 
-    /// The per-stack lock every command that changes the stack takes (a second devenv waits).
-    public func stackLock(_ ctx: DevenvContext, quiet: Bool = false) throws -> FileLock {
-        try FileLock.acquire(ctx.paths.stackLock(identity.stack)) {
-            if !quiet { ctx.output.error("waiting for another devenv working on stack '\(identity.stack)'…") }
-        }
+    /// The stack's plan with `claims` (pure but for the volume generations it reads).
+    func plan(_ claims: Claims) throws -> StackPlan {
+        try planner.plan(manifest, identity: identity, claims: claims).withVolumeGenerations()
     }
 
     public var composeProject: ComposeProject {

@@ -23,8 +23,7 @@ struct ObjectPull {
             throw DevenvError("pull of \(service) needs the AWS CLI (`aws`) on this machine, which reads the staging bucket",
                               hint: "Install it (pip install awscli, or your system's package) and configure your AWS credentials, then run `devenv pull \(service)` again.")
         }
-        try ctx.engine.ping()
-        let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        let plan = try StackSession.with(ctx, project: project) { try ComposeFile.ensure($0) }   // the claim, under the lock
         guard let planned = plan.service(service) else { throw DevenvError.usage("no service '\(service)' in the stack") }
         guard try ctx.engine.containers(project: plan.identity.stack).contains(where: { $0.service == service && $0.state == .running }) else {
             throw DevenvError("\(service) is not running", hint: "Start the stack with `devenv up`, then pull.")
@@ -68,18 +67,17 @@ struct ObjectPull {
         let snapshot = try await SnapshotOperation(branch: operation.branch).save(ctx, name: "pull-\(stamp)")
         outcome.snapshot = snapshot.name
         ctx.output.error("Saved the local data as snapshot \(snapshot.name) (`devenv snapshot restore \(snapshot.name)` brings it back).")
-        let lock = try project.stackLock(ctx)
-        defer { lock.unlock() }
-        ChildGuard.shared.hold(lock)
-
-        let started = Date()
-        let copied = try await copy(ctx, chosen, from: location.bucket, into: local, stateDir: plan.stateDir)
-        let record = PullRecord(service: service, source: spec.source.label, database: "s3://\(bucket)", at: ISO8601DateFormatter().string(from: ctx.now()),
-                                snapshot: snapshot.name, seconds: Date().timeIntervalSince(started),
-                                tables: [.init(table: "s3://\(location.bucket)/\(location.prefix)", rows: copied.count, bytes: copied.bytes)], unit: "objects")
-        try PullRecord.save(record, stateDir: plan.stateDir)
-        outcome.record = record
-        return outcome
+        // Locked again after the snapshot's own session, on the plan claimed above.
+        return try await StackLock.with(ctx, stack: plan.identity.stack) {
+            let started = Date()
+            let copied = try await copy(ctx, chosen, from: location.bucket, into: local, stateDir: plan.stateDir)
+            let record = PullRecord(service: service, source: spec.source.label, database: "s3://\(bucket)", at: ISO8601DateFormatter().string(from: ctx.now()),
+                                    snapshot: snapshot.name, seconds: Date().timeIntervalSince(started),
+                                    tables: [.init(table: "s3://\(location.bucket)/\(location.prefix)", rows: copied.count, bytes: copied.bytes)], unit: "objects")
+            try PullRecord.save(record, stateDir: plan.stateDir)
+            outcome.record = record
+            return outcome
+        }
     }
 
     /// Copies `chosen` with a progress line per object (every 100th past the first 100).

@@ -68,8 +68,7 @@ public struct PullOperation {
             return try await ObjectPull(operation: self, spec: spec, objects: spec.objects ?? PullObjects(), reach: reach).run(ctx, project: project)
         }
         let source = try await PullSource.resolve(spec.source, project: project, ctx: ctx)
-        try ctx.engine.ping()
-        let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        let plan = try StackSession.with(ctx, project: project) { try ComposeFile.ensure($0) }   // the claim, under the lock
         guard let planned = plan.service(service) else { throw DevenvError.usage("no service '\(service)' in the stack") }
         let containers = try ctx.engine.containers(project: plan.identity.stack)
         guard let container = containers.first(where: { $0.service == service && $0.state == .running }) else {
@@ -104,16 +103,16 @@ public struct PullOperation {
         outcome.snapshot = snapshot.name
         ctx.output.error("Saved the local data as snapshot \(snapshot.name) (`devenv snapshot restore \(snapshot.name)` brings it back).")
 
-        let lock = try project.stackLock(ctx)
-        defer { lock.unlock() }
-        ChildGuard.shared.hold(lock)
-        let running = try ctx.engine.containers(project: plan.identity.stack).first { $0.service == service && $0.state == .running }
-        guard let live = running else { throw DevenvError("\(service) did not come back after the snapshot", hint: "See `devenv logs \(service)`.") }
-        let r = Runner(ctx: ctx, container: live.id, source: source, user: localUser, label: spec.source.label)
-        let record = try await r.pull(pullPlan, spec: spec, database: database, snapshot: snapshot.name)
-        try PullRecord.save(record, stateDir: plan.stateDir)
-        outcome.record = record
-        return outcome
+        // Locked again after the snapshot's own session, on the plan claimed above.
+        return try await StackLock.with(ctx, stack: plan.identity.stack) {
+            let running = try ctx.engine.containers(project: plan.identity.stack).first { $0.service == service && $0.state == .running }
+            guard let live = running else { throw DevenvError("\(service) did not come back after the snapshot", hint: "See `devenv logs \(service)`.") }
+            let r = Runner(ctx: ctx, container: live.id, source: source, user: localUser, label: spec.source.label)
+            let record = try await r.pull(pullPlan, spec: spec, database: database, snapshot: snapshot.name)
+            try PullRecord.save(record, stateDir: plan.stateDir)
+            outcome.record = record
+            return outcome
+        }
     }
 }
 

@@ -8,12 +8,20 @@ import DevenvPlatform
 /// The stack's compose file (`.devenv/stacks/<stack>/compose.yaml`, 0600: it holds passwords),
 /// rendered from a plan, for the commands that hand the stack to compose.
 public enum ComposeFile {
-    /// Plans and writes the compose file when it differs. `claim`: reserve ports and
-    /// credentials first (the caller holds the stack lock). Without it, a stack that was never
-    /// claimed gets no file (`path(for:)` gives a temporary one to use instead).
+    /// Plans in `session` and writes the compose file when it differs. `claim`: reserve ports
+    /// and credentials first (the session's one claim). Without it, a stack that was never
+    /// claimed gets no file (`project(for:)` gives a temporary one to use instead).
     @discardableResult
-    public static func ensure(_ ctx: DevenvContext, project: Project, claim: Bool) throws -> StackPlan {
-        let plan = claim ? try project.claimedPlan(ctx, touch: false) : try project.proposedPlan(ctx)
+    public static func ensure(_ session: StackSession, claim: Bool = true) throws -> StackPlan {
+        try ensure(claim ? try session.claimedPlan() : try session.proposedPlan())
+    }
+
+    /// Plans read-only, without the stack's lock, and writes the compose file of a claimed stack
+    /// when it differs (`compose ps`, `logs`).
+    @discardableResult
+    public static func ensure(_ ctx: DevenvContext, project: Project) throws -> StackPlan { try ensure(try project.proposedPlan(ctx)) }
+
+    static func ensure(_ plan: StackPlan) throws -> StackPlan {
         if plan.claimed { try write(plan) }
         return plan
     }

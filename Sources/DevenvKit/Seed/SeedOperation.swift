@@ -121,8 +121,11 @@ public enum SeedOperation {
             report.lines = [service.map { "No seeds for \($0) in devenv.yml." } ?? "No seeds in devenv.yml (see README: \"Seeds\")."]
             return report
         }
-        let lock = try project.stackLock(ctx)
-        defer { lock.unlock() }
+        return try StackSession.with(ctx, project: project, ping: false) { _ in try recordApplied(ctx, project: project, items: items) }
+    }
+
+    static func recordApplied(_ ctx: DevenvContext, project: Project, items: [SeedItem]) throws -> Report {
+        var report = Report()
         let stateDir = StackPlanner.stateDir(root: project.manifest.root, stack: project.identity.stack)
         try StateFile.makeFolder(stateDir)
         let path = SeedLedger.path(stateDir: stateDir)
@@ -143,13 +146,12 @@ public enum SeedOperation {
     public static func run(_ ctx: DevenvContext, service: String?, force: Bool, branch: Bool) async throws -> Report {
         let project = try Project.load(ctx, branch: branch)
         if let service { try project.checkServices([service]) }
-        try ctx.engine.ping()
-        let lock = try FileLock.acquire(ctx.paths.stackLock(project.identity.stack)) {
-            ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
-        }
-        defer { lock.unlock() }
-        ChildGuard.shared.hold(lock)
-        let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        return try await StackSession.with(ctx, project: project) { try await run($0, service: service, force: force) }
+    }
+
+    static func run(_ session: StackSession, service: String?, force: Bool) async throws -> Report {
+        let ctx = session.ctx, project = session.project
+        let plan = try ComposeFile.ensure(session)
         let wanted = service.map { [$0] } ?? []
         let items = project.seeds.filter { wanted.isEmpty || wanted.contains($0.service) }
         guard !items.isEmpty else {

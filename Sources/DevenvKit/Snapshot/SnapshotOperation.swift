@@ -204,18 +204,13 @@ public struct SnapshotOperation {
 
     // MARK: -
 
-    /// Loads the project, takes the stack lock and plans, then runs `body`.
+    /// In a session on the stack, claimed, with a killed restore finished or rolled back: `body`.
     func locked<T>(_ ctx: DevenvContext, _ body: (Project, StackPlan) async throws -> T) async throws -> T {
-        let project = try Project.load(ctx, branch: branch)
-        try ctx.engine.ping()
-        let lock = try FileLock.acquire(ctx.paths.stackLock(project.identity.stack)) {
-            ctx.output.error("waiting for another devenv working on stack '\(project.identity.stack)'…")
+        try await StackSession.with(ctx, branch: branch) { session in
+            let plan = try ComposeFile.ensure(session)
+            if let note = try await RestoreJournal.resume(ctx, plan: plan) { ctx.output.error("note: " + note) }
+            return try await body(session.project, plan)
         }
-        defer { lock.unlock() }
-        ChildGuard.shared.hold(lock)
-        let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
-        if let note = try await RestoreJournal.resume(ctx, plan: plan) { ctx.output.error("note: " + note) }
-        return try await body(project, plan)
     }
 
     func runningServices(_ ctx: DevenvContext, stack: String, among names: [String]) throws -> [String] {

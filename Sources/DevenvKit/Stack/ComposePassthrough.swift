@@ -19,15 +19,11 @@ public enum ComposePassthrough {
     public static func run(_ ctx: DevenvContext, _ args: [String]) async throws -> Int32 {
         let project = try Project.load(ctx)
         if let sub = subcommand(args), creating.contains(sub) {
-            let plan: StackPlan
-            do {
-                let lock = try project.stackLock(ctx)
-                defer { lock.unlock() }
-                plan = try ComposeFile.ensure(ctx, project: project, claim: true)
-            }
+            // Claimed under the lock; compose runs after it is released, as long as it likes.
+            let plan = try StackSession.with(ctx, project: project, ping: false) { try ComposeFile.ensure($0) }
             return try await ctx.runner.attach(Compose.passthrough(ComposeProject(name: plan.identity.stack, file: plan.composeFile), args))
         }
-        let plan = try ComposeFile.ensure(ctx, project: project, claim: false)
+        let plan = try ComposeFile.ensure(ctx, project: project)
         let (compose, cleanup) = try ComposeFile.project(for: plan)
         defer { cleanup() }
         return try await ctx.runner.attach(Compose.passthrough(compose, args))

@@ -41,22 +41,23 @@ public struct DownAllOperation {
                 ctx.output.print("Stack \(r.stack) was not running and holds no data.")
                 continue
             }
-            let lock = try FileLock.acquire(ctx.paths.stackLock(r.stack)) {
-                ctx.output.error("waiting for another devenv working on stack '\(r.stack)'…")
-            }
-            defer { lock.unlock() }
-            if let file = r.composeFile, FileManager.default.fileExists(atPath: file) {
-                do { try await ctx.runner.check(Compose.down(ComposeProject(name: r.stack, file: file), volumes: volumes)) }
-                catch let f as CommandFailure { throw Compose.explain(f) }
-            } else {
-                try await StackRemoval.removeResources(ctx, stack: r.stack, volumes: volumes)
-            }
-            await RemoteStack.disconnect(ctx, stack: r.stack)
-            if r.containers.isEmpty && !volumes {
-                ctx.output.print("Stack \(r.stack) was not running.")
-            } else {
-                ctx.output.print("Stopped stack \(r.stack)" + (volumes ? " and deleted its data." : "; its data is kept."))
-            }
+            // Each stack under its own lock, one after another (a stack the registry names: no session).
+            try await StackLock.with(ctx, stack: r.stack) { try await down(ctx, r) }
+        }
+    }
+
+    func down(_ ctx: DevenvContext, _ r: StackRecord) async throws {
+        if let file = r.composeFile, FileManager.default.fileExists(atPath: file) {
+            do { try await ctx.runner.check(Compose.down(ComposeProject(name: r.stack, file: file), volumes: volumes)) }
+            catch let f as CommandFailure { throw Compose.explain(f) }
+        } else {
+            try await StackRemoval.removeResources(ctx, stack: r.stack, volumes: volumes)
+        }
+        await RemoteStack.disconnect(ctx, stack: r.stack)
+        if r.containers.isEmpty && !volumes {
+            ctx.output.print("Stack \(r.stack) was not running.")
+        } else {
+            ctx.output.print("Stopped stack \(r.stack)" + (volumes ? " and deleted its data." : "; its data is kept."))
         }
     }
 }

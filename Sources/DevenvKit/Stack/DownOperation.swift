@@ -17,14 +17,11 @@ public struct DownOperation {
     }
 
     public func run(_ ctx: DevenvContext) async throws {
-        let project = try Project.load(ctx, branch: branch)
-        try ctx.engine.ping()
-        let stack = project.identity.stack
-        let lock = try FileLock.acquire(ctx.paths.stackLock(stack)) {
-            ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
-        }
-        defer { lock.unlock() }
-        ChildGuard.shared.hold(lock)
+        try await StackSession.with(ctx, branch: branch) { try await run($0) }
+    }
+
+    func run(_ session: StackSession) async throws {
+        let ctx = session.ctx, stack = session.stack
         if volumes && !yes {
             switch ctx.output.confirm("Delete all data of stack '\(stack)' (its volumes)?") {
             case nil:
@@ -34,7 +31,7 @@ public struct DownOperation {
             case true?: break
             }
         }
-        let plan = try ComposeFile.ensure(ctx, project: project, claim: false)
+        let plan = try ComposeFile.ensure(session, claim: false)
         // The app's processes first: they use the services.
         let stopped = try await ProcessControl.stop(ProcessPaths(stateDir: plan.stateDir))
         if !stopped.isEmpty { ctx.output.print("Stopped processes \(stopped.joined(separator: ", ")).") }

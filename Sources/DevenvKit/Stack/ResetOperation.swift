@@ -43,16 +43,10 @@ public struct ResetOperation {
             }
         }
         var removed: [String] = []
-        let names: [String]
-        do {
-            let lock = try FileLock.acquire(ctx.paths.stackLock(stack)) {
-                ctx.output.error("waiting for another devenv working on stack '\(stack)'…")
-            }
-            defer { lock.unlock() }
-            ChildGuard.shared.hold(lock)
-            let plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        let names: [String] = try await StackSession.with(ctx, project: project, ping: false) { session in   // pinged before asking
+            let plan = try ComposeFile.ensure(session)
             let services = plan.services.filter { service == nil || $0.name == service }
-            names = services.map(\.name)
+            let names = services.map(\.name)
             let ledgerPath = SeedLedger.path(stateDir: plan.stateDir)
             var ledger: SeedLedger
             do { ledger = try SeedLedger.load(ledgerPath) } catch let e as DevenvError where service == nil {
@@ -74,6 +68,7 @@ public struct ResetOperation {
             }
             for n in names { ledger.forget(service: n) }
             try ledger.save(ledgerPath)
+            return names
         }
         var up = UpOperation()
         up.services = service == nil ? [] : names

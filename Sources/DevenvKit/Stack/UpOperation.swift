@@ -70,18 +70,22 @@ public struct UpOperation {
             throw DevenvError.usage("no service of \(ManifestLoader.fileName) has profile '\(p)'\(Suggest.hint(p, among: known))",
                                     hint: known.isEmpty ? "devenv.yml names no profiles: drop --profile." : "Profiles: \(known.joined(separator: ", ")).")
         }
-        let services = selection.services   // `up api` (a process) brings every service up
         if !selection.processes.isEmpty { try ProcessTrust.require(ctx, project: project) }
-        try ctx.engine.ping()
-        let lock = try project.stackLock(ctx, quiet: !progress)
-        defer { lock.unlock() }
-        ChildGuard.shared.hold(lock)   // a killed `up` keeps the lock until its children are dead
+        // A killed `up` keeps the lock until its children are dead (StackLock).
+        return try await StackSession.with(ctx, project: project, quiet: !progress) { session in
+            try await attempt(session, selection: selection, start: start)
+        }
+    }
 
-        // Planned twice, no more: before the claim (to finish a killed branch copy and decide
-        // where a branch's data comes from, which may give the branch its own secrets), then
-        // claimed. Resuming a copy changes none of what the plan reads (registry, credentials,
-        // volume generations).
-        let proposed = try project.proposedPlan(ctx)
+    func attempt(_ session: StackSession, selection: UpSelection, start: Date) async throws -> Outcome {
+        let ctx = session.ctx, project = session.project
+        let services = selection.services   // `up api` (a process) brings every service up
+
+        // Planned once: before the claim (to finish a killed branch copy and decide where a
+        // branch's data comes from, which may give the branch its own secrets), and kept by the
+        // claim when it reserved what was proposed. Resuming a copy changes none of what the
+        // plan reads (registry, credentials, volume generations).
+        let proposed = try session.proposedPlan()
         // A branch copy a killed devenv left: finished or discarded before anything looks at the data.
         if let note = try await BranchCopyJournal.resume(ctx, plan: proposed) { ctx.output.error("note: " + note) }
         var containers = try ctx.engine.containers(project: project.identity.stack)
@@ -91,17 +95,13 @@ public struct UpOperation {
             try BranchCredentials.prepare(ctx, plan: proposed, parent: parent.stack)
         }
         // The one claim of `up`: ports in the machine registry and credentials, under the stack lock.
-        var plan = try project.claimedPlan(ctx)
+        var plan = try session.claimedPlan(touch: true)
         let ours = Set(containers.flatMap { $0.ports.compactMap(\.publicPort) })   // its own containers in any state
             .union(try ProcessesStage.prepare(ctx, plan: plan, selection: selection))
             .union(RemoteStack.heldPorts(ctx, stack: plan.identity.stack))
-        let claim = project.claim(ctx)
         var check = PortCheck(engine: ctx.engine)
         check.processPorts = try ProcessesStage.ports(plan, selection: selection)
-        let portCheck = try check.run(plan: &plan, ours: ours) { keys in
-            try claim.release(keys, stack: project.identity.stack)
-            return try project.claimedPlan(ctx)
-        }
+        let portCheck = try check.run(plan: &plan, ours: ours) { keys in try session.reclaim(releasing: keys, touch: true) }
         for m in portCheck.moved {
             ctx.output.error("port \(m.from) of \(m.service) is taken by \(m.holder); moved to \(m.to) (the .env files follow)")
         }

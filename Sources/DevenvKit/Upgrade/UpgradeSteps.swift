@@ -104,16 +104,17 @@ extension UpgradeOperation {
                        message: "Deleted \(previous), the \(was ?? "old") data of \(service) from before its upgrade\(snapshot.map { " (snapshot \($0))" } ?? "").")
     }
 
-    /// Takes the stack lock, plans, rolls back a killed upgrade, then runs `body`.
+    /// In a session on the stack (the engine was asked before), claimed, with a killed upgrade
+    /// rolled back (which changes the volumes, so the stack is claimed again): `body`.
     func locked<T>(_ ctx: DevenvContext, _ project: Project, _ body: (StackPlan) async throws -> T) async throws -> T {
-        let lock = try project.stackLock(ctx, quiet: !progress)
-        defer { lock.unlock() }
-        ChildGuard.shared.hold(lock)
-        var plan = try ComposeFile.ensure(ctx, project: project, claim: true)
-        if let note = try await UpgradeJournal.resume(ctx, project: project, plan: plan) {
-            ctx.output.error("note: " + note)
-            plan = try ComposeFile.ensure(ctx, project: project, claim: true)
+        try await StackSession.with(ctx, project: project, ping: false, quiet: !progress) { session in
+            var plan = try ComposeFile.ensure(session)
+            if let note = try await UpgradeJournal.resume(ctx, project: project, plan: plan) {
+                ctx.output.error("note: " + note)
+                _ = try session.reclaim()
+                plan = try ComposeFile.ensure(session)
+            }
+            return try await body(plan)
         }
-        return try await body(plan)
     }
 }
