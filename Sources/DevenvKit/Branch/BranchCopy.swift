@@ -97,9 +97,8 @@ public enum BranchCopy {
             let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
 
             // The branch's volumes, labelled the way compose labels its own so that its `up` adopts
-            // them (and `down --volumes` removes them); while the data is copied into them, compose
-            // creates the branch's containers (not started), so `up` only has to start them. On any
-            // failure they go again: a half-made branch must not look like one that has data. The
+            // them (and `down --volumes` removes them). On any failure they go again (and any
+            // container of the branch): a half-made branch must not look like one that has data. The
             // journal first: from here until it says `copied`, a crash (kill -9) leaves volumes that
             // the next `up` discards (`BranchCopyJournal.resume`), never a branch that seems to have data.
             let journalPath = BranchCopyJournal.path(stateDir: plan.stateDir)
@@ -110,20 +109,25 @@ public enum BranchCopy {
             try journal.save(journalPath)
             let result: [ServiceCopy]
             do {
-                // Layered services first: their volumes must exist before compose creates the rest.
-                let layered = try await runLayered(ctx, &jobs, identity: plan.identity)
-                let done = Set(layered.map(\.service))
-                try await createVolumes(ctx, pairs.filter { !done.contains($0.service) }, stack: plan.identity.stack,
-                                        labels: plan.identity.labels + [(LayeredBranch.methodLabel, "copy"), (LayeredBranch.fromLabel, parent.stack)])
-                let create = Compose.create(project.composeProject, services: services)
-                async let created = ctx.runner.capture(create)
-                var copied = try await execute(ctx, jobs, restarter: restarter, labels: VolumeTask.labels(plan.identity, "branch-copy"))
-                for (i, c) in copied.enumerated() { copied[i].notLayered = jobs.first { $0.service == c.service }?.notLayered }
-                copied += layered
-                let c = try await created
-                guard c.succeeded else {
-                    throw Compose.explain(CommandFailure(command: create, status: c.status, stderr: c.stderr.isEmpty ? c.stdout : c.stderr))
+                // Layered services and the others at once (a layer does not wait for a live copy of
+                // Redis, nor that for a base); a layered service whose layer could not be made is
+                // then copied as the others were. The branch's containers are created by `up`
+                // while the copied data takes the branch's passwords (`createContainers`).
+                let layeredJobs = jobs.filter { $0.layered != nil }
+                let others = jobs.filter { $0.layered == nil }
+                let copyLabels = plan.identity.labels + [(LayeredBranch.methodLabel, "copy"), (LayeredBranch.fromLabel, parent.stack)]
+                let taskLabels = VolumeTask.labels(plan.identity, "branch-copy")
+                let identity = plan.identity
+                async let layering = layer(ctx, layeredJobs, identity: identity)
+                var copied = try await copy(ctx, others, pairs: pairs, stack: identity.stack, volumeLabels: copyLabels,
+                                            restarter: restarter, labels: taskLabels)
+                let (layered, fallback) = try await layering
+                if !fallback.isEmpty {
+                    copied += try await copy(ctx, fallback, pairs: pairs, stack: identity.stack, volumeLabels: copyLabels,
+                                             restarter: restarter, labels: taskLabels)
                 }
+                for (i, c) in copied.enumerated() { copied[i].notLayered = fallback.first { $0.service == c.service }?.notLayered }
+                copied += layered
                 result = copied
             } catch {
                 _ = try? await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
@@ -144,6 +148,32 @@ public enum BranchCopy {
             if let failure = restarter.failure { throw failure }
             let ordered = services.compactMap { s in result.first { $0.service == s } }
             return Outcome(services: services, seconds: Date().timeIntervalSince(began), copies: ordered)
+        }
+    }
+
+    /// The branch's volumes of `jobs`' services, made; then their copies (`execute`).
+    static func copy(_ ctx: DevenvContext, _ jobs: [CopyJob], pairs: [Pair], stack: String, volumeLabels: [(String, String)],
+                     restarter: ParentRestarter, labels: [(String, String)]) async throws -> [ServiceCopy] {
+        guard !jobs.isEmpty else { return [] }
+        let services = Set(jobs.map(\.service))
+        try await createVolumes(ctx, pairs.filter { services.contains($0.service) }, stack: stack, labels: volumeLabels)
+        return try await execute(ctx, jobs, restarter: restarter, labels: labels)
+    }
+
+    /// The layered services' layers (`runLayered`), and the jobs of those whose layer could not
+    /// be made (each with why), to be copied instead.
+    static func layer(_ ctx: DevenvContext, _ jobs: [CopyJob], identity: StackIdentity) async throws -> ([ServiceCopy], [CopyJob]) {
+        var left = jobs
+        let layered = try await runLayered(ctx, &left, identity: identity)
+        return (layered, left)
+    }
+
+    /// `compose create` of the branch's services (not started), run by `up` beside the
+    /// rotation of the copied data's passwords, so that `compose up` only has to start them.
+    public static func createContainers(_ ctx: DevenvContext, _ create: Command) async throws {
+        let c = try await ctx.runner.capture(create)
+        guard c.succeeded else {
+            throw Compose.explain(CommandFailure(command: create, status: c.status, stderr: c.stderr.isEmpty ? c.stdout : c.stderr))
         }
     }
 

@@ -67,7 +67,8 @@ public enum BranchCredentials {
     /// once. A failure removes the branch's copy (so the next `up` copies again; unless
     /// `removeOnFailure` is false: a resumed rotation keeps the data) and throws.
     public static func rotate(_ ctx: DevenvContext, project: Project, plan: StackPlan, parent: String,
-                              copied: [String], removeOnFailure: Bool = true) async throws -> [(service: String, result: Result)] {
+                              copied: [String], removeOnFailure: Bool = true,
+                              settle: @Sendable () async -> Void = {}) async throws -> [(service: String, result: Result)] {
         let (parentStore, _) = try Credentials.read(stack: parent, paths: ctx.paths)
         var results: [(String, Result)] = []
         var jobs: [(service: String, command: Command)] = []
@@ -95,6 +96,7 @@ public enum BranchCredentials {
                 throw DevenvError("giving \(plan.identity.stack)'s copy of \(parent)'s \(service) data its own password failed; its data is kept",
                                   hint: "Run `devenv up` again; `devenv down --volumes` then `devenv up` copies \(parent)'s data anew.", details: lines)
             }
+            await settle()   // whatever else is making the branch (its containers) ends first
             clearPending(plan)
             _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
             let volumes = plan.services.flatMap { StackVolumes.keys($0, root: plan.manifest.root) }.map { StackVolumes.name(stack: plan.identity.stack, key: $0) }

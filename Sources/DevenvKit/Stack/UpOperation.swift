@@ -153,8 +153,16 @@ public struct UpOperation {
                     // After the copy (its journal done), before the branch starts, the copied data takes
                     // the branch's own passwords; a crash in between is finished by `resume` below.
                     board.setAll("setting \(plan.identity.stack)'s own passwords")
-                    let rotated = try await BranchCredentials.rotate(ctx, project: project, plan: plan, parent: parent.stack,
-                                                                     copied: copied?.services ?? [])
+                    // Meanwhile compose creates the branch's containers (not started): `up` then only starts
+                    // them. A failed rotation waits for it before it removes the copy (and the containers).
+                    let create = copied.map { Compose.create(project.composeProject, services: $0.services) }
+                    let creating = Task { if let create { try await BranchCopy.createContainers(ctx, create) } }
+                    let rotated: [(service: String, result: BranchCredentials.Result)]
+                    do {
+                        rotated = try await BranchCredentials.rotate(ctx, project: project, plan: plan, parent: parent.stack,
+                                                                     copied: copied?.services ?? [], settle: { _ = try? await creating.value })
+                    } catch { _ = try? await creating.value; throw error }
+                    try await creating.value
                     credentials = BranchCredentials.summary(rotated, stack: plan.identity.stack, parent: parent.stack)
                 } else {   // a rotation a killed `up` left unfinished runs before the branch starts (RotatePending.swift)
                     credentials = try await BranchCredentials.resume(ctx, project: project, plan: plan, containers: containers)
