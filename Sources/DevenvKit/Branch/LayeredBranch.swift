@@ -45,7 +45,7 @@ enum LayeredBranch {
     static let methodLabel = StackVolumes.dataMethodLabel, fromLabel = StackVolumes.dataFromLabel
 
     static let baseOfLabel = "dev.devenv.base-of", baseStackLabel = "dev.devenv.base-stack"
-    static let tokenLabel = "dev.devenv.base-token", baseLabel = "dev.devenv.base"
+    static let tokenLabel = "dev.devenv.base-token", baseLabel = StackVolumes.layerBaseLabel
 
     static let layerLabel = "dev.devenv.layer"
 
@@ -67,6 +67,9 @@ enum LayeredBranch {
         var current: Command?
         var base: Command
         var newBase: String
+        /// Its kind's `rotate.run` starts the server on the branch's data before anything else
+        /// does (and gives the layer's root the base root's owner and mode first: `RotateCommand`).
+        var rotates = false
     }
 
     /// Makes `job.pair.to` a layered volume; on failure removes what it made (a base only if it
@@ -103,10 +106,15 @@ enum LayeredBranch {
             made.with { $0.append(p.to) }
             // The first mount is the probe (an engine whose storage cannot mount OverlayFS fails
             // here); it gives the layer's root the base root's owner and mode (OverlayFS shows
-            // the upper root's, and a server checks its data folder's: Postgres wants 0700).
-            try await step("mounting the layered volume \(p.to) (OverlayFS on the engine's storage)", ctx,
-                           VolumeCommands.throwaway(image: p.image, mounts: ["\(base):/base:ro", "\(p.to):/data"], labels: taskLabels, script:
-                               "ls -A /data | grep -q . && chown \"$(stat -c %u:%g /base)\" /data && chmod \"$(stat -c %a /base)\" /data"))
+            // the upper root's, and a server checks its data folder's: Postgres wants 0700). On an
+            // engine where a layered volume has mounted before, a kind whose rotation starts the
+            // server first leaves both to the rotation (one container less before the branch starts).
+            if !(job.rotates && engine.flatMap { EngineStorage.overlay(ctx.paths, $0) } == true) {
+                try await step("mounting the layered volume \(p.to) (OverlayFS on the engine's storage)", ctx,
+                               VolumeCommands.throwaway(image: p.image, mounts: ["\(base):/base:ro", "\(p.to):/data"], labels: taskLabels,
+                                                        script: RotateCommand.ownerOfBase(data: "/data", base: "/base")))
+                if let engine { EngineStorage.rememberOverlay(ctx.paths, engine, address: ctx.engine.address) }
+            }
             return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .overlay, reflinkFailed: reflinkFailed)
         } catch {
             let names = made.value
@@ -237,6 +245,7 @@ extension BranchCopy {
                 let current = try schema.current.map { try CopyPlanning.liveCommand($0, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, target: nil, labels: labels) }
                 let base = try CopyPlanning.liveCommand(schema.base, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, target: newBase, labels: labels)
                 jobs[i].layered = LayeredBranch.Job(pair: pair, parentStack: parent, project: parentPlan.identity.project, current: current, base: base, newBase: newBase)
+                if case .run? = kind.rotate, !kind.secrets.isEmpty, kind.dataPath != nil { jobs[i].layered?.rotates = true }
             } catch {
                 jobs[i].notLayered = "its copy.layered could not be rendered: \(error)"
             }

@@ -81,7 +81,11 @@ enum ReflinkClone {
 /// branch; a file that cannot be read is treated as no answer and left as it is.
 enum EngineStorage {
     struct Record: Codable, Equatable {
-        var reflinks: Bool
+        /// nil until a clone was tried here.
+        var reflinks: Bool?
+        /// Whether a layered volume (OverlayFS, the engine's local driver) mounted here; nil
+        /// until one did (files written before it was kept).
+        var overlay: Bool?
         /// The engine's address and data root, for a person reading the file.
         var engine: String
         var root: String
@@ -105,18 +109,38 @@ enum EngineStorage {
     /// The remembered answer; nil when there is none (or it cannot be read).
     static func reflinks(_ paths: DevenvPaths, _ engine: Identity) -> Bool? {
         guard let data = FileManager.default.contents(atPath: path(paths, key: engine.key)) else { return nil }
-        return (try? JSONDecoder().decode(Record.self, from: data))?.reflinks
+        return (try? JSONDecoder().decode(Record.self, from: data))?.reflinks ?? nil
+    }
+
+    /// Whether a layered volume has mounted on this engine (then its probe is left to the
+    /// rotation that starts the server on it); nil when unknown.
+    static func overlay(_ paths: DevenvPaths, _ engine: Identity) -> Bool? {
+        guard let data = FileManager.default.contents(atPath: path(paths, key: engine.key)) else { return nil }
+        return (try? JSONDecoder().decode(Record.self, from: data))?.overlay
     }
 
     /// Remembers the answer; never replaces a file it cannot read, and a failure to write
     /// only means the next branch probes again.
     static func remember(_ paths: DevenvPaths, _ engine: Identity, reflinks: Bool, address: String) {
+        update(paths, engine, address: address) { $0.reflinks = reflinks }
+    }
+
+    /// Remembers that a layered volume mounted on this engine.
+    static func rememberOverlay(_ paths: DevenvPaths, _ engine: Identity, address: String) {
+        update(paths, engine, address: address) { $0.overlay = true }
+    }
+
+    private static func update(_ paths: DevenvPaths, _ engine: Identity, address: String, _ change: (inout Record) -> Void) {
         let p = path(paths, key: engine.key)
+        var record = Record(reflinks: nil, engine: address, root: engine.root, checked: "")
         if let data = FileManager.default.contents(atPath: p) {
             guard let old = try? JSONDecoder().decode(Record.self, from: data) else { return }
-            if old.reflinks == reflinks { return }
+            record = old
         }
-        let record = Record(reflinks: reflinks, engine: address, root: engine.root, checked: ISO8601DateFormatter().string(from: Date()))
+        let before = record
+        change(&record)
+        if record == before, FileManager.default.fileExists(atPath: p) { return }
+        record.checked = ISO8601DateFormatter().string(from: Date())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(record) else { return }

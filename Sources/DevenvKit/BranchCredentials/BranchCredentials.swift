@@ -73,6 +73,8 @@ public enum BranchCredentials {
         var results: [(String, Result)] = []
         var jobs: [(service: String, command: Command)] = []
         let labels = VolumeTask.labels(plan.identity, "branch-rotate")
+        // A layered (OverlayFS) data volume gets its root's owner and mode from its base in the rotation.
+        let volumes = (try? StackVolumes.existing(ctx.engine, stack: plan.identity.stack)) ?? [:]
         for name in copied {
             guard let s = plan.service(name), let kind = s.kind, !kind.secrets.isEmpty else { continue }
             switch kind.rotate {
@@ -85,8 +87,10 @@ public enum BranchCredentials {
                 let context = RotateCommand.context(new: s.context, old: old, dataPath: dataPath)
                 // The kind's data volume is `<service>-data` (ServiceKind.dataPath).
                 let volume = StackVolumes.name(stack: plan.identity.stack, key: "\(name)-data")
+                let layered = volumes[volume]?.labels
+                let base = layered?[StackVolumes.dataMethodLabel] == "overlay" ? layered?[StackVolumes.layerBaseLabel] : nil
                 jobs.append((name, try RotateCommand.build(argv: argv, env: env, context: context, templates: kind.templates, image: s.image,
-                                                           volume: volume, dataPath: dataPath, labels: labels)))
+                                                           volume: volume, dataPath: dataPath, labels: labels, layerBase: base)))
             }
         }
         let ran = await run(ctx, jobs)

@@ -68,4 +68,6 @@ extension StackVolumes {
     /// Labels of a branch's data volume: how it was made (`reflink`, `overlay`, `copy`) and
     /// from which stack; `status` and `up --json` report them.
     static let dataMethodLabel = "dev.devenv.data-method", dataFromLabel = "dev.devenv.data-from"
+    /// A layered volume's base (label of the layered volume).
+    static let layerBaseLabel = "dev.devenv.base"
 }

@@ -97,7 +97,15 @@ import CurrentPlatform
         _ = try await Self.upBranch(w)
         let second = w.docker.steps(from: again)
         #expect(!second.contains { $0.hasPrefix("run live -> shop_postgres-data-base-") || $0.hasPrefix("run reflink") }, "\(second)")
-        #expect(second.contains("run current") && second.contains("run mount \(Self.branch)_postgres-data on \(base)"), "\(second)")
+        // A layered volume has mounted on this engine: the rotation, which starts Postgres on the layer
+        // first, gives its root the base root's owner and mode (one container less than the mount probe).
+        #expect(second.contains("run current") && !second.contains("run mount \(Self.branch)_postgres-data on \(base)"), "\(second)")
+        #expect(try String(contentsOfFile: w.home + "/engines/" + engines[0], encoding: .utf8).contains("\"overlay\" : true"))
+        let rotation = try #require(w.docker.commands[again...].last { $0.arguments.contains("dev.devenv.task=branch-rotate") })
+        #expect(rotation.arguments.contains("\(base):/devenv-base:ro") && rotation.arguments.contains("--entrypoint") && rotation.arguments.contains("sh"),
+                "\(rotation.arguments)")
+        #expect(rotation.arguments.contains { $0.hasPrefix("ls -A /var/lib/postgresql/data | grep -q . && chown \"$(stat -c %u:%g /devenv-base)\"") && $0.hasSuffix("&& exec \"$@\"") },
+                "\(rotation.arguments)")
     }
 
     @Test func onStorageWithReflinksTheBranchIsACloneOfTheBaseAndAChangedParentGetsANewBase() async throws {
