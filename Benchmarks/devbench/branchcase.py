@@ -3,9 +3,9 @@ running parent holding N MB of table data, on the default engine (ext4: OverlayF
 on the test bed's XFS engine (reflink clones). Each case, in this order (so that at most the
 parent, its base and one branch hold data at a time: the XFS file system is 16 GB):
 
-1. the parent (git branch main) is started and loaded with the data file;
-2. the baseline: a fresh stack of the same manifest started and seeded with the same file
+1. the baseline: a fresh stack of the same manifest started and seeded with the data file
    (`devenv up && psql < file`), timed, then removed with its data;
+2. the parent (git branch main, started before 1.) is loaded with the same file;
 3. today's live copy (`DEVENV_BRANCH_LAYERS=off`) of the parent, timed once, then removed;
 4. the first layered branch (no base yet: it takes one), timed once;
 5. the timed runs: `up --branch` with a warm base (the branch removed before each, untimed);
@@ -141,26 +141,25 @@ services:
                         "`devenv up --branch` made a branch stack without its parent's data (volume copy not in this build)")
             return r
 
-        # 1. The parent.
-        dv(project, "up")      # .env points at main's stack again
-        parent_url = timed.dotenv(os.path.join(project, ".env"))["DATABASE_URL"]
-        parent_stack = status(project)["stack"]
-        data, rows = data_file(bench, mb)
-        dv(project, "compose", "exec", "-T", "postgres", *PSQL, stdin_file=data, timeout=4 * 3600)
-        # The parent then rests: what autovacuum would do after a bulk load is done now, so the
-        # parent's snapshot stays as the first branch's base saw it (else a run retakes the base).
-        value(project, f"VACUUM ANALYZE {sqlgen.TABLE}")
-        value(project, "CHECKPOINT")
-        size = value(project, "SELECT pg_size_pretty(pg_database_size('bench'))")
-        r.notes.append(f"parent: {rows:,} rows in one table ({os.path.getsize(data) / 2**20:.0f} MB file), database size {size}; "
-                       f"engine: {t.name}" + (f" (DOCKER_HOST={t.env['DOCKER_HOST']}, devenv and psql run in its network namespace)" if t.launcher else ""))
-
         def settle():
             """Untimed, before each timed run: what the previous step left dirty is written back,
             so the run does not wait behind it."""
             os.sync()
 
-        # 2. The baseline: a fresh stack + the same data, then the fresh stack's data goes.
+        data, rows = data_file(bench, mb)
+        if xfs:
+            # At most the parent and its base (or one copy of it) hold the data at a time; the
+            # database is ≈ 1.3 × the file, and the parent keeps up to 1 GB of WAL beside it.
+            root_dir = docker("info", "-f", "{{.DockerRootDir}}").stdout.strip()
+            st_fs = os.statvfs(root_dir)
+            free, need = st_fs.f_bavail * st_fs.f_frsize, int(2 * 1.3 * mb * 2**20 + 1.5 * 2**30)
+            if free < need:
+                r.status = FAILED
+                r.reason = f"the XFS engine's file system has {diskuse.mb(free)} free; the case needs about {diskuse.mb(need)}"
+                return r
+
+        # 1. The baseline, before the parent is loaded (disk): a fresh stack + the same data,
+        # then the fresh stack and its data go.
         fresh = ws.project(fresh_stack, manifest.replace(f"name: {stack}", f"name: {fresh_stack}").replace("isolation: branch\n", ""), env=t.env)
         dv(fresh, "up")
         compose_down = (f"{shlex.quote(ws.devenv)} compose down --volumes --timeout 2")
@@ -175,6 +174,19 @@ services:
         r.baseline = Timing(baseline)
         dv(fresh, "down", "--all", "--volumes", "--yes", check=False)
         ws.remove(fresh)
+
+        # 2. The parent, loaded.
+        dv(project, "up")      # .env points at main's stack again
+        parent_url = timed.dotenv(os.path.join(project, ".env"))["DATABASE_URL"]
+        parent_stack = status(project)["stack"]
+        dv(project, "compose", "exec", "-T", "postgres", *PSQL, stdin_file=data, timeout=4 * 3600)
+        # The parent then rests: what autovacuum would do after a bulk load is done now, so the
+        # parent's snapshot stays as the first branch's base saw it (else a run retakes the base).
+        value(project, "VACUUM ANALYZE")
+        value(project, "CHECKPOINT")
+        size = value(project, "SELECT pg_size_pretty(pg_database_size('bench'))")
+        r.notes.append(f"parent: {rows:,} rows in one table ({os.path.getsize(data) / 2**20:.0f} MB file), database size {size}; "
+                       f"engine: {t.name}" + (f" (DOCKER_HOST={t.env['DOCKER_HOST']}, devenv and psql run in its network namespace)" if t.launcher else ""))
 
         shell.run(GIT + ["checkout", "-q", "-b", "bench-copy"], cwd=project)
         polls = {"live": [0, []], "layered": [0, []]}
@@ -234,10 +246,21 @@ services:
                 raise RuntimeError(f"psql printed no time for the UPDATE: {p.stdout!r}")
             return float(m.group(1)) / 1000
 
+        def parent_sql(sql: str) -> str:
+            p = shell.run(t.launcher + ["psql", parent_url, "-qtAc", sql], env=t.env, check=False)
+            return " ".join(p.stdout.split())
+
         def snapshot() -> str:
-            """The parent's snapshot (what devenv's `current` compares); reading it writes nothing."""
-            p = shell.run(t.launcher + ["psql", parent_url, "-qtAc", "SELECT pg_current_snapshot()"], env=t.env, check=False)
-            return p.stdout.strip()
+            """The parent's snapshot (what devenv's `current` compares, reading it writes nothing),
+            and the one each of its bases was taken at (their `dev.devenv.base-token`)."""
+            tokens = docker("volume", "ls", "--filter", f"label=dev.devenv.base-stack={parent_stack}",
+                            "--format", '{{.Label "dev.devenv.base-token"}}').stdout.split()
+            return f"{parent_sql('SELECT pg_current_snapshot()')} (bases taken at: {', '.join(tokens) or 'none'})"
+
+        def autovacuum() -> str:
+            return parent_sql("SELECT string_agg(relname || ' ' || concat_ws('/', 'vacuum ' || last_autovacuum::time(0), "
+                              "'analyze ' || last_autoanalyze::time(0)), ', ') FROM pg_stat_all_tables "
+                              "WHERE greatest(last_autovacuum, last_autoanalyze) > now() - interval '10 minutes'")
 
         runs, update_runs = config.branch_warm_runs, min(config.branch_update_runs, config.branch_warm_runs)
         warm, retaken, disks, df_deltas, on_branch, copied_up = [], [], [], [], [], []
@@ -252,7 +275,8 @@ services:
             reused = any("taken earlier, reused" in line for line in lines)
             (warm if reused else retaken).append(seconds)
             r.notes.append(f"warm run {i + 1}: {seconds:.2f} s — " + " / ".join(lines)
-                           + ("" if reused else f" [the base was not reused: the parent's snapshot was {before} before the run, {snapshot()} after]"))
+                           + ("" if reused else f" [the base was not reused: the parent's snapshot was {before} before the run, {snapshot()} after; "
+                                                f"autovacuum in the parent's last 10 minutes: {autovacuum() or 'none'}]"))
             st = status(project)
             disk, how = branch_disk(docker, st["stack"])
             disks.append(disk)
@@ -274,7 +298,7 @@ services:
         else:
             checks["warm"].value = f"no run found its base warm ({r.devenv.median:.2f} s, median of {r.devenv.runs} that took a new one)"
         if retaken:
-            r.notes.append(f"{len(retaken)} of {runs} warm runs took a new base (the parent had written since the last one): "
+            r.notes.append(f"{len(retaken)} of {runs} warm runs took a new base (the parent's snapshot had moved since the base was taken): "
                            + ", ".join(f"{s:.2f} s" for s in retaken) + ("; left out of the warm figure" if warm else ""))
         worst = max(disks)
         checks["disk"].value, checks["disk"].met = diskuse.mb(worst), worst <= DISK_GOAL_MB * 2**20
