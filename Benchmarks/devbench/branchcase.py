@@ -111,7 +111,7 @@ def run(bench, case_id: str, mb: int, xfs: bool) -> CaseResult:
         return shell.run(["docker", *args], env=t.env, check=check)
 
     def value(folder: str, sql: str) -> str:
-        p = dv(folder, "compose", "exec", "-T", "postgres", *PSQL, "-tAc", sql, check=False)
+        p = dv(folder, "compose", "exec", "-T", "postgres", *PSQL, "-tAc", sql, check=False, timeout=3600)   # VACUUM of 5 GB
         return p.stdout.strip() if p.returncode == 0 else ""
 
     def status(folder: str) -> dict:
