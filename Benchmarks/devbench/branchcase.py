@@ -309,10 +309,11 @@ services:
                            + ", ".join(f"{d / 2**20:+.1f} MB" for d in df_deltas)
                            + " (everything the run wrote on the engine: the branch's volumes, its containers' layers and logs; "
                              "other users of this engine would show here too)")
-        base = [v for v in docker("volume", "ls", "-q", "--filter", f"label=dev.devenv.base-stack={parent_stack}").stdout.split()]
-        if base:
-            mp = docker("volume", "inspect", "-f", "{{.Mountpoint}}", base[0]).stdout.strip()
-            r.notes.append(f"the parent's base {base[0]}: {diskuse.mb(diskuse.allocated(mp))} (`du`)")
+        bases = docker("volume", "ls", "-q", "--filter", f"label=dev.devenv.base-stack={parent_stack}").stdout.split()
+        if bases:
+            sizes = [(diskuse.allocated(v["Mountpoint"]), v["Name"]) for v in json.loads(docker("volume", "inspect", *bases).stdout)]
+            r.notes.append("the parent's bases (`du`): " + ", ".join(f"{name} {diskuse.mb(n)}" for n, name in sorted(sizes, reverse=True))
+                           + (" (the small one is the capability probe's, of the parent before its load)" if len(sizes) > 1 else ""))
 
         b, p = Timing(on_branch), Timing(on_parent)
         checks["update"].value = f"{b.median * 1000:.0f} ms against {p.median * 1000:.0f} ms" + (f" (medians of {b.runs})" if b.runs > 1 else "")
