@@ -126,6 +126,7 @@ services:
 """
     project = ws.project(stack, manifest, git_branch="main", env=t.env)
     fresh = None
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     try:
         dv(project, "up")
         value(project, "CREATE TABLE bench_marker AS SELECT 1 AS one")
@@ -342,6 +343,7 @@ services:
             r.status, r.reason = FAILED, f"the branch stack holds {got or 'nothing'} rows, not the parent's {rows:,}"
         return r
     finally:
+        r.notes.append(f"load average {load} when the case began, {' '.join(f'{x:.2f}' for x in os.getloadavg())} when it ended")
         # The stacks and their data go now, also on failure: the next case needs the disk.
         for folder in (project, fresh):
             if folder:
