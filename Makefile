@@ -83,7 +83,9 @@ demo-down: build
 
 ## bench: release build, then each case against the plain tool (Benchmarks/results.md, .json).
 ## BENCH_CASES="warm-up status" runs some cases only (results go to Benchmarks/results/tmp/);
-## BENCH_QUICK=1 takes few runs. BENCH_SCRATCH is the release build's scratch path.
+## BENCH_QUICK=1 takes few runs. BENCH_CASES=branch: the four branch cases (branch-1g, branch-1g-xfs,
+## branch-5g, branch-5g-xfs); BENCH_BRANCH_MB / BENCH_BRANCH_BIG_MB shrink their 1 GB / 5 GB parents.
+## BENCH_SCRATCH is the release build's scratch path.
 BENCH_SCRATCH ?= .build
 bench: testbed
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(BENCH_SCRATCH)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench → Benchmarks/run.sh DEVENV_BINARY [CASE…]
 # Checks the tools the benchmarks need, then runs the driver (Benchmarks/devbench/).
-# Cases: cli-start cli-start-base cold-up cold-up-floor warm-up status ports seed branch branch-small mirror mirror-check pull upgrade (default: all).
+# Cases: cli-start cli-start-base cold-up cold-up-floor warm-up status ports seed branch-1g branch-1g-xfs branch-5g branch-5g-xfs
+# mirror mirror-check pull upgrade (default: all); `branch` stands for the four branch cases, `branch-xfs` for the two on the
+# test bed's XFS engine (DOCKER_HOST from /var/lib/devenv-testbed/shapes/xfs.env; `make testbed` starts it).
 # cli-start-base times an earlier devenv binary, BENCH_BASE_DEVENV, against this one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -13,16 +13,23 @@ from .hyperfine import Hyperfine
 from .result import CaseResult, FAILED
 from .workspace import Workspace
 
-ORDER = ["cli-start", "cli-start-base", "cold-up", "cold-up-floor", "warm-up", "status", "ports", "seed", "branch", "branch-small",
-         "mirror", "mirror-check", "pull", "upgrade"]
+ORDER = ["cli-start", "cli-start-base", "cold-up", "cold-up-floor", "warm-up", "status", "ports", "seed",
+         "branch-1g", "branch-1g-xfs", "branch-5g", "branch-5g-xfs", "mirror", "mirror-check", "pull", "upgrade"]
 TITLES = {"cli-start": "CLI start", "cli-start-base": "CLI start against an earlier build", "cold-up": "cold `up` to ready", "cold-up-floor": "cold `up` against the floor",
           "warm-up": "warm `up`", "status": "status", "ports": "ports", "seed": "seed",
-          "branch": "branch stack from a 1 GB parent", "branch-small": "branch stack from a 300 MB parent",
+          "branch-1g": "branch stack from a 1 GB parent, default engine", "branch-1g-xfs": "branch stack from a 1 GB parent, XFS engine",
+          "branch-5g": "branch stack from a 5 GB parent, default engine", "branch-5g-xfs": "branch stack from a 5 GB parent, XFS engine",
           "mirror": "mirror staging", "mirror-check": "mirror --check", "pull": "pull masked data from staging",
           "upgrade": "upgrade Postgres 15 to 17"}
 METHODS = {"cli-start": "cli_start", "cli-start-base": "cli_start_base", "cold-up": "cold_up", "cold-up-floor": "cold_up_floor", "warm-up": "warm_up",
-           "status": "status", "ports": "ports", "seed": "seed", "branch": "branch", "branch-small": "branch_small",
+           "status": "status", "ports": "ports", "seed": "seed",
+           "branch-1g": "branch_1g", "branch-1g-xfs": "branch_1g_xfs", "branch-5g": "branch_5g", "branch-5g-xfs": "branch_5g_xfs",
            "mirror": "mirror", "mirror-check": "mirror_check", "pull": "pull", "upgrade": "upgrade"}
+
+
+# A name that stands for several cases.
+ALIASES = {"branch": ["branch-1g", "branch-1g-xfs", "branch-5g", "branch-5g-xfs"],
+           "branch-xfs": ["branch-1g-xfs", "branch-5g-xfs"]}
 
 
 def version(argv: list[str]) -> str:
@@ -46,10 +53,11 @@ def interrupted(signum, frame):
 
 def main() -> int:
     devenv = os.path.abspath(sys.argv[1])
-    selected = sys.argv[2:] or ORDER
+    selected = [c for arg in sys.argv[2:] for c in ALIASES.get(arg, [arg])] or ORDER
     unknown = [c for c in selected if c not in METHODS]
     if unknown:
-        print(f"unknown case(s): {', '.join(unknown)}; cases: {', '.join(ORDER)}", file=sys.stderr)
+        aliases = "; ".join(f"{name}: {' '.join(ids)}" for name, ids in ALIASES.items())
+        print(f"unknown case(s): {', '.join(unknown)}; cases: {', '.join(ORDER)} (and {aliases})", file=sys.stderr)
         return 2
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # Benchmarks/
     repo = os.path.dirname(here)

@@ -239,11 +239,18 @@ class Bench:
     def pull(self) -> CaseResult:
         return pullcase.run(self, self.config.pull_mb, self.config.pull_runs)
 
-    def branch(self) -> CaseResult:
-        return branchcase.run(self, "branch", self.config.branch_mb, goal=0.15)
+    # ---- branch stacks (issue 26): 1 GB and 5 GB parents, on the default and the XFS engine -----
+    def branch_1g(self) -> CaseResult:
+        return branchcase.run(self, "branch-1g", self.config.branch_mb, xfs=False)
 
-    def branch_small(self) -> CaseResult:
-        return branchcase.run(self, "branch-small", self.config.branch_small_mb, goal=0.25)
+    def branch_1g_xfs(self) -> CaseResult:
+        return branchcase.run(self, "branch-1g-xfs", self.config.branch_mb, xfs=True)
+
+    def branch_5g(self) -> CaseResult:
+        return branchcase.run(self, "branch-5g", self.config.branch_big_mb, xfs=False)
+
+    def branch_5g_xfs(self) -> CaseResult:
+        return branchcase.run(self, "branch-5g-xfs", self.config.branch_big_mb, xfs=True)
 
     # ---- mirror (issue 17): absolute goals, 50,000 keys in at most 1 s ----------------------
     def staging_project(self) -> str:

@@ -19,10 +19,36 @@ def verdict(r: CaseResult) -> str:
     if r.status != MEASURED:
         return f"{r.status}"
     v = {True: "✅ met", False: "❌ missed", None: "reported"}[r.met]
+    judged = [c for c in r.checks if c.goal != "report"]
+    if judged:
+        v += f" ({sum(c.met is True for c in judged)} of {len(judged)} goals met)"
     if r.polls is not None:
         v += (f"; parent: {r.failed_polls} of {r.polls} polls failed"
               + (f", unavailable {r.parent_unavailable:.1f} s" if r.parent_unavailable is not None else ""))
     return v
+
+
+def mark(met: bool | None) -> str:
+    return {True: " ✅", False: " ❌", None: ""}[met]
+
+
+def goal_tables(results: list[CaseResult]) -> list[str]:
+    """One table per set of cases judged goal by goal (the same checks): a column per goal,
+    each cell the figure and whether it met its goal."""
+    lines, done = [], set()
+    for r in results:
+        if not r.checks or r.id in done:
+            continue
+        names = [c.name for c in r.checks]
+        group = [x for x in results if [c.name for c in x.checks] == names]
+        done.update(x.id for x in group)
+        lines += ["", "Goals one by one (" + ", ".join(f"`{x.id}`" for x in group) + "):", "",
+                  "| case | " + " | ".join(c.name + ("" if c.goal == "report" else f" ({c.goal})") for c in r.checks) + " |",
+                  "|---|" + "---|" * len(names)]
+        for x in group:
+            cells = [c.value + mark(c.met if c.goal != "report" else None) for c in x.checks]
+            lines.append(f"| {x.title} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def write(results: list[CaseResult], machine: dict, out_dir: str, analysis_file: str | None) -> None:
@@ -44,7 +70,9 @@ def write(results: list[CaseResult], machine: dict, out_dir: str, analysis_file:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
         mem = "—" if not r.rss else (f"{r.rss['own_mb']:.1f} MB ({r.rss['tree_mb']:.1f})" if r.rss["own_mb"]
                                       else f"≤ {r.rss['tree_mb']:.1f} MB (too short to sample)")
-        lines.append(f"| {r.title} | {fmt_timing(r.devenv)} | {fmt_timing(r.baseline)} | {ratio} | {r.goal} | {verdict(r)} | {mem} |")
+        goal = "each in the goal table below" if any(c.goal != "report" for c in r.checks) else r.goal
+        lines.append(f"| {r.title} | {fmt_timing(r.devenv)} | {fmt_timing(r.baseline)} | {ratio} | {goal} | {verdict(r)} | {mem} |")
+    lines += goal_tables(results)
     lines += ["", "## Cases", ""]
     for r in results:
         lines.append(f"- **{r.title}** — devenv: `{r.devenv_cmd}`; baseline: `{r.baseline_cmd}`"

@@ -4,7 +4,7 @@ import json
 import os
 
 from . import report
-from .result import CaseResult
+from .result import CaseResult, Check
 from .stats import Timing
 
 FIELDS = {"id", "title", "goal_ratio", "goal_rss_mb", "goal_failed_polls", "goal_seconds", "status", "reason", "notes", "profile"}
@@ -24,6 +24,7 @@ def load(path: str) -> tuple[dict, list[CaseResult]]:
         r.rss, r.notes, r.profile = c.get("devenv_peak_rss"), c.get("notes") or [], c.get("profile") or []
         r.polls, r.failed_polls = c.get("parent_polls"), c.get("parent_failed_polls")
         r.parent_unavailable = c.get("parent_unavailable_seconds")
+        r.checks = [Check(k["name"], k["goal"], k["value"], k.get("met")) for k in c.get("checks") or []]
         results.append(r)
     return data["machine"], results
 

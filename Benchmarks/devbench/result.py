@@ -7,6 +7,20 @@ MEASURED, NOT_AVAILABLE, FAILED = "measured", "not available yet", "failed"
 
 
 @dataclass
+class Check:
+    """One goal of a case judged on its own (a case with several goals gets a column each in
+    results.md's goal table): `value` is the figure as written, `met` None when it could not be
+    judged (or the entry only reports, `goal` "report")."""
+    name: str
+    goal: str
+    value: str
+    met: bool | None = None
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "goal": self.goal, "value": self.value, "met": self.met}
+
+
+@dataclass
 class CaseResult:
     id: str
     title: str
@@ -26,6 +40,7 @@ class CaseResult:
     polls: int | None = None             # branch cases: the parent poller's checks during devenv's runs
     failed_polls: int | None = None      # … and how many failed
     parent_unavailable: float | None = None   # … and the longest parent downtime devenv reported (s)
+    checks: list[Check] = field(default_factory=list)   # goals judged one by one (branch cases)
 
     @property
     def ratio(self) -> float | None:
@@ -44,13 +59,19 @@ class CaseResult:
             parts.append(f"{self.goal_failed_polls} failed parent polls")
         if self.goal_seconds is not None:
             parts.append(f"devenv median ≤ {self.goal_seconds:g} s")
+        parts += [f"{c.name} {c.goal}" for c in self.checks if c.goal != "report"]
         return ", ".join(parts) or "report"
 
     @property
     def met(self) -> bool | None:
         """None when there is no goal or nothing to judge."""
+        judged = [c.met for c in self.checks if c.goal != "report"]
         if self.status != MEASURED or (self.goal_ratio is None and self.goal_rss_mb is None and self.goal_failed_polls is None
-                                        and self.goal_seconds is None):
+                                        and self.goal_seconds is None and not judged):
+            return None
+        if False in judged:
+            return False
+        if None in judged:
             return None
         ok = True
         if self.goal_ratio is not None:
@@ -82,4 +103,4 @@ class CaseResult:
                 "ratio": self.ratio, "met": self.met, "devenv_peak_rss": self.rss,
                 "parent_polls": self.polls, "parent_failed_polls": self.failed_polls,
                 "parent_unavailable_seconds": self.parent_unavailable, "notes": self.notes,
-                "profile": self.profile}
+                "profile": self.profile, "checks": [c.to_json() for c in self.checks]}

@@ -62,10 +62,11 @@ class Poller:
         return self
 
 
-def psql_check(url: str, env: dict):
-    """A check for `Poller`: one `SELECT 1` through psql on the host."""
+def psql_check(url: str, env: dict, launcher: list[str] = ()):
+    """A check for `Poller`: one `SELECT 1` through psql on the host (through `launcher`, e.g.
+    `nsenter --net=…` for an engine whose ports are in another network namespace)."""
     def check():
-        p = subprocess.run(["psql", url, "-qtAc", "SELECT 1"], env=env, stdin=subprocess.DEVNULL,
+        p = subprocess.run([*launcher, "psql", url, "-qtAc", "SELECT 1"], env=env, stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=30)
         ok = p.returncode == 0 and p.stdout.strip() == "1"
         return ok, "" if ok else (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
