@@ -120,11 +120,11 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
 /// of layered branches that no branch uses any more (each parent's newest stays for the next
 /// branch, but not this stack's own).
 public enum BranchVolumes {
-    public static func removeRest(_ ctx: DevenvContext, stack: String, stateDir: String) async throws {
+    public static func removeRest(_ ctx: DevenvContext, stack: String, stateDir: String?) async throws {
         let rest = try ctx.engine.volumes(label: "dev.devenv.stack=\(stack)")
             .filter { $0.labels["dev.devenv.snapshot"] == nil && $0.labels["com.docker.compose.project"] == stack }.map(\.name).sorted()
         if !rest.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(rest), "removing the volumes of \(stack)") }
-        try BranchCopyJournal.remove(stateDir: stateDir)
+        if let stateDir { try BranchCopyJournal.remove(stateDir: stateDir) }
         try await BaseVolumes.prune(ctx, keepNewest: true, holding: stack)   // bases no branch is on
     }
 }

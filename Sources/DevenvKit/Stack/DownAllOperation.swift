@@ -44,6 +44,11 @@ public struct DownAllOperation {
             // Each stack under its own lock, one after another (a stack the registry names: no session).
             try await StackLock.with(ctx, stack: r.stack) { try await down(ctx, r) }
         }
+        // With every stack's data gone, the bases of layered branches they held go too: while a
+        // parent went down its branches still stood on its base, and a branch keeps its parent's newest.
+        if volumes {
+            for r in records { _ = try await StackLock.with(ctx, stack: r.stack) { try await BaseVolumes.prune(ctx, keepNewest: true, holding: r.stack) } }
+        }
     }
 
     func down(_ ctx: DevenvContext, _ r: StackRecord) async throws {
@@ -52,6 +57,9 @@ public struct DownAllOperation {
             catch let f as CommandFailure { throw Compose.explain(f) }
         } else {
             try await StackRemoval.removeResources(ctx, stack: r.stack, volumes: volumes)
+        }
+        if volumes {   // what compose does not remove: a killed copy's volumes, the copy journal (as `down --volumes`)
+            try await BranchVolumes.removeRest(ctx, stack: r.stack, stateDir: r.root.isEmpty ? nil : StackPlanner.stateDir(root: r.root, stack: r.stack))
         }
         await RemoteStack.disconnect(ctx, stack: r.stack)
         if r.containers.isEmpty && !volumes {

@@ -60,9 +60,11 @@ import CurrentPlatform
         spared.arguments = ["300"]
         for p in [named, spared] { try p.run() }
         let leader = Self.pid(in: dir + "/named", deadline: deadline), child = Self.pid(in: dir + "/child", deadline: deadline)
+        let started = [leader, child].map { $0 > 0 ? ProcessInfoProbe.startTicks($0) : nil }
         defer {
             for p in [named, spared] where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-            for pid in [leader, child] where pid > 0 { kill(pid, SIGKILL) }
+            // Only the processes this test made, if they still run: a reaped pid may be another's by now.
+            for (pid, ticks) in zip([leader, child], started) where pid > 0 && ticks != nil && ProcessInfoProbe.isSame(pid, ticks: ticks) { kill(pid, SIGKILL) }
         }
         let guardian = Process()
         guardian.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
