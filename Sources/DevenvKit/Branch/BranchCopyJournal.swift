@@ -116,15 +116,16 @@ public struct BranchCopyJournal: Codable, Equatable, Sendable {
 
 /// What `down --volumes` removes after compose: the stack's data volumes compose did not
 /// (a branch copy's volumes that a killed devenv left, whatever their keys), never its
-/// snapshots, and the branch copy journal (the data it speaks of is gone); then the bases
-/// of layered branches that no branch uses any more (each parent's newest stays for the next
-/// branch, but not this stack's own).
+/// snapshots, and the branch copy journal (the data it speaks of is gone); then, unless
+/// `pruneBases` is false (`down --all` prunes once, after every stack), the bases of layered
+/// branches that no branch uses any more (each parent's newest stays for the next branch, but
+/// not this stack's own).
 public enum BranchVolumes {
-    public static func removeRest(_ ctx: DevenvContext, stack: String, stateDir: String?) async throws {
+    public static func removeRest(_ ctx: DevenvContext, stack: String, stateDir: String?, pruneBases: Bool = true) async throws {
         let rest = try ctx.engine.volumes(label: "dev.devenv.stack=\(stack)")
             .filter { $0.labels["dev.devenv.snapshot"] == nil && $0.labels["com.docker.compose.project"] == stack }.map(\.name).sorted()
         if !rest.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(rest), "removing the volumes of \(stack)") }
         if let stateDir { try BranchCopyJournal.remove(stateDir: stateDir) }
-        try await BaseVolumes.prune(ctx, keepNewest: true, holding: stack)   // bases no branch is on
+        if pruneBases { try await BaseVolumes.prune(ctx, keepNewest: true, holding: stack) }   // bases no branch is on
     }
 }

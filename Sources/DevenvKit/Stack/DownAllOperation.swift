@@ -59,7 +59,8 @@ public struct DownAllOperation {
             try await StackRemoval.removeResources(ctx, stack: r.stack, volumes: volumes)
         }
         if volumes {   // what compose does not remove: a killed copy's volumes, the copy journal (as `down --volumes`)
-            try await BranchVolumes.removeRest(ctx, stack: r.stack, stateDir: r.root.isEmpty ? nil : StackPlanner.stateDir(root: r.root, stack: r.stack))
+            try await BranchVolumes.removeRest(ctx, stack: r.stack, stateDir: r.root.isEmpty ? nil : StackPlanner.stateDir(root: r.root, stack: r.stack),
+                                               pruneBases: false)   // once every stack is down (below)
         }
         await RemoteStack.disconnect(ctx, stack: r.stack)
         if r.containers.isEmpty && !volumes {
