@@ -60,9 +60,8 @@ if command -v shellcheck >/dev/null; then
     shellcheck --shell=sh packaging/install.sh   # POSIX sh, not bash
 fi
 # 4. Folder cycles: within each of these targets no folder reaches itself through the others
-# (packaging/folder-cycles.py). DevenvSpec and devenv are not checked: files at their top level
-# and their folders still refer to each other.
-for target in DevenvCore DevenvEngine DevenvPlan DevenvKit; do
+# (packaging/folder-cycles.py), for every target that has folders.
+for target in DevenvCore DevenvSpec DevenvEngine DevenvPlan DevenvKit DevenvMCP devenv; do
     say "folder-cycles.py --check --target $target"
     python3 packaging/folder-cycles.py --check --target "$target"
 done

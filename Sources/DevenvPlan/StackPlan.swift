@@ -17,8 +17,11 @@ public struct StackPlan {
     /// False when some port or secret is only proposed (a read-only command on a stack `up`
     /// never reserved): nothing may start on such a plan.
     public var claimed: Bool = true
-    /// What every kind of the catalogue tells `devenv mirror` (URL schemes, version names).
-    public var mirrorVocabulary = MirrorVocabulary()
+    /// The kinds the plan was made with.
+    public var kinds = KindCatalogue(kinds: [:])
+    /// What every kind of the catalogue tells `devenv mirror` (URL schemes, version names):
+    /// made when asked for, since it reads every kind.
+    public var mirrorVocabulary: MirrorVocabulary { MirrorVocabulary(kinds) }
     /// Docker volume names that differ from compose's `<stack>_<key>`, by compose volume key:
     /// a data volume moved to a new generation by `devenv upgrade` (`<stateDir>/volumes.json`).
     public var volumeNames: [String: String] = [:]

@@ -31,7 +31,7 @@ public struct StackPlanner: Sendable {
 
     /// The random secrets each service's kind needs.
     public func secretNeeds(_ manifest: Manifest) -> [(service: String, secrets: [KindSecret])] {
-        manifest.services.compactMap { s in kinds.kinds[s.kind].map { (s.name, $0.secrets) } }
+        manifest.services.compactMap { s in kinds.kind(named: s.kind).map { (s.name, $0.secrets) } }
     }
 
     public func plan(_ manifest: Manifest, identity: StackIdentity, claims: Claims) throws -> StackPlan {
@@ -45,14 +45,14 @@ public struct StackPlanner: Sendable {
         }
         return StackPlan(identity: identity, manifest: manifest, services: services,
                          appPorts: Dictionary(uniqueKeysWithValues: manifest.appPorts.map { ($0.name, claims.ports["app.\($0.name)"] ?? $0.port ?? 0) }),
-                         stateDir: stateDir, claimed: claims.claimed, mirrorVocabulary: MirrorVocabulary(kinds))
+                         stateDir: stateDir, claimed: claims.claimed, kinds: kinds)
     }
 
     package static func portKey(_ service: String, _ port: String) -> String { port == "main" ? service : "\(service).\(port)" }
 
     /// (name, container port, pinned host port, protocol) for each port the service publishes.
     package func containerPorts(_ s: ServiceSpec) -> [(String, Int, Int?, String)] {
-        if let kind = kinds.kinds[s.kind] {
+        if let kind = kinds.kind(named: s.kind) {
             return kind.ports.map { ($0.name, $0.container, $0.name == kind.mainPort?.name ? s.pinnedPort : nil, "tcp") }
         }
         return s.ports.enumerated().map { i, p in (p.name, p.container, p.pinnedHost ?? (i == 0 ? s.pinnedPort : nil), p.proto) }
@@ -60,12 +60,12 @@ public struct StackPlanner: Sendable {
 
     /// The image as the manifest or the kind names it, before the image map.
     package func requestedImage(_ s: ServiceSpec) -> String {
-        let kind = kinds.kinds[s.kind]
+        let kind = kinds.kind(named: s.kind)
         return s.image ?? "\(kind?.image ?? "scratch"):\(s.version ?? kind?.version ?? "latest")"
     }
 
     package func planService(_ s: ServiceSpec, ports: [PlannedPort], secrets: [String: String], identity: StackIdentity) throws -> PlannedService {
-        let kind = kinds.kinds[s.kind]?.mappingToolImages(imageMap)
+        let kind = kinds.kind(named: s.kind)?.mappingToolImages(imageMap)
         // Built from a folder without `image:`: the name compose gives it (`<stack>-<service>`).
         let requested = s.image == nil && s.build != nil ? "\(identity.stack)-\(s.name)" : requestedImage(s)
         let image = imageMap.resolve(requested)

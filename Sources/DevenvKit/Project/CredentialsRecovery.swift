@@ -40,7 +40,7 @@ public struct CredentialsRecovery: Sendable {
         var store: Credentials.Store = [:]
         var recovered: [String] = [], lost: [String] = []
         for s in manifest.services {
-            guard let kind = templates.kinds[s.kind], !kind.secrets.isEmpty, !resetting.contains(s.name) else { continue }
+            guard let kind = templates.kind(named: s.kind), !kind.secrets.isEmpty, !resetting.contains(s.name) else { continue }
             let patterns = (try? secretPatterns(s, kind: kind)) ?? []
             var found: [String: String] = [:]
             for c in containers where c.service == s.name {

@@ -42,7 +42,7 @@ public enum SpecValidation {
         let planner = StackPlanner(kinds: kinds, imageMap: imageMap)
         var contexts: [String: [String: Any]] = [:]
         for s in manifest.services {
-            contexts[s.name] = try? ServiceContext.build(s, kind: kinds.kinds[s.kind], identity: identity,
+            contexts[s.name] = try? ServiceContext.build(s, kind: kinds.kind(named: s.kind), identity: identity,
                                                          image: imageMap.resolve(planner.requestedImage(s)), ports: [], secrets: [:]).context
         }
         return contexts
@@ -53,7 +53,7 @@ public enum SpecValidation {
     public static func templateKeys(_ manifest: Manifest, kinds: KindCatalogue) -> Set<String> {
         var keys: Set<String> = ["stack", "project"]
         for s in manifest.services {
-            if let kind = kinds.kinds[s.kind] {
+            if let kind = kinds.kind(named: s.kind) {
                 for v in kind.values { keys.insert("\(s.name).\(v.key)") }
                 for p in kind.ports { keys.insert("\(s.name).ports.\(p.name)") }
             } else if !s.ports.isEmpty {
@@ -100,7 +100,7 @@ public enum SpecValidation {
                 } else if !names.contains(d.name) {
                     out.append(ManifestProblem(line: d.line, column: d.column, "service '\(s.name)' depends_on unknown service '\(ValueLimits.quoted(d.name))'\(Suggest.hint(d.name, among: names.filter { $0 != s.name }))"))
                 } else if let t = manifest.service(named: d.name) {
-                    let checked = t.isGeneric ? t.healthcheck != nil : kinds.kinds[t.kind]?.compose.entries.contains { $0.key.text == "healthcheck" } == true
+                    let checked = t.isGeneric ? t.healthcheck != nil : kinds.kind(named: t.kind)?.compose.entries.contains { $0.key.text == "healthcheck" } == true
                     if d.condition == "service_healthy", !checked {
                         out.append(ManifestProblem(line: d.line, column: d.column, "service '\(s.name)' waits for '\(d.name)' to be healthy, and '\(d.name)' has no healthcheck"))
                     } else if d.condition == "service_completed_successfully", !t.mayExit {

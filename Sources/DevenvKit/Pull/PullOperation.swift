@@ -61,7 +61,7 @@ public struct PullOperation {
             throw DevenvError.usage("devenv.yml has no pull.\(service) section",
                                     hint: "Add one, e.g.\n  pull:\n    \(service):\n      from: { env: STAGING_DATABASE_URL }\n      tables: { users: { columns: { email: email } } }\n(README: \"Pulling data from staging\").")
         }
-        guard let kind = project.kinds.kinds[project.manifest.service(named: service)?.kind ?? ""], let rules = try PullRules.of(kind) else {
+        guard let kind = project.kinds.kind(named: project.manifest.service(named: service)?.kind ?? ""), let rules = try PullRules.of(kind) else {
             throw DevenvError.usage("service '\(service)' cannot pull data")
         }
         if let reach = rules.objects {

@@ -8,21 +8,38 @@ import DevenvCore
 /// (``BuiltinKinds``, from `templates/services/` at build time). A folder kind with a built-in
 /// name overrides it (`overrides`, which `devenv doctor` reports).
 ///
-/// A kind folder with problems does not stop the others: it is kept in `broken`, and only a
-/// manifest that uses it fails, with the kind's own `service.yml:LINE:COLUMN` problems.
+/// Loading lists the folders only; a kind is read, checked and compiled the first time it is
+/// asked for (`kind(named:)`), once, and copies of the catalogue share what was read. So a
+/// command pays for the kinds its manifest names, not for all of them; `kinds` and `broken`
+/// read every kind (`doctor`, `init`, the MCP server, `mirror`'s vocabulary).
+///
+/// A kind folder with problems does not stop the others: only a manifest that uses it fails,
+/// with the kind's own `service.yml:LINE:COLUMN` problems (`problems(of:)`).
 public struct KindCatalogue: Sendable {
-    public var kinds: [String: ServiceKind]
-    /// Kinds whose folder has problems, by name.
-    public var broken: [String: ManifestError]
-    public var searchPath: [String]
+    /// Where a kind's two files come from.
+    enum Source: Sendable {
+        case folder(String)
+        case builtin(folder: String, service: String, compose: String)
+    }
+
+    private let sources: [String: Source]
+    private let loaded: Locked<[String: Result<ServiceKind, ManifestError>]>
+    public let searchPath: [String]
     /// Built-in kinds a folder replaces: name → that folder.
-    public var overrides: [String: String] = [:]
+    public let overrides: [String: String]
 
     /// Where the compiled-in kinds say they are, in messages.
     public static let builtinFolder = "(built in)"
 
+    /// A catalogue of kinds already read (tests, and callers that build kinds themselves).
     public init(kinds: [String: ServiceKind], broken: [String: ManifestError] = [:], searchPath: [String] = []) {
-        self.kinds = kinds; self.broken = broken; self.searchPath = searchPath
+        var read = kinds.mapValues { Result<ServiceKind, ManifestError>.success($0) }
+        for (name, problems) in broken { read[name] = .failure(problems) }
+        self.sources = [:]; self.loaded = Locked(read); self.searchPath = searchPath; self.overrides = [:]
+    }
+
+    private init(sources: [String: Source], searchPath: [String], overrides: [String: String]) {
+        self.sources = sources; self.loaded = Locked([:]); self.searchPath = searchPath; self.overrides = overrides
     }
 
     /// The kind folders, in precedence order: project, `$DEVENV_TEMPLATES`, user.
@@ -34,34 +51,61 @@ public struct KindCatalogue: Sendable {
         return dirs
     }
 
-    /// The folders' kinds, then the built-in ones no folder replaced.
+    /// The folders' kinds, then the built-in ones no folder replaced: listed here, read when asked for.
     public static func load(searchPath: [String], builtin: [String: String] = BuiltinKinds.files) throws -> KindCatalogue {
-        var catalogue = KindCatalogue(kinds: [:], searchPath: searchPath)
+        var sources: [String: Source] = [:], overrides: [String: String] = [:]
         let builtinNames = Set(builtin.keys.compactMap { $0.split(separator: "/").first.map(String.init) })
         for dir in searchPath {
             let services = dir + "/services"
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: services) else { continue }
-            for name in names.sorted() where catalogue.kinds[name] == nil && catalogue.broken[name] == nil {
+            for name in names.sorted() where sources[name] == nil {
                 let folder = services + "/" + name
                 guard FileManager.default.fileExists(atPath: folder + "/service.yml") else { continue }
-                switch KindLoader.load(folder: folder) {
-                case .success(let kind): catalogue.kinds[name] = kind
-                case .failure(let problems): catalogue.broken[name] = problems
-                }
-                if builtinNames.contains(name) { catalogue.overrides[name] = folder }
+                sources[name] = .folder(folder)
+                if builtinNames.contains(name) { overrides[name] = folder }
             }
         }
-        for name in builtinNames.sorted() where catalogue.kinds[name] == nil && catalogue.broken[name] == nil {
-            let folder = builtinFolder + "/" + name
-            switch KindLoader.load(name: name, folder: folder, serviceYAML: builtin[name + "/service.yml"] ?? "",
-                                   composeYAML: builtin[name + "/compose.yml"] ?? "") {
-            case .success(let kind): catalogue.kinds[name] = kind
-            case .failure(let problems): catalogue.broken[name] = problems
-            }
+        for name in builtinNames where sources[name] == nil {
+            sources[name] = .builtin(folder: builtinFolder + "/" + name, service: builtin[name + "/service.yml"] ?? "",
+                                     compose: builtin[name + "/compose.yml"] ?? "")
         }
-        return catalogue
+        return KindCatalogue(sources: sources, searchPath: searchPath, overrides: overrides)
     }
 
+    /// The kind of this name, read on first use; nil when there is none or its folder has problems.
+    public func kind(named name: String) -> ServiceKind? {
+        if case .success(let kind) = read(name) { return kind }
+        return nil
+    }
+
+    /// The problems of this kind's folder, if it has any.
+    public func problems(of name: String) -> ManifestError? {
+        if case .failure(let problems) = read(name) { return problems }
+        return nil
+    }
+
+    /// Every kind that reads without problems, by name (reads them all).
+    public var kinds: [String: ServiceKind] { names.reduce(into: [:]) { all, name in all[name] = kind(named: name) } }
+
+    /// Kinds whose folder has problems, by name (reads them all).
+    public var broken: [String: ManifestError] { names.reduce(into: [:]) { all, name in all[name] = problems(of: name) } }
+
     /// Every kind name, broken ones included (a manifest naming one gets its problems).
-    public var names: [String] { Array(Set(kinds.keys).union(broken.keys)).sorted() }
+    public var names: [String] { Array(Set(sources.keys).union(loaded.value.keys)).sorted() }
+
+    private func read(_ name: String) -> Result<ServiceKind, ManifestError>? {
+        if let done = loaded.value[name] { return done }
+        guard let source = sources[name] else { return nil }
+        let result: Result<ServiceKind, ManifestError>
+        switch source {
+        case .folder(let folder): result = KindLoader.load(folder: folder)
+        case .builtin(let folder, let service, let compose):
+            result = KindLoader.load(name: name, folder: folder, serviceYAML: service, composeYAML: compose)
+        }
+        return loaded.with { cache in
+            if let first = cache[name] { return first }
+            cache[name] = result
+            return result
+        }
+    }
 }

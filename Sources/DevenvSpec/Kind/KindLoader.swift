@@ -9,7 +9,7 @@ public struct KindLoader {
     package static let topKeys = ["description", "image", "version", "ports", "data", "settings", "secrets", "values",
                           "probe", "dotenv", "setup", "seed", "copy", "rotate", "mirror", "init", "damaged_data", "upgrade"]
     /// Keys every service takes in devenv.yml; a setting may not reuse them.
-    package static let reservedSettings = ServiceParser.common + ["ports", "ready"]
+    package static let reservedSettings = ServiceKeys.common + ["ports", "ready"]
 
     /// The kind, or every problem with its folder's files.
     public static func load(folder: String) -> Result<ServiceKind, ManifestError> {
@@ -36,7 +36,7 @@ public struct KindLoader {
             guard let n = try Yams.compose(yaml: metaText) else { return failure(metaPath, [ManifestProblem(line: 1, column: 1, "the file is empty")]) }
             node = n
         } catch let e as YamlError {
-            return failure(metaPath, [ManifestLoader.problem(from: e)])
+            return failure(metaPath, [YamlProblem.problem(from: e)])
         } catch {
             return failure(metaPath, [ManifestProblem(line: 1, column: 1, "invalid YAML: \(error)")])
         }

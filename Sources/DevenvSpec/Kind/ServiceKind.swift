@@ -68,13 +68,6 @@ public struct KindSecret: Sendable, Equatable {
     public var length: Int
 }
 
-/// A key and the Mustache template of its value.
-public struct TemplateEntry: Sendable, Equatable {
-    public var key: String
-    public var template: String
-    public init(key: String, template: String) { self.key = key; self.template = template }
-}
-
 /// A setting a kind accepts in `devenv.yml` (`databases: [a, b]`), with its type and default.
 public struct KindSetting: Sendable, Equatable {
     public enum ValueType: String, Sendable, CaseIterable { case string, int, bool, list }

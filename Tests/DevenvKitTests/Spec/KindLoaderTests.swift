@@ -38,6 +38,35 @@ import CurrentPlatform
         }
     }
 
+    /// Loading the catalogue lists kinds; a kind is read when first asked for, once, and every
+    /// copy of the catalogue (the plan's, the project's) shares that read.
+    @Test func aKindIsReadWhenFirstAskedForAndCopiesShareTheRead() throws {
+        let root = try Self.kind("cache", "image: x/cache\nversion: \"1\"\nports: { main: 6000 }\n")
+        try FileManager.default.createDirectory(atPath: root + "/services/queue", withIntermediateDirectories: true)
+        try "image: x/queue\nversion: \"2\"\nports: { main: 7000 }\n".write(toFile: root + "/services/queue/service.yml", atomically: true, encoding: .utf8)
+        try "image: \"{{image}}\"\n".write(toFile: root + "/services/queue/compose.yml", atomically: true, encoding: .utf8)
+        let catalogue = try KindCatalogue.load(searchPath: [root], builtin: [:])
+        #expect(catalogue.names == ["cache", "queue"])
+        // Not read yet: what the folder says when first asked for is what counts.
+        try "image: x/queue\nversion: \"3\"\nports: { main: 7000 }\n".write(toFile: root + "/services/queue/service.yml", atomically: true, encoding: .utf8)
+        let copy = catalogue
+        #expect(copy.kind(named: "queue")?.version == "3")
+        // Read once, by the copy: the original has it too, even with the folder gone.
+        try FileManager.default.removeItem(atPath: root + "/services/queue")
+        #expect(catalogue.kind(named: "queue")?.version == "3")
+        #expect(catalogue.kind(named: "cache")?.version == "1")
+        #expect(catalogue.kind(named: "nope") == nil && catalogue.problems(of: "nope") == nil)
+    }
+
+    /// A broken folder kind is a problem only for what asks for it.
+    @Test func aBrokenKindIsReportedWhenAskedForAndInBroken() throws {
+        let root = try Self.kind("bad", "image: x/bad\nversion: \"1\"\nports: { main: 6000 }\nprobe: { type: htp }\n")
+        let catalogue = try KindCatalogue.load(searchPath: [root], builtin: [:])
+        #expect(catalogue.kind(named: "bad") == nil)
+        #expect(catalogue.problems(of: "bad")?.problems.first?.description.contains("unknown probe 'htp'") == true)
+        #expect(catalogue.broken.keys.sorted() == ["bad"] && catalogue.kinds.isEmpty)
+    }
+
     @Test func unknownProbeSettingTypeAndKeysAreProblemsAtTheirPlace() throws {
         let p = try Self.problems("""
         image: x/y

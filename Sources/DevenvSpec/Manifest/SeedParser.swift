@@ -19,7 +19,7 @@ public struct SeedParser {
         var items: [SeedItem] = []
         for (service, node) in seeds {
             guard let spec = manifest.service(named: service) else { continue }   // the loader reports unknown services
-            guard let kind = kinds.kinds[spec.kind], let schema = kind.seed else {
+            guard let kind = kinds.kind(named: spec.kind), let schema = kind.seed else {
                 let seedable = kinds.kinds.values.filter { $0.seed != nil }.map(\.name).sorted()
                 reader.problem(node, "service '\(service)' (\(spec.isGeneric ? "an image" : "kind \(spec.kind)")) cannot be seeded; seeds work for \(seedable.joined(separator: ", "))")
                 continue

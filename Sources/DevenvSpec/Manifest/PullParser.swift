@@ -21,7 +21,7 @@ public struct PullParser {
                 r.problem(k, "pull for unknown service '\(service)'\(Suggest.hint(service, among: services.map(\.name)))"); continue
             }
             let rules: PullRules?
-            do { rules = try kinds.kinds[spec.kind].flatMap { try PullRules.of($0) } }
+            do { rules = try kinds.kind(named: spec.kind).flatMap { try PullRules.of($0) } }
             catch let e as ManifestError { r.problems += e.located; continue }
             catch { r.problem(k, "the \(spec.kind) kind's pull.yml cannot be read: \(error)"); continue }
             guard let rules else {

@@ -32,7 +32,7 @@ public struct ImageMap: Sendable, Equatable {
                 }
                 map.sources.append(file)
             } catch let e as YamlError {
-                let p = ManifestLoader.problem(from: e)
+                let p = YamlProblem.problem(from: e)
                 throw DevenvError.usage("\(file):\(p.line):\(p.column): \(p.message)")
             }
         }

@@ -138,17 +138,6 @@ public struct ManifestLoader {
         return base.isEmpty ? "devenv" : base
     }
 
-    package static func problem(from error: YamlError) -> ManifestProblem {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
-            return ManifestProblem(line: mark.line, column: mark.column, "invalid YAML: \(what)")
-        default:
-            return ManifestProblem(line: 1, column: 1, "invalid YAML: \(error)")
-        }
-    }
-
     private func parseEnv(_ node: Node, _ reader: inout NodeReader) -> [EnvTargetSpec] {
         guard let files = reader.mapping(node, "env") else { return [] }
         var targets: [EnvTargetSpec] = []

@@ -5,8 +5,6 @@ import DevenvCore
 /// Reads `services:`: known kinds by name (or `kind:`), anything with `image:` as generic.
 package struct ServiceParser {
     package var kinds: KindCatalogue
-    package static let common = ["kind", "version", "image", "port", "env", "command", "volumes"] + composeKeys
-    package static let genericKeys = ["kind", "image", "port", "ports", "ready", "env", "command", "entrypoint", "healthcheck", "build", "volumes"] + composeKeys
 
     package func parse(_ node: Node, _ reader: inout NodeReader) -> [ServiceSpec] {
         guard let m = reader.mapping(node, "services") else { return [] }
@@ -55,14 +53,14 @@ package struct ServiceParser {
                 (near.map { "; did you mean '\($0)'?" } ?? "") + "; known kinds: \(known.joined(separator: ", "))")
             return nil
         }
-        if let broken = kinds.broken[kind] {
+        if let broken = kinds.problems(of: kind) {
             reader.problem(m["kind"] ?? keyNode, "kind '\(kind)' cannot be used: its folder has \(broken.problems.count) problem\(broken.problems.count == 1 ? "" : "s") (listed below)")
             reader.problems += broken.located
             return nil
         }
         var spec = ServiceSpec(name: name, kind: kind, line: keyNode.mark?.line ?? 0)
-        let kindSettings = kinds.kinds[kind]?.settings ?? []
-        let allowed = kind == ServiceSpec.genericKind ? Self.genericKeys : Self.common + kindSettings.map(\.name)
+        let kindSettings = kinds.kind(named: kind)?.settings ?? []
+        let allowed = kind == ServiceSpec.genericKind ? ServiceKeys.generic : ServiceKeys.common + kindSettings.map(\.name)
         let own = allowed.filter { !ServiceOption.shapes.keys.contains($0) }
         for (key, v) in reader.entries(m, allowed: allowed, context: "in service '\(name)'", listed: own,
                                        more: ", or a compose key devenv carries as written (user, tty, cap_add, … README: \"Compose keys\")") {
@@ -102,7 +100,7 @@ package struct ServiceParser {
                 if let setting = kindSettings.first(where: { $0.name == key }) {
                     if let value = SettingReader.read(v, as: setting, &reader) { spec.settings[key] = value }
                 } else if let option = parseOption(key, v, &reader) {
-                    if kinds.kinds[kind]?.compose.entries.contains(where: { $0.key.text == key }) == true {
+                    if kinds.kind(named: kind)?.compose.entries.contains(where: { $0.key.text == key }) == true {
                         reader.problem(v, "service '\(name)': the \(kind) kind sets \(key) itself")
                     } else { spec.options.append(option) }
                 }

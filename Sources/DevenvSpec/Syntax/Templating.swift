@@ -129,3 +129,10 @@ public struct CompiledTemplates: Sendable {
         return t.render(context)
     }
 }
+
+/// A key and the Mustache template of its value.
+public struct TemplateEntry: Sendable, Equatable {
+    public var key: String
+    public var template: String
+    public init(key: String, template: String) { self.key = key; self.template = template }
+}

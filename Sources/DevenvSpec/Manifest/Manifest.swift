@@ -96,16 +96,6 @@ public struct ServiceSpec: Sendable {
     public func option(_ key: String) -> ServiceOption? { options.first { $0.key == key } }
 }
 
-/// One compose key of a service carried as written (`user: "1000:1000"`, `tty: true`,
-/// `ulimits: { nofile: 65536 }`), checked for its shape when devenv.yml loads.
-public struct ServiceOption: Sendable {
-    public var key: String
-    public var value: YAMLNode
-    public var line: Int
-    public var column: Int
-    public init(key: String, value: YAMLNode, line: Int = 0, column: Int = 0) { self.key = key; self.value = value; self.line = line; self.column = column }
-}
-
 /// One entry of the top-level `secrets:` or `configs:`: `{ file: ./db/password.txt }`
 /// (relative to the project), `{ environment: DB_PASSWORD }` (taken from the environment
 /// `devenv up` runs in), or, for a config, `{ content: "…" }`.

@@ -6,6 +6,18 @@ import DevenvCore
 /// (with a dump of the whole file) and a forbidden character by character offset; both become
 /// a `ManifestProblem` at the line and column a person can go to, with a one-line message.
 package enum YamlProblem {
+    /// A Yams error at its mark, as one line: "invalid YAML: …".
+    package static func problem(from error: YamlError) -> ManifestProblem {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
+            return ManifestProblem(line: mark.line, column: mark.column, "invalid YAML: \(what)")
+        default:
+            return ManifestProblem(line: 1, column: 1, "invalid YAML: \(error)")
+        }
+    }
+
     package static func problem(from error: YamlError, text: String) -> ManifestProblem {
         switch error {
         case .duplicatedKeysInMapping(let duplicates, let context):
@@ -22,7 +34,7 @@ package enum YamlProblem {
             let message = problem.contains("control characters") || value == 0 ? "\(what) is not allowed in YAML; delete it" : "invalid text: \(problem)"
             return ManifestProblem(line: line, column: column, message)
         default:
-            return ManifestLoader.problem(from: error)
+            return YamlProblem.problem(from: error)
         }
     }
 
