@@ -50,16 +50,19 @@ public struct Claim {
     }
 
     /// Reserves the stack's ports in the registry (under its lock) and stores any secret it
-    /// lacks. `touch`: counts as using the stack (its last use is now).
+    /// lacks. `touch`: counts as using the stack (its last use is now). `proposed`: secrets a
+    /// proposal showed, stored for the ones the stack lacks (ports are allocated the same way
+    /// both times, so a claim right after a proposal reserves what it proposed).
     public func claim(_ requests: [PortRequest], identity: StackIdentity, composeFile: String,
-                      secrets needs: [(service: String, secrets: [KindSecret])], touch: Bool = true) throws -> Claims {
+                      secrets needs: [(service: String, secrets: [KindSecret])], touch: Bool = true,
+                      proposed: Credentials.Store = [:]) throws -> Claims {
         let ports = try Registry.update(paths) { reg -> [String: Int] in
             try Self.checkOwner(reg, identity)
             if reg.stacks[identity.stack] == nil { reclaimStale(&reg) }
             return try PortAllocator.allocate(identity: identity, composeFile: composeFile, requests: requests, range: portRange,
                                               registry: &reg, now: now(), touch: touch, isFree: isPortFree, isFreeUDP: isUDPPortFree)
         }
-        let secrets = try Credentials.ensure(stack: identity.stack, needs: needs, paths: paths)
+        let secrets = try Credentials.ensure(stack: identity.stack, needs: needs, paths: paths, proposed: proposed)
         return Claims(ports: ports, secrets: secrets, claimed: true)
     }
 

@@ -26,12 +26,14 @@ public enum Credentials {
     }
 
     /// `stored` with every secret the services need; `missing` says whether any was generated.
-    public static func filling(_ stored: Store, needs: [(service: String, secrets: [KindSecret])]) -> (Store, missing: Bool) {
+    /// `proposed`: values a proposal already showed (its plan), used for what is missing
+    /// instead of new random ones, so the claim reserves what was proposed.
+    public static func filling(_ stored: Store, needs: [(service: String, secrets: [KindSecret])], proposed: Store = [:]) -> (Store, missing: Bool) {
         var store = stored
         var missing = false
         for need in needs {
             for secret in need.secrets where store[need.service]?[secret.name] == nil {
-                store[need.service, default: [:]][secret.name] = random(length: secret.length)
+                store[need.service, default: [:]][secret.name] = proposed[need.service]?[secret.name] ?? random(length: secret.length)
                 missing = true
             }
         }
@@ -40,12 +42,12 @@ public enum Credentials {
 
     /// Returns the stack's secrets, generating (and saving) any the services need but lack; a
     /// recovered file is saved and the damaged one kept beside it.
-    public static func ensure(stack: String, needs: [(service: String, secrets: [KindSecret])], paths: DevenvPaths) throws -> Store {
+    public static func ensure(stack: String, needs: [(service: String, secrets: [KindSecret])], paths: DevenvPaths, proposed: Store = [:]) throws -> Store {
         let file = paths.credentialsFile(stack)
         try StateFile.makePrivateFolder(paths.stackDir(stack))
         let (stored, damaged) = try read(stack: stack, paths: paths, needs: needs)
         if let damaged { try Registry.keepDamaged(file, damaged) }
-        let (store, missing) = filling(stored, needs: needs)
+        let (store, missing) = filling(stored, needs: needs, proposed: proposed)
         if missing || damaged != nil { try save(store, stack: stack, paths: paths) }
         return store
     }

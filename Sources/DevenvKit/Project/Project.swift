@@ -94,10 +94,10 @@ public struct Project {
 
     /// Reserves the stack's ports and credentials; the caller holds the stack lock (the claim
     /// is `StackSession`'s). `touch`: counts as using the stack (its last use is now).
-    func claimedClaims(_ ctx: DevenvContext, touch: Bool) throws -> Claims {
+    func claimedClaims(_ ctx: DevenvContext, touch: Bool, proposed: Credentials.Store = [:]) throws -> Claims {
         let p = planner
         return try claim(ctx).claim(p.portRequests(manifest), identity: identity, composeFile: composeProject.file,
-                                    secrets: p.secretNeeds(manifest), touch: touch)
+                                    secrets: p.secretNeeds(manifest), touch: touch, proposed: proposed)
     }
 
     /// The stack's plan with `claims` (pure but for the volume generations it reads).

@@ -55,13 +55,19 @@ public final class StackSession {
 
     /// Reserves the stack's ports and credentials and plans with them, once: later calls give
     /// the same plan. A plan proposed earlier in the session is kept when the claim reserved
-    /// just what it proposed (a stack that has its ports and secrets already), so `up` plans
-    /// once; a new stack, or a branch given its own secrets since, is planned again.
+    /// just what it proposed, so `up` plans once: the claim stores the proposal's secrets for a
+    /// new stack, and allocates ports the same way. A port taken in between, or a branch given
+    /// its own secrets since, is planned again.
     /// `touch`: counts as using the stack (`up`; its last use is now).
     public func claimedPlan(touch: Bool = false) throws -> StackPlan {
         if let claimed { return claimed }
-        let claims = try project.claimedClaims(ctx, touch: touch)
-        let plan = try proposal.flatMap { $0.claims == claims ? $0.plan : nil } ?? project.plan(claims)
+        let claims = try project.claimedClaims(ctx, touch: touch, proposed: proposal?.claims.secrets ?? [:])
+        let plan = try proposal.flatMap { p -> StackPlan? in
+            guard p.claims.ports == claims.ports, p.claims.secrets == claims.secrets else { return nil }
+            var plan = p.plan
+            plan.claimed = true
+            return plan
+        } ?? project.plan(claims)
         claimed = plan
         return plan
     }

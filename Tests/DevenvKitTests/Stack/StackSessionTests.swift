@@ -121,4 +121,22 @@ import CurrentPlatform
         }
         #expect(again.services.map(\.ports) == first.services.map(\.ports) && again.services.map(\.secrets) == first.services.map(\.secrets))
     }
+
+    /// A new stack: what `up` proposed (and showed) is what it claims: the proposal's passwords
+    /// are the ones stored, and the proposed plan is the claimed one.
+    @Test func aNewStackClaimsThePortsAndPasswordsItProposed() async throws {
+        let w = try World()
+        let project = try w.project()
+        try StackSession.with(w.ctx(), project: project) { session in
+            let proposed = try session.proposedPlan()
+            #expect(!proposed.claimed, "nothing is reserved yet")
+            let claimed = try session.claimedPlan(touch: true)
+            #expect(claimed.claimed)
+            #expect(claimed.services.map(\.ports) == proposed.services.map(\.ports))
+            #expect(claimed.services.map(\.secrets) == proposed.services.map(\.secrets) && claimed.services.contains { !$0.secrets.isEmpty },
+                    "the passwords stored are the ones proposed")
+        }
+        let later = try StackSession.with(w.ctx(), project: project) { try $0.proposedPlan() }
+        #expect(later.claimed)
+    }
 }
