@@ -249,8 +249,10 @@ public struct UpgradeOperation: Sendable {
             let (runner, removeOld) = (ctx.runner, Command("docker", ["rm", "--force", fromName]))
             async let oldRemoved = try? runner.capture(removeOld)
             // The check before the swap: the same databases and roles.
-            let newDatabases = try await run(ctx, try client(schema.databases, in: newName, host: service), what: "listing databases")
-            let newRoles = try await run(ctx, try client(schema.roles, in: newName, host: service), what: "listing roles")
+            let (listDatabases, listRoles) = (try client(schema.databases, in: newName, host: service), try client(schema.roles, in: newName, host: service))
+            async let databasesListed = run(ctx, listDatabases, what: "listing databases")
+            async let rolesListed = run(ctx, listRoles, what: "listing roles")
+            let (newDatabases, newRoles) = try await (databasesListed, rolesListed)
             if Set(newDatabases) != Set(databases) {
                 throw DevenvError("the \(to) server has databases \(newDatabases.joined(separator: ", ")), the \(from) one \(databases.joined(separator: ", "))")
             }
