@@ -83,6 +83,39 @@ public enum UpgradeCommands {
         return out
     }
 
+    /// The rows per table a copy reports in its own output, as the kind's `upgrade.copied`
+    /// reads them (pure): each match of its pattern gives a table and its rows, a later match
+    /// of a table winning; quoted parts of a name lose their quotes (`a."B ""c"""` → `a.B "c"`).
+    public static func parseCopied(_ text: String, _ copied: UpgradeSchema.CopiedRows) throws -> [String: Int] {
+        let re = try NSRegularExpression(pattern: copied.pattern, options: .anchorsMatchLines)
+        var out: [String: Int] = [:]
+        let ns = text as NSString
+        for m in re.matches(in: text, range: NSRange(location: 0, length: ns.length)) where m.numberOfRanges >= 3 {
+            let (name, rows) = (m.range(at: 1), m.range(at: 2))
+            guard name.location != NSNotFound, rows.location != NSNotFound, let n = Int(ns.substring(with: rows)) else { continue }
+            out[unquote(ns.substring(with: name), quote: copied.quote?.first)] = n
+        }
+        return out
+    }
+
+    /// A dotted name with its quoted parts unquoted (a doubled quote inside is one).
+    static func unquote(_ name: String, quote: Character?) -> String {
+        guard let q = quote, name.contains(q) else { return name }
+        var out = "", quoted = false
+        var chars = name.makeIterator()
+        var pending = chars.next()
+        while let c = pending {
+            pending = chars.next()
+            if c == q {
+                if quoted, pending == q { out.append(q); pending = chars.next() }   // "" inside quotes
+                else { quoted.toggle() }
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+
     /// One name a line → the names (pure).
     public static func parseNames(_ text: String) -> [String] {
         text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -16,7 +16,8 @@ import DevenvPlatform
 ///    in effect, by a throwaway container of the old image on the stack's network. Both start
 ///    at once.
 /// 3. The kind's commands copy roles, then each database (the old side's rows are counted
-///    meanwhile); the new server must answer its probe, and have the same databases, roles
+///    meanwhile; the new side's are the counts the copy reports, `upgrade.copied`, or counted
+///    after it); the new server must answer its probe, and have the same databases, roles
 ///    and rows per table as the old one.
 /// 4. Only then the swap: one atomic write of `<stateDir>/volumes.json`. The old volume is kept
 ///    until `--finish`; `--rollback` points the service at it again.
@@ -229,8 +230,10 @@ public struct UpgradeOperation: Sendable {
             var rows: [String: [String: Int]]?
             for db in databases {
                 let t = Date()
-                if !schema.copy.isEmpty { _ = try await run(ctx, try client(schema.copy, in: newName, database: db), what: "copying database \(db)") }
-                let copied = UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, in: newName, host: service, database: db), what: "counting rows in \(db)").joined(separator: "\n"))
+                let output = schema.copy.isEmpty ? [] : try await run(ctx, try client(schema.copy, in: newName, database: db), what: "copying database \(db)")
+                // The new side's rows: as the copy reported writing them (`upgrade.copied`), else counted now.
+                let copied = if let c = schema.copied, !schema.copy.isEmpty { try UpgradeCommands.parseCopied(output.joined(separator: "\n"), c) }
+                    else { UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, in: newName, host: service, database: db), what: "counting rows in \(db)").joined(separator: "\n")) }
                 if rows == nil { rows = try await counted }
                 let want = rows?[db] ?? [:]
                 if copied != want {
@@ -246,8 +249,10 @@ public struct UpgradeOperation: Sendable {
             let (runner, removeOld) = (ctx.runner, Command("docker", ["rm", "--force", fromName]))
             async let oldRemoved = try? runner.capture(removeOld)
             // The check before the swap: the same databases and roles.
-            let newDatabases = try await run(ctx, try client(schema.databases, in: newName, host: service), what: "listing databases")
-            let newRoles = try await run(ctx, try client(schema.roles, in: newName, host: service), what: "listing roles")
+            let (listDatabases, listRoles) = (try client(schema.databases, in: newName, host: service), try client(schema.roles, in: newName, host: service))
+            async let databasesListed = run(ctx, listDatabases, what: "listing databases")
+            async let rolesListed = run(ctx, listRoles, what: "listing roles")
+            let (newDatabases, newRoles) = try await (databasesListed, rolesListed)
             if Set(newDatabases) != Set(databases) {
                 throw DevenvError("the \(to) server has databases \(newDatabases.joined(separator: ", ")), the \(from) one \(databases.joined(separator: ", "))")
             }

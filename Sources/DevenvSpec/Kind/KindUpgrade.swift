@@ -34,7 +34,20 @@ public struct UpgradeSchema: Sendable, Equatable {
     public var globals: [String]
     /// Copies database `{{upgrade.database}}` from the old server into the new one.
     public var copy: [String]
+    /// How the new side's rows per table are read from `copy`'s own output (the counts the
+    /// new server reported as it wrote them), instead of `rows` on the new server after it.
+    public var copied: CopiedRows?
     public var env: [TemplateEntry]
+
+    /// `upgrade.copied`: every match of `pattern` (a regular expression, `^`/`$` at each line)
+    /// in `copy`'s output names a table (capture 1) and the rows written to it (capture 2);
+    /// a later match of a table wins. Names may be quoted with `quote` (doubled inside):
+    /// `public."My ""T"""` is the table `public.My "T"`, as `rows` prints it.
+    public struct CopiedRows: Sendable, Equatable {
+        public var pattern: String
+        public var quote: String?
+        public init(pattern: String, quote: String? = nil) { self.pattern = pattern; self.quote = quote }
+    }
 
     public init(versionFiles: [String], versionParts: Int = 1, databases: [String] = [], roles: [String] = [], rows: [String] = [],
                 globals: [String] = [], copy: [String] = [], env: [TemplateEntry] = []) {
@@ -86,7 +99,7 @@ extension KindLoader {
     package mutating func parseUpgrade(_ node: Node) -> UpgradeSchema? {
         guard let m = reader.mapping(node, "upgrade") else { return nil }
         var u = UpgradeSchema(versionFiles: [])
-        let allowed = ["method", "version", "databases", "roles", "rows", "globals", "copy", "env"]
+        let allowed = ["method", "version", "databases", "roles", "rows", "globals", "copy", "copied", "env"]
         for (key, v) in reader.entries(m, allowed: allowed, context: "in upgrade") {
             switch key {
             case "method":
@@ -114,6 +127,22 @@ extension KindLoader {
             case "rows": u.rows = reader.argv(v, "upgrade.rows") ?? []
             case "globals": u.globals = reader.argv(v, "upgrade.globals") ?? []
             case "copy": u.copy = reader.argv(v, "upgrade.copy") ?? []
+            case "copied":
+                guard let cm = reader.mapping(v, "upgrade.copied") else { continue }
+                var pattern: String?, quote: String?
+                for (k, vv) in reader.entries(cm, allowed: ["rows", "quote"], context: "in upgrade.copied") {
+                    if k == "rows" {
+                        pattern = reader.string(vv, "upgrade.copied.rows")
+                        if let p = pattern, (try? NSRegularExpression(pattern: p, options: .anchorsMatchLines))?.numberOfCaptureGroups ?? 0 < 2 {
+                            reader.problem(vv, "upgrade.copied.rows must be a regular expression with two groups, the table and its rows, e.g. '^(\\S+) ([0-9]+)$'")
+                        }
+                    } else {
+                        quote = reader.string(vv, "upgrade.copied.quote")
+                        if let q = quote, q.count != 1 { reader.problem(vv, "upgrade.copied.quote must be one character, e.g. '\"'") }
+                    }
+                }
+                if let pattern { u.copied = .init(pattern: pattern, quote: quote) }
+                else { reader.problem(v, "upgrade.copied needs 'rows:' (a regular expression over the copy's output: table, rows)") }
             default: u.env = reader.templates(v, "upgrade.env")
             }
         }

@@ -118,6 +118,57 @@ import CurrentPlatform
         #expect(UpgradeCommands.parseNames(" shop \n\nother\n") == ["shop", "other"])
     }
 
+    /// The postgres kind's copy prints the lines of `psql -e` that start with COPY: each COPY
+    /// statement of the dump, then the server's tag for it (the rows it wrote); then, for the
+    /// tables of an extension, the same two lines with the rows counted after the restore.
+    @Test func theNewSidesRowsAreTheCountsTheCopyReported() throws {
+        let u = try #require(try Self.plan().service("postgres")?.kind?.upgrade)
+        let copied = try #require(u.copied)
+        #expect(copied.quote == "\"")
+        let output = #"""
+            COPY public.items (id, name, price) FROM stdin;
+            COPY 100000
+            COPY public.empty (id) FROM stdin;
+            COPY 0
+            COPY public."Order Lines" (id, "Qty") FROM stdin;
+            COPY 3
+            COPY "my schema"."say ""hi""" (a) FROM stdin;
+            COPY 2
+            COPY public.nocolumns  FROM stdin;
+            COPY 7
+            COPY public.spatial_ref_sys (srid, auth_name) FROM stdin;
+            COPY 1
+            COPY public.spatial_ref_sys FROM stdin;
+            COPY 8500
+            """#
+        #expect(try UpgradeCommands.parseCopied(output, copied) == [
+            "public.items": 100000, "public.empty": 0, "public.Order Lines": 3, "my schema.say \"hi\"": 2, "public.nocolumns": 7,
+            "public.spatial_ref_sys": 8500,
+        ])
+        // A COPY without its tag on the next line (the restore stopped) counts nothing for that table.
+        #expect(try UpgradeCommands.parseCopied("COPY public.a (x) FROM stdin;\nCOPY public.b (y) FROM stdin;\nCOPY 4\n", copied) == ["public.b": 4])
+        #expect(try UpgradeCommands.parseCopied("", copied).isEmpty)
+        #expect(UpgradeCommands.unquote("a.b", quote: "\"") == "a.b" && UpgradeCommands.unquote("\"a.b\".\"\"\"\"", quote: "\"") == "a.b.\"")
+        #expect(UpgradeCommands.unquote("`x`.y", quote: nil) == "`x`.y")
+    }
+
+    @Test func aCopiedPatternNeedsTwoGroupsAndAQuoteIsOneCharacter() throws {
+        let base = try #require(BuiltinKinds.files["memcached/service.yml"])
+        let compose = try #require(BuiltinKinds.files["memcached/compose.yml"])
+        let head = base + "\ndata: /data\nupgrade:\n  version: { file: V }\n  databases: [a]\n  roles: [b]\n  rows: [c]\n  copy: [d]\n"
+        guard case .success(let kind) = KindLoader.load(name: "memcached", folder: "/k", serviceYAML: head + "  copied: { rows: '^(\\S+) ([0-9]+)$' }\n", composeYAML: compose) else {
+            Issue.record("a copied pattern with two groups loads"); return
+        }
+        #expect(kind.upgrade?.copied == .init(pattern: "^(\\S+) ([0-9]+)$"))
+        guard case .failure(let error) = KindLoader.load(name: "memcached", folder: "/k", serviceYAML: head + "  copied: { rows: '^(\\S+ [0-9]+$', quote: '``' }\n",
+                                                        composeYAML: compose) else {
+            Issue.record("the kind loaded"); return
+        }
+        let messages = error.problems.map(\.message)
+        #expect(messages.contains { $0.contains("upgrade.copied.rows must be a regular expression with two groups") })
+        #expect(messages.contains { $0.contains("upgrade.copied.quote must be one character") })
+    }
+
     @Test func aNewGenerationIsNamedAfterTheKeyAndTheComposeFileNamesIt() throws {
         #expect(VolumeGenerations.next(stack: "shop", key: "postgres-data", current: "shop_postgres-data") == "shop_postgres-data--g2")
         #expect(VolumeGenerations.next(stack: "shop", key: "postgres-data", current: "shop_postgres-data--g2") == "shop_postgres-data--g3")
