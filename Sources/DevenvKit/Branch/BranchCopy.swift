@@ -39,9 +39,6 @@ public enum BranchCopy {
         /// Why a service whose kind layers was copied instead (the engine's storage cannot
         /// mount OverlayFS, or a step failed).
         public var notLayered: String?
-        /// `layered`: its rotation ran as soon as its volume was made (`run`'s `rotations`), in
-        /// this many seconds; nil when it did not (or failed: then `up` runs it again after the copy).
-        public var rotatedSeconds: Double?
 
         public init(service: String, method: CopyMethod, seconds: Double, parentUnavailable: Double, why: String? = nil, liveFailed: Bool = false) {
             self.service = service; self.method = method; self.seconds = seconds
@@ -64,10 +61,6 @@ public enum BranchCopy {
         public var stoppedParent: [String] { copies.filter { $0.method == .stopped }.map(\.service) }
         /// The longest any parent service did not answer.
         public var parentDowntime: Double { copies.map(\.parentUnavailable).max() ?? 0 }
-        /// The services whose rotation already ran beside the copy, and how long it took.
-        public var rotated: [String: Double] {
-            Dictionary(copies.compactMap { c in c.rotatedSeconds.map { (c.service, $0) } }, uniquingKeysWith: { $1 })
-        }
     }
 
     /// One volume to copy: the branch's service, its compose key, the parent's volume, the branch's.
@@ -85,11 +78,9 @@ public enum BranchCopy {
     }
 
     /// Runs with the branch's stack lock held; takes the parent's for the copy. Nil when the
-    /// parent holds none of the branch's volumes. `rotations`: per service, its rotation
-    /// (`BranchCredentials.builders`), run for a layered service as soon as its volume is made,
-    /// beside the other services' copies, instead of after the slowest of them.
+    /// parent holds none of the branch's volumes.
     public static func run(_ ctx: DevenvContext, project: Project, plan: StackPlan, parent: BranchStart.Parent,
-                           timeout: TimeInterval, rotations: [String: BranchCredentials.Builder] = [:]) async throws -> Outcome? {
+                           timeout: TimeInterval) async throws -> Outcome? {
         let parentNames = try VolumeGenerations.load(stateDir: StackPlanner.stateDir(root: plan.manifest.root, stack: parent.stack)).names
         let pairs = pairs(plan, parent: parent.stack, parentVolumes: parent.volumes, parentNames: parentNames)
         guard !pairs.isEmpty else { return nil }
@@ -127,7 +118,7 @@ public enum BranchCopy {
                 let copyLabels = plan.identity.labels + [(LayeredBranch.methodLabel, "copy"), (LayeredBranch.fromLabel, parent.stack)]
                 let taskLabels = VolumeTask.labels(plan.identity, "branch-copy")
                 let identity = plan.identity
-                async let layering = layer(ctx, layeredJobs, identity: identity, rotations: rotations)
+                async let layering = layer(ctx, layeredJobs, identity: identity)
                 var copied = try await copy(ctx, others, pairs: pairs, stack: identity.stack, volumeLabels: copyLabels,
                                             restarter: restarter, labels: taskLabels)
                 let (layered, fallback) = try await layering
@@ -171,10 +162,9 @@ public enum BranchCopy {
 
     /// The layered services' layers (`runLayered`), and the jobs of those whose layer could not
     /// be made (each with why), to be copied instead.
-    static func layer(_ ctx: DevenvContext, _ jobs: [CopyJob], identity: StackIdentity,
-                      rotations: [String: BranchCredentials.Builder] = [:]) async throws -> ([ServiceCopy], [CopyJob]) {
+    static func layer(_ ctx: DevenvContext, _ jobs: [CopyJob], identity: StackIdentity) async throws -> ([ServiceCopy], [CopyJob]) {
         var left = jobs
-        let layered = try await runLayered(ctx, &left, identity: identity, rotations: rotations)
+        let layered = try await runLayered(ctx, &left, identity: identity)
         return (layered, left)
     }
 

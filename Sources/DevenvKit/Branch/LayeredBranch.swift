@@ -255,10 +255,7 @@ extension BranchCopy {
     /// Each layered job in turn (they share the parent's lock, and a base is taken once per
     /// parent state). A job that fails is copied instead: it leaves `jobs` with `notLayered`
     /// set; one that succeeds leaves `jobs` altogether.
-    /// A job whose service has a rotation in `rotations` runs it as soon as its volume is made
-    /// (a failed one is left to `up`, which runs it again after the copy and reports it).
-    static func runLayered(_ ctx: DevenvContext, _ jobs: inout [CopyJob], identity: StackIdentity,
-                           rotations: [String: BranchCredentials.Builder] = [:]) async throws -> [ServiceCopy] {
+    static func runLayered(_ ctx: DevenvContext, _ jobs: inout [CopyJob], identity: StackIdentity) async throws -> [ServiceCopy] {
         var out: [ServiceCopy] = []
         for (i, job) in jobs.enumerated() {
             guard let l = job.layered else { continue }
@@ -268,10 +265,6 @@ extension BranchCopy {
                 var c = ServiceCopy(service: job.service, method: .layered, seconds: Date().timeIntervalSince(began), parentUnavailable: 0)
                 c.base = o.base; c.baseReused = o.reused; c.baseSeconds = o.baseSeconds
                 c.layer = o.method; c.reflinkFailed = o.reflinkFailed
-                if let rotation = rotations[job.service], let command = try? rotation(o.method == .overlay ? o.base : nil) {
-                    let started = Date()
-                    if (try? await ctx.runner.capture(command))?.succeeded == true { c.rotatedSeconds = Date().timeIntervalSince(started) }
-                }
                 out.append(c)
             } catch {
                 jobs[i].notLayered = (error as? DevenvError)?.message ?? "\(error)"

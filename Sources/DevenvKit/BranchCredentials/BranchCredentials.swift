@@ -11,11 +11,10 @@ import DevenvPlatform
 /// - Before the claim (`prepare`): the branch's secrets are claimed like any stack's (random,
 ///   its own file), never equal to its parent's; only a service whose kind has no `rotate:`
 ///   keeps its parent's secrets, because its copied data still takes them.
-/// - Before the branch starts: each copied service whose kind has a `rotate.run` gets the
-///   branch's secrets set inside its copy of the data (`builders`): a layered service as soon
-///   as its layer is made, inside `BranchCopy` beside the other services' copies; the others
-///   after the copy (`rotate`, which also runs again a layered one whose early run failed);
-///   `rotate: config` needs nothing; the others are named in `up`'s output.
+/// - After the copy, before the branch starts (`rotate`): each copied service whose kind has a
+///   `rotate.run` gets the branch's secrets set inside its copy of the data (the old ones, the
+///   parent's, are what it logs in with); `rotate: config` needs nothing; the others are named
+///   in `up`'s output.
 public enum BranchCredentials {
     /// What `rotate` did for one copied service that has secrets.
     public enum Result: Sendable, Equatable {
@@ -67,14 +66,13 @@ public enum BranchCredentials {
     /// `copied`) and before the branch starts: runs each copied service's `rotate.run`, all at
     /// once. A failure removes the branch's copy (so the next `up` copies again; unless
     /// `removeOnFailure` is false: a resumed rotation keeps the data) and throws.
-    /// `early`: the services whose rotation already ran beside the copy (`BranchCopy`'s
-    /// `rotations`), with how long it took: not run again.
     public static func rotate(_ ctx: DevenvContext, project: Project, plan: StackPlan, parent: String,
-                              copied: [String], removeOnFailure: Bool = true, early: [String: Double] = [:],
+                              copied: [String], removeOnFailure: Bool = true,
                               settle: @Sendable () async -> Void = {}) async throws -> [(service: String, result: Result)] {
         let (parentStore, _) = try Credentials.read(stack: parent, paths: ctx.paths)
         var results: [(String, Result)] = []
         var jobs: [(service: String, command: Command)] = []
+        let labels = VolumeTask.labels(plan.identity, "branch-rotate")
         // A layered (OverlayFS) data volume gets its root's owner and mode from its base in the rotation.
         let volumes = (try? StackVolumes.existing(ctx.engine, stack: plan.identity.stack)) ?? [:]
         for name in copied {
@@ -82,12 +80,17 @@ public enum BranchCredentials {
             switch kind.rotate {
             case nil: results.append((name, .kept))
             case .config?: results.append((name, .config))
-            case .run?:
-                if let secs = early[name] { results.append((name, .rotated(secs))); continue }   // done beside the copy
-                guard let build = try builder(plan, parentStore: parentStore, service: name) else { continue }
+            case .run(let argv, let env)?:
+                guard let dataPath = kind.dataPath else { continue }
+                let old = try ServiceContext.build(s.spec, kind: kind, identity: plan.identity, image: s.image, ports: s.ports,
+                                                   secrets: parentStore[name] ?? [:]).context
+                let context = RotateCommand.context(new: s.context, old: old, dataPath: dataPath)
                 // The kind's data volume is `<service>-data` (ServiceKind.dataPath).
-                let layered = volumes[StackVolumes.name(stack: plan.identity.stack, key: "\(name)-data")]?.labels
-                jobs.append((name, try build(layered?[StackVolumes.dataMethodLabel] == "overlay" ? layered?[StackVolumes.layerBaseLabel] : nil)))
+                let volume = StackVolumes.name(stack: plan.identity.stack, key: "\(name)-data")
+                let layered = volumes[volume]?.labels
+                let base = layered?[StackVolumes.dataMethodLabel] == "overlay" ? layered?[StackVolumes.layerBaseLabel] : nil
+                jobs.append((name, try RotateCommand.build(argv: argv, env: env, context: context, templates: kind.templates, image: s.image,
+                                                           volume: volume, dataPath: dataPath, labels: labels, layerBase: base)))
             }
         }
         let ran = await run(ctx, jobs)
@@ -109,33 +112,6 @@ public enum BranchCredentials {
         for job in jobs { if let secs = ran[job.service]?.seconds { results.append((job.service, .rotated(secs))) } }
         clearPending(plan)
         return copied.compactMap { name in results.first { $0.0 == name }.map { (service: $0.0, result: $0.1) } }
-    }
-
-    /// The rotation command of `service` for a given layer base (the base of an OverlayFS data
-    /// volume, else nil); nil when its kind has no `rotate.run` or no data.
-    public typealias Builder = @Sendable (_ layerBase: String?) throws -> Command
-
-    static func builder(_ plan: StackPlan, parentStore: Credentials.Store, service name: String) throws -> Builder? {
-        guard let s = plan.service(name), let kind = s.kind, !kind.secrets.isEmpty, let dataPath = kind.dataPath,
-              case .run(let argv, let env)? = kind.rotate else { return nil }
-        let old = try ServiceContext.build(s.spec, kind: kind, identity: plan.identity, image: s.image, ports: s.ports,
-                                           secrets: parentStore[name] ?? [:]).context
-        let context = Locked(RotateCommand.context(new: s.context, old: old, dataPath: dataPath))   // read only
-        let volume = StackVolumes.name(stack: plan.identity.stack, key: "\(name)-data")
-        let (templates, image, labels) = (kind.templates, s.image, VolumeTask.labels(plan.identity, "branch-rotate"))
-        return { base in
-            try RotateCommand.build(argv: argv, env: env, context: context.value, templates: templates, image: image,
-                                    volume: volume, dataPath: dataPath, labels: labels, layerBase: base)
-        }
-    }
-
-    /// The rotations `BranchCopy` may run as soon as a layered service's volume is made (beside
-    /// the other services' copies): one builder per service of `plan` whose kind has a `rotate.run`.
-    public static func builders(_ ctx: DevenvContext, plan: StackPlan, parent: String) throws -> [String: Builder] {
-        let (parentStore, _) = try Credentials.read(stack: parent, paths: ctx.paths)
-        var out: [String: Builder] = [:]
-        for s in plan.services { if let b = try builder(plan, parentStore: parentStore, service: s.name) { out[s.name] = b } }
-        return out
     }
 
     struct Ran: Sendable { var seconds: Double?; var failure: String? }

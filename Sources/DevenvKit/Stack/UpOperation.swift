@@ -149,9 +149,7 @@ public struct UpOperation {
                 try await pull(ctx, project: project, services: missing)
                 if case .copy(let parent) = decision {
                     board.setAll("copying data from \(parent.stack)")
-                    // A layered service's rotation runs as soon as its volume is made, beside the others' copies.
-                    let rotations = try BranchCredentials.builders(ctx, plan: plan, parent: parent.stack)
-                    copied = try await BranchCopy.run(ctx, project: project, plan: plan, parent: parent, timeout: timeout, rotations: rotations)
+                    copied = try await BranchCopy.run(ctx, project: project, plan: plan, parent: parent, timeout: timeout)
                     // After the copy (its journal done), before the branch starts, the copied data takes
                     // the branch's own passwords; a crash in between is finished by `resume` below.
                     board.setAll("setting \(plan.identity.stack)'s own passwords")
@@ -162,8 +160,7 @@ public struct UpOperation {
                     let rotated: [(service: String, result: BranchCredentials.Result)]
                     do {
                         rotated = try await BranchCredentials.rotate(ctx, project: project, plan: plan, parent: parent.stack,
-                                                                     copied: copied?.services ?? [], early: copied?.rotated ?? [:],
-                                                                     settle: { _ = try? await creating.value })
+                                                                     copied: copied?.services ?? [], settle: { _ = try? await creating.value })
                     } catch { _ = try? await creating.value; throw error }
                     try await creating.value
                     credentials = BranchCredentials.summary(rotated, stack: plan.identity.stack, parent: parent.stack)

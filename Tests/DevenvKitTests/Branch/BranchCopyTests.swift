@@ -73,14 +73,6 @@ import CurrentPlatform
         let overlayCreate = try #require(w.docker.commands.last { SimulatedDocker.step($0) == "volume create \(Self.branch)_postgres-data" })
         #expect(overlayCreate.arguments.contains("o=lowerdir=\(SimulatedDocker.mountpoint(base)),upperdir=\(SimulatedDocker.mountpoint(Self.branch + "_postgres-data-upper")),workdir=\(SimulatedDocker.mountpoint(Self.branch + "_postgres-data-work"))"))
 
-        // The layered service's rotation runs as soon as its volume is made (beside Redis's copy), once:
-        // not again after the copy, and before compose creates the branch's containers.
-        let commands = Array(w.docker.commands[before...])
-        let rotations = commands.indices.filter { commands[$0].arguments.contains("dev.devenv.task=branch-rotate") }
-        #expect(rotations.count == 1, "\(steps)")
-        if let r = rotations.first {
-            #expect(r > overlay && r < at("\(Self.branch): create postgres redis"), "\(steps)")
-        }
         #expect(journal.value == ["copying"], "the journal says `copying` before the branch's first volume")
         #expect(!FileManager.default.fileExists(atPath: BranchCopyJournal.path(stateDir: Self.stateDir(w))), "and is gone once the copy is whole")
         #expect(w.docker.volume("\(Self.branch)_postgres-data")?.data == "users: ada" && w.docker.volume("\(Self.branch)_redis-data")?.data == "greeting: hello")
