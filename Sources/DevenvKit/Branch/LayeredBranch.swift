@@ -62,8 +62,8 @@ enum LayeredBranch {
         var pair: BranchCopy.Pair
         var parentStack: String
         var project: String
-        /// The `docker run`s of `copy.layered.current` (nil: never reuse) and of its base
-        /// into `newBase`.
+        /// The `docker exec` of `copy.layered.current` in the parent's container (nil: never
+        /// reuse) and the `docker run` of its base into `newBase`.
         var current: Command?
         var base: Command
         var newBase: String
@@ -242,7 +242,7 @@ extension BranchCopy {
                   job.pairs.count == 1, let pair = job.pairs.first, pair.key == CopyPlanning.dataKey(job.service) else { continue }
             do {
                 let newBase = LayeredBranch.newBaseName(pair.from)
-                let current = try schema.current.map { try CopyPlanning.liveCommand($0, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, target: nil, labels: labels) }
+                let current = try schema.current.map { try CopyPlanning.readCommand($0, context: ps.context, templates: kind.templates, parentContainer: container) }
                 let base = try CopyPlanning.liveCommand(schema.base, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, target: newBase, labels: labels)
                 jobs[i].layered = LayeredBranch.Job(pair: pair, parentStack: parent, project: parentPlan.identity.project, current: current, base: base, newBase: newBase)
                 if case .run? = kind.rotate, !kind.secrets.isEmpty, kind.dataPath != nil { jobs[i].layered?.rotates = true }

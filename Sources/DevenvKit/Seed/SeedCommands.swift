@@ -46,11 +46,16 @@ public enum SeedCommands {
 
     /// Renders `argv` (an argument that renders to nothing is left out: optional flags such as
     /// `--jsonArray`), in the service's container or the tool image's.
+    /// `container`: the service's running container, when known (and nothing goes to stdin): the
+    /// command runs there by `docker exec` instead of `compose exec`.
     static func command(_ argv: [String], _ ctx: [String: Any], service: PlannedService, project: ComposeProject,
-                        tool: ToolImage?, stdinFile: String?) throws -> Command {
+                        tool: ToolImage?, stdinFile: String?, container: String? = nil) throws -> Command {
         let templates = templates(service)
         let args = try argv.map { try templates.render($0, ctx) }.filter { !$0.isEmpty }
-        guard let tool else { return Compose.exec(project, service: service.name, args, stdinFile: stdinFile) }
+        guard let tool else {
+            if let container, stdinFile == nil { return Compose.exec(container: container, args) }
+            return Compose.exec(project, service: service.name, args, stdinFile: stdinFile)
+        }
         let env = try tool.env.map { ($0.key, try templates.render($0.template, ctx)) }
         return ToolContainer.run(image: tool.image, project: project, environment: env, argv: args, stdinFile: stdinFile)
     }

@@ -239,8 +239,15 @@ public struct UpOperation {
         }
     }
 
-    /// A kind's `setup:` steps (extra databases, buckets), inside the container after it is ready.
+    /// A kind's `setup:` steps (extra databases, buckets), inside the container after it is ready
+    /// (`docker exec` in the running container the engine names, else `compose exec`).
     func runSetup(_ ctx: DevenvContext, project: Project, services: [PlannedService], fresh: Set<String> = []) async throws {
+        var running: [String: String] = [:]
+        if services.contains(where: { !($0.kind?.setup.isEmpty ?? true) }) {
+            for c in (try? ctx.engine.containers(project: project.identity.stack)) ?? [] where c.state == .running {
+                if let name = c.service { running[name] = c.id }
+            }
+        }
         for s in services {
             guard let kind = s.kind else { continue }
             let began = Date()
@@ -251,7 +258,8 @@ public struct UpOperation {
             for step in kind.setup {
                 guard try SetupCondition.holds(step.when, context, templates: kind.templates) else { continue }
                 ran = true
-                do { for command in try SetupCommands.commands(step, service: s, context: context, project: project.composeProject) { try await ctx.runner.check(command) } }
+                do { for command in try SetupCommands.commands(step, service: s, context: context, project: project.composeProject,
+                                                                    container: running[s.name]) { try await ctx.runner.check(command) } }
                 catch let f as CommandFailure {
                     throw DevenvError("setting up \(s.name) failed", details: f.stderr.split(separator: "\n").suffix(10).map { "  " + $0 })
                 }

@@ -58,7 +58,7 @@ import CurrentPlatform
         func at(_ step: String) -> Int { steps.firstIndex(of: step) ?? -1 }
 
         #expect(!steps.contains { $0.hasPrefix("shop: stop") }, "the parent's services keep running: \(steps)")
-        #expect(at("run current") >= 0 && at("run current") < at("run live -> \(base)"), "the parent's present is read, then the base taken live")
+        #expect(at("exec current") >= 0 && at("exec current") < at("run live -> \(base)"), "the parent's present is read, then the base taken live")
         #expect(at("volume create \(base)") < at("run live -> \(base)"))
         #expect(at("run reflink \(base) -> \(Self.branch)_postgres-data") >= 0, "a reflink clone is tried first: \(steps)")
         #expect(at("volume rm \(Self.branch)_postgres-data") > at("run reflink \(base) -> \(Self.branch)_postgres-data"), "the failed clone's volume goes")
@@ -99,7 +99,7 @@ import CurrentPlatform
         #expect(!second.contains { $0.hasPrefix("run live -> shop_postgres-data-base-") || $0.hasPrefix("run reflink") }, "\(second)")
         // A layered volume has mounted on this engine: the rotation, which starts Postgres on the layer
         // first, gives its root the base root's owner and mode (one container less than the mount probe).
-        #expect(second.contains("run current") && !second.contains("run mount \(Self.branch)_postgres-data on \(base)"), "\(second)")
+        #expect(second.contains("exec current") && !second.contains("run mount \(Self.branch)_postgres-data on \(base)"), "\(second)")
         #expect(try String(contentsOfFile: w.home + "/engines/" + engines[0], encoding: .utf8).contains("\"overlay\" : true"))
         let rotation = try #require(w.docker.commands[again...].last { $0.arguments.contains("dev.devenv.task=branch-rotate") })
         #expect(rotation.arguments.contains("\(base):/devenv-base:ro") && rotation.arguments.contains("--entrypoint") && rotation.arguments.contains("sh"),

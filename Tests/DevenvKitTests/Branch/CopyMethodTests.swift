@@ -53,6 +53,16 @@ import CurrentPlatform
         #expect(!c.argv.joined(separator: " ").contains("PGPASSWORD=pg"))
     }
 
+    @Test func postgresReadsTheParentsPresentByExecInItsContainerWithThePasswordByName() throws {
+        let plan = try Self.plan()
+        let pg = try #require(plan.service("postgres"))
+        let schema = try #require(pg.kind?.layered?.current)
+        let c = try CopyPlanning.readCommand(schema, context: pg.context, templates: try #require(pg.kind).templates, parentContainer: "abc123")
+        #expect(c.argv == ["docker", "exec", "--user", "0:0", "-e", "PGPASSWORD", "abc123", "psql", "-X", "-qtA", "--no-password",
+                           "-h", "127.0.0.1", "-p", "5432", "-U", "devenv", "-d", "postgres", "-c", "SELECT txid_current_snapshot()"])
+        #expect(c.environment == ["PGPASSWORD": "pg"])
+    }
+
     @Test func redisCopiesLiveWithRedisCliRdbAndTheAuthByName() throws {
         let plan = try Self.plan()
         let r = try #require(plan.service("redis"))

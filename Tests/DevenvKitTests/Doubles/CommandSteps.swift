@@ -5,9 +5,18 @@ import Foundation
 extension SimulatedDocker {
     /// The recorded commands from the `from`-th on, one short line each, for order assertions:
     /// `shop: stop postgres redis`, `volume create NAME`, `run copy A -> B`, `run stage A -> B`,
-    /// `run swap B`, `run unstage B`, `run live -> B`, `run current`, `run version A`,
-    /// `shop: exec postgres < seed.sql`.
-    func steps(from: Int = 0) -> [String] { commands.dropFirst(from).map(Self.step) }
+    /// `run swap B`, `run unstage B`, `run live -> B`, `exec current`, `run version A`,
+    /// `shop: exec postgres < seed.sql` (`docker exec` in a container by id reads as `compose exec`).
+    func steps(from: Int = 0) -> [String] {
+        let containers = state.value.containers
+        return commands.dropFirst(from).map { c in
+            let a = c.arguments
+            if a.first == "exec", let id = a.dropFirst().first, let box = containers.first(where: { $0.id == id }) {
+                return "\(box.project): exec \(box.service)"
+            }
+            return Self.step(c)
+        }
+    }
 
     static func step(_ c: Command) -> String {
         let a = c.arguments
@@ -20,6 +29,8 @@ extension SimulatedDocker {
             return "\(a[p + 1]): " + verb.joined(separator: " ")
         }
         switch a.first {
+        case "exec" where a.dropFirst().first == "--user":   // `copy.layered.current` in the parent's container
+            return "exec current"
         case "volume":
             return "volume \(a.dropFirst().first ?? "") " + (a.dropFirst().first == "create" ? (a.last ?? "") : a.dropFirst(2).joined(separator: " "))
         case "run":

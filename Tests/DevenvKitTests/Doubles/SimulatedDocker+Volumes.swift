@@ -96,6 +96,17 @@ extension SimulatedDocker {
             return ok
         case ("run", _):
             return run(Run(a))
+        case ("exec", "--user"?):
+            // `copy.layered.current` in a parent's running container (`docker exec --user 0:0 [-e NAME…] ID argv`).
+            var i = 3
+            while i < a.count, a[i] == "-e" { i += 2 }
+            let id = i < a.count ? a[i] : ""
+            return state.with { s in
+                guard let parent = s.containers.first(where: { $0.id == id && $0.state == .running }) else {
+                    return CommandResult(status: 1, stdout: "", stderr: "Error response from daemon: container \(id) is not running")
+                }
+                return CommandResult(status: 0, stdout: (s.tokens[parent.service] ?? "token-1") + "\n", stderr: "")
+            }
         case ("exec", let id?):
             // `DataVersion` in a running container: its data volume's version file.
             let version = state.with { s -> String in

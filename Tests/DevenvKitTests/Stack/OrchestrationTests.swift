@@ -47,8 +47,9 @@ import CurrentPlatform
         let verbs = w.docker.composeVerbs
         #expect(verbs.first == ["pull", "--quiet", "postgres"], "only the missing image is pulled: \(verbs)")
         #expect(verbs.contains(["up", "--detach", "--quiet-pull", "--remove-orphans"]))
-        let setup = try #require(verbs.first { $0.first == "exec" })
-        #expect(Array(setup.prefix(3)) == ["exec", "-T", "postgres"])
+        let setup = try #require(w.docker.commands.map(\.arguments).first { $0.first == "exec" })
+        let postgres = try #require(try w.docker.containers(project: "shop").first { $0.service == "postgres" })
+        #expect(Array(setup.prefix(3)) == ["exec", postgres.id, "sh"], "in the running container, by docker exec")
         #expect(setup.last?.contains("datname = 'shop_test'") == true, "extra databases are created after the start")
         let registry = try Registry.read(DevenvPaths(environment: ["DEVENV_HOME": w.home]).registryFile)
         #expect(registry.stacks["shop"]?.ports.keys.sorted() == ["postgres", "redis"], "up claims the ports")
