@@ -30,20 +30,33 @@ public struct EngineForwarder: Sendable, Equatable {
         ("slirp4netns", "rootless Podman (slirp4netns)", "stop the container that publishes it (`podman ps --filter publish=PORT`)"),
     ]
 
+    /// `known` by exact program name, and the entries matched by command prefix (a space in
+    /// `match`): `ports --all` asks for each of thousands of listeners, so no Foundation search.
+    private static let byName: [String: Int] = Dictionary(known.enumerated().map { ($1.match, $0) }, uniquingKeysWith: { a, _ in a })
+    private static let byPrefix = known.filter { $0.match.utf8.contains(UInt8(ascii: " ")) }
+    private static let limaFolders = ["/.lima/", "/.colima/", "/.rd/"].map { Array($0.utf8) }
+
     /// The forwarder `holder` is, if any. Lima's own `ssh -L` forwards count when their
     /// command names a Lima folder; any other ssh is the user's.
     public static func of(_ holder: PortHolder?) -> EngineForwarder? {
         guard let holder, let command = holder.command else { return nil }
         let name = holder.executableName ?? ""
+        if let i = byName[name] { return EngineForwarder(engine: known[i].engine, fix: known[i].fix) }
+        if let k = byPrefix.first(where: { command.hasPrefix($0.match) }) { return EngineForwarder(engine: k.engine, fix: k.fix) }
         // Linux keeps 15 characters of a name (`com.docker.back`) where the command line is unreadable.
-        for k in known where name == k.match || (k.match.contains(" ") && command.hasPrefix(k.match))
-            || (name.utf8.count == 15 && k.match.hasPrefix(name)) {
+        if name.utf8.count == 15, let k = known.first(where: { $0.match.hasPrefix(name) }) {
             return EngineForwarder(engine: k.engine, fix: k.fix)
         }
-        if name == "ssh", command.contains("/.lima/") || command.contains("/.colima/") || command.contains("/.rd/") {
+        if name == "ssh", limaFolders.contains(where: { Self.bytes(command.utf8, contain: $0) }) {
             return EngineForwarder(engine: "Lima (Colima, Rancher Desktop)", fix: "stop the container that publishes it in the Lima VM (`colima ssh -- docker ps`)")
         }
         return nil
+    }
+
+    private static func bytes(_ text: String.UTF8View, contain needle: [UInt8]) -> Bool {
+        let hay = Array(text)
+        guard needle.count <= hay.count else { return false }
+        return (0...(hay.count - needle.count)).contains { i in hay[i..<(i + needle.count)].elementsEqual(needle) }
     }
 
     /// What to do about a port the named engine's forwarder holds.

@@ -73,6 +73,13 @@ struct PlatformTests {
         }
         #expect(EngineForwarder.of(PortHolder(pid: 10, command: "python3 -m http.server 20000")) == nil)
         #expect(EngineForwarder.of(nil) == nil)
+        // Linux's 15-character name where the command line is unreadable, and a name with a space.
+        #expect(EngineForwarder.of(PortHolder(pid: 10, command: "com.docker.back"))?.engine == "Docker Desktop")
+        #expect(EngineForwarder.of(PortHolder(pid: 10, command: "OrbStack Helper --port 20000"))?.engine == "OrbStack")
+        // An ssh is the user's unless its command names a Lima folder.
+        #expect(EngineForwarder.of(PortHolder(pid: 10, command: "ssh -L 20000:127.0.0.1:20000 build-box")) == nil)
+        #expect(EngineForwarder.of(PortHolder(pid: 10, command: "ssh -F /home/a/.lima/default/ssh.config -L 20000:127.0.0.1:20000 lima-default"))?.engine
+                == "Lima (Colima, Rancher Desktop)")
     }
 
     /// A port the engine says a stack's container publishes is the stack's, whoever forwards it —
