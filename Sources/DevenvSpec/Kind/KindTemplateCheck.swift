@@ -102,7 +102,7 @@ package struct KindTemplateCheck {
 
     package mutating func check(_ node: Node, _ keys: Set<String>, _ what: String) {
         guard let text = node.string else { return }
-        if let syntax = compiled.add(text), text.contains("{{") {
+        if let syntax = compiled.add(text) {
             problems.append(problem(node, "\(what) is not a valid Mustache template (\(syntax.message), line \(syntax.line) of the value)"))
             return
         }

@@ -5,7 +5,29 @@ import DevenvCore
 /// Mustache rendering of plain text (no HTML escaping) over a dictionary context.
 public enum Templating {
     public static func render(_ template: String, _ context: [String: Any]) throws -> String {
-        try compiled(template).render(context)
+        if rendersAsItself(template) { return template }
+        return try compiled(template).render(context)
+    }
+
+    /// Whether `text` renders as itself without being parsed: it holds no tag, and does not
+    /// begin with blanks and a line end (those Mustache drops, with the line of the content-type
+    /// tag `compiled` puts in front).
+    public static func rendersAsItself(_ text: String) -> Bool {
+        if let first = text.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") || first == UInt8(ascii: "\n") || first == UInt8(ascii: "\r") {
+            return false
+        }
+        return !hasTags(text)
+    }
+
+    /// Whether `text` holds a Mustache tag (`{{`) at all: a text without one renders as itself.
+    /// Bytes, not Foundation's search: a kind's load asks it of every scalar of its files.
+    public static func hasTags(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "{") && previous == byte { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// `template` parsed as plain text (no HTML escaping).
@@ -49,12 +71,13 @@ public enum Templating {
     /// Why `template` does not parse as Mustache, and where (line and column within it); nil
     /// when it parses.
     public static func syntaxError(in template: String) -> (message: String, line: Int, column: Int)? {
-        guard template.contains("{{"), case .failure(let e) = compile(template) else { return nil }
+        guard hasTags(template), case .failure(let e) = compile(template) else { return nil }
         return (e.message, e.line, e.column)
     }
 
     /// The variable paths a template refers to (`postgres.url`, `ports.api`), sections included.
     public static func references(in template: String) -> [String] {
+        guard hasTags(template) else { return [] }
         var out: [String] = []
         var rest = Substring(template)
         while let open = rest.range(of: "{{") {
@@ -113,10 +136,11 @@ public struct CompiledTemplates: Sendable {
     /// Whether `text` is kept compiled.
     public func contains(_ text: String) -> Bool { templates[text] != nil }
 
-    /// Compiles `text` and keeps it; its syntax error otherwise, with nothing kept.
+    /// Compiles `text` and keeps it; its syntax error otherwise, with nothing kept. A text
+    /// that renders as itself (no tag) is neither parsed nor kept.
     @discardableResult
     public mutating func add(_ text: String) -> Templating.SyntaxError? {
-        guard templates[text] == nil else { return nil }
+        guard templates[text] == nil, !Templating.rendersAsItself(text) else { return nil }
         switch Templating.compile(text) {
         case .success(let t): templates[text] = t; return nil
         case .failure(let e): return e
