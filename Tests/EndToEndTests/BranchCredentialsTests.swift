@@ -131,14 +131,15 @@ import Testing
             try p.git(["config", "user.name", "devenv e2e"])
             try p.git(["add", "-A"])
             try p.git(["commit", "-q", "-m", "init"])
-            _ = try BranchTests.up(p)
+            // The MongoDB stand-in (a Python server) initialises slowly on a loaded machine.
+            _ = try BranchTests.up(p, ["--timeout", "300"])
             let main = try KindTests.dotenv(p)
             let mainSQL = try #require(main["DATABASE_URL"]), mainMongo = try #require(main["MONGODB_URL"])
             _ = try KindTests.sql(mainSQL, "CREATE TABLE notes (t varchar(20)); INSERT INTO notes VALUES ('from-main')")
             _ = try MongoS3Tests.mongo(mainMongo, "db.users.insert_one({'_id': 1, 'name': 'ada'})")
 
             try p.git(["checkout", "-q", "-b", "feature/creds"])
-            let up = try BranchTests.up(p)
+            let up = try BranchTests.up(p, ["--timeout", "300"])
             #expect(up.stdout.contains("db       own password set in the copied data in "), "\(up.stdout)")
             #expect(up.stdout.contains("mongodb  own password set in the copied data in "), "\(up.stdout)")
             let branch = try KindTests.dotenv(p)

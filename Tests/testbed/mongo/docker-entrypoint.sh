@@ -46,16 +46,19 @@ if [ -n "$fresh" ] && { [ -n "$user" ] || [ ${#scripts[@]} -gt 0 ]; }; then
     mongod --bind_ip 127.0.0.1 --port 27017 --dbpath "$dbpath" --quiet &
     pid=$!
     alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
-    for _ in $(seq 1 120); do
-        mongosh --quiet 'mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=250' --eval 'db.runCommand({ ping: 1 }).ok' 2>/dev/null | grep -q 1 && break
+    # Poll the port with bash alone (a client per poll is a Python start: on a loaded machine
+    # the polls would starve the server they wait for), then one ping that waits for the server.
+    for _ in $(seq 1 1200); do
+        (exec 3<>/dev/tcp/127.0.0.1/27017) 2>/dev/null && break
         alive "$pid" || { echo >&2 'error: the server exited during initialisation'; exit 1; }
         sleep 0.25
     done
+    mongosh --quiet 'mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=120000' --eval 'db.runCommand({ ping: 1 }).ok' >/dev/null 2>&1 || true
     if [ -n "$user" ]; then
         # The password comes from the environment, never an argv.
         python3 - <<'EOF'
 import os, pymongo
-c = pymongo.MongoClient("mongodb://127.0.0.1:27017/", serverSelectionTimeoutMS=10000)
+c = pymongo.MongoClient("mongodb://127.0.0.1:27017/", serverSelectionTimeoutMS=120000)
 c.admin.command("createUser", os.environ["MONGO_INITDB_ROOT_USERNAME"], pwd=os.environ["MONGO_INITDB_ROOT_PASSWORD"],
                 roles=[{"role": "root", "db": "admin"}], mechanisms=["SCRAM-SHA-1", "SCRAM-SHA-256"])
 EOF
