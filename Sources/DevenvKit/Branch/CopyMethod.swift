@@ -81,11 +81,8 @@ enum CopyPlanning {
     /// `templates`: the kind's, compiled when it loaded.
     static func liveCommand(_ schema: CopySchema, context: [String: Any], templates: CompiledTemplates, image: String, parentContainer: String,
                             target: String?, labels: [(String, String)]) throws -> Command {
-        var ctx = context
-        ctx["parent"] = ["host": parentHost]
-        let argv = try schema.run.map { try templates.render($0, ctx) }.filter { !$0.isEmpty }
-        guard let executable = argv.first else { throw DevenvError("copy.live.run renders to nothing") }
-        let env = try schema.env.map { ($0.key, try templates.render($0.template, ctx)) }
+        let (argv, env) = try rendered(schema, context: context, templates: templates, what: "copy.live.run")
+        let executable = argv[0]
         var args = ["run", "--rm", "--network", "container:\(parentContainer)", "--user", "0:0", "--entrypoint", executable]
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
         for (k, _) in env { args += ["-e", k] }
@@ -99,12 +96,19 @@ enum CopyPlanning {
     /// same image in its network namespace costs three or four. `{{parent.host}}` is loopback
     /// there too; the env is passed by name only (`-e NAME`), as for `liveCommand`.
     static func readCommand(_ schema: CopySchema, context: [String: Any], templates: CompiledTemplates, parentContainer: String) throws -> Command {
+        let (argv, env) = try rendered(schema, context: context, templates: templates, what: "copy.layered.current.run")
+        let args = ["exec", "--user", "0:0"] + env.flatMap { ["-e", $0.0] } + [parentContainer] + argv
+        return Command("docker", args, environment: Dictionary(env, uniquingKeysWith: { $1 }))
+    }
+
+    /// `schema.run` rendered (empty arguments dropped; never empty) and `schema.env`, with the
+    /// parent on loopback (`{{parent.host}}`).
+    private static func rendered(_ schema: CopySchema, context: [String: Any], templates: CompiledTemplates,
+                                 what: String) throws -> (argv: [String], env: [(String, String)]) {
         var ctx = context
         ctx["parent"] = ["host": parentHost]
         let argv = try schema.run.map { try templates.render($0, ctx) }.filter { !$0.isEmpty }
-        guard !argv.isEmpty else { throw DevenvError("copy.layered.current.run renders to nothing") }
-        let env = try schema.env.map { ($0.key, try templates.render($0.template, ctx)) }
-        let args = ["exec", "--user", "0:0"] + env.flatMap { ["-e", $0.0] } + [parentContainer] + argv
-        return Command("docker", args, environment: Dictionary(env, uniquingKeysWith: { $1 }))
+        guard !argv.isEmpty else { throw DevenvError("\(what) renders to nothing") }
+        return (argv, try schema.env.map { ($0.key, try templates.render($0.template, ctx)) })
     }
 }

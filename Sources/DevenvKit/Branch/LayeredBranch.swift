@@ -189,9 +189,10 @@ public enum BaseVolumes {
     /// stack lock held (no branch of it is being made meanwhile; a parent whose lock is busy is
     /// left for later). `keepNewest`: each parent's newest complete base stays, so the next
     /// branch of a parent that has not changed reuses it; but never that of `holding`, the stack
-    /// whose lock the caller holds and whose data is going (`down --volumes` of a parent).
+    /// whose lock the caller holds and whose data is going (`down --volumes` of a parent), nor of
+    /// the stacks in `gone` (`down --all --volumes`: their data went, their locks are free again).
     @discardableResult
-    public static func prune(_ ctx: DevenvContext, keepNewest: Bool = false, holding: String? = nil) async throws -> [String] {
+    public static func prune(_ ctx: DevenvContext, keepNewest: Bool = false, holding: String? = nil, gone: Set<String> = []) async throws -> [String] {
         let bases = try ctx.engine.volumes(label: LayeredBranch.baseOfLabel)
         // Only this home's parents: a stack in its registry, or with a base recorded here. Other
         // homes on the same engine (another user, a test) have their own locks, which are not
@@ -199,10 +200,10 @@ public enum BaseVolumes {
         let known = Set(((try? Registry.readOnly(ctx.paths))?.stacks.keys).map(Array.init) ?? [])
         let recorded = Set(bases.filter { isComplete(ctx.paths, name: $0.name) }.compactMap { $0.labels[LayeredBranch.baseStackLabel] })
         let parents = Set(bases.compactMap { $0.labels[LayeredBranch.baseStackLabel] })
-            .filter { $0 == holding || known.contains($0) || recorded.contains($0) }
+            .filter { $0 == holding || gone.contains($0) || known.contains($0) || recorded.contains($0) }
         var removed: [String] = []
         for parent in parents.sorted() {
-            let prune = { try await removeUnused(ctx, parent: parent, keepNewest: keepNewest && parent != holding) }
+            let prune = { try await removeUnused(ctx, parent: parent, keepNewest: keepNewest && parent != holding && !gone.contains(parent)) }
             removed += parent == holding ? try await prune() : try await StackLock.ifFree(ctx, stack: parent, prune) ?? []
         }
         return removed

@@ -47,16 +47,10 @@ public struct EngineForwarder: Sendable, Equatable {
         if name.utf8.count == 15, let k = known.first(where: { $0.match.hasPrefix(name) }) {
             return EngineForwarder(engine: k.engine, fix: k.fix)
         }
-        if name == "ssh", limaFolders.contains(where: { Self.bytes(command.utf8, contain: $0) }) {
+        if name == "ssh", limaFolders.contains(where: { command.utf8.firstRange(of: $0) != nil }) {
             return EngineForwarder(engine: "Lima (Colima, Rancher Desktop)", fix: "stop the container that publishes it in the Lima VM (`colima ssh -- docker ps`)")
         }
         return nil
-    }
-
-    private static func bytes(_ text: String.UTF8View, contain needle: [UInt8]) -> Bool {
-        let hay = Array(text)
-        guard needle.count <= hay.count else { return false }
-        return (0...(hay.count - needle.count)).contains { i in hay[i..<(i + needle.count)].elementsEqual(needle) }
     }
 
     /// What to do about a port the named engine's forwarder holds.

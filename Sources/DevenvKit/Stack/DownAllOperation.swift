@@ -46,9 +46,7 @@ public struct DownAllOperation {
         }
         // With every stack's data gone, the bases of layered branches they held go too: while a
         // parent went down its branches still stood on its base, and a branch keeps its parent's newest.
-        if volumes {
-            for r in records { _ = try await StackLock.with(ctx, stack: r.stack) { try await BaseVolumes.prune(ctx, keepNewest: true, holding: r.stack) } }
-        }
+        if volumes { try await BaseVolumes.prune(ctx, keepNewest: true, gone: Set(records.map(\.stack))) }
     }
 
     func down(_ ctx: DevenvContext, _ r: StackRecord) async throws {
@@ -60,7 +58,7 @@ public struct DownAllOperation {
         }
         if volumes {   // what compose does not remove: a killed copy's volumes, the copy journal (as `down --volumes`)
             try await BranchVolumes.removeRest(ctx, stack: r.stack, stateDir: r.root.isEmpty ? nil : StackPlanner.stateDir(root: r.root, stack: r.stack),
-                                               pruneBases: false)   // once every stack is down (below)
+                                               pruneBases: false)   // once every stack is down (`run`)
         }
         await RemoteStack.disconnect(ctx, stack: r.stack)
         if r.containers.isEmpty && !volumes {

@@ -21,14 +21,7 @@ public enum Templating {
 
     /// Whether `text` holds a Mustache tag (`{{`) at all: a text without one renders as itself.
     /// Bytes, not Foundation's search: a kind's load asks it of every scalar of its files.
-    public static func hasTags(_ text: String) -> Bool {
-        var previous: UInt8 = 0
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: "{") && previous == byte { return true }
-            previous = byte
-        }
-        return false
-    }
+    public static func hasTags(_ text: String) -> Bool { text.utf8.firstRange(of: "{{".utf8) != nil }
 
     /// `template` parsed as plain text (no HTML escaping).
     static func compiled(_ template: String) throws -> MustacheTemplate {
