@@ -118,11 +118,26 @@ struct Scram {
     static func saltedPassword(_ password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
         let key = "\(Checksum.hex(SHA256.hash(data: password)))/\(Data(salt).base64EncodedString())/\(iterations)"
         if let hit = cache.with({ $0[key] }) { return hit }
-        var u = hmac(key: password, salt + [0, 0, 0, 1])
+        // HMAC(P, m) = H(P ^ opad ‖ H(P ^ ipad ‖ m)): both padded keys are hashed once and each
+        // round copies the two states (HMAC(key:) per round re-hashed them and went through the
+        // generic DataProtocol and Sequence paths: 10 ms of a warm `up`). P is at most one block
+        // long here: a longer password is hashed first, as HMAC does.
+        var block = password.count > 64 ? Array(SHA256.hash(data: password)) : password
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        var inner = SHA256(), outer = SHA256()
+        inner.update(data: block.map { $0 ^ 0x36 })
+        outer.update(data: block.map { $0 ^ 0x5c })
+        func round(_ message: [UInt8]) -> [UInt8] {
+            var i = inner, o = outer
+            message.withUnsafeBytes { i.update(bufferPointer: $0) }
+            i.finalize().withUnsafeBytes { o.update(bufferPointer: $0) }
+            return o.finalize().withUnsafeBytes { Array($0) }
+        }
+        var u = round(salt + [0, 0, 0, 1])
         var out = u
         for _ in 1..<iterations {
-            u = hmac(key: password, u)
-            for i in out.indices { out[i] ^= u[i] }
+            u = round(u)
+            for i in 0..<out.count { out[i] ^= u[i] }
         }
         cache.with { $0[key] = out }
         return out

@@ -62,6 +62,17 @@ import CurrentPlatform
         #expect(s.clientFinal(serverFirst: "r=someoneElse,s=AA==,i=1") == nil, "a server nonce must extend ours")
     }
 
+    /// The salted password matches PBKDF2 written with swift-crypto's HMAC, also for a password
+    /// longer than SHA-256's block (HMAC hashes such a key first).
+    @Test func saltedPasswordIsPBKDF2ForAnyLength() {
+        for password in ["pencil", String(repeating: "long-password-", count: 7), String(repeating: "x", count: 64)] {
+            let p = Array(password.utf8), salt: [UInt8] = [1, 2, 3, 4, 5]
+            var u = hmac(key: p, salt + [0, 0, 0, 1]), expected = u
+            for _ in 1..<7 { u = hmac(key: p, u); for i in expected.indices { expected[i] ^= u[i] } }
+            #expect(Scram.saltedPassword(p, salt: salt, iterations: 7) == expected, "password of \(p.count) bytes")
+        }
+    }
+
     @Test func composeWithoutV2GetsAnInstallHint() {
         let f = CommandFailure(command: Command("docker", ["compose"]), status: 125, stderr: "unknown flag: --project-name\nSee 'docker --help'.")
         let e = Compose.explain(f)
