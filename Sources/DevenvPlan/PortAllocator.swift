@@ -56,7 +56,9 @@ public enum PortAllocator {
         entry.root = identity.root
         entry.branch = identity.branch
         entry.composeFile = composeFile
-        if touch { entry.lastUsed = now }
+        // Kept to the minute (`ls` shows minutes): an `up` within a minute of the record leaves
+        // the registry as it is, so a warm `up` writes (and syncs) nothing.
+        if touch, abs(now.timeIntervalSince(entry.lastUsed)) >= 60 { entry.lastUsed = now }
         var assigned: [String: Int] = [:]
         for req in requests {
             if let p = req.pinned { assigned[req.key] = p; continue }

@@ -60,6 +60,20 @@ import CurrentPlatform
         #expect(got == ["postgres": 5432, "redis": 17001])
     }
 
+    /// `ls` shows the last use to the minute, so an `up` within a minute of it changes nothing
+    /// (a warm `up` then leaves registry.json unwritten).
+    @Test func lastUseIsKeptToTheMinute() throws {
+        var reg = Registry()
+        let req = [PortRequest(key: "postgres")]
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = try PortAllocator.allocate(identity: identity("a"), composeFile: "", requests: req, range: .default, registry: &reg, now: t0) { _ in true }
+        let first = reg
+        _ = try PortAllocator.allocate(identity: identity("a"), composeFile: "", requests: req, range: .default, registry: &reg, now: t0 + 59) { _ in true }
+        #expect(reg == first)
+        _ = try PortAllocator.allocate(identity: identity("a"), composeFile: "", requests: req, range: .default, registry: &reg, now: t0 + 60) { _ in true }
+        #expect(reg.stacks["a"]?.lastUsed == t0 + 60)
+    }
+
     @Test func theRangeStaysOutOfEphemeralPorts() {
         #expect(PortRange.default.upper < 32768)
         #expect(throws: DevenvError.self) { try PortRange.from(environment: ["DEVENV_PORT_RANGE": "nonsense"]) }
