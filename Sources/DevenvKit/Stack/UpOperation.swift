@@ -183,6 +183,9 @@ public struct UpOperation {
                                        damagePatterns: DataDamage.patterns(selected), mayExit: Set(selected.filter(\.spec.mayExit).map(\.name))).start()
         let timer = timer
         let probes = selected.filter { !$0.spec.isStep }.compactMap { s in s.probe.map { (s.name, $0) } }
+        // The data volumes' labels (for the report) are listed while the probes wait.
+        let engine = ctx.engine, stack = plan.identity.stack
+        let volumes = Task { await Blocking.run { try? StackVolumes.existing(engine, stack: stack) } }
         let results = await waiter.wait(probes, steps: steps, timeout: timeout) { name, secs in
             board.set(name, steps.contains(name) ? "done (exit 0)" : "ready", seconds: secs)
             timer.record(.readiness, [name], seconds: secs)
@@ -204,7 +207,7 @@ public struct UpOperation {
         if started || copied != nil { containers = try ctx.engine.containers(project: plan.identity.stack) }
         var report = StatusBuilder.build(plan, containers: containers, engine: nil, probe: false)
         RemoteStack.annotate(&report, ctx)
-        StatusBuilder.annotateData(&report, plan: plan, engine: ctx.engine)
+        StatusBuilder.annotateData(&report, plan: plan, volumes: await volumes.value)
         for i in report.services.indices where names.contains(report.services[i].name) && report.services[i].state == .running {
             report.services[i].health = "ready"   // every selected service just answered its probe
         }

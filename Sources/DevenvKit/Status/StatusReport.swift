@@ -95,6 +95,7 @@ public enum StatusBuilder {
     /// Combines the plan with what the engine says about the stack's containers. A service
     /// without a healthcheck verdict is probed once from the host.
     public static func build(_ plan: StackPlan, containers: [ContainerInfo], engine: (any ContainerEngine)?, probe: Bool = true) -> StatusReport {
+        let restartInfo = engine.map { restarts(of: containers.filter { c in plan.services.contains { $0.name == c.service } }, engine: $0) } ?? [:]
         let services = plan.services.map { s -> ServiceStatus in
             let c = containers.first { $0.service == s.name }
             let state = RunState(c?.state)
@@ -104,10 +105,8 @@ public enum StatusBuilder {
             }
             if state != .running { health = "starting" }
             var restarts: Int?, exitCode: Int?
-            if let c, let engine, let info = engine.restartInfo(id: c.id) {
+            if let c, let info = restartInfo[c.id] {
                 restarts = info.restarts; exitCode = info.exitCode
-                // A restarted container's own exit code is reset to 0; its last `die` event keeps it.
-                if info.restarts > 0, c.state == .running, let last = engine.lastExit(container: c.id) { exitCode = last.code }
             }
             if state == .stopped, s.spec.isStep, exitCode == 0 { health = "ready" }   // a step is ready once it has exited 0
             var status = ServiceStatus(
@@ -122,11 +121,31 @@ public enum StatusBuilder {
                             root: plan.identity.root, services: services)
     }
 
+    /// Each container's restart count and last exit code, asked of the engine for all
+    /// containers at once (one inspect each; in series they were most of a `status`).
+    static func restarts(of containers: [ContainerInfo], engine: any ContainerEngine) -> [String: (restarts: Int, exitCode: Int)] {
+        let found = Locked<[String: (restarts: Int, exitCode: Int)]>([:])
+        DispatchQueue.concurrentPerform(iterations: containers.count) { i in
+            let c = containers[i]
+            guard let info = engine.restartInfo(id: c.id) else { return }
+            var exitCode = info.exitCode
+            // A restarted container's own exit code is reset to 0; its last `die` event keeps it.
+            if info.restarts > 0, c.state == .running, let last = engine.lastExit(container: c.id) { exitCode = last.code }
+            found.with { $0[c.id] = (info.restarts, exitCode) }
+        }
+        return found.with { $0 }
+    }
+
     /// Each service's `data_method` and `data_from`, from the labels of its data volume (set
     /// when a branch's data came from its parent; a volume made anew, by `reset` or `upgrade`,
     /// has none). Left out when the engine cannot list the volumes.
     public static func annotateData(_ report: inout StatusReport, plan: StackPlan, engine: any ContainerEngine) {
-        guard let volumes = try? StackVolumes.existing(engine, stack: plan.identity.stack) else { return }
+        annotateData(&report, plan: plan, volumes: try? StackVolumes.existing(engine, stack: plan.identity.stack))
+    }
+
+    /// The same, from a listing made earlier (`up` lists the volumes while its probes wait).
+    public static func annotateData(_ report: inout StatusReport, plan: StackPlan, volumes: [String: VolumeInfo]?) {
+        guard let volumes else { return }
         for i in report.services.indices {
             guard let labels = volumes[StackVolumes.name(plan, key: StackVolumes.dataKey(report.services[i].name))]?.labels else { continue }
             report.services[i].dataMethod = labels[StackVolumes.dataMethodLabel]
