@@ -71,16 +71,28 @@ public enum Templating {
     /// The variable paths a template refers to (`postgres.url`, `ports.api`), sections included.
     public static func references(in template: String) -> [String] {
         guard hasTags(template) else { return [] }
+        // Bytes, not Foundation's range(of:) and trimming (a third of loading two kinds).
+        let b = Array(template.utf8), n = b.count
+        let brace = UInt8(ascii: "{"), close = UInt8(ascii: "}")
+        func blank(_ c: UInt8) -> Bool { c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") }
         var out: [String] = []
-        var rest = Substring(template)
-        while let open = rest.range(of: "{{") {
-            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
-            var tag = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            if let first = tag.first, "#^/&{".contains(first) { tag.removeFirst() }
-            if tag.hasSuffix("}") { tag.removeLast() }
-            tag = tag.trimmingCharacters(in: .whitespaces)
-            if !tag.isEmpty, !"!%>=".contains(tag.first!), tag != "." { out.append(tag) }
-            rest = rest[close.upperBound...]
+        var i = 0
+        while i + 1 < n {
+            guard b[i] == brace, b[i + 1] == brace else { i += 1; continue }
+            var j = i + 2
+            while j + 1 < n, !(b[j] == close && b[j + 1] == close) { j += 1 }
+            guard j + 1 < n else { break }
+            var lo = i + 2, hi = j
+            while lo < hi, blank(b[lo]) { lo += 1 }
+            while hi > lo, blank(b[hi - 1]) { hi -= 1 }
+            if lo < hi, "#^/&{".utf8.contains(b[lo]) { lo += 1 }
+            if hi > lo, b[hi - 1] == close { hi -= 1 }
+            while lo < hi, blank(b[lo]) { lo += 1 }
+            while hi > lo, blank(b[hi - 1]) { hi -= 1 }
+            if lo < hi, !"!%>=".utf8.contains(b[lo]), !(hi - lo == 1 && b[lo] == UInt8(ascii: ".")) {
+                out.append(String(decoding: b[lo..<hi], as: UTF8.self))
+            }
+            i = j + 2
         }
         return out
     }

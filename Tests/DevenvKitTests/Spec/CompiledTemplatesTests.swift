@@ -26,6 +26,31 @@ import Testing
         }
     }
 
+    /// The byte scanner finds the same references as the Foundation one it replaced, in every
+    /// template text of every built-in kind and in hand-made edge cases.
+    @Test func referencesAreFoundAsBefore() throws {
+        func before(_ template: String) -> [String] {
+            var out: [String] = [], rest = Substring(template)
+            while let open = rest.range(of: "{{") {
+                guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+                var tag = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+                if let first = tag.first, "#^/&{".contains(first) { tag.removeFirst() }
+                if tag.hasSuffix("}") { tag.removeLast() }
+                tag = tag.trimmingCharacters(in: .whitespaces)
+                if !tag.isEmpty, !"!%>=".contains(tag.first!), tag != "." { out.append(tag) }
+                rest = rest[close.upperBound...]
+            }
+            return out
+        }
+        var texts: Set<String> = ["{{{x}}}", "{{ #list }}{{.}}{{/list}}", "a {{ b }} {{", "{{", "}}{{x}}}}", "{{! note }}{{> p}}",
+                                  "{{&raw}} {{^ none }}é{{ ports.main }}", "{{ \tfirst(databases) }}", "{{}}", "{{ }}", "{{{{x}}"]
+        for kind in try TestSupport.templates().kinds.values {
+            Self.templateTexts(kind, into: &texts)
+            texts.insert(kind.composeFragment)
+        }
+        for t in texts { #expect(Templating.references(in: t) == before(t), "\(t)") }
+    }
+
     @Test func everyTemplateOfEveryBuiltInKindIsKeptCompiled() throws {
         let kinds = try TestSupport.templates().kinds.values
         #expect(kinds.count >= 18)
