@@ -1,4 +1,5 @@
 import DevenvPlatform
+import DevenvCore
 
 /// The processes container engines use to carry a published port to the host. A listener
 /// held by one of these belongs to whatever container the engine publishes there: devenv
@@ -34,7 +35,7 @@ public struct EngineForwarder: Sendable, Equatable {
     /// `match`): `ports --all` asks for each of thousands of listeners, so no Foundation search.
     private static let byName: [String: Int] = Dictionary(known.enumerated().map { ($1.match, $0) }, uniquingKeysWith: { a, _ in a })
     private static let byPrefix = known.filter { $0.match.utf8.contains(UInt8(ascii: " ")) }
-    private static let limaFolders = ["/.lima/", "/.colima/", "/.rd/"].map { Array($0.utf8) }
+    private static let limaFolders = ["/.lima/", "/.colima/", "/.rd/"]
 
     /// The forwarder `holder` is, if any. Lima's own `ssh -L` forwards count when their
     /// command names a Lima folder; any other ssh is the user's.
@@ -47,7 +48,7 @@ public struct EngineForwarder: Sendable, Equatable {
         if name.utf8.count == 15, let k = known.first(where: { $0.match.hasPrefix(name) }) {
             return EngineForwarder(engine: k.engine, fix: k.fix)
         }
-        if name == "ssh", limaFolders.contains(where: { command.utf8.firstRange(of: $0) != nil }) {
+        if name == "ssh", limaFolders.contains(where: { ByteSearch.contains(command, $0) }) {
             return EngineForwarder(engine: "Lima (Colima, Rancher Desktop)", fix: "stop the container that publishes it in the Lima VM (`colima ssh -- docker ps`)")
         }
         return nil

@@ -21,7 +21,7 @@ public enum Templating {
 
     /// Whether `text` holds a Mustache tag (`{{`) at all: a text without one renders as itself.
     /// Bytes, not Foundation's search: a kind's load asks it of every scalar of its files.
-    public static func hasTags(_ text: String) -> Bool { text.utf8.firstRange(of: "{{".utf8) != nil }
+    public static func hasTags(_ text: String) -> Bool { ByteSearch.contains(text, "{{") }
 
     /// `template` parsed as plain text (no HTML escaping).
     static func compiled(_ template: String) throws -> MustacheTemplate {

@@ -51,6 +51,12 @@ import Testing
         for t in texts { #expect(Templating.references(in: t) == before(t), "\(t)") }
     }
 
+    @Test func byteSearchFindsWhatFoundationFinds() {
+        let cases = [("a{{b", "{{"), ("{", "{{"), ("", "{{"), ("x{ {y", "{{"), ("{{", "{{"), ("ab", ""), ("/home/u/.lima/x/ssh.sock", "/.lima/"),
+                     ("/.lim", "/.lima/"), ("é{{", "{{"), ("aab", "ab")]
+        for (text, needle) in cases { #expect(ByteSearch.contains(text, needle) == (needle.isEmpty || text.contains(needle)), "\(text) \(needle)") }
+    }
+
     @Test func everyTemplateOfEveryBuiltInKindIsKeptCompiled() throws {
         let kinds = try TestSupport.templates().kinds.values
         #expect(kinds.count >= 18)
