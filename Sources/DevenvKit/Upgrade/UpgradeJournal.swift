@@ -48,8 +48,7 @@ public struct UpgradeJournal: Codable, Sendable, Equatable {
     public static func resume(_ ctx: DevenvContext, project: Project, plan: StackPlan) async throws -> String? {
         guard let j = try load(stateDir: plan.stateDir) else { return nil }
         try await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
-        _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", UpgradeCommands.fromContainer(stack: plan.identity.stack, service: j.service),
-                                                             UpgradeCommands.prepareContainer(stack: plan.identity.stack, service: j.service)]))
+        _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", UpgradeCommands.fromContainer(stack: plan.identity.stack, service: j.service)]))
         if try VolumeGenerations.load(stateDir: plan.stateDir).volumes[j.key]?.current == j.to {
             try clear(stateDir: plan.stateDir)
             return nil

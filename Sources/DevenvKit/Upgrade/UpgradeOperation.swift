@@ -58,8 +58,7 @@ public struct UpgradeOperation: Sendable {
         /// Seconds per step: `files` (a files method's copy), `servers` (both servers' starts,
         /// until the old one listed its databases and roles and the new one answered its probe),
         /// `roles and copy` (the roles, then each database's copy and both sides' row counts),
-        /// `checks` (the new server's databases and roles, the swap, the old server removed).
-        /// `prepare` (a kind's `upgrade.prepare`) runs during `servers`, not after it.
+        /// `checks` (the new server's databases and roles, the swap, the old server stopped).
         public var phases: [String: Double] = [:]
         public var message: String
     }
@@ -180,42 +179,26 @@ public struct UpgradeOperation: Sendable {
 
         try journal.save(stateDir: plan.stateDir)
         let down = Date()
-        let prepareName = UpgradeCommands.prepareContainer(stack: stack, service: service)
-        let volumeLabels = plan.identity.labels + [("com.docker.compose.project", stack), ("com.docker.compose.volume", key)]
         do {
             // The new server, as the service itself (its compose definition, ports and probe), on the new volume.
             var upPlan = plan
             upPlan.volumeNames[key] = newVolume
-            // The kind's `upgrade.prepare` initialises the new volume in a throwaway container of
-            // the new image from the start, while the old server stops and starts again (the
-            // first start's initdb is then off the path to the copy); the new server starts on it
-            // once it is done.
-            let prepare: Command? = try schema.prepare.flatMap { p in
-                guard schema.method == .dump, let dataPath = s.kind?.dataPath else { return nil }
-                let kindEnv = try p.env.map { ($0.key, try (s.kind?.templates ?? CompiledTemplates()).render($0.template, s.context)) }
-                let env = UpgradeCommands.prepareEnvironment(service: try UpgradeCommands.environment(s), manifest: Set(s.spec.environment.map(\.key)), kind: kindEnv)
-                let argv = try p.run.map { try (s.kind?.templates ?? CompiledTemplates()).render($0, s.context) }
-                return UpgradeCommands.prepare(name: prepareName, image: s.image, volume: newVolume, dataPath: dataPath, environment: env, command: argv, labels: labels)
-            }
-            if prepare != nil {
-                try await step("creating \(newVolume)") { try await ctx.runner.check(VolumeCommands.create(newVolume, labels: volumeLabels)) }
-            }
-            async let prepared: Double? = Self.prepare(ctx.runner, prepare, what: "initialising \(newVolume) for \(to)")
             try await step("stopping \(service)") { try await ctx.runner.check(Compose.remove(project.composeProject, services: [service])) }
             if schema.method == .files {
                 // The new server reads a copy of the old files (the old volume is only read).
                 say("copying \(oldVolume) into \(newVolume)…")
-                try await step("creating \(newVolume)") { try await ctx.runner.check(VolumeCommands.create(newVolume, labels: volumeLabels)) }
+                try await step("creating \(newVolume)") {
+                    try await ctx.runner.check(VolumeCommands.create(newVolume, labels: plan.identity.labels + [("com.docker.compose.project", stack), ("com.docker.compose.volume", key)]))
+                }
                 try await step("copying \(oldVolume)") { try await ctx.runner.check(VolumeCommands.copy(from: oldVolume, to: newVolume, image: s.image, labels: labels)) }
                 phases.mark("files")
             }
             // Both servers start at once: the new one as the service, the old one on the old
             // volume (a container of the old image beside it); while the new one gets ready, the
-            // old one is asked for its databases and roles. With a prepare, the new one's
-            // container is made at once and started when its volume is ready.
+            // old one is asked for its databases and roles.
             try ComposeFile.write(upPlan)
             say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume), and \(from) (\(oldImage)) on \(oldVolume)…")
-            let startNew = prepare == nil ? Compose.up(project.composeProject, services: [service]) : Compose.create(project.composeProject, services: [service])
+            let startNew = Compose.up(project.composeProject, services: [service])
             let startOld = UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
                                                   dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s),
                                                   command: try UpgradeCommands.command(s), labels: labels)
@@ -227,10 +210,6 @@ public struct UpgradeOperation: Sendable {
             } else {   // a stack that is down: compose makes its network first
                 try await Self.checked(ctx, startNew)
                 try await Self.checked(ctx, startOld)
-            }
-            if let seconds = try await prepared {
-                phases.seconds["prepare"] = (seconds * 10).rounded() / 10
-                try await Self.checked(ctx, Compose.start(project.composeProject, services: [service]))
             }
             let probes = s.probe.map { [(name: service, probe: $0)] } ?? []
             let (prober, limit) = (ctx.prober, timeout)
@@ -268,9 +247,10 @@ public struct UpgradeOperation: Sendable {
                 say("  \(db): \(c.rows) rows in \(c.tables) table\(c.tables == 1 ? "" : "s"), \(String(format: "%.1f", c.seconds)) s")
             }
             phases.mark("roles and copy")
-            // The old server is done with: it goes while the new one is checked.
-            let (remover, removeOld) = (ctx.runner, Command("docker", ["rm", "--force", fromName]))
-            async let oldRemoved = try? remover.capture(removeOld)
+            // The old server is done with: it goes while the new one is checked (killed; the
+            // engine removes it, `--rm`).
+            let (runner, removeOld) = (ctx.runner, Command("docker", ["kill", fromName]))
+            async let oldRemoved = try? runner.capture(removeOld)
             // The check before the swap: the same databases and roles.
             let (listDatabases, listRoles) = (try client(schema.databases, in: newName, host: service), try client(schema.roles, in: newName, host: service))
             async let databasesListed = run(ctx, listDatabases, what: "listing databases")
@@ -296,7 +276,7 @@ public struct UpgradeOperation: Sendable {
                            message: "Upgraded \(service) from \(from) to \(to); the \(from) data stays in \(oldVolume), listed as snapshot \(snapshot), "
                                + "until `devenv upgrade \(service)\(branch ? " --branch" : "") --finish` (`--rollback` goes back to it).")
         } catch {
-            _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName, prepareName]))
+            _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
             try? await UpgradeJournal.undo(ctx, project: project, plan: plan, journal: journal)
             let e = error as? DevenvError ?? DevenvError("\(error)")
             throw DevenvError("upgrading \(service) from \(from) to \(to) failed: \(e.message)",

@@ -57,17 +57,6 @@ extension UpgradeOperation {
         }
     }
 
-    /// Runs the kind's `upgrade.prepare` (nil: none); the seconds it took.
-    static func prepare(_ runner: any ProcessRunning, _ command: Command?, what: String) async throws -> Double? {
-        guard let command else { return nil }
-        let t = Date()
-        let r = try await runner.capture(command)
-        guard r.succeeded else {
-            throw DevenvError("\(what) failed (exit \(r.status))", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
-        }
-        return Date().timeIntervalSince(t)
-    }
-
     /// Runs `command`; a failure explained as compose's are.
     static func checked(_ ctx: DevenvContext, _ command: Command) async throws {
         do { try await ctx.runner.check(command) }

@@ -37,21 +37,7 @@ public struct UpgradeSchema: Sendable, Equatable {
     /// How the new side's rows per table are read from `copy`'s own output (the counts the
     /// new server reported as it wrote them), instead of `rows` on the new server after it.
     public var copied: CopiedRows?
-    /// `method: dump`: how the new volume is initialised before the new server starts on it,
-    /// while the old server stops and starts again (nil: by the service's first start).
-    public var prepare: Prepare?
     public var env: [TemplateEntry]
-
-    /// `upgrade.prepare`: `run` is the command given to the new image's own entrypoint, in a
-    /// throwaway container on the new, empty volume, with the service's environment and `env`
-    /// (a key the manifest's `env:` sets keeps the manifest's value). It initialises the data
-    /// folder as the image's first start does, then ends by itself; the service then starts on
-    /// it as on data it wrote before.
-    public struct Prepare: Sendable, Equatable {
-        public var run: [String]
-        public var env: [TemplateEntry]
-        public init(run: [String], env: [TemplateEntry] = []) { self.run = run; self.env = env }
-    }
 
     /// `upgrade.copied`: every match of `pattern` (a regular expression, `^`/`$` at each line)
     /// in `copy`'s output names a table (capture 1) and the rows written to it (capture 2);
@@ -113,7 +99,7 @@ extension KindLoader {
     package mutating func parseUpgrade(_ node: Node) -> UpgradeSchema? {
         guard let m = reader.mapping(node, "upgrade") else { return nil }
         var u = UpgradeSchema(versionFiles: [])
-        let allowed = ["method", "version", "databases", "roles", "rows", "globals", "copy", "copied", "prepare", "env"]
+        let allowed = ["method", "version", "databases", "roles", "rows", "globals", "copy", "copied", "env"]
         for (key, v) in reader.entries(m, allowed: allowed, context: "in upgrade") {
             switch key {
             case "method":
@@ -157,19 +143,10 @@ extension KindLoader {
                 }
                 if let pattern { u.copied = .init(pattern: pattern, quote: quote) }
                 else { reader.problem(v, "upgrade.copied needs 'rows:' (a regular expression over the copy's output: table, rows)") }
-            case "prepare":
-                guard let pm = reader.mapping(v, "upgrade.prepare") else { continue }
-                var run: [String]?, env: [TemplateEntry] = []
-                for (k, vv) in reader.entries(pm, allowed: ["run", "env"], context: "in upgrade.prepare") {
-                    if k == "run" { run = reader.argv(vv, "upgrade.prepare.run") } else { env = reader.templates(vv, "upgrade.prepare.env") }
-                }
-                if let run, !run.isEmpty { u.prepare = .init(run: run, env: env) }
-                else { reader.problem(v, "upgrade.prepare needs 'run:' (the command the image's entrypoint initialises the data folder with, e.g. [postgres, --single])") }
             default: u.env = reader.templates(v, "upgrade.env")
             }
         }
         if m["version"] == nil { reader.problem(node, "upgrade needs 'version: { file: FILE }' (how to read the version that wrote the data)") }
-        if let p = m["prepare"], u.method == .files { reader.problem(p, "upgrade.prepare is for method: dump (method: files copies the old files into the new volume)") }
         let commands = u.method == .files ? ["databases", "roles", "rows"] : ["databases", "roles", "rows", "copy"]
         let given = commands.filter { m[$0] != nil }
         if !given.isEmpty, given.count < commands.count {

@@ -105,36 +105,12 @@ import CurrentPlatform
         #expect(UpgradeCommands.oldImage(requested: "mirror.corp/postgres:17-alpine", version: "15", imageMap: ImageMap()) == "mirror.corp/postgres:15")
         let c = UpgradeCommands.server(name: "s-upgrade-postgres-from", host: "devenv-upgrade-from-postgres", network: "s_default", image: "postgres:15", volume: "s_postgres-data",
                                        dataPath: "/var/lib/postgresql/data", environment: [("POSTGRES_PASSWORD", "secret")], labels: [("k", "v")])
-        #expect(c.argv == ["docker", "run", "--detach", "--name", "s-upgrade-postgres-from", "--network", "s_default",
+        #expect(c.argv == ["docker", "run", "--detach", "--rm", "--name", "s-upgrade-postgres-from", "--network", "s_default",
                            "--network-alias", "devenv-upgrade-from-postgres", "--label", "k=v",
                            "-e", "POSTGRES_PASSWORD", "-v", "s_postgres-data:/var/lib/postgresql/data", "postgres:15"])
         #expect(c.environment == ["POSTGRES_PASSWORD": "secret"])
         let env = try UpgradeCommands.environment(try #require(try Self.plan().service("postgres")))
         #expect(env.map(\.0) == ["POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"])
-    }
-
-    /// The new volume is initialised by the new image's own entrypoint in a throwaway container
-    /// (`upgrade.prepare`), with the service's environment; a key the manifest sets keeps its value.
-    @Test func theNewVolumeIsInitialisedByTheNewImagesEntrypoint() throws {
-        let pg = try #require(try Self.plan().service("postgres"))
-        let p = try #require(pg.kind?.upgrade?.prepare)
-        #expect(p.run == ["postgres", "--single", "postgres"])
-        let c = UpgradeCommands.prepare(name: "s-upgrade-postgres-prepare", image: "postgres:17", volume: "s_postgres-data--g2", dataPath: "/var/lib/postgresql/data",
-                                        environment: [("POSTGRES_PASSWORD", "secret")], command: p.run, labels: [("dev.devenv.task", "upgrade")])
-        #expect(c.argv == ["docker", "run", "--rm", "--name", "s-upgrade-postgres-prepare", "--network", "none", "--label", "dev.devenv.task=upgrade",
-                           "-e", "POSTGRES_PASSWORD", "-v", "s_postgres-data--g2:/var/lib/postgresql/data", "postgres:17", "postgres", "--single", "postgres"])
-        #expect(c.environment == ["POSTGRES_PASSWORD": "secret"], "the password goes by name")
-        let env = UpgradeCommands.prepareEnvironment(service: [("POSTGRES_USER", "devenv"), ("POSTGRES_INITDB_ARGS", "--data-checksums")],
-                                                     manifest: ["POSTGRES_INITDB_ARGS"], kind: [("POSTGRES_INITDB_ARGS", "-N"), ("A", "b")])
-        #expect(env.map { "\($0.0)=\($0.1)" } == ["POSTGRES_USER=devenv", "POSTGRES_INITDB_ARGS=--data-checksums", "A=b"])
-
-        var service = try #require(BuiltinKinds.files["postgres/service.yml"])
-        service = service.replacingOccurrences(of: "  prepare:\n    run: [\"postgres\", \"--single\", \"postgres\"]\n", with: "  prepare: { env: { A: b } }\n")
-        guard case .failure(let error) = KindLoader.load(name: "postgres", folder: "/k/postgres", serviceYAML: service,
-                                                         composeYAML: try #require(BuiltinKinds.files["postgres/compose.yml"])) else {
-            Issue.record("the kind loaded"); return
-        }
-        #expect(error.problems.map(\.message).contains { $0.contains("upgrade.prepare needs 'run:'") }, "\(error.problems)")
     }
 
     @Test func rowCountsAndNamesAreParsedFromTheKindsOutput() {
