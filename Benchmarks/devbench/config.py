@@ -1,6 +1,6 @@
 """How many runs each case gets. `BENCH_QUICK=1` for a short run while developing; sizes of
 the seed and branch data can be lowered the same way (BENCH_SEED_MB; BENCH_BRANCH_MB for the
-1 GB branch cases, BENCH_BRANCH_BIG_MB for the 5 GB ones; BENCH_PULL_MB, BENCH_UPGRADE_MB):
+1 GB branch cases, BENCH_BRANCH_BIG_MB for the 5 GB ones; BENCH_PULL_MB, BENCH_UPGRADE_MB; BENCH_UPGRADE_RUNS runs a side of the upgrade case):
 `BENCH_QUICK=1 BENCH_BRANCH_MB=200 BENCH_BRANCH_BIG_MB=400 make bench BENCH_CASES=branch`."""
 import os
 from dataclasses import dataclass
@@ -42,4 +42,5 @@ class Config:
                          "branch_big_mb": int(os.environ.get("BENCH_BRANCH_BIG_MB", base.branch_big_mb)),
                          "mirror_keys": int(os.environ.get("BENCH_MIRROR_KEYS", base.mirror_keys)),
                          "pull_mb": int(os.environ.get("BENCH_PULL_MB", base.pull_mb)),
-                         "upgrade_mb": int(os.environ.get("BENCH_UPGRADE_MB", base.upgrade_mb))})
+                         "upgrade_mb": int(os.environ.get("BENCH_UPGRADE_MB", base.upgrade_mb)),
+                         "upgrade_runs": int(os.environ.get("BENCH_UPGRADE_RUNS", base.upgrade_runs))})

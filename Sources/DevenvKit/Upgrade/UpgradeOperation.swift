@@ -57,7 +57,8 @@ public struct UpgradeOperation: Sendable {
         public var unavailable: Double = 0
         /// Seconds per step: `files` (a files method's copy), `servers` (both servers' starts,
         /// until the old one listed its databases and roles and the new one answered its probe),
-        /// `copy and checks` (the copy, both sides' row counts, the checks and the swap).
+        /// `roles and copy` (the roles, then each database's copy and both sides' row counts),
+        /// `checks` (the new server's databases and roles, the swap, the old server stopped).
         public var phases: [String: Double] = [:]
         public var message: String
     }
@@ -245,8 +246,10 @@ public struct UpgradeOperation: Sendable {
                 copies.append(c)
                 say("  \(db): \(c.rows) rows in \(c.tables) table\(c.tables == 1 ? "" : "s"), \(String(format: "%.1f", c.seconds)) s")
             }
-            // The old server is done with: it goes while the new one is checked.
-            let (runner, removeOld) = (ctx.runner, Command("docker", ["rm", "--force", fromName]))
+            phases.mark("roles and copy")
+            // The old server is done with: it goes while the new one is checked (killed; the
+            // engine removes it, `--rm`).
+            let (runner, removeOld) = (ctx.runner, Command("docker", ["kill", fromName]))
             async let oldRemoved = try? runner.capture(removeOld)
             // The check before the swap: the same databases and roles.
             let (listDatabases, listRoles) = (try client(schema.databases, in: newName, host: service), try client(schema.roles, in: newName, host: service))
@@ -267,7 +270,7 @@ public struct UpgradeOperation: Sendable {
             let unavailable = Date().timeIntervalSince(down)
             try? UpgradeJournal.clear(stateDir: plan.stateDir)
             _ = await oldRemoved
-            phases.mark("copy and checks")
+            phases.mark("checks")
             return Outcome(service: service, action: "upgrade", from: from, to: to, volume: newVolume, previous: oldVolume, snapshot: snapshot, databases: copies,
                            unavailable: unavailable, phases: phases.seconds,
                            message: "Upgraded \(service) from \(from) to \(to); the \(from) data stays in \(oldVolume), listed as snapshot \(snapshot), "

@@ -105,7 +105,7 @@ import CurrentPlatform
         #expect(UpgradeCommands.oldImage(requested: "mirror.corp/postgres:17-alpine", version: "15", imageMap: ImageMap()) == "mirror.corp/postgres:15")
         let c = UpgradeCommands.server(name: "s-upgrade-postgres-from", host: "devenv-upgrade-from-postgres", network: "s_default", image: "postgres:15", volume: "s_postgres-data",
                                        dataPath: "/var/lib/postgresql/data", environment: [("POSTGRES_PASSWORD", "secret")], labels: [("k", "v")])
-        #expect(c.argv == ["docker", "run", "--detach", "--name", "s-upgrade-postgres-from", "--network", "s_default",
+        #expect(c.argv == ["docker", "run", "--detach", "--rm", "--name", "s-upgrade-postgres-from", "--network", "s_default",
                            "--network-alias", "devenv-upgrade-from-postgres", "--label", "k=v",
                            "-e", "POSTGRES_PASSWORD", "-v", "s_postgres-data:/var/lib/postgresql/data", "postgres:15"])
         #expect(c.environment == ["POSTGRES_PASSWORD": "secret"])
