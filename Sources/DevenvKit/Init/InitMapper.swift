@@ -36,7 +36,7 @@ struct InitMapper {
             let owned = Self.ownedEnv(kind)
             if let why = keptGeneric(s, image: image, kind: kind) { genericWhy[s.name] = why; continue }
             var values: [String: String] = [:]
-            for (k, v) in s.environment where owned[k] != nil { values[k] = v.map(text) }
+            for (k, v) in s.environment where owned[k] != nil && Self.isOwned(kind, k, v.map(text)) { values[k] = v.map(text) }
             backing[s.name] = Backing(name: names[s.name]!, kind: kind, owned: values)
         }
         var rewriter = InitRewriter(backing: backing, hints: hints)
@@ -135,6 +135,14 @@ struct InitMapper {
         return (String(image[..<colon]), String(image[image.index(after: colon)...]))
     }
 
+    /// Whether the compose file's `key=value` is the kind's own: a variable the kind fills from
+    /// the stack (`{{password}}`), or one it gives the same fixed value. A different value of a
+    /// fixed one (postgres's POSTGRES_INITDB_ARGS) is the user's, carried over the kind's.
+    static func isOwned(_ kind: ServiceKind, _ key: String, _ value: String?) -> Bool {
+        guard let template = ownedEnv(kind)[key] else { return false }
+        return Templating.hasTags(template) || value == template
+    }
+
     /// The kind's compose `environment:` (its own variables) as key → template.
     static func ownedEnv(_ kind: ServiceKind) -> [String: String] {
         var out: [String: String] = [:]
@@ -158,7 +166,7 @@ struct InitMapper {
             if kind.setting(setting.setting)?.type == .list { c.listSettings.append(.init(key: setting.setting, value: text(value))) }
         }
         for (k, v) in s.environment {
-            if b.owned[k] != nil || Self.ownedEnv(kind)[k] != nil { row.carried.append("\(k) (the kind's own)"); continue }
+            if b.owned[k] != nil || Self.isOwned(kind, k, v.map(text)) { row.carried.append("\(k) (the kind's own)"); continue }
             guard let v else { c.fromShell.append(k); row.carried.append("env \(k) (from the shell, as compose took it)"); continue }
             if k.hasSuffix("_FILE"), Self.ownedEnv(kind)[String(k.dropLast(5))] != nil {
                 row.notCarried.append("environment \(k): the \(kind.name) kind sets \(k.dropLast(5)) itself (the image refuses both)"); continue

@@ -110,7 +110,7 @@ import CurrentPlatform
                            "-e", "POSTGRES_PASSWORD", "-v", "s_postgres-data:/var/lib/postgresql/data", "postgres:15"])
         #expect(c.environment == ["POSTGRES_PASSWORD": "secret"])
         let env = try UpgradeCommands.environment(try #require(try Self.plan().service("postgres")))
-        #expect(env.map(\.0) == ["POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"])
+        #expect(env.map(\.0) == ["POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS"])
     }
 
     @Test func rowCountsAndNamesAreParsedFromTheKindsOutput() {
