@@ -167,9 +167,11 @@ import Testing
         }
     }
 
-    /// `kill -9` of `up` while the branch's copy is being given its own passwords: the next `up`
-    /// finishes the rotation before the branch starts, so its own `.env` logs in and the
-    /// parent's does not, with every row there.
+    /// `kill -9` of `up` while the branch's copy is being given its own passwords. A copied
+    /// (not layered) service's rotation runs after the copy is recorded whole: the next `up`
+    /// finishes it before the branch starts. A layered service's runs with its layer, before the
+    /// copy is recorded whole: the next `up` discards the unfinished copy and makes it again.
+    /// Either way the branch's own `.env` logs in and the parent's does not, with every row there.
     @Test func aKillDuringTheRotationIsFinishedByTheNextUp() throws {
         try ProjectFixture.with("br-cred-kill") { p in
             try BranchTests.repo(p)
@@ -177,22 +179,30 @@ import Testing
             let mainPG = try #require(try p.dotenv()["DATABASE_URL"])
             try p.git(["checkout", "-q", "-b", "feature/kill"])
             let feature = BranchTests.stack(p, "feature/kill")
-            let run = try Fault.Run(p, ["up"])
-            let reached = Fault.poll(timeout: 120) {
-                Fault.containers(feature).contains { $0.labels["dev.devenv.task"] == "branch-rotate" } || !run.running
-            } && run.running
-            #expect(run.kill9() && reached, "up was killed while the rotation ran: \(run.stderr)")
             let marker = p.root + "/.devenv/stacks/\(feature)/rotate-pending"
-            #expect(FileManager.default.fileExists(atPath: marker), "the unfinished rotation is on record")
+            for layers in ["off", "on"] {
+                let run = try Fault.Run(p, ["up"], env: ["DEVENV_BRANCH_LAYERS": layers])
+                let reached = Fault.poll(timeout: 120) {
+                    Fault.containers(feature).contains { $0.labels["dev.devenv.task"] == "branch-rotate" } || !run.running
+                } && run.running
+                #expect(run.kill9() && reached, "up was killed while the rotation ran (layers \(layers)): \(run.stderr)")
+                #expect(FileManager.default.fileExists(atPath: marker), "the unfinished rotation is on record")
 
-            let up = try BranchTests.up(p)
-            #expect(up.stdout.contains("stopped before \(feature)'s copied data had its own passwords; finished now"), "\(up.stdout)")
-            #expect(up.stdout.contains("postgres  own password set in the copied data in "), "\(up.stdout)")
-            #expect(!FileManager.default.fileExists(atPath: marker))
-            let branchPG = try #require(try p.dotenv()["DATABASE_URL"])
-            #expect(try Self.psql(branchPG).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "every row of the copy")
-            let refused = try Self.psql(mainPG, port: Self.port(branchPG))
-            #expect(refused.status != 0 && refused.stderr.contains("password authentication failed"), "\(refused.stderr)")
+                let up = try BranchTests.up(p)
+                if layers == "off" {
+                    #expect(up.stdout.contains("stopped before \(feature)'s copied data had its own passwords; finished now"), "\(up.stdout)")
+                    #expect(up.stdout.contains("postgres  own password set in the copied data in "), "\(up.stdout)")
+                } else {
+                    #expect(up.stderr.contains("discarded an unfinished copy of"), "\(up.stderr)")
+                    #expect(up.stdout.contains("postgres  own password set in the copied data in ") && up.stdout.contains("as soon as its layer was made"), "\(up.stdout)")
+                }
+                #expect(!FileManager.default.fileExists(atPath: marker))
+                let branchPG = try #require(try p.dotenv()["DATABASE_URL"])
+                #expect(try Self.psql(branchPG).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "every row of the copy")
+                let refused = try Self.psql(mainPG, port: Self.port(branchPG))
+                #expect(refused.status != 0 && refused.stderr.contains("password authentication failed"), "\(refused.stderr)")
+                if layers == "off" { _ = try p.devenv(["down", "--volumes", "--yes"]) }
+            }
         }
     }
 

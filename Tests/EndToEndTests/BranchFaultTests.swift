@@ -19,8 +19,11 @@ import CurrentPlatform
         StackPlanner.stateDir(root: p.root, stack: stack) + "/branch-copy.json"
     }
 
+    /// The throwaway containers making the branch's copy of a service: a live copy, a base, a
+    /// layer's mount probe or reflink clone, and the rotation a layered service runs with its
+    /// layer (before the copy is recorded whole).
     static func copyContainers(_ stack: String, image: String) -> [String] {
-        Fault.containers(stack).filter { $0.labels["dev.devenv.task"] == "branch-copy" && $0.image.contains(image) }.map(\.id)
+        Fault.containers(stack).filter { ["branch-copy", "branch-rotate"].contains($0.labels["dev.devenv.task"] ?? "") && $0.image.contains(image) }.map(\.id)
     }
 
     /// A copy container of `image` seen, then gone (its copy ended).

@@ -39,6 +39,9 @@ public enum BranchCopy {
         /// Why a service whose kind layers was copied instead (the engine's storage cannot
         /// mount OverlayFS, or a step failed).
         public var notLayered: String?
+        /// `layered`: the branch's own passwords were set in its data right after its layer was
+        /// made (for a reflink clone, in the clone's container), in this many seconds.
+        public var rotated: Double?
 
         public init(service: String, method: CopyMethod, seconds: Double, parentUnavailable: Double, why: String? = nil, liveFailed: Bool = false) {
             self.service = service; self.method = method; self.seconds = seconds
@@ -78,9 +81,13 @@ public enum BranchCopy {
     }
 
     /// Runs with the branch's stack lock held; takes the parent's for the copy. Nil when the
-    /// parent holds none of the branch's volumes.
+    /// parent holds none of the branch's volumes. `inPlace` is called once, with the copied
+    /// services, as soon as every one of their volumes shows its data (a layered service's
+    /// rotation may still run): `up` creates the branch's containers then. `settle` waits for
+    /// what `inPlace` started, before a failed copy removes the branch's containers.
     public static func run(_ ctx: DevenvContext, project: Project, plan: StackPlan, parent: BranchStart.Parent,
-                           timeout: TimeInterval) async throws -> Outcome? {
+                           timeout: TimeInterval, inPlace: @escaping @Sendable ([String]) -> Void = { _ in },
+                           settle: @Sendable () async -> Void = {}) async throws -> Outcome? {
         let parentNames = try VolumeGenerations.load(stateDir: StackPlanner.stateDir(root: plan.manifest.root, stack: parent.stack)).names
         let pairs = pairs(plan, parent: parent.stack, parentVolumes: parent.volumes, parentNames: parentNames)
         guard !pairs.isEmpty else { return nil }
@@ -93,6 +100,11 @@ public enum BranchCopy {
             let (parentProject, parentPlan) = try parentStack(ctx, parent)
             var jobs = try planJobs(ctx, pairs: pairs, services: services, parent: parent.stack, parentPlan: parentPlan,
                                     labels: VolumeTask.labels(plan.identity, "branch-copy"))
+            // A layered service's rotation runs with its layer (`LayeredBranch.Job.rotation`).
+            for (i, job) in jobs.enumerated() where job.layered?.rotates == true {
+                jobs[i].layered?.rotation = try? BranchCredentials.rendered(ctx, plan: plan, parent: parent.stack, service: job.service)
+            }
+            let arrivals = Arrivals(services, whenAll: inPlace)
             let parentLedger = try SeedLedger.load(SeedLedger.path(stateDir: parentPlan.stateDir))
             let restarter = ParentRestarter(ctx: ctx, project: parentProject, plan: parentPlan, timeout: timeout)
 
@@ -118,18 +130,21 @@ public enum BranchCopy {
                 let copyLabels = plan.identity.labels + [(LayeredBranch.methodLabel, "copy"), (LayeredBranch.fromLabel, parent.stack)]
                 let taskLabels = VolumeTask.labels(plan.identity, "branch-copy")
                 let identity = plan.identity
-                async let layering = layer(ctx, layeredJobs, identity: identity)
+                async let layering = layer(ctx, layeredJobs, identity: identity, arrivals: arrivals)
                 var copied = try await copy(ctx, others, pairs: pairs, stack: identity.stack, volumeLabels: copyLabels,
                                             restarter: restarter, labels: taskLabels)
+                arrivals.arrived(others.map(\.service))
                 let (layered, fallback) = try await layering
                 if !fallback.isEmpty {
                     copied += try await copy(ctx, fallback, pairs: pairs, stack: identity.stack, volumeLabels: copyLabels,
                                              restarter: restarter, labels: taskLabels)
+                    arrivals.arrived(fallback.map(\.service))
                 }
                 for (i, c) in copied.enumerated() { copied[i].notLayered = fallback.first { $0.service == c.service }?.notLayered }
                 copied += layered
                 result = copied
             } catch {
+                if arrivals.fired { await settle() }   // the branch's containers being created, done first
                 _ = try? await VolumeTask.removeLeftovers(ctx, stack: plan.identity.stack)
                 _ = try? await ctx.runner.capture(Compose.down(project.composeProject, volumes: true))
                 _ = try? await ctx.runner.capture(VolumeCommands.remove(pairs.map(\.to) + layeredJobs.flatMap { LayeredBranch.layerNames($0.pair.to) }))
@@ -162,9 +177,10 @@ public enum BranchCopy {
 
     /// The layered services' layers (`runLayered`), and the jobs of those whose layer could not
     /// be made (each with why), to be copied instead.
-    static func layer(_ ctx: DevenvContext, _ jobs: [CopyJob], identity: StackIdentity) async throws -> ([ServiceCopy], [CopyJob]) {
+    static func layer(_ ctx: DevenvContext, _ jobs: [CopyJob], identity: StackIdentity,
+                      arrivals: Arrivals) async throws -> ([ServiceCopy], [CopyJob]) {
         var left = jobs
-        let layered = try await runLayered(ctx, &left, identity: identity)
+        let layered = try await runLayered(ctx, &left, identity: identity, arrivals: arrivals)
         return (layered, left)
     }
 

@@ -38,6 +38,9 @@ enum LayeredBranch {
         var method: LayerMethod = .overlay
         /// Why a reflink clone was tried and failed (then `method` is `.overlay`).
         var reflinkFailed: String?
+        /// How long the branch's rotation took when it ran with the layer (`Job.rotation`); nil
+        /// when it did not run or failed (then `up` runs it on its own, and says why it failed).
+        var rotated: Double?
     }
 
     /// The labels of a branch's data volume that say how its data came from which stack:
@@ -70,11 +73,19 @@ enum LayeredBranch {
         /// Its kind's `rotate.run` starts the server on the branch's data before anything else
         /// does (and gives the layer's root the base root's owner and mode first: `RotateCommand`).
         var rotates = false
+        /// That rotation, rendered (`BranchCredentials.rendered`): run as soon as the layer is
+        /// made, while the other services are still copied; for a reflink clone, in the clone's
+        /// own container. Nil: `up` runs it after the copy.
+        var rotation: RotateCommand.Rendered?
     }
 
     /// Makes `job.pair.to` a layered volume; on failure removes what it made (a base only if it
-    /// is not complete) and throws why.
-    static func make(_ ctx: DevenvContext, _ job: Job, labels: [(String, String)], taskLabels: [(String, String)]) async throws -> Outcome {
+    /// is not complete) and throws why. `inPlace` is called once the volume shows the branch's
+    /// data (before the rotation of an OverlayFS layer, which needs no more than the volume).
+    /// `inPlace(rotating)`: `rotating` says the rotation runs next (`rotated` is called when it ended).
+    static func make(_ ctx: DevenvContext, _ job: Job, labels: [(String, String)], taskLabels: [(String, String)],
+                     rotateLabels: [(String, String)] = [], inPlace: @Sendable (Bool) async -> Void = { _ in },
+                     rotated rotationEnded: @Sendable () -> Void = {}) async throws -> Outcome {
         let p = job.pair
         let made = Locked<[String]>([])
         do {
@@ -86,24 +97,29 @@ enum LayeredBranch {
             let tryReflink = ctx.environment["DEVENV_BRANCH_LAYERS"] != "overlay" && engine.flatMap { EngineStorage.reflinks(ctx.paths, $0) } != false
             async let token = current(ctx, job)
             if !tryReflink { try await makeLayer(ctx, p, labels: mine, made: made) }
-            let (base, baseSeconds) = try await base(ctx, job, token: try await token, made: made)
+            // An OverlayFS layer names its base by the base volume's path on the engine, known once
+            // that volume exists: so a new base is taken while the layered volume is made.
+            let overlayLabels = volumeLabels + [(methodLabel, LayerMethod.overlay.rawValue)]
+            let overlayMade = Locked(false)
+            let (base, baseSeconds) = try await base(ctx, job, token: try await token, made: made) { newBase in
+                guard !tryReflink else { return }
+                try await createOverlay(ctx, p, base: newBase, labels: overlayLabels, made: made)
+                overlayMade.with { $0 = true }
+            }
             var reflinkFailed: String?
             if tryReflink {
+                let rotated = Locked<Double?>(nil)
                 switch await ReflinkClone.clone(ctx, base: base, into: p.to, image: p.image, labels: volumeLabels + [(methodLabel, LayerMethod.reflink.rawValue)],
-                                                taskLabels: taskLabels, engine: engine) {
-                case .cloned: return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .reflink)
+                                                taskLabels: taskLabels, engine: engine, rotation: job.rotation, rotated: rotated) {
+                case .cloned:
+                    await inPlace(false)
+                    return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .reflink, rotated: rotated.value)
                 case .unsupported: break
                 case .failed(let why): reflinkFailed = why
                 }
                 try await makeLayer(ctx, p, labels: mine, made: made)
             }
-            let (upper, work) = (layerNames(p.to)[0], layerNames(p.to)[1])
-            let lower = try ctx.engine.volumeMountpoint(base)
-            let upperPath = try ctx.engine.volumeMountpoint(upper), workPath = try ctx.engine.volumeMountpoint(work)
-            try await step("creating the layered volume \(p.to)", ctx, VolumeCommands.createOverlay(
-                p.to, lower: lower, upper: upperPath, work: workPath,
-                labels: volumeLabels + [(baseLabel, base), (methodLabel, LayerMethod.overlay.rawValue)]))
-            made.with { $0.append(p.to) }
+            if !overlayMade.value { try await createOverlay(ctx, p, base: base, labels: overlayLabels, made: made) }
             // The first mount is the probe (an engine whose storage cannot mount OverlayFS fails
             // here); it gives the layer's root the base root's owner and mode (OverlayFS shows
             // the upper root's, and a server checks its data folder's: Postgres wants 0700). On an
@@ -115,12 +131,32 @@ enum LayeredBranch {
                                                         script: RotateCommand.ownerOfBase(data: "/data", base: "/base")))
                 if let engine { EngineStorage.rememberOverlay(ctx.paths, engine, address: ctx.engine.address) }
             }
-            return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .overlay, reflinkFailed: reflinkFailed)
+            await inPlace(job.rotation != nil)
+            var rotated: Double?
+            if var rotation = job.rotation {
+                defer { rotationEnded() }
+                rotation.volume = p.to
+                let began = Date()
+                if let r = try? await ctx.runner.capture(RotateCommand.command(rotation, labels: rotateLabels, layerBase: base)), r.succeeded {
+                    rotated = Date().timeIntervalSince(began)
+                }
+            }
+            return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .overlay, reflinkFailed: reflinkFailed, rotated: rotated)
         } catch {
             let names = made.value
             if !names.isEmpty { _ = try? await ctx.runner.capture(VolumeCommands.remove(names.reversed())) }
             throw error
         }
+    }
+
+    /// The branch's data volume: a local-driver volume of `type=overlay` of its layer on `base`.
+    static func createOverlay(_ ctx: DevenvContext, _ p: BranchCopy.Pair, base: String, labels: [(String, String)], made: Locked<[String]>) async throws {
+        let (upper, work) = (layerNames(p.to)[0], layerNames(p.to)[1])
+        let lower = try ctx.engine.volumeMountpoint(base)
+        let upperPath = try ctx.engine.volumeMountpoint(upper), workPath = try ctx.engine.volumeMountpoint(work)
+        try await step("creating the layered volume \(p.to)", ctx, VolumeCommands.createOverlay(
+            p.to, lower: lower, upper: upperPath, work: workPath, labels: labels + [(baseLabel, base)]))
+        made.with { $0.append(p.to) }
     }
 
     /// The layer's two volumes (OverlayFS's upper and work folders).
@@ -132,15 +168,19 @@ enum LayeredBranch {
     }
 
     /// A complete base of the parent as it is now: one taken earlier at `token` (0 s), or a
-    /// new one taken live (and how long that took).
-    static func base(_ ctx: DevenvContext, _ job: Job, token: String?, made: Locked<[String]>) async throws -> (String, Double) {
+    /// new one taken live (and how long that took); `whileTaking` runs beside the taking, once
+    /// the new base's volume exists.
+    static func base(_ ctx: DevenvContext, _ job: Job, token: String?, made: Locked<[String]>,
+                     whileTaking: @Sendable (String) async throws -> Void = { _ in }) async throws -> (String, Double) {
         if let reused = try reusable(ctx, parentVolume: job.pair.from, token: token) { return (reused, 0) }
         let began = Date()
         var baseLabels = [(baseOfLabel, job.pair.from), (baseStackLabel, job.parentStack), ("dev.devenv.project", job.project)]
         if let token { baseLabels.append((tokenLabel, token)) }
         try await step("creating base volume \(job.newBase)", ctx, VolumeCommands.create(job.newBase, labels: baseLabels))
         made.with { $0.append(job.newBase) }
-        try await step("taking a base of \(job.pair.from)", ctx, job.base)
+        async let beside: Void = whileTaking(job.newBase)
+        do { try await step("taking a base of \(job.pair.from)", ctx, job.base) } catch { _ = try? await beside; throw error }
+        try await beside
         try BaseVolumes.record(ctx.paths, name: job.newBase)
         made.with { $0.removeAll { $0 == job.newBase } }   // complete: kept for the branches to come
         return (job.newBase, max(Date().timeIntervalSince(began), 0.001))
@@ -228,51 +268,5 @@ public enum BaseVolumes {
         let present = Set(try ctx.engine.volumes(label: LayeredBranch.baseOfLabel).map(\.name))
         let cut = names.filter { present.contains($0) && !isComplete(ctx.paths, name: $0) }
         if !cut.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(cut), "removing an unfinished base") }
-    }
-}
-
-/// The layered side of `BranchCopy`: which jobs layer, and making their volumes first.
-extension BranchCopy {
-    /// Gives each job whose kind has `copy.layered`, whose parent service runs and whose only
-    /// volume is its data volume its layered job (else it is copied as before).
-    static func attachLayered(_ ctx: DevenvContext, _ jobs: inout [CopyJob], running: [String: String], parent: String,
-                              parentPlan: StackPlan, labels: [(String, String)]) {
-        let layersOff = ctx.environment["DEVENV_BRANCH_LAYERS"] == "off"   // copy, as kinds without layers do
-        for (i, job) in jobs.enumerated() where !layersOff {
-            guard let container = running[job.service], let ps = parentPlan.service(job.service), let kind = ps.kind, let schema = kind.layered,
-                  job.pairs.count == 1, let pair = job.pairs.first, pair.key == CopyPlanning.dataKey(job.service) else { continue }
-            do {
-                let newBase = LayeredBranch.newBaseName(pair.from)
-                let current = try schema.current.map { try CopyPlanning.readCommand($0, context: ps.context, templates: kind.templates, parentContainer: container) }
-                let base = try CopyPlanning.liveCommand(schema.base, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, target: newBase, labels: labels)
-                jobs[i].layered = LayeredBranch.Job(pair: pair, parentStack: parent, project: parentPlan.identity.project, current: current, base: base, newBase: newBase)
-                if case .run? = kind.rotate, !kind.secrets.isEmpty, kind.dataPath != nil { jobs[i].layered?.rotates = true }
-            } catch {
-                jobs[i].notLayered = "its copy.layered could not be rendered: \(error)"
-            }
-        }
-    }
-
-    /// Each layered job in turn (they share the parent's lock, and a base is taken once per
-    /// parent state). A job that fails is copied instead: it leaves `jobs` with `notLayered`
-    /// set; one that succeeds leaves `jobs` altogether.
-    static func runLayered(_ ctx: DevenvContext, _ jobs: inout [CopyJob], identity: StackIdentity) async throws -> [ServiceCopy] {
-        var out: [ServiceCopy] = []
-        for (i, job) in jobs.enumerated() {
-            guard let l = job.layered else { continue }
-            let began = Date()
-            do {
-                let o = try await LayeredBranch.make(ctx, l, labels: identity.labels, taskLabels: VolumeTask.labels(identity, "branch-copy"))
-                var c = ServiceCopy(service: job.service, method: .layered, seconds: Date().timeIntervalSince(began), parentUnavailable: 0)
-                c.base = o.base; c.baseReused = o.reused; c.baseSeconds = o.baseSeconds
-                c.layer = o.method; c.reflinkFailed = o.reflinkFailed
-                out.append(c)
-            } catch {
-                jobs[i].notLayered = (error as? DevenvError)?.message ?? "\(error)"
-            }
-        }
-        let done = Set(out.map(\.service))
-        jobs.removeAll { done.contains($0.service) }
-        return out
     }
 }

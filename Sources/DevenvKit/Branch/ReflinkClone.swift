@@ -31,23 +31,37 @@ enum ReflinkClone {
         case failed(String)
     }
 
+    /// The exit status of the clone's script when it could not be tried, or failed part way.
+    static let cannotClone: Int32 = 4, cloneFailed: Int32 = 5
+
     /// `docker run --rm` of the service's image with the base read-only at /base and the
-    /// branch's new volume at /data: first one of the base's files is cloned (the probe: a
-    /// storage without reflinks fails here at once, exit `unsupported`), then the whole base
-    /// with owners, modes and times (`cp -a --reflink=always`, which never falls back to a copy).
+    /// branch's new volume at /data, running `script`.
     static func command(base: String, into volume: String, image: String, labels: [(String, String)]) -> Command {
-        let probe = "/data/.devenv-reflink-probe"
-        return VolumeCommands.throwaway(image: image, mounts: ["\(base):/base:ro", "\(volume):/data"], labels: labels, script:
-            "cp --reflink=always --version >/dev/null 2>&1 || { echo \"the image's cp cannot clone (no GNU cp --reflink)\" >&2; exit 4; }; "
-            + "f=$(find /base -type f -size +0 -print -quit); [ -n \"$f\" ] || { echo 'the base holds no file' >&2; exit 4; }; "
+        VolumeCommands.throwaway(image: image, mounts: ["\(base):/base:ro", "\(volume):/data"], labels: labels,
+                                 script: script(base: "/base", data: "/data"))
+    }
+
+    /// First one of the base's files is cloned (the probe: a storage without reflinks fails here
+    /// at once, exit `unsupported`), then the whole base with owners, modes and times
+    /// (`cp -a --reflink=always`, which never falls back to a copy). Every failure exits with a
+    /// status of its own (`unsupported`, `cannotClone`, `cloneFailed`); success falls through,
+    /// so a rotation can follow in the same container (`RotateCommand.command(cloneFrom:)`).
+    static func script(base: String, data: String) -> String {
+        let probe = "\(data)/.devenv-reflink-probe"
+        return "cp --reflink=always --version >/dev/null 2>&1 || { echo \"the image's cp cannot clone (no GNU cp --reflink)\" >&2; exit \(cannotClone); }; "
+            + "f=$(find \(base) -type f -size +0 -print -quit); [ -n \"$f\" ] || { echo 'the base holds no file' >&2; exit \(cannotClone); }; "
             + "cp --reflink=always \"$f\" \(probe) 2>/dev/null || { rm -f \(probe); echo \"the engine's storage has no reflinks between volumes\" >&2; exit \(unsupported); }; "
-            + "rm -f \(probe) && cp -a --reflink=always /base/. /data/")
+            + "rm -f \(probe) && cp -a --reflink=always \(base)/. \(data)/ || exit \(cloneFailed)"
     }
 
     /// Makes `volume` (with `labels`) and clones `base` into it. Anything but `.cloned` leaves
     /// no volume behind; `.unsupported` is remembered for the engine.
+    /// `rotation`: the branch's rotation (`RotateCommand`), run after the clone in the same
+    /// container; `rotated` says whether it succeeded (when not, `up` runs it on its own after
+    /// the copy, and says why it failed).
     static func clone(_ ctx: DevenvContext, base: String, into volume: String, image: String, labels: [(String, String)],
-                      taskLabels: [(String, String)], engine: EngineStorage.Identity?) async -> Result {
+                      taskLabels: [(String, String)], engine: EngineStorage.Identity?,
+                      rotation: RotateCommand.Rendered? = nil, rotated: Locked<Double?>? = nil) async -> Result {
         do {
             try await LayeredBranch.step("creating volume \(volume)", ctx, VolumeCommands.create(volume, labels: labels))
         } catch {
@@ -55,10 +69,16 @@ enum ReflinkClone {
         }
         let r: Result
         do {
-            let out = try await ctx.runner.capture(command(base: base, into: volume, image: image, labels: taskLabels))
-            if out.succeeded { r = .cloned }
+            var rendered = rotation
+            rendered?.volume = volume
+            let began = Date()
+            let out = try await ctx.runner.capture(rendered.map { RotateCommand.command($0, labels: taskLabels, cloneFrom: base) }
+                                                   ?? command(base: base, into: volume, image: image, labels: taskLabels))
+            if out.succeeded { r = .cloned; if rendered != nil { rotated?.with { $0 = Date().timeIntervalSince(began) } } }
             else if out.status == unsupported { r = .unsupported }
-            else { r = .failed("exit \(out.status): \(BranchCopy.lastLine(out.stderr + "\n" + out.stdout))") }
+            else if rendered == nil || [cannotClone, cloneFailed, 125, 126, 127].contains(out.status) {
+                r = .failed("exit \(out.status): \(BranchCopy.lastLine(out.stderr + "\n" + out.stdout))")
+            } else { r = .cloned }   // cloned; the rotation after it failed: `up` runs it again on its own
         } catch {
             r = .failed("\(error)")
         }

@@ -24,6 +24,9 @@ public enum BranchCredentials {
         case config
         /// Its kind has no `rotate:`: it keeps the parent's secrets.
         case kept
+        /// Its `rotate.run` ran with its layer, right after it was made (`LayeredBranch`): in the
+        /// reflink clone's own container (`clone: true`), else on its own; in this many seconds.
+        case rotatedWithLayer(Double, clone: Bool)
     }
 
     /// The services of `plan` whose copied data keeps the parent's secrets: a data volume,
@@ -66,8 +69,10 @@ public enum BranchCredentials {
     /// `copied`) and before the branch starts: runs each copied service's `rotate.run`, all at
     /// once. A failure removes the branch's copy (so the next `up` copies again; unless
     /// `removeOnFailure` is false: a resumed rotation keeps the data) and throws.
+    /// `withLayer`: the services whose rotation already ran with their layer
+    /// (`BranchCopy.ServiceCopy.rotated`), with how long it took and whether in a clone's container.
     public static func rotate(_ ctx: DevenvContext, project: Project, plan: StackPlan, parent: String,
-                              copied: [String], removeOnFailure: Bool = true,
+                              copied: [String], removeOnFailure: Bool = true, withLayer: [String: (Double, clone: Bool)] = [:],
                               settle: @Sendable () async -> Void = {}) async throws -> [(service: String, result: Result)] {
         let (parentStore, _) = try Credentials.read(stack: parent, paths: ctx.paths)
         var results: [(String, Result)] = []
@@ -80,17 +85,12 @@ public enum BranchCredentials {
             switch kind.rotate {
             case nil: results.append((name, .kept))
             case .config?: results.append((name, .config))
-            case .run(let argv, let env)?:
-                guard let dataPath = kind.dataPath else { continue }
-                let old = try ServiceContext.build(s.spec, kind: kind, identity: plan.identity, image: s.image, ports: s.ports,
-                                                   secrets: parentStore[name] ?? [:]).context
-                let context = RotateCommand.context(new: s.context, old: old, dataPath: dataPath)
-                // The kind's data volume is `<service>-data` (ServiceKind.dataPath).
-                let volume = StackVolumes.name(stack: plan.identity.stack, key: "\(name)-data")
-                let layered = volumes[volume]?.labels
+            case .run?:
+                if let (secs, clone) = withLayer[name] { results.append((name, .rotatedWithLayer(secs, clone: clone))); continue }
+                guard let rendered = try rendered(plan: plan, parentStore: parentStore, service: name) else { continue }
+                let layered = volumes[rendered.volume]?.labels
                 let base = layered?[StackVolumes.dataMethodLabel] == "overlay" ? layered?[StackVolumes.layerBaseLabel] : nil
-                jobs.append((name, try RotateCommand.build(argv: argv, env: env, context: context, templates: kind.templates, image: s.image,
-                                                           volume: volume, dataPath: dataPath, labels: labels, layerBase: base)))
+                jobs.append((name, RotateCommand.command(rendered, labels: labels, layerBase: base)))
             }
         }
         let ran = await run(ctx, jobs)
@@ -112,6 +112,29 @@ public enum BranchCredentials {
         for job in jobs { if let secs = ran[job.service]?.seconds { results.append((job.service, .rotated(secs))) } }
         clearPending(plan)
         return copied.compactMap { name in results.first { $0.0 == name }.map { (service: $0.0, result: $0.1) } }
+    }
+
+    /// Whether `service` has a `rotate.run` to set the branch's secrets in its data.
+    static func runs(_ plan: StackPlan, service name: String) -> Bool {
+        guard let s = plan.service(name), let kind = s.kind, !kind.secrets.isEmpty, case .run? = kind.rotate else { return false }
+        return kind.dataPath != nil
+    }
+
+    /// `service`'s `rotate.run` rendered for the branch's data volume `<service>-data`
+    /// (ServiceKind.dataPath): the branch's new secrets, and `old.*` with the parent's. Nil when
+    /// its kind has none (or no secrets, or no data path).
+    static func rendered(_ ctx: DevenvContext, plan: StackPlan, parent: String, service: String) throws -> RotateCommand.Rendered? {
+        try rendered(plan: plan, parentStore: try Credentials.read(stack: parent, paths: ctx.paths).0, service: service)
+    }
+
+    static func rendered(plan: StackPlan, parentStore: Credentials.Store, service name: String) throws -> RotateCommand.Rendered? {
+        guard let s = plan.service(name), let kind = s.kind, !kind.secrets.isEmpty, case .run(let argv, let env)? = kind.rotate,
+              let dataPath = kind.dataPath else { return nil }
+        let old = try ServiceContext.build(s.spec, kind: kind, identity: plan.identity, image: s.image, ports: s.ports,
+                                           secrets: parentStore[name] ?? [:]).context
+        let context = RotateCommand.context(new: s.context, old: old, dataPath: dataPath)
+        return try RotateCommand.render(argv: argv, env: env, context: context, templates: kind.templates, image: s.image,
+                                        volume: StackVolumes.name(stack: plan.identity.stack, key: "\(name)-data"), dataPath: dataPath)
     }
 
     struct Ran: Sendable { var seconds: Double?; var failure: String? }
@@ -146,6 +169,9 @@ public enum BranchCredentials {
             let text: String
             switch result {
             case .rotated(let secs): text = "own password set in the copied data in \(String(format: "%.1fs", secs))"
+            case .rotatedWithLayer(let secs, let clone):
+                text = clone ? "own password set in the copied data, in its clone's container (\(String(format: "%.1fs", secs)) for both)"
+                    : "own password set in the copied data in \(String(format: "%.1fs", secs)), as soon as its layer was made"
             case .config: text = "own password (its configuration carries it; the data holds none)"
             case .kept: text = "warning: still takes \(parent)'s password: its kind has no `rotate:` step to change it in the copied data"
             }

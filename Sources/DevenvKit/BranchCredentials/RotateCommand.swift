@@ -19,23 +19,48 @@ enum RotateCommand {
         return ctx
     }
 
-    /// `templates`: the kind's, compiled when it loaded. `layerBase`: the base of a layered
-    /// (OverlayFS) data volume, mounted read-only so that the layer's root first takes the base
-    /// root's owner and mode (`ownerOfBase`), as the layer's mount probe would have given it.
+    /// A kind's `rotate.run` rendered for one branch volume: what `command` runs.
+    struct Rendered: Sendable {
+        var argv: [String]
+        var env: [(String, String)]
+        var image: String
+        var volume: String
+        var dataPath: String
+    }
+
+    /// `rotate.run` and `rotate.env` rendered (empty arguments dropped; never empty).
+    /// `templates`: the kind's, compiled when it loaded.
+    static func render(argv template: [String], env: [TemplateEntry], context: [String: Any], templates: CompiledTemplates, image: String,
+                       volume: String, dataPath: String) throws -> Rendered {
+        let argv = try template.map { try templates.render($0, context) }.filter { !$0.isEmpty }
+        guard !argv.isEmpty else { throw DevenvError("rotate.run renders to nothing") }
+        let values = try env.map { ($0.key, try templates.render($0.template, context)) }
+        return Rendered(argv: argv, env: values, image: image, volume: volume, dataPath: dataPath)
+    }
+
     static func build(argv template: [String], env: [TemplateEntry], context: [String: Any], templates: CompiledTemplates, image: String,
                       volume: String, dataPath: String, labels: [(String, String)], layerBase: String? = nil) throws -> Command {
-        let argv = try template.map { try templates.render($0, context) }.filter { !$0.isEmpty }
-        guard let executable = argv.first else { throw DevenvError("rotate.run renders to nothing") }
-        let values = try env.map { ($0.key, try templates.render($0.template, context)) }
-        var args = ["run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", layerBase == nil ? executable : "sh"]
+        command(try render(argv: template, env: env, context: context, templates: templates, image: image, volume: volume, dataPath: dataPath),
+                labels: labels, layerBase: layerBase)
+    }
+
+    /// `layerBase`: the base of a layered (OverlayFS) data volume, mounted read-only so that the
+    /// layer's root first takes the base root's owner and mode (`ownerOfBase`), as the layer's
+    /// mount probe would have given it. `cloneFrom`: a base to reflink-clone into the (new,
+    /// empty) data volume first, in the same container (`ReflinkClone.script`, whose own exit
+    /// statuses say why a clone failed), so a reflink branch costs one throwaway container.
+    static func command(_ r: Rendered, labels: [(String, String)], layerBase: String? = nil, cloneFrom: String? = nil) -> Command {
+        let prelude: String? = if layerBase != nil { ownerOfBase(data: r.dataPath, base: basePath) + " && " }
+            else if cloneFrom != nil { ReflinkClone.script(base: basePath, data: r.dataPath) + "; " } else { nil }
+        var args = ["run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", prelude == nil ? r.argv[0] : "sh"]
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
-        for (k, _) in values { args += ["-e", k] }
-        args += ["-v", "\(volume):\(dataPath)"]
-        if let layerBase { args += ["-v", "\(layerBase):\(Self.basePath):ro"] }
-        args.append(image)
-        if layerBase != nil { args += ["-c", ownerOfBase(data: dataPath, base: Self.basePath) + " && exec \"$@\"", "sh", executable] }
-        args += argv.dropFirst()
-        return Command("docker", args, environment: Dictionary(values, uniquingKeysWith: { $1 }))
+        for (k, _) in r.env { args += ["-e", k] }
+        args += ["-v", "\(r.volume):\(r.dataPath)"]
+        if let base = layerBase ?? cloneFrom { args += ["-v", "\(base):\(Self.basePath):ro"] }
+        args.append(r.image)
+        if let prelude { args += ["-c", prelude + "exec \"$@\"", "sh", r.argv[0]] }
+        args += r.argv.dropFirst()
+        return Command("docker", args, environment: Dictionary(r.env, uniquingKeysWith: { $1 }))
     }
 
     /// Where a layered volume's base is mounted for the rotation.

@@ -149,20 +149,36 @@ public struct UpOperation {
                 try await pull(ctx, project: project, services: missing)
                 if case .copy(let parent) = decision {
                     board.setAll("copying data from \(parent.stack)")
-                    copied = try await BranchCopy.run(ctx, project: project, plan: plan, parent: parent, timeout: timeout)
+                    // As soon as every copied volume shows its data (a layered service's own passwords may
+                    // still be being set, BranchCopy), compose creates the branch's containers (not
+                    // started): `up` then only starts them. A failure waits for it before it removes the
+                    // copy (and the containers).
+                    let creating = Locked<Task<Void, any Error>?>(nil)
+                    let compose = project.composeProject
+                    let create: @Sendable ([String]) -> Void = { services in
+                        creating.with { $0 = Task { try await BranchCopy.createContainers(ctx, Compose.create(compose, services: services)) } }
+                    }
+                    let settle: @Sendable () async -> Void = { _ = try? await creating.value?.value }
+                    do { copied = try await BranchCopy.run(ctx, project: project, plan: plan, parent: parent, timeout: timeout, inPlace: create, settle: settle) }
+                    catch { await settle(); throw error }
+                    // Nothing ran beside the last arrival (a reflink clone rotates in its own container): the
+                    // containers are created beside the rotations still to run, if any, else by `compose up`.
+                    if let copied, creating.value == nil,
+                       copied.services.contains(where: { s in copied.copies.first { $0.service == s }?.rotated == nil && BranchCredentials.runs(plan, service: s) }) {
+                        create(copied.services)
+                    }
                     // After the copy (its journal done), before the branch starts, the copied data takes
-                    // the branch's own passwords; a crash in between is finished by `resume` below.
+                    // the branch's own passwords (a layered service's did with its layer); a crash in
+                    // between is finished by `resume` below.
                     board.setAll("setting \(plan.identity.stack)'s own passwords")
-                    // Meanwhile compose creates the branch's containers (not started): `up` then only starts
-                    // them. A failed rotation waits for it before it removes the copy (and the containers).
-                    let create = copied.map { Compose.create(project.composeProject, services: $0.services) }
-                    let creating = Task { if let create { try await BranchCopy.createContainers(ctx, create) } }
+                    var withLayer: [String: (Double, clone: Bool)] = [:]
+                    for c in copied?.copies ?? [] { if let secs = c.rotated { withLayer[c.service] = (secs, clone: c.layer == .reflink) } }
                     let rotated: [(service: String, result: BranchCredentials.Result)]
                     do {
                         rotated = try await BranchCredentials.rotate(ctx, project: project, plan: plan, parent: parent.stack,
-                                                                     copied: copied?.services ?? [], settle: { _ = try? await creating.value })
-                    } catch { _ = try? await creating.value; throw error }
-                    try await creating.value
+                                                                     copied: copied?.services ?? [], withLayer: withLayer, settle: settle)
+                    } catch { await settle(); throw error }
+                    try await creating.value?.value
                     credentials = BranchCredentials.summary(rotated, stack: plan.identity.stack, parent: parent.stack)
                 } else {   // a rotation a killed `up` left unfinished runs before the branch starts (RotatePending.swift)
                     credentials = try await BranchCredentials.resume(ctx, project: project, plan: plan, containers: containers)
