@@ -36,6 +36,7 @@ public final class DevenvContext: Sendable {
             return rebuilt.registry
         }
         self.paths = paths
+        ScramKeyFile.path.with { $0 = paths.home + "/cache/scram-keys.json" }
         self.output = output
         self.engine = engine
         self.runner = EngineBoundRunner(runner, engine: engine)

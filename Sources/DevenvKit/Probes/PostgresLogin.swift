@@ -113,11 +113,12 @@ struct Scram {
         return withoutProof + ",p=" + Data(proof).base64EncodedString()
     }
 
-    /// PBKDF2-HMAC-SHA-256 with one block; remembered per (password, salt, iterations) since a
-    /// probe logs in again and again with the same ones.
+    /// PBKDF2-HMAC-SHA-256 with one block; remembered per (password, salt, iterations), in memory
+    /// and in `ScramKeyFile`, since probes log in again and again with the same ones.
     static func saltedPassword(_ password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
         let key = "\(Checksum.hex(SHA256.hash(data: password)))/\(Data(salt).base64EncodedString())/\(iterations)"
         if let hit = cache.with({ $0[key] }) { return hit }
+        if let kept = ScramKeyFile.read(key) { cache.with { $0[key] = kept }; return kept }
         // HMAC(P, m) = H(P ^ opad ‖ H(P ^ ipad ‖ m)): both padded keys are hashed once and each
         // round copies the two states (HMAC(key:) per round re-hashed them and went through the
         // generic DataProtocol and Sequence paths: 10 ms of a warm `up`). P is at most one block
@@ -140,6 +141,7 @@ struct Scram {
             for i in 0..<out.count { out[i] ^= u[i] }
         }
         cache.with { $0[key] = out }
+        ScramKeyFile.write(key, out)
         return out
     }
 

@@ -73,6 +73,25 @@ import CurrentPlatform
         }
     }
 
+    /// Salted passwords are kept on disk (0600) for the next `up`; a file that is not the cache's
+    /// shape is replaced, and only the newest keys stay.
+    @Test func scramKeysAreKeptOnDiskAndADamagedFileIsReplaced() throws {
+        let path = TestSupport.tempDir("scram") + "/cache/scram-keys.json"
+        let salted = [UInt8](repeating: 7, count: 32)
+        #expect(ScramKeyFile.read("k", at: path) == nil)
+        ScramKeyFile.write("k", salted, at: path)
+        #expect(ScramKeyFile.read("k", at: path) == salted)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        try "not json {".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(ScramKeyFile.read("k", at: path) == nil)
+        ScramKeyFile.write("k2", salted, at: path)
+        #expect(ScramKeyFile.read("k2", at: path) == salted)
+        for i in 0..<(ScramKeyFile.limit + 5) { ScramKeyFile.write("n\(i)", salted, at: path) }
+        #expect(ScramKeyFile.entries(path)?.count == ScramKeyFile.limit && ScramKeyFile.read("k2", at: path) == nil)
+        try #"[["short", "AAEC"]]"#.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(ScramKeyFile.read("short", at: path) == nil, "a value that is not 32 bytes is not used")
+    }
+
     @Test func composeWithoutV2GetsAnInstallHint() {
         let f = CommandFailure(command: Command("docker", ["compose"]), status: 125, stderr: "unknown flag: --project-name\nSee 'docker --help'.")
         let e = Compose.explain(f)
