@@ -45,7 +45,7 @@ enum ReflinkClone {
     /// at once, exit `unsupported`), then the whole base with owners, modes and times
     /// (`cp -a --reflink=always`, which never falls back to a copy). Every failure exits with a
     /// status of its own (`unsupported`, `cannotClone`, `cloneFailed`); success falls through,
-    /// so a rotation can follow in the same container (`RotateCommand.command(cloneFrom:)`).
+    /// so a rotation can follow in the same container (`RotateCommand.command(clone:)`).
     static func script(base: String, data: String) -> String {
         let probe = "\(data)/.devenv-reflink-probe"
         return "cp --reflink=always --version >/dev/null 2>&1 || { echo \"the image's cp cannot clone (no GNU cp --reflink)\" >&2; exit \(cannotClone); }; "
@@ -72,7 +72,7 @@ enum ReflinkClone {
             var rendered = rotation
             rendered?.volume = volume
             let began = Date()
-            let out = try await ctx.runner.capture(rendered.map { RotateCommand.command($0, labels: taskLabels, cloneFrom: base) }
+            let out = try await ctx.runner.capture(rendered.map { RotateCommand.command($0, labels: taskLabels, clone: (base, Self.script(base: RotateCommand.basePath, data: $0.dataPath))) }
                                                    ?? command(base: base, into: volume, image: image, labels: taskLabels))
             if out.succeeded { r = .cloned; if rendered != nil { rotated?.with { $0 = Date().timeIntervalSince(began) } } }
             else if out.status == unsupported { r = .unsupported }

@@ -46,12 +46,15 @@ enum RotateCommand {
 
     /// `layerBase`: the base of a layered (OverlayFS) data volume, mounted read-only so that the
     /// layer's root first takes the base root's owner and mode (`ownerOfBase`), as the layer's
-    /// mount probe would have given it. `cloneFrom`: a base to reflink-clone into the (new,
-    /// empty) data volume first, in the same container (`ReflinkClone.script`, whose own exit
-    /// statuses say why a clone failed), so a reflink branch costs one throwaway container.
-    static func command(_ r: Rendered, labels: [(String, String)], layerBase: String? = nil, cloneFrom: String? = nil) -> Command {
+    /// mount probe would have given it. `clone`: a base volume to reflink-clone into the (new,
+    /// empty) data volume first, in the same container, by `script` (the Branch stage's
+    /// `ReflinkClone.script` from `basePath` into the data path, whose own exit statuses say why
+    /// a clone failed), so a reflink branch costs one throwaway container.
+    static func command(_ r: Rendered, labels: [(String, String)], layerBase: String? = nil,
+                        clone: (base: String, script: String)? = nil) -> Command {
         let prelude: String? = if layerBase != nil { ownerOfBase(data: r.dataPath, base: basePath) + " && " }
-            else if cloneFrom != nil { ReflinkClone.script(base: basePath, data: r.dataPath) + "; " } else { nil }
+            else if let clone { clone.script + "; " } else { nil }
+        let cloneFrom = clone?.base
         var args = ["run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", prelude == nil ? r.argv[0] : "sh"]
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
         for (k, _) in r.env { args += ["-e", k] }

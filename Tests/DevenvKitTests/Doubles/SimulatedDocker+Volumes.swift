@@ -53,7 +53,7 @@ extension SimulatedDocker {
             if script.hasPrefix("rm -rf /to/.devenv-restore"), let to = m["/to"] { return .unstage(to) }
             if script.contains("cp -a"), let from = m["/from"], let to = m["/to"] { return .copy(from: from, to: to) }
             if script.contains("--reflink=always"), let base = m["/base"], let data = m["/data"] { return .reflink(base: base, into: data) }
-            // A clone and the branch's rotation in one container (`RotateCommand.command(cloneFrom:)`).
+            // A clone and the branch's rotation in one container (`RotateCommand.command(clone:)`).
             if script.contains("--reflink=always"), let base = m[RotateCommand.basePath],
                let data = m.first(where: { $0.key != RotateCommand.basePath })?.value { return .reflink(base: base, into: data) }
             if task == "version", let data = m["/data"] { return .version(data) }
