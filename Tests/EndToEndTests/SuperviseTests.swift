@@ -100,18 +100,22 @@ import CurrentPlatform
             let pid = try ProjectFixture.run(["docker", "inspect", "--format", "{{.State.Pid}}", id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try ProjectFixture.run(["kill", "-KILL", pid]).status == 0)
 
+            // The last exit code comes from the engine's `die` event, which Docker keeps among its
+            // last 256 events only: with other suites busy on the same engine it can be gone within
+            // seconds, so it is read as soon as the restart shows, and the table accepts `-` (unknown).
             let deadline = Date().addingTimeInterval(Self.recovery)
-            var svc: [String: Any] = [:]
+            var svc: [String: Any] = [:], exitCodes: [Int?] = [], table = ""
             repeat {
                 svc = try p.service("redis")
-                if (svc["restarts"] as? Int ?? 0) >= 1, svc["state"] as? String == "running", svc["health"] as? String == "ready" { break }
+                guard (svc["restarts"] as? Int ?? 0) >= 1, svc["state"] as? String == "running" else { continue }
+                exitCodes.append(svc["exit_code"] as? Int)
+                if svc["health"] as? String == "ready" { table = try p.devenv(["status"]).stdout; break }
             } while Date() < deadline
             #expect(svc["restarts"] as? Int ?? 0 >= 1, "\(svc)")
             #expect(svc["state"] as? String == "running")
-            #expect(svc["exit_code"] as? Int == 137, "the last exit code survives the restart")
-            let table = try p.devenv(["status"]).stdout
+            #expect(exitCodes.contains(137), "the last exit code survives the restart: \(exitCodes)")
             #expect(table.contains("RESTARTS  LAST EXIT"))
-            #expect(table.range(of: #"redis\s+redis\s+ready\s+1\s+137"#, options: .regularExpression) != nil, "\(table)")
+            #expect(table.range(of: #"redis\s+redis\s+ready\s+1\s+(137|-)"#, options: .regularExpression) != nil, "\(table)")
         }
     }
 

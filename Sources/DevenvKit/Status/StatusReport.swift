@@ -123,14 +123,15 @@ public enum StatusBuilder {
 
     /// Each container's restart count and last exit code, asked of the engine for all
     /// containers at once (one inspect each; in series they were most of a `status`).
-    static func restarts(of containers: [ContainerInfo], engine: any ContainerEngine) -> [String: (restarts: Int, exitCode: Int)] {
-        let found = Locked<[String: (restarts: Int, exitCode: Int)]>([:])
+    static func restarts(of containers: [ContainerInfo], engine: any ContainerEngine) -> [String: (restarts: Int, exitCode: Int?)] {
+        let found = Locked<[String: (restarts: Int, exitCode: Int?)]>([:])
         DispatchQueue.concurrentPerform(iterations: containers.count) { i in
             let c = containers[i]
             guard let info = engine.restartInfo(id: c.id) else { return }
-            var exitCode = info.exitCode
-            // A restarted container's own exit code is reset to 0; its last `die` event keeps it.
-            if info.restarts > 0, c.state == .running, let last = engine.lastExit(container: c.id) { exitCode = last.code }
+            var exitCode: Int? = info.exitCode
+            // A restarted container's own exit code is reset to 0; its last `die` event keeps it,
+            // while the engine remembers it (Docker keeps its last 256 events): unknown after.
+            if info.restarts > 0, c.state == .running { exitCode = engine.lastExit(container: c.id)?.code }
             found.with { $0[c.id] = (info.restarts, exitCode) }
         }
         return found.with { $0 }
