@@ -217,8 +217,11 @@ EOF
         stop_pid "$podman_pid"
         say "starting podman's Docker-compatible service on $podman_sock"
         mkdir -p "$(dirname "$podman_sock")"
-        CONTAINERS_CONF="$state/containers.conf" setsid podman system service --time=0 "unix://$podman_sock" \
-            </dev/null >"$state/podman.log" 2>&1 &
+        # From /: the service outlives this script, and its conmon fails every start ("Failed to
+        # get working directory", seen as "write child: broken pipe") once the folder it was
+        # started from is gone (a CI clone removed and made again).
+        (cd / && CONTAINERS_CONF="$state/containers.conf" exec setsid podman system service --time=0 "unix://$podman_sock" \
+            </dev/null >"$state/podman.log" 2>&1) &
         echo $! > "$podman_pid"
         wait_for 30 curl -sf --unix-socket "$podman_sock" http://podman/_ping || { echo "testbed: engines: podman did not serve; see $state/podman.log" >&2; exit 1; }
     fi
