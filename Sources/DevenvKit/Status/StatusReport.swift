@@ -139,12 +139,8 @@ public enum StatusBuilder {
 
     /// Each service's `data_method` and `data_from`, from the labels of its data volume (set
     /// when a branch's data came from its parent; a volume made anew, by `reset` or `upgrade`,
-    /// has none). Left out when the engine cannot list the volumes.
-    public static func annotateData(_ report: inout StatusReport, plan: StackPlan, engine: any ContainerEngine) {
-        annotateData(&report, plan: plan, volumes: try? StackVolumes.existing(engine, stack: plan.identity.stack))
-    }
-
-    /// The same, from a listing made earlier (`up` lists the volumes while its probes wait).
+    /// has none), from a listing of the stack's volumes (`status` and `up` make it beside their
+    /// other engine reads). Left out when the engine could not list them (`volumes` nil).
     public static func annotateData(_ report: inout StatusReport, plan: StackPlan, volumes: [String: VolumeInfo]?) {
         guard let volumes else { return }
         for i in report.services.indices {
