@@ -66,7 +66,7 @@ enum InitManifestWriter {
         if let command = c.command { m.append((str(name: "command"), seq(command.map { str($0) }))) }
         if let entrypoint = c.entrypoint { m.append((str(name: "entrypoint"), seq(entrypoint.map { str($0) }))) }
         if !c.env.isEmpty || !c.fromShell.isEmpty {
-            m.append((str(name: "env"), map(c.env.map { (str($0.key), str($0.value)) } + c.fromShell.map { (str($0), .scalar(Node.Scalar("null", Tag(.null), .plain))) })))
+            m.append((str(name: "env"), map(c.env.map { (str($0.key), str($0.value)) } + c.fromShell.map { (str($0), .scalar(Node.Scalar("null", YAMLBasic.tag(.null), .plain))) })))
         }
         if !c.volumes.isEmpty { m.append((str(name: "volumes"), seq(c.volumes.map { str($0) }))) }
         if !c.ports.isEmpty { m.append((str(name: "ports"), map(c.ports.map { (str(name: $0.key), Int($0.value).map(int) ?? str($0.value)) }, flow: true))) }
@@ -90,7 +90,7 @@ enum InitManifestWriter {
         return map(m, flow: simple)
     }
 
-    static var null: Node { Node.scalar(Node.Scalar("null", Tag(.null), .plain)) }
+    static var null: Node { Node.scalar(Node.Scalar("null", YAMLBasic.tag(.null), .plain)) }
 
     /// A compose value given as JSON (`{"nofile":{"hard":65536,"soft":65536}}`), as YAML that
     /// reads back to the same value: texts through `str`, numbers and booleans plain.
@@ -105,30 +105,30 @@ enum InitManifestWriter {
             }
             // a number or a boolean: the JSON text is its YAML
             let text = ComposeSource.canonical(v) ?? "\(v)"
-            return .scalar(Node.Scalar(text, Tag(text == "true" || text == "false" ? .bool : text.contains(".") ? .float : .int), .plain))
+            return .scalar(Node.Scalar(text, YAMLBasic.tag(text == "true" || text == "false" ? .bool : text.contains(".") ? .float : .int), .plain))
         }
         return convert(v)
     }
 
     static func map(_ entries: [(Node, Node)], flow: Bool = false) -> Node {
-        .mapping(Node.Mapping(entries, .implicit, flow ? .flow : .block))
+        .mapping(Node.Mapping(entries, YAMLBasic.tag(), flow ? .flow : .block))
     }
 
     static func seq(_ items: [Node], flow: Bool = false) -> Node {
-        .sequence(Node.Sequence(items, .implicit, flow ? .flow : .block))
+        .sequence(Node.Sequence(items, YAMLBasic.tag(), flow ? .flow : .block))
     }
 
-    static func int(_ n: Int) -> Node { .scalar(Node.Scalar(String(n), Tag(.int), .plain)) }
+    static func int(_ n: Int) -> Node { .scalar(Node.Scalar(String(n), YAMLBasic.tag(.int), .plain)) }
 
     /// A key or word that needs no quotes.
-    static func str(name: String) -> Node { .scalar(Node.Scalar(name, Tag(.str), .plain)) }
+    static func str(name: String) -> Node { .scalar(Node.Scalar(name, YAMLBasic.tag(.str), .plain)) }
 
     /// A string value: plain where YAML reads it back as the same string, else double-quoted
     /// (multi-line text as a literal block).
     static func str(_ s: String) -> Node {
-        if s.contains("\n"), !s.hasSuffix(" "), !s.contains("\t") { return .scalar(Node.Scalar(s, Tag(.str), .literal)) }
+        if s.contains("\n"), !s.hasSuffix(" "), !s.contains("\t") { return .scalar(Node.Scalar(s, YAMLBasic.tag(.str), .literal)) }
         let plain = s.range(of: "^[A-Za-z0-9_./][A-Za-z0-9_./@+=-]*$", options: .regularExpression) != nil
             && (try? Yams.load(yaml: s) as? String) == s
-        return .scalar(Node.Scalar(s, Tag(.str), plain ? .plain : .doubleQuoted))
+        return .scalar(Node.Scalar(s, YAMLBasic.tag(.str), plain ? .plain : .doubleQuoted))
     }
 }

@@ -25,27 +25,27 @@ public enum ComposeRenderer {
                 var refs: [Node] = []
                 for (n, (target, content)) in files.enumerated() {
                     let name = "\(s.name)-file-\(n + 1)"
-                    refs.append(.mapping(Node.Mapping([(str("source"), str(name)), (str("target"), target)])))
+                    refs.append(.mapping(YAMLBasic.mapping([(str("source"), str(name)), (str("target"), target)])))
                     let text = content.string ?? ""
-                    configs.append((str(name), .mapping(Node.Mapping([(str("content"), .scalar(Node.Scalar(escape(text), Tag(.str), .literal)))]))))
+                    configs.append((str(name), .mapping(YAMLBasic.mapping([(str("content"), .scalar(Node.Scalar(escape(text), YAMLBasic.tag(.str), .literal)))]))))
                 }
-                service[i].1 = .sequence(Node.Sequence(refs))
+                service[i].1 = .sequence(YAMLBasic.sequence(refs))
             }
             service.append((str("labels"), labelNode(s.spec.labels.map { ($0.key, $0.value) } + plan.identity.labels + [("dev.devenv.service", s.name), ("dev.devenv.kind", s.kindName)])))
             service.append((str("restart"), str(s.spec.restart ?? "unless-stopped")))
-            services.append((str(s.name), .mapping(Node.Mapping(service))))
+            services.append((str(s.name), .mapping(YAMLBasic.mapping(service))))
             for v in extraVolumes where !volumes.contains(where: { $0.0.string == v }) {   // a named volume two services share is declared once
                 let name = plan.volumeNames[v].map { [(str("name"), str($0))] } ?? []   // a generation after `devenv upgrade`
-                volumes.append((str(v), .mapping(Node.Mapping(name + [(str("labels"), labels)]))))
+                volumes.append((str(v), .mapping(YAMLBasic.mapping(name + [(str("labels"), labels)]))))
             }
         }
-        var top: [(Node, Node)] = [(str("name"), str(plan.identity.stack)), (str("services"), .mapping(Node.Mapping(services)))]
-        if !volumes.isEmpty { top.append((str("volumes"), .mapping(Node.Mapping(volumes)))) }
+        var top: [(Node, Node)] = [(str("name"), str(plan.identity.stack)), (str("services"), .mapping(YAMLBasic.mapping(services)))]
+        if !volumes.isEmpty { top.append((str("volumes"), .mapping(YAMLBasic.mapping(volumes)))) }
         configs = mountedNodes(plan.manifest.configs, root: plan.manifest.root) + configs   // the manifest's own, then the kinds' files
-        if !configs.isEmpty { top.append((str("configs"), .mapping(Node.Mapping(configs)))) }
-        if !plan.manifest.secrets.isEmpty { top.append((str("secrets"), .mapping(Node.Mapping(mountedNodes(plan.manifest.secrets, root: plan.manifest.root))))) }
-        top.append((str("networks"), .mapping(Node.Mapping([(str("default"), .mapping(Node.Mapping([(str("labels"), labels)])))]))))
-        return header + (try Yams.serialize(node: .mapping(Node.Mapping(top)), width: -1))
+        if !configs.isEmpty { top.append((str("configs"), .mapping(YAMLBasic.mapping(configs)))) }
+        if !plan.manifest.secrets.isEmpty { top.append((str("secrets"), .mapping(YAMLBasic.mapping(mountedNodes(plan.manifest.secrets, root: plan.manifest.root))))) }
+        top.append((str("networks"), .mapping(YAMLBasic.mapping([(str("default"), .mapping(YAMLBasic.mapping([(str("labels"), labels)])))]))))
+        return header + (try Yams.serialize(node: .mapping(YAMLBasic.mapping(top)), width: -1))
     }
 
     /// The service's keys in a stable order, and the named volumes it declares.
@@ -56,14 +56,14 @@ public enum ComposeRenderer {
         // `{{db.password}}` in a service's env: the stack's values that are the same inside it.
         let context = s.spec.environment.contains { $0.value.contains("{{") } ? plan.templateContext : [:]
         let env = s.spec.environment.map { k, v in (key: k, value: ServiceEnvTemplates.render(v, context)) }
-        let fromShell = s.spec.fromShell.map { (str($0), Node.scalar(Node.Scalar("null", Tag(.null), .plain))) }
+        let fromShell = s.spec.fromShell.map { (str($0), Node.scalar(Node.Scalar("null", YAMLBasic.tag(.null), .plain))) }
         if let kind = s.kind {
             // Parsed when the kind loaded; only its values render here.
             for (k, v) in try kind.compose.render(s.context) {
                 switch k.string {
                 case "command" where s.spec.command != nil: continue
                 case "environment" where !env.isEmpty || !fromShell.isEmpty:
-                    var merged = v.mapping ?? Node.Mapping([])
+                    var merged = v.mapping ?? YAMLBasic.mapping([])
                     for (ek, ev) in env { merged[str(ek)] = str(escape(ev)) }
                     for (ek, ev) in fromShell { merged[ek] = ev }
                     entries.append((k, .mapping(merged)))
@@ -72,7 +72,7 @@ public enum ComposeRenderer {
                 }
             }
             if !entries.contains(where: { $0.0.string == "environment" }), !env.isEmpty || !fromShell.isEmpty {
-                entries.append((str("environment"), .mapping(Node.Mapping(envEntries(env) + fromShell))))
+                entries.append((str("environment"), .mapping(YAMLBasic.mapping(envEntries(env) + fromShell))))
             }
             if let data = kind.dataPath {
                 declared.append("\(s.name)-data")
@@ -80,7 +80,7 @@ public enum ComposeRenderer {
             }
         } else {
             entries.append((str("image"), str(s.image)))
-            if !env.isEmpty || !fromShell.isEmpty { entries.append((str("environment"), .mapping(Node.Mapping(envEntries(env) + fromShell)))) }
+            if !env.isEmpty || !fromShell.isEmpty { entries.append((str("environment"), .mapping(YAMLBasic.mapping(envEntries(env) + fromShell)))) }
         }
         if entries.contains(where: { $0.0.string == "image" }) {
             entries = entries.map { $0.0.string == "image" ? ($0.0, str(s.image)) : $0 }
@@ -88,7 +88,7 @@ public enum ComposeRenderer {
             entries.insert((str("image"), str(s.image)), at: 0)
         }
         if let command = s.spec.command {
-            entries.append((str("command"), .sequence(Node.Sequence(command.map { str(escape($0)) }))))
+            entries.append((str("command"), .sequence(YAMLBasic.sequence(command.map { str(escape($0)) }))))
         }
         if let b = s.spec.build {
             let context = b.context.hasPrefix("/") ? b.context : URL(fileURLWithPath: plan.manifest.root).appendingPathComponent(b.context).standardizedFileURL.path
@@ -96,23 +96,23 @@ public enum ComposeRenderer {
             if let f = b.dockerfile { build.append((str("dockerfile"), str(f))) }
             if let t = b.target { build.append((str("target"), str(t))) }
             if !b.args.isEmpty {
-                build.append((str("args"), .mapping(Node.Mapping(b.args.map { a in
-                    (str(a.name), a.value.map { str(escape($0)) } ?? .scalar(Node.Scalar("null", Tag(.null), .plain)))
+                build.append((str("args"), .mapping(YAMLBasic.mapping(b.args.map { a in
+                    (str(a.name), a.value.map { str(escape($0)) } ?? .scalar(Node.Scalar("null", YAMLBasic.tag(.null), .plain)))
                 }))))
             }
-            entries.append((str("build"), .mapping(Node.Mapping(build))))
+            entries.append((str("build"), .mapping(YAMLBasic.mapping(build))))
         }
         if let entrypoint = s.spec.entrypoint {
-            entries.append((str("entrypoint"), .sequence(Node.Sequence(entrypoint.map { str(escape($0)) }))))
+            entries.append((str("entrypoint"), .sequence(YAMLBasic.sequence(entrypoint.map { str(escape($0)) }))))
         }
         if let h = s.spec.healthcheck {
-            var check: [(Node, Node)] = [(str("test"), .sequence(Node.Sequence(h.test.map { str(escape($0)) })))]
-            for (k, v) in h.options { check.append((str(k), k == "retries" ? .scalar(Node.Scalar(v, Tag(.int), .plain)) : str(v))) }
-            entries.append((str("healthcheck"), .mapping(Node.Mapping(check))))
+            var check: [(Node, Node)] = [(str("test"), .sequence(YAMLBasic.sequence(h.test.map { str(escape($0)) })))]
+            for (k, v) in h.options { check.append((str(k), k == "retries" ? .scalar(Node.Scalar(v, YAMLBasic.tag(.int), .plain)) : str(v))) }
+            entries.append((str("healthcheck"), .mapping(YAMLBasic.mapping(check))))
         }
         if !s.spec.dependsOn.isEmpty {
-            entries.append((str("depends_on"), .mapping(Node.Mapping(s.spec.dependsOn.map { d in
-                (str(d.name), .mapping(Node.Mapping([(str("condition"), str(d.condition))])))
+            entries.append((str("depends_on"), .mapping(YAMLBasic.mapping(s.spec.dependsOn.map { d in
+                (str(d.name), .mapping(YAMLBasic.mapping([(str("condition"), str(d.condition))])))
             }))))
         }
         for v in s.spec.volumes {
@@ -120,12 +120,12 @@ public enum ComposeRenderer {
             if let named { declared.append(named) }
             volumeList.append(str(mount))
         }
-        if !s.spec.profiles.isEmpty { entries.append((str("profiles"), .sequence(Node.Sequence(s.spec.profiles.map { str($0) })))) }
+        if !s.spec.profiles.isEmpty { entries.append((str("profiles"), .sequence(YAMLBasic.sequence(s.spec.profiles.map { str($0) })))) }
         for o in s.spec.options { entries.append((str(o.key), escaped(o.value.node))) }
         if !s.ports.isEmpty {
-            entries.append((str("ports"), .sequence(Node.Sequence(s.ports.map { str("127.0.0.1:\($0.host):\($0.container)" + ($0.proto == "udp" ? "/udp" : "")) }))))
+            entries.append((str("ports"), .sequence(YAMLBasic.sequence(s.ports.map { str("127.0.0.1:\($0.host):\($0.container)" + ($0.proto == "udp" ? "/udp" : "")) }))))
         }
-        if !volumeList.isEmpty { entries.append((str("volumes"), .sequence(Node.Sequence(volumeList)))) }
+        if !volumeList.isEmpty { entries.append((str("volumes"), .sequence(YAMLBasic.sequence(volumeList)))) }
         return (entries, declared)
     }
 
@@ -145,15 +145,15 @@ public enum ComposeRenderer {
             let value: (Node, Node) = if let f = sec.file {
                 (str("file"), str(f.hasPrefix("/") ? f : URL(fileURLWithPath: root).appendingPathComponent(f).standardizedFileURL.path))
             } else if let c = sec.content {
-                (str("content"), .scalar(Node.Scalar(escape(c), Tag(.str), c.contains("\n") ? .literal : .doubleQuoted)))
+                (str("content"), .scalar(Node.Scalar(escape(c), YAMLBasic.tag(.str), c.contains("\n") ? .literal : .doubleQuoted)))
             } else {
                 (str("environment"), str(sec.environment ?? ""))
             }
-            return (str(sec.name), .mapping(Node.Mapping([value])))
+            return (str(sec.name), .mapping(YAMLBasic.mapping([value])))
         }
     }
 
-    static func envNode(_ env: [(key: String, value: String)]) -> Node { .mapping(Node.Mapping(envEntries(env))) }
+    static func envNode(_ env: [(key: String, value: String)]) -> Node { .mapping(YAMLBasic.mapping(envEntries(env))) }
 
     static func envEntries(_ env: [(key: String, value: String)]) -> [(Node, Node)] { env.map { (str($0.key), str(escape($0.value))) } }
 
@@ -161,12 +161,16 @@ public enum ComposeRenderer {
     static func escape(_ value: String) -> String { value.replacingOccurrences(of: "$", with: "$$") }
 
     static func labelNode(_ labels: [(String, String)]) -> Node {
-        .mapping(Node.Mapping(labels.map { (str($0.0), str($0.1)) }))
+        .mapping(YAMLBasic.mapping(labels.map { (str($0.0), str($0.1)) }))
     }
 
+    private static let wordHead = ASCIIClass("A-Za-z"), wordTail = ASCIIClass("A-Za-z0-9_.-")
+
     static func str(_ s: String) -> Node {
-        let plainSafe = s.range(of: "^[A-Za-z][A-Za-z0-9_.-]*$", options: .regularExpression) != nil
-            && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(s.lowercased())
-        return .scalar(Node.Scalar(s, Tag(.str), plainSafe ? .plain : .doubleQuoted))
+        // A word YAML 1.1 reads as nothing but a string: a letter, then letters, digits and `_.-`
+        // (no regular expression: NameSyntax), and not a boolean or null.
+        let word = NameSyntax.matches(s, first: wordHead, rest: wordTail)
+        let plainSafe = word && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(s.lowercased())
+        return .scalar(Node.Scalar(s, YAMLBasic.tag(.str), plainSafe ? .plain : .doubleQuoted))
     }
 }

@@ -99,7 +99,7 @@ public enum StagingParse {
     /// A flat YAML map of names to scalars, in file order.
     public static func yamlMap(_ text: String) throws -> [StagingVar] {
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
+        do { node = try YAMLBasic.compose(text) } catch {
             let line = (error as? YamlError).flatMap(Self.line(of:))
             throw Failure(reason: "it is not valid YAML" + (line.map { " (line \($0))" } ?? ""))
         }

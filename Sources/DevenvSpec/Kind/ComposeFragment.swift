@@ -31,7 +31,7 @@ public struct ComposeFragment: Sendable {
     public static func parse(_ text: String) -> (fragment: ComposeFragment?, problem: ManifestProblem?) {
         func failure(_ p: ManifestProblem) -> (ComposeFragment?, ManifestProblem?) { (nil, p) }
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch let e as YamlError {
+        do { node = try YAMLBasic.compose(text) } catch let e as YamlError {
             return failure(YamlProblem.problem(from: e, text: text))
         } catch {
             return failure(ManifestProblem(line: 1, column: 1, "invalid YAML: \(error)"))
@@ -73,9 +73,9 @@ public struct ComposeFragment: Sendable {
             return YAMLNode.scalar(rendered, tag: tag, style: style, mark: mark).node
         case .mapping(let pairs, let tag, let style, let mark):
             return .mapping(.init(try pairs.map { (try render($0.key, context), try render($0.value, context)) },
-                                  Tag(Tag.Name(rawValue: tag)), Node.Mapping.Style(rawValue: style) ?? .any, mark))
+                                  YAMLBasic.tag(Tag.Name(rawValue: tag)), Node.Mapping.Style(rawValue: style) ?? .any, mark))
         case .sequence(let items, let tag, let style, let mark):
-            return .sequence(.init(try items.map { try render($0, context) }, Tag(Tag.Name(rawValue: tag)),
+            return .sequence(.init(try items.map { try render($0, context) }, YAMLBasic.tag(Tag.Name(rawValue: tag)),
                                    Node.Sequence.Style(rawValue: style) ?? .any, mark))
         case .alias:
             return node.node

@@ -100,7 +100,7 @@ public struct KindCatalogue: Sendable {
         switch source {
         case .folder(let folder): result = KindLoader.load(folder: folder)
         case .builtin(let folder, let service, let compose):
-            result = KindLoader.load(name: name, folder: folder, serviceYAML: service, composeYAML: compose)
+            result = KindLoader.load(name: name, folder: folder, serviceYAML: service, composeYAML: compose, builtin: true)
         }
         return loaded.with { cache in
             if let first = cache[name] { return first }

@@ -25,15 +25,18 @@ public struct KindLoader {
     }
 
     /// The kind from its two files' text; `folder` names them in messages (`(built in)/postgres`
-    /// for a kind compiled into devenv).
-    public static func load(name: String, folder: String, serviceYAML metaText: String, composeYAML fragment: String) -> Result<ServiceKind, ManifestError> {
+    /// for a kind compiled into devenv). `builtin`: its regular expressions and templates are not
+    /// compiled to check them (``NodeReader/checksPatterns``; its templates compile when first
+    /// rendered): the build checked them. Everything else is checked as for a folder.
+    public static func load(name: String, folder: String, serviceYAML metaText: String, composeYAML fragment: String,
+                            builtin: Bool = false) -> Result<ServiceKind, ManifestError> {
         let metaPath = folder + "/service.yml", fragmentPath = folder + "/compose.yml"
         func failure(_ file: String, _ problems: [ManifestProblem]) -> Result<ServiceKind, ManifestError> {
             .failure(ManifestError(file: file, problems: problems))
         }
         let node: Node
         do {
-            guard let n = try Yams.compose(yaml: metaText) else { return failure(metaPath, [ManifestProblem(line: 1, column: 1, "the file is empty")]) }
+            guard let n = try YAMLBasic.compose(metaText) else { return failure(metaPath, [ManifestProblem(line: 1, column: 1, "the file is empty")]) }
             node = n
         } catch let e as YamlError {
             return failure(metaPath, [YamlProblem.problem(from: e)])
@@ -41,14 +44,17 @@ public struct KindLoader {
             return failure(metaPath, [ManifestProblem(line: 1, column: 1, "invalid YAML: \(error)")])
         }
         var loader = KindLoader(name: name, folder: folder)
+        loader.reader.checksPatterns = !builtin
         var kind = loader.parse(node, fragment: fragment)
         var problems = loader.reader.problems
         if let k = kind {
+            // A built-in kind's templates were checked when devenv was built (BuiltinKindsTests);
+            // they are compiled when first rendered (CompiledTemplates.render), not all at load.
             var check = KindTemplateCheck(kind: k)
-            problems += check.run(node)
+            if !builtin { problems += check.run(node) }
             kind?.templates = check.compiled
             for d in k.damagedData { kind?.templates.add(d) }   // unchecked: one that does not compile matches nothing
-            var fragmentProblems = check.fragmentProblems()
+            var fragmentProblems = builtin ? [] : check.fragmentProblems()
             let (compose, composeProblem) = ComposeFragment.parse(fragment)
             if let compose {
                 kind?.compose = compose
@@ -136,7 +142,7 @@ public struct KindLoader {
         var out: [KindPort] = []
         for (k, v) in m {
             guard let n = reader.string(k, "a port name"), let p = reader.port(v, "ports.\(n)") else { continue }
-            if n.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) == nil {
+            if !NameSyntax.matches(n, first: ASCIIClass("a-z"), rest: ASCIIClass("a-z0-9_")) {
                 reader.problem(k, "port name '\(n)' must be lower-case letters, digits and '_'")
             }
             out.append(KindPort(name: n, container: p))

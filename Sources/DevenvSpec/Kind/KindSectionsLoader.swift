@@ -50,10 +50,22 @@ extension KindLoader {
     }
 
     /// The named groups `(?<name>…)` of a regular expression.
+    /// As the regular expression `\(\?<([A-Za-z][A-Za-z0-9]*)>` finds them, read byte by byte.
     package static func groupNames(_ pattern: String) -> [String] {
-        guard let re = try? NSRegularExpression(pattern: "\\(\\?<([A-Za-z][A-Za-z0-9]*)>") else { return [] }
-        let ns = pattern as NSString
-        return re.matches(in: pattern, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
+        let b = Array(pattern.utf8)
+        func letter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
+        func digit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        var names: [String] = [], i = 0
+        while i + 3 < b.count {
+            guard b[i] == UInt8(ascii: "("), b[i + 1] == UInt8(ascii: "?"), b[i + 2] == UInt8(ascii: "<"), letter(b[i + 3]) else { i += 1; continue }
+            var end = i + 4
+            while end < b.count, letter(b[end]) || digit(b[end]) { end += 1 }
+            if end < b.count, b[end] == UInt8(ascii: ">") {
+                names.append(String(decoding: b[(i + 3)..<end], as: UTF8.self))
+                i = end + 1
+            } else { i += 1 }
+        }
+        return names
     }
 
     package mutating func parseSeedOptions(_ node: Node) -> [SeedOption] {
@@ -180,7 +192,7 @@ extension KindLoader {
             case "schemes": hints.schemes = reader.strings(v, "init.schemes") ?? []
             case "tags":
                 guard let t = reader.string(v, "init.tags") else { continue }
-                if (try? NSRegularExpression(pattern: "^(?:" + t + ")$")) == nil { reader.problem(v, "init.tags '\(t)' is not a regular expression") }
+                if reader.checksPatterns, (try? NSRegularExpression(pattern: "^(?:" + t + ")$")) == nil { reader.problem(v, "init.tags '\(t)' is not a regular expression") }
                 hints.tags = t
             case "settings":
                 guard let sm = reader.mapping(v, "init.settings") else { continue }

@@ -33,18 +33,18 @@ package struct KindTemplateCheck {
     package mutating func run(_ top: Node) -> [ManifestProblem] {
         let baseKeys = base
         var valueKeys = baseKeys
-        for (k, v) in top["values"]?.mapping ?? Node.Mapping([]) {
+        for (k, v) in top["values"]?.mapping ?? YAMLBasic.mapping([]) {
             check(v, valueKeys, "values.\(k.string ?? "")")
             if let key = k.string { valueKeys.insert(key) }
         }
         let all = withValues
-        for (k, v) in top["settings"]?.mapping ?? Node.Mapping([]) { walk(v["default"], baseKeys.subtracting(kind.settings.map(\.name)), "settings.\(k.string ?? "").default") }
+        for (k, v) in top["settings"]?.mapping ?? YAMLBasic.mapping([]) { walk(v["default"], baseKeys.subtracting(kind.settings.map(\.name)), "settings.\(k.string ?? "").default") }
         walk(top["dotenv"], all, "dotenv")
         if let probe = top["probe"]?.mapping {
             for (k, v) in probe where !["type", "port"].contains(k.string ?? "") { check(v, all, "probe.\(k.string ?? "")") }
         }
         let setupKeys = all.union(["fresh"])
-        for step in top["setup"]?.sequence ?? Node.Sequence([]) {
+        for step in top["setup"]?.sequence ?? YAMLBasic.sequence([]) {
             if let when = step["when"], let key = when.string {
                 if key.contains("{{") { check(when, setupKeys, "setup.when") }
                 else if !resolvable(key, setupKeys) {
@@ -66,7 +66,7 @@ package struct KindTemplateCheck {
             let keys = seedKeys
             for k in ["target", "once", "formats"] { walk(seed[k], keys, "seed.\(k)") }
             walk(seed["tool"]?["env"], keys, "seed.tool.env")
-            for (_, o) in seed["options"]?.mapping ?? Node.Mapping([]) { walk(o["default"], all, "seed option default") }
+            for (_, o) in seed["options"]?.mapping ?? YAMLBasic.mapping([]) { walk(o["default"], all, "seed option default") }
         }
         walk(top["copy"], all.union(["parent.host"]), "copy")
         walk(top["rotate"], all.union(["data"]).union(all.map { "old." + $0 }), "rotate")

@@ -133,7 +133,7 @@ extension KindLoader {
                 for (k, vv) in reader.entries(cm, allowed: ["rows", "quote"], context: "in upgrade.copied") {
                     if k == "rows" {
                         pattern = reader.string(vv, "upgrade.copied.rows")
-                        if let p = pattern, (try? NSRegularExpression(pattern: p, options: .anchorsMatchLines))?.numberOfCaptureGroups ?? 0 < 2 {
+                        if reader.checksPatterns, let p = pattern, (try? NSRegularExpression(pattern: p, options: .anchorsMatchLines))?.numberOfCaptureGroups ?? 0 < 2 {
                             reader.problem(vv, "upgrade.copied.rows must be a regular expression with two groups, the table and its rows, e.g. '^(\\S+) ([0-9]+)$'")
                         }
                     } else {

@@ -47,7 +47,7 @@ public struct PullRules: Sendable, Equatable {
 
     public static func parse(_ text: String, file: String) throws -> PullRules {
         var r = NodeReader()
-        guard let node = try Yams.compose(yaml: text), let top = r.mapping(node, "pull.yml") else {
+        guard let node = try YAMLBasic.compose(text), let top = r.mapping(node, "pull.yml") else {
             throw ManifestError(file: file, problems: r.problems.isEmpty ? [ManifestProblem(line: 1, column: 1, "pull.yml is empty")] : r.problems)
         }
         var rules = PullRules(names: [], types: [], typeRule: "null", rules: [:])

@@ -68,7 +68,7 @@ public struct ManifestLoader {
         var reader = NodeReader()
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try YAMLBasic.compose(text)
         } catch let error as YamlError {
             throw ManifestError(file: file, problems: [YamlProblem.problem(from: error, text: text)])
         }
@@ -88,7 +88,7 @@ public struct ManifestLoader {
             switch key {
             case "name":
                 if let s = reader.string(value, "name") {
-                    if s.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+                    if !NameSyntax.matches(s, first: ASCIIClass("A-Za-z0-9"), rest: ASCIIClass("A-Za-z0-9_.-")) {
                         reader.problem(value, "name '\(s)' must start with a letter or digit and hold only letters, digits, '.', '_' and '-'")
                     } else { manifest.name = s }
                 }
@@ -151,7 +151,7 @@ public struct ManifestLoader {
             if let m = reader.mapping(keysNode, "env file '\(path)'") {
                 for (k, v) in m {
                     guard let key = reader.string(k, "an env key") else { continue }
-                    if key.range(of: "^[A-Za-z_][A-Za-z0-9_.]*$", options: .regularExpression) == nil {
+                    if !NameSyntax.matches(key, first: ASCIIClass("A-Za-z_"), rest: ASCIIClass("A-Za-z0-9_.")) {
                         reader.problem(k, "'\(key)' is not a valid environment variable name")
                     }
                     guard let value = reader.scalarText(v, "the value of \(key)") else { continue }

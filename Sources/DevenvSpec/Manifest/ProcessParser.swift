@@ -14,7 +14,7 @@ package struct ProcessParser {
         var seen = Set<String>()
         for (k, v) in m {
             guard let name = reader.string(k, "a process name") else { continue }
-            if name.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) == nil {
+            if !NameSyntax.matches(name, first: ASCIIClass("a-z0-9"), rest: ASCIIClass("a-z0-9_-")) {
                 reader.problem(k, "process name '\(name)' must be lower-case letters, digits, '-' and '_'")
                 continue
             }

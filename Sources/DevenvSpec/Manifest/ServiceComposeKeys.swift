@@ -19,7 +19,7 @@ extension ServiceParser {
         guard let list = reader.strings(node, "profiles") else { return [] }
         var out: [String] = []
         for (i, name) in list.enumerated() {
-            if name.range(of: "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$", options: .regularExpression) == nil {
+            if !NameSyntax.matches(name, first: ASCIIClass("a-zA-Z0-9"), rest: ASCIIClass("a-zA-Z0-9_.-")) {
                 reader.problem(node.sequence.map { $0[i] } ?? node, "profile '\(ValueLimits.quoted(name))' must start with a letter or digit and hold only letters, digits, '_', '.' and '-'")
             } else if !out.contains(name) { out.append(name) }
         }

@@ -117,7 +117,7 @@ public struct StagingConfig: Sendable, Equatable {
     public static func templates(_ node: Node) -> [Template] {
         var out: [Template] = []
         for section in ["rewrite", "override"] {
-            for (k, v) in node[section]?.mapping ?? Node.Mapping([]) {
+            for (k, v) in node[section]?.mapping ?? YAMLBasic.mapping([]) {
                 guard let key = k.string, let value = v.string else { continue }
                 out.append(Template(place: "staging.\(section).\(key)", text: value, line: v.mark?.line ?? 1, column: v.mark?.column ?? 1))
             }

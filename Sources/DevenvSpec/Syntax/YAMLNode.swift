@@ -52,5 +52,5 @@ public indirect enum YAMLNode: Sendable {
         }
     }
 
-    private static func tag(_ name: String) -> Tag { Tag(Tag.Name(rawValue: name)) }
+    private static func tag(_ name: String) -> Tag { YAMLBasic.tag(Tag.Name(rawValue: name)) }
 }

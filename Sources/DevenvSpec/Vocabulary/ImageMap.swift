@@ -22,8 +22,8 @@ public struct ImageMap: Sendable, Equatable {
         let file = environment["DEVENV_IMAGES_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? paths.imagesFile
         if let text = try? String(contentsOfFile: file, encoding: .utf8) {
             do {
-                let node = try Yams.compose(yaml: text)
-                guard let images = node?["images"]?.mapping ?? (node == nil ? Node.Mapping([]) : nil) else {
+                let node = try YAMLBasic.compose(text)
+                guard let images = node?["images"]?.mapping ?? (node == nil ? YAMLBasic.mapping([]) : nil) else {
                     throw DevenvError.usage("\(file): expected 'images:' mapping image names to replacements")
                 }
                 for (k, v) in images {

@@ -78,4 +78,36 @@ struct BuiltinKindsTests {
         }
         #expect(fragment.problems.contains { $0.message.contains("not a valid Mustache template") })   // at the line where the parser stopped
     }
+
+    /// A built-in kind's regular expressions are not compiled when it loads (each command would
+    /// pay for ICU's start-up); this is the check they get instead, every one of them, as a
+    /// folder kind's.
+    @Test func everyBuiltInKindPassesTheChecksOfAFolderKind() throws {
+        let names = Set(BuiltinKinds.files.keys.compactMap { $0.split(separator: "/").first.map(String.init) })
+        #expect(names.count >= 18)
+        for name in names.sorted() {
+            let service = try #require(BuiltinKinds.files[name + "/service.yml"]), compose = try #require(BuiltinKinds.files[name + "/compose.yml"])
+            let checked = KindLoader.load(name: name, folder: "templates/services/" + name, serviceYAML: service, composeYAML: compose, builtin: false)
+            if case .failure(let e) = checked { Issue.record("\(name): \(e.problems.map(\.message))") }
+        }
+        // The check is the regular expressions': a folder kind with a broken one is told so.
+        var broken = try #require(BuiltinKinds.files["postgres/service.yml"])
+        broken = broken.replacingOccurrences(of: "rows: '^COPY", with: "rows: '^(COPY")
+        guard case .failure(let e) = KindLoader.load(name: "postgres", folder: "f", serviceYAML: broken, composeYAML: BuiltinKinds.files["postgres/compose.yml"]!) else {
+            Issue.record("a kind with an unbalanced pattern loaded"); return
+        }
+        #expect(e.problems.contains { $0.message.contains("upgrade.copied.rows") })
+    }
+
+    /// The named groups of a pattern, read without a regular expression, as the expression did.
+    @Test func groupNamesAreThoseTheRegularExpressionFound() throws {
+        let re = try NSRegularExpression(pattern: "\\(\\?<([A-Za-z][A-Za-z0-9]*)>")
+        let patterns = ["^(?<schema>[a-z]+)\\.(?<table>[a-z_]+)$", "(?<=x)(?<!y)(?<a1>.)(?<1b>.)", "(?<ab", "((?<x>(?<y>z)))", "(?<é>x)(?<ok>y)", "", "(?<"]
+            + (BuiltinKinds.files.values.flatMap { $0.split(separator: "\n").map(String.init) })
+        for p in patterns {
+            let ns = p as NSString
+            let expected = re.matches(in: p, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
+            #expect(KindLoader.groupNames(p) == expected, "\(p)")
+        }
+    }
 }
