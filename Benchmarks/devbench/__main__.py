@@ -60,12 +60,11 @@ def main() -> int:
         print(f"unknown case(s): {', '.join(unknown)}; cases: {', '.join(ORDER)} (and {aliases})", file=sys.stderr)
         return 2
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # Benchmarks/
-    repo = os.path.dirname(here)
     # SIGTERM/SIGHUP unwind like Ctrl-C, so the `finally` below still cleans up.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupted)
     info = machine(devenv)
-    ws = Workspace(devenv, templates=os.path.join(repo, "templates"))
+    ws = Workspace(devenv)
     scratch = os.path.join(here, "results", "tmp")
     os.makedirs(scratch, exist_ok=True)
     results: list[CaseResult] = []

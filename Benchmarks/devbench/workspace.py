@@ -14,14 +14,17 @@ PORT_RANGE = os.environ.get("DEVENV_PORT_RANGE", "22000-22999")
 
 
 class Workspace:
-    def __init__(self, devenv: str, templates: str):
+    def __init__(self, devenv: str):
         self.root = tempfile.mkdtemp(prefix="devenv-bench-")
         self.home = os.path.join(self.root, "home")
         os.makedirs(self.home)
         self.devenv = devenv
         self.env = dict(os.environ)
-        self.env.update({"DEVENV_HOME": self.home, "DEVENV_PORT_RANGE": PORT_RANGE,
-                         "DEVENV_TEMPLATES": templates, "NO_COLOR": "1"})
+        # The kinds compiled into the binary, as users run it: DEVENV_TEMPLATES would make every
+        # kind a folder kind, read and checked in full at each command (the 2026-12-02 build,
+        # which had no built-in kinds, needed it).
+        self.env.update({"DEVENV_HOME": self.home, "DEVENV_PORT_RANGE": PORT_RANGE, "NO_COLOR": "1"})
+        self.env.pop("DEVENV_TEMPLATES", None)
         self.projects: list[str] = []
         self.engines: dict[str, dict] = {}     # project folder → the environment that reaches its engine
 
