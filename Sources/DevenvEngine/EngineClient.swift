@@ -113,7 +113,7 @@ extension ContainerEngine {
         let q = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filters
         let (status, body) = try get("/containers/json?all=1&filters=\(q)")
         guard status == 200 else { throw DevenvError("the engine answered HTTP \(status) to a container list") }
-        return try JSONDecoder().decode([ContainerInfo].self, from: body)
+        return try ContainerInfo.list(body)
     }
 
     public func containers(project: String) throws -> [ContainerInfo] {
@@ -144,27 +144,42 @@ public struct ContainerInfo: Decodable, Sendable {
     public var labels: [String: String]
     public var ports: [PortBinding]
 
-    public struct PortBinding: Decodable, Sendable {
+    public struct PortBinding: Sendable {
         public var ip: String?
         public var privatePort: Int
         public var publicPort: Int?
         public var type: String
-        package enum CodingKeys: String, CodingKey { case ip = "IP", privatePort = "PrivatePort", publicPort = "PublicPort", type = "Type" }
     }
 
-    package enum CodingKeys: String, CodingKey {
-        case id = "Id", names = "Names", image = "Image", state = "State", status = "Status", labels = "Labels", ports = "Ports"
+    /// An entry as the Engine API writes it (`Id`, `Names`, `State`, …); nil without an `Id`.
+    public init?(json: JSON) {
+        guard let id = json["Id"]?.string else { return nil }
+        self.id = id
+        names = json["Names"]?.array?.compactMap(\.string) ?? []
+        image = json["Image"]?.string ?? ""
+        state = json["State"]?.string.map(ContainerState.init(engineWord:)) ?? .other("")
+        status = json["Status"]?.string ?? ""
+        labels = json["Labels"]?.strings ?? [:]
+        ports = json["Ports"]?.array?.compactMap { p in
+            p["PrivatePort"]?.int.map { PortBinding(ip: p["IP"]?.string, privatePort: $0, publicPort: p["PublicPort"]?.int, type: p["Type"]?.string ?? "tcp") }
+        } ?? []
     }
 
+    /// The body of `GET /containers/json`, read without `JSONDecoder` (``JSON/read(_:)``).
+    public static func list(_ body: Data) throws -> [ContainerInfo] {
+        guard let items = try? JSON.read(body).array else { throw DevenvError("the engine's container list is not a JSON list") }
+        return try items.map { item in
+            guard let c = ContainerInfo(json: item) else { throw DevenvError("the engine listed a container without an Id") }
+            return c
+        }
+    }
+
+    /// Decodable through ``init(json:)`` (tests build containers from the API's JSON).
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        names = try c.decodeIfPresent([String].self, forKey: .names) ?? []
-        image = try c.decodeIfPresent(String.self, forKey: .image) ?? ""
-        state = try c.decodeIfPresent(ContainerState.self, forKey: .state) ?? .other("")
-        status = try c.decodeIfPresent(String.self, forKey: .status) ?? ""
-        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        ports = try c.decodeIfPresent([PortBinding].self, forKey: .ports) ?? []
+        guard let c = ContainerInfo(json: try JSON(from: decoder)) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a container without an Id"))
+        }
+        self = c
     }
 
     public var service: String? { labels["com.docker.compose.service"] }

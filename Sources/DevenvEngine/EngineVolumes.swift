@@ -10,7 +10,7 @@ extension ContainerEngine {
         let q = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filters
         let (status, body) = try get("/volumes?filters=\(q)")
         guard status == 200 else { throw DevenvError("the engine answered HTTP \(status) to a volume list") }
-        return try JSONDecoder().decode(VolumeList.self, from: body).Volumes ?? []
+        return try VolumeInfo.list(body)
     }
 
     /// Where the engine keeps a volume's data, as the engine sees it (`Mountpoint` of
@@ -49,15 +49,28 @@ public struct VolumeInfo: Decodable, Sendable {
     public var labels: [String: String]
     public var createdAt: String?
 
-    package enum CodingKeys: String, CodingKey { case name = "Name", labels = "Labels", createdAt = "CreatedAt" }
+    /// An entry as the Engine API writes it (`Name`, `Labels`, `CreatedAt`); nil without a name.
+    public init?(json: JSON) {
+        guard let name = json["Name"]?.string else { return nil }
+        self.name = name
+        labels = json["Labels"]?.strings ?? [:]
+        createdAt = json["CreatedAt"]?.string
+    }
 
+    /// The body of `GET /volumes` (`{"Volumes": [...]}`), read without `JSONDecoder` (``JSON/read(_:)``).
+    public static func list(_ body: Data) throws -> [VolumeInfo] {
+        guard let top = try? JSON.read(body), case .object = top else { throw DevenvError("the engine's volume list is not a JSON object") }
+        return try (top["Volumes"]?.array ?? []).map { item in
+            guard let v = VolumeInfo(json: item) else { throw DevenvError("the engine listed a volume without a name") }
+            return v
+        }
+    }
+
+    /// Decodable through ``init(json:)`` (tests build volumes from the API's JSON).
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
+        guard let v = VolumeInfo(json: try JSON(from: decoder)) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a volume without a name"))
+        }
+        self = v
     }
 }
-
-/// `GET /volumes`.
-package struct VolumeList: Decodable { var Volumes: [VolumeInfo]? }

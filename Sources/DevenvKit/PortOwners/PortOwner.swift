@@ -139,6 +139,6 @@ final class ContainerPrefetch: Sendable {
 
     static func fetch(_ engine: any ContainerEngine) -> [ContainerInfo] {
         guard let (status, body) = try? engine.get("/containers/json?all=1", timeout: 1), status == 200 else { return [] }
-        return (try? JSONDecoder().decode([ContainerInfo].self, from: body)) ?? []
+        return (try? ContainerInfo.list(body)) ?? []
     }
 }
