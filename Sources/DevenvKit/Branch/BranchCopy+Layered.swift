@@ -17,8 +17,14 @@ extension BranchCopy {
             do {
                 let newBase = LayeredBranch.newBaseName(pair.from)
                 let current = try schema.current.map { try CopyPlanning.readCommand($0, context: ps.context, templates: kind.templates, parentContainer: container) }
-                let base = try CopyPlanning.liveCommand(schema.base, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, target: newBase, labels: labels)
-                jobs[i].layered = LayeredBranch.Job(pair: pair, parentStack: parent, project: parentPlan.identity.project, current: current, base: base, newBase: newBase)
+                let catchup = try schema.catchup.flatMap { c in try kind.dataPath.map { data in
+                    try CatchUp.job(c, context: ps.context, templates: kind.templates, image: ps.image, parentContainer: container, dataPath: data, newBase: newBase)
+                } }
+                var baseContext = ps.context
+                baseContext["anchor"] = catchup?.newAnchor ?? ""
+                let base = try CopyPlanning.liveCommand(schema.base, context: baseContext, templates: kind.templates, image: ps.image, parentContainer: container, target: newBase, labels: labels)
+                jobs[i].layered = LayeredBranch.Job(pair: pair, parentStack: parent, project: parentPlan.identity.project, current: current, base: base,
+                                                    newBase: newBase, catchup: catchup)
                 if case .run? = kind.rotate, !kind.secrets.isEmpty, kind.dataPath != nil { jobs[i].layered?.rotates = true }
             } catch {
                 jobs[i].notLayered = "its copy.layered could not be rendered: \(error)"
@@ -48,7 +54,10 @@ extension BranchCopy {
                 var c = ServiceCopy(service: job.service, method: .layered, seconds: seconds, parentUnavailable: 0)
                 c.base = o.base; c.baseReused = o.reused; c.baseSeconds = o.baseSeconds
                 c.layer = o.method; c.reflinkFailed = o.reflinkFailed; c.rotated = o.rotated
+                c.caughtUp = o.caughtUp; c.caughtUpSeconds = o.caughtUpSeconds
                 out.append(c)
+            } catch let failed as CatchUp.Failed {
+                throw failed
             } catch {
                 jobs[i].notLayered = (error as? DevenvError)?.message ?? "\(error)"
             }

@@ -42,6 +42,11 @@ public enum BranchCopy {
         /// `layered`: the branch's own passwords were set in its data right after its layer was
         /// made (for a reflink clone, in the clone's container), in this many seconds.
         public var rotated: Double?
+        /// `layered`: the base was behind the parent by this many bytes (what the parent had
+        /// written since it was taken) and the branch's data was brought forward to the parent's
+        /// present (`CatchUp`), in `caughtUpSeconds` (with its rotation, when `rotated` is set).
+        public var caughtUp: Int64?
+        public var caughtUpSeconds: Double?
 
         public init(service: String, method: CopyMethod, seconds: Double, parentUnavailable: Double, why: String? = nil, liveFailed: Bool = false) {
             self.service = service; self.method = method; self.seconds = seconds

@@ -216,6 +216,7 @@ public struct UpOperation {
         }
 
         if started { try await runSetup(ctx, project: project, services: selected, fresh: fresh) }
+        await CatchUp.releasePending(ctx, plan: plan)   // anchors of bases removed while this stack was stopped
         let envReport = try await EnvStage.write(plan, ctx: ctx, force: false)
         let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services, skipping: gap)
         if !gap.isEmpty { ctx.output.error(LedgerGap.warning(services: gap, ledger: SeedLedger.path(stateDir: plan.stateDir), cwd: ctx.cwd)) }

@@ -1,0 +1,109 @@
+import DevenvPlatform
+import DevenvCore
+import DevenvEngine
+import DevenvKit
+import Foundation
+import Testing
+
+/// A layered branch of a parent that has written since its base (`copy.layered.catchup`,
+/// postgres): the branch starts from that base and is brought forward to the parent's present
+/// (a standby of the parent until it has caught up, then promoted), so it has every row the
+/// parent had when it began, with no new base taken; the parent keeps serving; the branch's
+/// `.env` logs into the branch only. Each base holds a replication slot in the parent, and no
+/// slot outlives its base (`down --volumes`, `gc`). Data is checked only through ports
+/// published on 127.0.0.1.
+@Suite(.serialized, .endToEnd) struct BranchCatchUpTests {
+    /// The parent's devenv slots, sorted.
+    static func slots(_ url: String) throws -> [String] {
+        try SeedTests.sql(url, "SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'devenv%'")
+            .split(separator: ",").map(String.init)
+    }
+
+    @Test func aBranchOfAParentThatWroteSinceItsBaseStartsFromThatBaseAndHasEveryRow() throws {
+        try ProjectFixture.with("br-catchup") { p in
+            // A home of its own: `gc --yes` acts on every stack of its home.
+            let home = FaultStateTests.home(p)
+            p.onTearDown { try? FileManager.default.removeItem(atPath: home) }
+            p.environment["DEVENV_HOME"] = home
+            p.environment["DEVENV_PORT_RANGE"] = ProjectFixture.ranges.own
+            try BranchTests.repo(p)
+            _ = try BranchTests.up(p)
+            let env = try p.dotenv()
+            let pg = try #require(env["DATABASE_URL"]), redis = try #require(env["REDIS_URL"])
+            let mainStack = BranchTests.stack(p, "main")
+
+            // 1. A first branch takes a base, which holds one slot in the parent.
+            try p.git(["checkout", "-q", "-b", "feature/a"])
+            let upA = try BranchTests.up(p)
+            #expect(upA.stdout.contains("on a base of \(mainStack)'s data taken live in "), "\(upA.stdout)")
+            let bases = try BranchLayerTests.volumes("dev.devenv.base-stack=\(mainStack)")
+            #expect(bases.count == 1, "\(bases)")
+            #expect(try Self.slots(pg).count == 1, "the base's slot")
+
+            // 2. The parent writes since (rows, a new table, a deletion), then a branch of it
+            // while the parent is polled: the same base, brought forward, with every row.
+            _ = try SeedTests.sql(pg, "INSERT INTO notes (t) SELECT 'after-' || g FROM generate_series(1, 200000) g")
+            _ = try SeedTests.sql(pg, "CREATE TABLE later AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 100000) g")
+            _ = try SeedTests.sql(pg, "DELETE FROM notes WHERE id = 1")
+            // The poller below writes rows of its own into the parent: the rows up to here count.
+            let last = try SeedTests.sql(pg, "SELECT max(id) FROM notes")
+            let upTo = "SELECT count(*) || ':' || md5(string_agg(t, ',' ORDER BY id)) FROM notes WHERE id <= \(last)"
+            let mainRows = try SeedTests.sql(pg, upTo)
+            let mainLater = try SeedTests.sql(pg, "SELECT count(*) || ':' || md5(string_agg(t, ',' ORDER BY id)) FROM later")
+            try p.git(["checkout", "-q", "-b", "feature/b", "main"])
+            let poller = ParentPoller(postgres: pg, redis: redis)
+            let upB = try BranchTests.up(p)
+            let polls = poller.stop()
+            #expect(polls.errors.isEmpty, "the parent failed \(polls.errors.count) of \(polls.count) polls: \(polls.errors.prefix(3))")
+            #expect(upB.stdout.contains("taken earlier and brought forward to its present ("), "\(upB.stdout)")
+            #expect(!upB.stdout.contains("taken live in"), "\(upB.stdout)")
+            #expect(try BranchLayerTests.volumes("dev.devenv.base-stack=\(mainStack)") == bases, "no new base")
+            let b = BranchTests.stack(p, "feature/b")
+            let pgB = try p.service("postgres")
+            #expect(pgB["data_method"] as? String == "overlay" && pgB["data_from"] as? String == mainStack, "status --json: \(pgB)")
+            let bURL = try #require(try p.dotenv()["DATABASE_URL"])
+            #expect(try SeedTests.sql(bURL, upTo) == mainRows, "the branch has every row the parent had")
+            #expect(try SeedTests.sql(bURL, "SELECT count(*) FROM notes WHERE t = 'after-200000'") == "1")
+            #expect(try SeedTests.sql(bURL, "SELECT count(*) || ':' || md5(string_agg(t, ',' ORDER BY id)) FROM later") == mainLater)
+            #expect(try SeedTests.sql(bURL, "SELECT pg_is_in_recovery()") == "f", "the branch is its own primary")
+
+            // 3. The branch's .env logs into the branch, not the parent; the parent's is refused.
+            let bPort = BranchCredentialsTests.port(bURL), mainPort = BranchCredentialsTests.port(pg)
+            let branchAtParent = try BranchCredentialsTests.psql(bURL, port: mainPort)
+            #expect(branchAtParent.status != 0 && branchAtParent.stderr.contains("password authentication failed"), "\(branchAtParent.stderr)")
+            let parentAtBranch = try BranchCredentialsTests.psql(pg, port: bPort)
+            #expect(parentAtBranch.status != 0 && parentAtBranch.stderr.contains("password authentication failed"), "\(parentAtBranch.stderr)")
+            _ = try SeedTests.sql(bURL, "INSERT INTO notes (t) VALUES ('only-b')")
+            #expect(try SeedTests.sql(pg, "SELECT count(*) FROM notes WHERE t = 'only-b'") == "0")
+            _ = try SeedTests.sql(pg, "INSERT INTO notes (t) VALUES ('main-after-b')")
+            #expect(try SeedTests.sql(bURL, "SELECT count(*) FROM notes WHERE t = 'main-after-b'") == "0")
+            #expect(try Self.slots(pg).count == 1, "a branch holds no slot of its own")
+
+            // 4. A slot whose base is gone is released: by the next branch of a parent (this one
+            // dropped behind devenv's back stands for one whose base went while the parent was
+            // stopped), and by `down --volumes` and `gc` of the branches and bases.
+            _ = try SeedTests.sql(pg, "SELECT pg_create_physical_replication_slot('devenv_base_0rphan')")
+            try p.git(["checkout", "-q", "-b", "feature/c", "main"])
+            let upC = try BranchTests.up(p)
+            #expect(upC.stdout.contains("brought forward to its present"), "\(upC.stdout)")
+            let slotsAfterC = try Self.slots(pg)
+            #expect(slotsAfterC.count == 1, "the orphan went: \(slotsAfterC)")
+            let cURL = try #require(try p.dotenv()["DATABASE_URL"])
+            #expect(try SeedTests.sql(cURL, "SELECT count(*) FROM notes WHERE t = 'main-after-b'") == "1")
+            for branch in ["feature/a", "feature/b", "feature/c"] {
+                try p.git(["checkout", "-q", branch])
+                #expect(try p.devenv(["down", "--volumes", "--yes"]).status == 0)
+            }
+            #expect(try Self.volumes(b).isEmpty)
+            try p.git(["checkout", "-q", "main"])
+            for branch in ["feature/a", "feature/b", "feature/c"] { try p.git(["branch", "-q", "-D", branch]) }
+            #expect(try p.devenv(["gc", "--yes"]).status == 0)
+            #expect(try BranchLayerTests.volumes("dev.devenv.base-stack=\(mainStack)").isEmpty, "gc removes the base no branch is on")
+            let slotsLeft = try Self.slots(pg)
+            #expect(slotsLeft.isEmpty, "and its slot: \(slotsLeft)")
+            #expect(try SeedTests.sql(pg, "SELECT count(*) FROM notes WHERE t = 'main-after-b'") == "1", "the parent is as it was")
+        }
+    }
+
+    static func volumes(_ stack: String) throws -> [String] { try BranchLayerTests.volumes("dev.devenv.stack=\(stack)") }
+}
