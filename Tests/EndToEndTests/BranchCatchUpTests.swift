@@ -31,6 +31,10 @@ import Testing
             let env = try p.dotenv()
             let pg = try #require(env["DATABASE_URL"]), redis = try #require(env["REDIS_URL"])
             let mainStack = BranchTests.stack(p, "main")
+            // A base is reused as it is only while no transaction has written to the parent, and
+            // an autovacuum ANALYZE writes whenever it comes round: off (BranchLayerTests).
+            _ = try SeedTests.sql(pg, "ALTER SYSTEM SET autovacuum = off")
+            _ = try SeedTests.sql(pg, "SELECT pg_reload_conf()")
 
             // 1. A first branch takes a base, which holds one slot in the parent.
             try p.git(["checkout", "-q", "-b", "feature/a"])
@@ -39,6 +43,12 @@ import Testing
             let bases = try BranchLayerTests.volumes("dev.devenv.base-stack=\(mainStack)")
             #expect(bases.count == 1, "\(bases)")
             #expect(try Self.slots(pg).count == 1, "the base's slot")
+            // A branch made while the parent is as it was reuses that base as it is (no catch-up).
+            try p.git(["checkout", "-q", "-b", "feature/same", "main"])
+            let upSame = try BranchTests.up(p)
+            #expect(upSame.stdout.contains("(taken earlier, reused)"), "\(upSame.stdout)")
+            #expect(try SeedTests.sql(try #require(try p.dotenv()["DATABASE_URL"]), BranchLayerTests.digest) == (try SeedTests.sql(pg, BranchLayerTests.digest)))
+            #expect(try p.devenv(["down", "--volumes", "--yes"]).status == 0)
 
             // 2. The parent writes since (rows, a new table, a deletion), then a branch of it
             // while the parent is polled: the same base, brought forward, with every row.
@@ -96,7 +106,7 @@ import Testing
             }
             #expect(try Self.volumes(b).isEmpty)
             try p.git(["checkout", "-q", "main"])
-            for branch in ["feature/a", "feature/b", "feature/c"] { try p.git(["branch", "-q", "-D", branch]) }
+            for branch in ["feature/a", "feature/b", "feature/c", "feature/same"] { try p.git(["branch", "-q", "-D", branch]) }
             #expect(try p.devenv(["gc", "--yes"]).status == 0)
             #expect(try BranchLayerTests.volumes("dev.devenv.base-stack=\(mainStack)").isEmpty, "gc removes the base no branch is on")
             let slotsLeft = try Self.slots(pg)

@@ -65,13 +65,6 @@ import Testing
             #expect(redisA["data_method"] as? String == "copy" && redisA["data_from"] as? String == mainStack, "status --json: \(redisA)")
             let aURL = try #require(try p.dotenv()["DATABASE_URL"])
             #expect(try SeedTests.sql(aURL, upTo) == mainRows, "the branch has every row the parent had")
-            // A branch made while the parent is as it was reuses that base as it is.
-            try p.git(["checkout", "-q", "-b", "feature/same", "main"])
-            let upSame = try BranchTests.up(p)
-            #expect(upSame.stdout.contains("(taken earlier, reused)"), "\(upSame.stdout)")
-            #expect(try SeedTests.sql(try #require(try p.dotenv()["DATABASE_URL"]), upTo) == mainRows)
-            #expect(try p.devenv(["down", "--volumes", "--yes"]).status == 0)
-            try p.git(["checkout", "-q", "feature/a"])
 
             // 2. The branch's writes stay in it; the parent keeps its own.
             _ = try SeedTests.sql(aURL, "DELETE FROM notes WHERE id > 2; INSERT INTO notes (t) VALUES ('only-a'); CREATE TABLE migrated (x int)")
