@@ -115,5 +115,43 @@ import Testing
         }
     }
 
+    /// `kill -9` of `up` while the branch's data is being brought forward (its catch-up
+    /// container, which runs the rotation after it, is at work): the next `up` discards the
+    /// unfinished branch and makes it again, with every row; the parent loses none, and
+    /// `down --volumes` after the same kill leaves nothing of the branch.
+    @Test func aKillDuringTheCatchUpLeavesNothingHalfMadeAndTheParentLosesNoRow() throws {
+        try ProjectFixture.with("br-catchup-kill") { p in
+            try BranchTests.repo(p)
+            _ = try BranchTests.up(p)
+            let pg = try #require(try p.dotenv()["DATABASE_URL"])
+            try p.git(["checkout", "-q", "-b", "feature/a"])
+            _ = try BranchTests.up(p)   // the base
+            // Enough written since that the catch-up takes a while.
+            _ = try SeedTests.sql(pg, "INSERT INTO notes (t) SELECT 'after-' || g FROM generate_series(1, 1000000) g")
+            let mainRows = try SeedTests.sql(pg, BranchLayerTests.digest)
+            try p.git(["checkout", "-q", "-b", "feature/kill", "main"])
+            let stack = BranchTests.stack(p, "feature/kill")
+            let catchingUp = { !Fault.containers(stack).filter { $0.labels["dev.devenv.task"] == "branch-rotate" && $0.state == .running }.isEmpty }
+            for then in ["up", "down"] {
+                let run = try Fault.Run(p, ["up"])
+                let reached = FaultCrashTests.waitFor(run, catchingUp)
+                run.kill9()
+                if !reached { Issue.record("up ended before its catch-up was seen (\(then))"); continue }
+                if then == "up" {
+                    let up = try p.devenv(["up"])
+                    #expect(up.status == 0, "\(up.stderr)")
+                    #expect(up.stderr.contains("note: discarded an unfinished copy"), "\(up.stderr)")
+                    #expect(up.stdout.contains("brought forward to its present"), "\(up.stdout)")
+                    let branch = try #require(try p.dotenv()["DATABASE_URL"])
+                    #expect(try SeedTests.sql(branch, BranchLayerTests.digest) == mainRows, "the branch has every row")
+                }
+                #expect(try p.devenv(["down", "--volumes", "--yes"]).status == 0)
+                #expect(try Self.volumes(stack).isEmpty && Fault.containers(stack).isEmpty, "nothing of the branch is left")
+            }
+            #expect(try SeedTests.sql(pg, BranchLayerTests.digest) == mainRows, "the parent lost no row")
+            #expect(try Self.slots(pg).count == 1, "the base's slot only")
+        }
+    }
+
     static func volumes(_ stack: String) throws -> [String] { try BranchLayerTests.volumes("dev.devenv.stack=\(stack)") }
 }
