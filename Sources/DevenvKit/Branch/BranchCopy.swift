@@ -166,6 +166,7 @@ public enum BranchCopy {
             try journal.save(journalPath)
             try await journal.complete(ctx, plan: plan)
             if let failure = restarter.failure { throw failure }
+            BaseRefresh.start(ctx, parent: parent, copies: result)   // a base brought forward a lot: a new one, in the background
             let ordered = services.compactMap { s in result.first { $0.service == s } }
             return Outcome(services: services, seconds: Date().timeIntervalSince(began), copies: ordered)
         }

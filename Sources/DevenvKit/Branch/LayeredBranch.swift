@@ -196,11 +196,11 @@ enum LayeredBranch {
     /// taken live (and how long that took); `whileTaking` runs beside the taking, once the new
     /// base's volume exists.
     static func base(_ ctx: DevenvContext, _ job: Job, token: String?, anchors: [CatchUp.Anchor]? = nil, made: Locked<[String]>,
-                     whileTaking: @Sendable (String) async throws -> Void = { _ in }) async throws -> (String, Double, CatchUp.Need?) {
+                     extraLabels: [(String, String)] = [], whileTaking: @Sendable (String) async throws -> Void = { _ in }) async throws -> (String, Double, CatchUp.Need?) {
         if let reused = try reusable(ctx, parentVolume: job.pair.from, token: token) { return (reused, 0, nil) }
         if let anchors, let need = try CatchUp.pick(ctx, parentVolume: job.pair.from, anchors: anchors) { return (need.base, 0, need) }
         let began = Date()
-        var baseLabels = [(baseOfLabel, job.pair.from), (baseStackLabel, job.parentStack), ("dev.devenv.project", job.project)]
+        var baseLabels = [(baseOfLabel, job.pair.from), (baseStackLabel, job.parentStack), ("dev.devenv.project", job.project)] + extraLabels
         if let token { baseLabels.append((tokenLabel, token)) }
         if let anchor = job.catchup?.newAnchor { baseLabels.append((CatchUp.anchorLabel, anchor)) }
         try await step("creating base volume \(job.newBase)", ctx, VolumeCommands.create(job.newBase, labels: baseLabels))
@@ -310,10 +310,11 @@ public enum BaseVolumes {
     }
 
     /// Removes the bases of `parent` no volume is on (but its newest complete one when
-    /// `keepNewest`), with its lock held; their names.
+    /// `keepNewest`), with its lock held; their names. A base a live background refresh is
+    /// taking (`BaseRefresh`) is left.
     static func removeUnused(_ ctx: DevenvContext, parent: String, keepNewest: Bool) async throws -> [String] {
         let used = Set(try ctx.engine.volumes(label: LayeredBranch.baseLabel).compactMap { $0.labels[LayeredBranch.baseLabel] })
-        let mine = try ctx.engine.volumes(label: "\(LayeredBranch.baseStackLabel)=\(parent)")
+        let mine = try ctx.engine.volumes(label: "\(LayeredBranch.baseStackLabel)=\(parent)").filter { !BaseRefresh.beingTaken(ctx.paths, $0) }
         let newest = mine.filter { isComplete(ctx.paths, name: $0.name) }.max { ($0.createdAt ?? "") < ($1.createdAt ?? "") }?.name
         let unused = mine.map(\.name).filter { !used.contains($0) && !(keepNewest && $0 == newest) }.sorted()
         guard !unused.isEmpty else { return [] }
