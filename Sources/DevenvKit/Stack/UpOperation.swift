@@ -172,7 +172,7 @@ public struct UpOperation {
                     // between is finished by `resume` below.
                     board.setAll("setting \(plan.identity.stack)'s own passwords")
                     var withLayer: [String: (Double, clone: Bool)] = [:]
-                    for c in copied?.copies ?? [] { if let secs = c.rotated { withLayer[c.service] = (secs, clone: c.layer == .reflink) } }
+                    for c in copied?.copies ?? [] { if let secs = c.rotated { withLayer[c.service] = (secs, clone: c.layer == .reflink && c.caughtUp == nil) } }
                     let rotated: [(service: String, result: BranchCredentials.Result)]
                     do {
                         rotated = try await BranchCredentials.rotate(ctx, project: project, plan: plan, parent: parent.stack,
