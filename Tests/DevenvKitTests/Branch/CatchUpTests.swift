@@ -56,6 +56,44 @@ import Testing
         #expect(CatchUp.quoted("it's") == "'it'\\''s'")
     }
 
+    /// The checkout moved to another git branch (a second branch stack of the same parent).
+    static func checkout(_ w: OrchestrationTests.World, _ branch: String) throws {
+        try "ref: refs/heads/\(branch)\n".write(toFile: w.root + "/.git/HEAD", atomically: true, encoding: .utf8)
+    }
+
+    @Test func aParentThatWroteSinceItsBaseBranchesFromThatBaseBroughtForward() async throws {
+        let w = try await BranchCopyTests.parentUp()
+        _ = try await BranchCopyTests.upBranch(w)   // the first branch takes the base, with its slot
+        let base = try #require(w.docker.volumes.first { $0.name.hasPrefix("shop_postgres-data-base-") })
+        #expect(w.docker.slots == [base.labels[CatchUp.anchorLabel] ?? "none"], "\(w.docker.slots) \(base.labels)")
+        w.docker.setData("shop_postgres-data", "users: ada, bob")   // the parent writes since
+        w.docker.setPresent("postgres", "token-2")
+        try Self.checkout(w, "other")
+        let before = w.docker.commands.count
+        let outcome = try await BranchCopyTests.upBranch(w)
+        let steps = w.docker.steps(from: before)
+        #expect(w.docker.volumes.filter { $0.name.hasPrefix("shop_postgres-data-base-") }.map(\.name) == [base.name], "no new base: \(steps)")
+        #expect(!steps.contains { $0.hasPrefix("run live -> shop_postgres-data-base-") })
+        #expect(w.docker.volume("shop-other_postgres-data")?.data == "users: ada, bob", "the branch has the parent's present")
+        #expect(w.docker.volume("shop-other_postgres-data")?.labels[StackVolumes.layerBaseLabel] == base.name)
+        #expect(outcome.origin?.contains("taken earlier and brought forward to its present (100.0 MiB written since)") == true, "\(outcome.origin ?? "")")
+        #expect(w.docker.slots.count == 1, "a branch holds no slot of its own")
+    }
+
+    @Test func aCatchUpThatFailsFailsTheBranchAndReleasesTheBasesSlot() async throws {
+        let w = try await BranchCopyTests.parentUp()
+        _ = try await BranchCopyTests.upBranch(w)
+        w.docker.setPresent("postgres", "token-2")
+        w.docker.failCatchUps()
+        try Self.checkout(w, "other")
+        await #expect(throws: (any Error).self) { _ = try await BranchCopyTests.upBranch(w) }
+        #expect(w.docker.slots.isEmpty, "the base's slot went: the next branch takes a new base")
+        #expect(!w.docker.volumes.contains { $0.name.hasPrefix("shop-other_") }, "nothing of the branch is left")
+        #expect(!FileManager.default.fileExists(atPath: BranchCopyJournal.path(stateDir: BranchCopyTests.stateDir(w, "shop-other"))))
+        _ = try await BranchCopyTests.upBranch(w)   // again: a new base
+        #expect(w.docker.volumes.filter { $0.name.hasPrefix("shop_postgres-data-base-") }.count == 2 && w.docker.slots.count == 1)
+    }
+
     @Test func theBackgroundRefreshIsThisBinarysHiddenCommand() {
         #expect(BaseRefresh.command(executable: "/usr/bin/devenv", parent: "shop", service: "postgres", after: 42).argv
                 == ["/usr/bin/devenv", "refresh-base", "--stack", "shop", "--service", "postgres", "--after", "42"])
