@@ -29,5 +29,5 @@ struct Devenv: AsyncParsableCommand {
         version: "\(DevenvKitVersion.current) (commit \(BuildInfo.commit))",
         subcommands: [Init.self, Up.self, Down.self, Status.self, Logs.self, Run.self, ComposeCommand.self, Env.self, Seed.self, Reset.self,
                       SnapshotCommand.self, Pull.self, Upgrade.self, Mirror.self, Ports.self, Ls.self, Gc.self, Doctor.self, Trust.self,
-                      Supervise.self, Mcp.self])
+                      Supervise.self, RefreshBase.self, Mcp.self])
 }

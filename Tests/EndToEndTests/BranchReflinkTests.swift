@@ -109,14 +109,29 @@ import Testing
             let texts = records.compactMap { try? String(contentsOfFile: ProjectFixture.home + "/engines/" + $0, encoding: .utf8) }
             #expect(texts.contains { $0.contains("\"reflinks\" : true") && $0.contains(host) }, "\(texts)")
 
-            // 4. `down --volumes` removes the branch's volume; the parent is as it was, and its
+            // 4. The parent writes since: the next branch is a clone of the same base, brought
+            // forward to the parent's present (BranchCatchUpTests), with every row.
+            _ = try sql(pg, "INSERT INTO notes (t) SELECT 'later-' || n FROM generate_series(1, 50000) n; UPDATE big SET t = 'main' WHERE id <= 1000")
+            let laterRows = try sql(pg, BranchLayerTests.digest)
+            try p.git(["checkout", "-q", "-b", "feature/s", "main"])
+            let upS = try p.devenv(["up"], env: ["DEVENV_BASE_REFRESH_BYTES": "0"])
+            #expect(upS.status == 0, "\(upS.stderr)")
+            #expect(upS.stdout.contains("postgres  layered (reflink) in ") && upS.stdout.contains("brought forward to its present"), "\(upS.stdout)")
+            let sURL = try #require(try p.dotenv()["DATABASE_URL"])
+            #expect(try sql(sURL, BranchLayerTests.digest) == laterRows, "the branch has every row the parent had")
+            #expect(try sql(sURL, "SELECT count(*) FROM big WHERE t = 'main'") == "1000")
+            #expect(try volumes("dev.devenv.base-stack=\(mainStack)") == [base], "no new base")
+            #expect(try p.devenv(["down", "--volumes", "--yes"]).status == 0)
+            try p.git(["checkout", "-q", "feature/r"])
+
+            // 5. `down --volumes` removes the branch's volume; the parent is as it was, and its
             // newest base stays for its next branch until the parent's own data goes.
             let down = try p.devenv(["down", "--volumes", "--yes"])
             #expect(down.status == 0, "\(down.stderr)")
             #expect(try volumes("dev.devenv.stack=\(r)").isEmpty)
             #expect(try volumes("dev.devenv.base-stack=\(mainStack)") == [base])
             try p.git(["checkout", "-q", "main"])
-            #expect(try sql(pg, BranchLayerTests.digest) == mainRows)
+            #expect(try sql(pg, BranchLayerTests.digest) == laterRows)
             #expect(try p.devenv(["down", "--volumes", "--yes"]).status == 0)
             #expect(try volumes("dev.devenv.base-stack=\(mainStack)").isEmpty, "the parent's data is gone, and its base with it")
             #expect(try volumes("dev.devenv.project=\(p.name)").isEmpty)

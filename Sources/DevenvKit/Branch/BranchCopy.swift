@@ -42,6 +42,11 @@ public enum BranchCopy {
         /// `layered`: the branch's own passwords were set in its data right after its layer was
         /// made (for a reflink clone, in the clone's container), in this many seconds.
         public var rotated: Double?
+        /// `layered`: the base was behind the parent by this many bytes (what the parent had
+        /// written since it was taken) and the branch's data was brought forward to the parent's
+        /// present (`CatchUp`), in `caughtUpSeconds` (with its rotation, when `rotated` is set).
+        public var caughtUp: Int64?
+        public var caughtUpSeconds: Double?
 
         public init(service: String, method: CopyMethod, seconds: Double, parentUnavailable: Double, why: String? = nil, liveFailed: Bool = false) {
             self.service = service; self.method = method; self.seconds = seconds
@@ -161,6 +166,7 @@ public enum BranchCopy {
             try journal.save(journalPath)
             try await journal.complete(ctx, plan: plan)
             if let failure = restarter.failure { throw failure }
+            BaseRefresh.start(ctx, parent: parent, copies: result)   // a base brought forward a lot: a new one, in the background
             let ordered = services.compactMap { s in result.first { $0.service == s } }
             return Outcome(services: services, seconds: Date().timeIntervalSince(began), copies: ordered)
         }

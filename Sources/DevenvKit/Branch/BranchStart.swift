@@ -131,8 +131,10 @@ public struct BranchStart {
     static func methodLine(_ c: BranchCopy.ServiceCopy, parent: String) -> String {
         switch c.method {
         case .layered:
-            let base = c.baseReused ? "on a base of \(parent)'s data as it is now (taken earlier, reused)"
-                : "on a base of \(parent)'s data taken live in \(secs(c.baseSeconds))"
+            let base = c.caughtUp.map { behind in
+                "on a base of \(parent)'s data taken earlier and brought forward to its present (\(mebibytes(behind)) written since) in \(secs(c.caughtUpSeconds ?? 0))"
+            } ?? (c.baseReused ? "on a base of \(parent)'s data as it is now (taken earlier, reused)"
+                : "on a base of \(parent)'s data taken live in \(secs(c.baseSeconds))")
             let failed = c.reflinkFailed.map { "reflink clone failed (\($0)); " } ?? ""
             return failed + "layered (\((c.layer ?? .overlay).rawValue)) in \(secs(c.seconds)), \(base); \(parent)'s \(c.service) kept serving (unavailable 0.0s)"
         case .live:
@@ -147,4 +149,6 @@ public struct BranchStart {
     }
 
     static func secs(_ s: Double) -> String { String(format: "%.1fs", s) }
+
+    static func mebibytes(_ bytes: Int64) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 }

@@ -41,6 +41,10 @@ enum LayeredBranch {
         /// How long the branch's rotation took when it ran with the layer (`Job.rotation`); nil
         /// when it did not run or failed (then `up` runs it on its own, and says why it failed).
         var rotated: Double?
+        /// The base was behind the parent by this many bytes, and the branch's data was brought
+        /// forward (`CatchUp`), in `caughtUpSeconds` (with the rotation when it ran with it).
+        var caughtUp: Int64?
+        var caughtUpSeconds: Double?
     }
 
     /// The labels of a branch's data volume that say how its data came from which stack:
@@ -77,6 +81,9 @@ enum LayeredBranch {
         /// made, while the other services are still copied; for a reflink clone, in the clone's
         /// own container. Nil: `up` runs it after the copy.
         var rotation: RotateCommand.Rendered?
+        /// Its kind's `copy.layered.catchup`, rendered: a base behind the parent is brought
+        /// forward in the branch instead of a new base taken (`CatchUp`).
+        var catchup: CatchUp.Job?
     }
 
     /// Makes `job.pair.to` a layered volume; on failure removes what it made (a base only if it
@@ -96,12 +103,14 @@ enum LayeredBranch {
             let engine = EngineStorage.identity(ctx.engine)
             let tryReflink = ctx.environment["DEVENV_BRANCH_LAYERS"] != "overlay" && engine.flatMap { EngineStorage.reflinks(ctx.paths, $0) } != false
             async let token = current(ctx, job)
+            async let anchors = job.catchup == nil ? nil : CatchUp.anchors(ctx, job.catchup!)
             if !tryReflink { try await makeLayer(ctx, p, labels: mine, made: made) }
             // An OverlayFS layer names its base by the base volume's path on the engine, known once
             // that volume exists: so a new base is taken while the layered volume is made.
             let overlayLabels = volumeLabels + [(methodLabel, LayerMethod.overlay.rawValue)]
             let overlayMade = Locked(false)
-            let (base, baseSeconds) = try await base(ctx, job, token: try await token, made: made) { newBase in
+            let held = await anchors
+            let (base, baseSeconds, need) = try await base(ctx, job, token: try await token, anchors: held, made: made) { newBase in
                 guard !tryReflink else { return }
                 try await createOverlay(ctx, p, base: newBase, labels: overlayLabels, made: made)
                 overlayMade.with { $0 = true }
@@ -110,10 +119,18 @@ enum LayeredBranch {
             if tryReflink {
                 let rotated = Locked<Double?>(nil)
                 switch await ReflinkClone.clone(ctx, base: base, into: p.to, image: p.image, labels: volumeLabels + [(methodLabel, LayerMethod.reflink.rawValue)],
-                                                taskLabels: taskLabels, engine: engine, rotation: job.rotation, rotated: rotated) {
+                                                taskLabels: taskLabels, engine: engine, rotation: need == nil ? job.rotation : nil, rotated: rotated) {
                 case .cloned:
-                    await inPlace(false)
-                    return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .reflink, rotated: rotated.value)
+                    guard let need, let catchup = job.catchup else {
+                        await inPlace(false)
+                        await sweep(ctx, job, held)
+                        return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .reflink, rotated: rotated.value)
+                    }
+                    made.with { $0.append(p.to) }
+                    var o = try await catchUp(ctx, job, catchup, need, layerBase: nil, rotateLabels: rotateLabels, inPlace: inPlace, rotated: rotationEnded)
+                    o.method = .reflink
+                    await sweep(ctx, job, held)
+                    return o
                 case .unsupported: break
                 case .failed(let why): reflinkFailed = why
                 }
@@ -131,6 +148,12 @@ enum LayeredBranch {
                                                         script: RotateCommand.ownerOfBase(data: "/data", base: "/base")))
                 if let engine { EngineStorage.rememberOverlay(ctx.paths, engine, address: ctx.engine.address) }
             }
+            if let need, let catchup = job.catchup {
+                var o = try await catchUp(ctx, job, catchup, need, layerBase: base, rotateLabels: rotateLabels, inPlace: inPlace, rotated: rotationEnded)
+                o.reflinkFailed = reflinkFailed
+                await sweep(ctx, job, held)
+                return o
+            }
             await inPlace(job.rotation != nil)
             var rotated: Double?
             if var rotation = job.rotation {
@@ -141,6 +164,7 @@ enum LayeredBranch {
                     rotated = Date().timeIntervalSince(began)
                 }
             }
+            await sweep(ctx, job, held)
             return Outcome(base: base, reused: baseSeconds == 0, baseSeconds: baseSeconds, method: .overlay, reflinkFailed: reflinkFailed, rotated: rotated)
         } catch {
             let names = made.value
@@ -167,23 +191,59 @@ enum LayeredBranch {
         }
     }
 
-    /// A complete base of the parent as it is now: one taken earlier at `token` (0 s), or a
-    /// new one taken live (and how long that took); `whileTaking` runs beside the taking, once
-    /// the new base's volume exists.
-    static func base(_ ctx: DevenvContext, _ job: Job, token: String?, made: Locked<[String]>,
-                     whileTaking: @Sendable (String) async throws -> Void = { _ in }) async throws -> (String, Double) {
-        if let reused = try reusable(ctx, parentVolume: job.pair.from, token: token) { return (reused, 0) }
+    /// A complete base of the parent: one taken earlier at `token` (0 s), or one whose anchor
+    /// the parent still holds (`anchors`; 0 s, and what the branch must catch up), or a new one
+    /// taken live (and how long that took); `whileTaking` runs beside the taking, once the new
+    /// base's volume exists.
+    static func base(_ ctx: DevenvContext, _ job: Job, token: String?, anchors: [CatchUp.Anchor]? = nil, made: Locked<[String]>,
+                     extraLabels: [(String, String)] = [], whileTaking: @Sendable (String) async throws -> Void = { _ in }) async throws -> (String, Double, CatchUp.Need?) {
+        if let reused = try reusable(ctx, parentVolume: job.pair.from, token: token) { return (reused, 0, nil) }
+        if let anchors, let need = try CatchUp.pick(ctx, parentVolume: job.pair.from, anchors: anchors) { return (need.base, 0, need) }
         let began = Date()
-        var baseLabels = [(baseOfLabel, job.pair.from), (baseStackLabel, job.parentStack), ("dev.devenv.project", job.project)]
+        var baseLabels = [(baseOfLabel, job.pair.from), (baseStackLabel, job.parentStack), ("dev.devenv.project", job.project)] + extraLabels
         if let token { baseLabels.append((tokenLabel, token)) }
+        if let anchor = job.catchup?.newAnchor { baseLabels.append((CatchUp.anchorLabel, anchor)) }
         try await step("creating base volume \(job.newBase)", ctx, VolumeCommands.create(job.newBase, labels: baseLabels))
         made.with { $0.append(job.newBase) }
         async let beside: Void = whileTaking(job.newBase)
-        do { try await step("taking a base of \(job.pair.from)", ctx, job.base) } catch { _ = try? await beside; throw error }
+        do { try await step("taking a base of \(job.pair.from)", ctx, job.base) } catch {
+            _ = try? await beside
+            if let c = job.catchup { await CatchUp.release(ctx, c.release, [c.newAnchor]) }   // the base goes: its anchor with it
+            throw error
+        }
         try await beside
         try BaseVolumes.record(ctx.paths, name: job.newBase)
         made.with { $0.removeAll { $0 == job.newBase } }   // complete: kept for the branches to come
-        return (job.newBase, max(Date().timeIntervalSince(began), 0.001))
+        return (job.newBase, max(Date().timeIntervalSince(began), 0.001), nil)
+    }
+
+    /// The branch's data (`job.pair.to`, made on `need.base`) brought forward to the parent's
+    /// present, with the rotation in the same container when the job has one. A failure is the
+    /// branch's (`CatchUp.Failed`: no copy instead, the branch's containers may be in creation):
+    /// the base's anchor is released so that the next `up` takes a new base.
+    static func catchUp(_ ctx: DevenvContext, _ job: Job, _ catchup: CatchUp.Job, _ need: CatchUp.Need, layerBase: String?,
+                        rotateLabels: [(String, String)], inPlace: @Sendable (Bool) async -> Void,
+                        rotated rotationEnded: @Sendable () -> Void) async throws -> Outcome {
+        var rotation = job.rotation
+        rotation?.volume = job.pair.to
+        await inPlace(true)
+        let began = Date()
+        let failed = await CatchUp.run(ctx, CatchUp.command(catchup, volume: job.pair.to, rotation: rotation, layerBase: layerBase, labels: rotateLabels))
+        rotationEnded()
+        let seconds = Date().timeIntervalSince(began)
+        if let failed, failed.hasPrefix("bringing") || rotation == nil {
+            let anchor = try? ctx.engine.volumes(label: "\(baseOfLabel)=\(job.pair.from)").first { $0.name == need.base }?.labels[CatchUp.anchorLabel]
+            if let anchor { await CatchUp.release(ctx, catchup.release, [anchor]) }
+            throw CatchUp.Failed(message: "bringing \(job.parentStack)'s \(job.pair.service) base forward failed (\(failed)); the next `devenv up` takes a new base")
+        }
+        var o = Outcome(base: need.base, reused: true, baseSeconds: 0, caughtUp: need.behind, caughtUpSeconds: seconds)
+        if failed == nil, rotation != nil { o.rotated = seconds }   // else `up` runs the rotation on its own
+        return o
+    }
+
+    /// Releases the anchors no base names any more (`CatchUp.sweep`).
+    static func sweep(_ ctx: DevenvContext, _ job: Job, _ anchors: [CatchUp.Anchor]?) async {
+        if let c = job.catchup, let anchors { await CatchUp.sweep(ctx, c, anchors: anchors) }
     }
 
     /// The parent's present, as `copy.layered.current` prints it; nil when the kind has none.
@@ -205,68 +265,5 @@ enum LayeredBranch {
 
     static func step(_ what: String, _ ctx: DevenvContext, _ command: Command) async throws {
         try await SnapshotOperation().copyStep(what, ctx, command)
-    }
-}
-
-/// The bases of layered branches: complete ones have a record; a base no branch's layer
-/// names is removed (`prune`): by `gc`, and by `down --volumes` (which keeps each parent's
-/// newest base for the next branch, unless the stack going is that parent).
-public enum BaseVolumes {
-    static func folder(_ paths: DevenvPaths) -> String { paths.home + "/bases" }
-    static func recordPath(_ paths: DevenvPaths, _ name: String) -> String { folder(paths) + "/" + name + ".json" }
-
-    static func record(_ paths: DevenvPaths, name: String) throws {
-        try StateFile.makeFolder(folder(paths))
-        let body = "{\"volume\": \"\(name)\", \"created\": \"\(ISO8601DateFormatter().string(from: Date()))\"}\n"
-        try AtomicFile.write(Data(body.utf8), to: recordPath(paths, name), newFileMode: 0o600)
-    }
-
-    static func isComplete(_ paths: DevenvPaths, name: String) -> Bool {
-        FileManager.default.fileExists(atPath: recordPath(paths, name))
-    }
-
-    /// Removes the bases no volume names in its `dev.devenv.base` label, each parent's with its
-    /// stack lock held (no branch of it is being made meanwhile; a parent whose lock is busy is
-    /// left for later). `keepNewest`: each parent's newest complete base stays, so the next
-    /// branch of a parent that has not changed reuses it; but never that of `holding`, the stack
-    /// whose lock the caller holds and whose data is going (`down --volumes` of a parent), nor of
-    /// the stacks in `gone` (`down --all --volumes`: their data went, their locks are free again).
-    @discardableResult
-    public static func prune(_ ctx: DevenvContext, keepNewest: Bool = false, holding: String? = nil, gone: Set<String> = []) async throws -> [String] {
-        let bases = try ctx.engine.volumes(label: LayeredBranch.baseOfLabel)
-        // Only this home's parents: a stack in its registry, or with a base recorded here. Other
-        // homes on the same engine (another user, a test) have their own locks, which are not
-        // taken here, and may be making a base this very moment.
-        let known = Set(((try? Registry.readOnly(ctx.paths))?.stacks.keys).map(Array.init) ?? [])
-        let recorded = Set(bases.filter { isComplete(ctx.paths, name: $0.name) }.compactMap { $0.labels[LayeredBranch.baseStackLabel] })
-        let parents = Set(bases.compactMap { $0.labels[LayeredBranch.baseStackLabel] })
-            .filter { $0 == holding || gone.contains($0) || known.contains($0) || recorded.contains($0) }
-        var removed: [String] = []
-        for parent in parents.sorted() {
-            let prune = { try await removeUnused(ctx, parent: parent, keepNewest: keepNewest && parent != holding && !gone.contains(parent)) }
-            removed += parent == holding ? try await prune() : try await StackLock.ifFree(ctx, stack: parent, prune) ?? []
-        }
-        return removed
-    }
-
-    /// Removes the bases of `parent` no volume is on (but its newest complete one when
-    /// `keepNewest`), with its lock held; their names.
-    static func removeUnused(_ ctx: DevenvContext, parent: String, keepNewest: Bool) async throws -> [String] {
-        let used = Set(try ctx.engine.volumes(label: LayeredBranch.baseLabel).compactMap { $0.labels[LayeredBranch.baseLabel] })
-        let mine = try ctx.engine.volumes(label: "\(LayeredBranch.baseStackLabel)=\(parent)")
-        let newest = mine.filter { isComplete(ctx.paths, name: $0.name) }.max { ($0.createdAt ?? "") < ($1.createdAt ?? "") }?.name
-        let unused = mine.map(\.name).filter { !used.contains($0) && !(keepNewest && $0 == newest) }.sorted()
-        guard !unused.isEmpty else { return [] }
-        try await StackRemoval.step(ctx, VolumeCommands.remove(unused), "removing unused bases of \(parent)'s data")
-        for name in unused { try? FileManager.default.removeItem(atPath: recordPath(ctx.paths, name)) }
-        return unused
-    }
-
-    /// Removes `names` that exist and are not complete (a base whose making was cut short).
-    static func discardIncomplete(_ ctx: DevenvContext, _ names: [String]) async throws {
-        guard !names.isEmpty else { return }
-        let present = Set(try ctx.engine.volumes(label: LayeredBranch.baseOfLabel).map(\.name))
-        let cut = names.filter { present.contains($0) && !isComplete(ctx.paths, name: $0) }
-        if !cut.isEmpty { try await StackRemoval.step(ctx, VolumeCommands.remove(cut), "removing an unfinished base") }
     }
 }

@@ -172,7 +172,7 @@ public struct UpOperation {
                     // between is finished by `resume` below.
                     board.setAll("setting \(plan.identity.stack)'s own passwords")
                     var withLayer: [String: (Double, clone: Bool)] = [:]
-                    for c in copied?.copies ?? [] { if let secs = c.rotated { withLayer[c.service] = (secs, clone: c.layer == .reflink) } }
+                    for c in copied?.copies ?? [] { if let secs = c.rotated { withLayer[c.service] = (secs, clone: c.layer == .reflink && c.caughtUp == nil) } }
                     let rotated: [(service: String, result: BranchCredentials.Result)]
                     do {
                         rotated = try await BranchCredentials.rotate(ctx, project: project, plan: plan, parent: parent.stack,
@@ -216,6 +216,7 @@ public struct UpOperation {
         }
 
         if started { try await runSetup(ctx, project: project, services: selected, fresh: fresh) }
+        await CatchUp.releasePending(ctx, plan: plan)   // anchors of bases removed while this stack was stopped
         let envReport = try await EnvStage.write(plan, ctx: ctx, force: false)
         let seedReport = try await SeedOperation.applyNew(ctx, project: project, plan: plan, services: services, skipping: gap)
         if !gap.isEmpty { ctx.output.error(LedgerGap.warning(services: gap, ledger: SeedLedger.path(stateDir: plan.stateDir), cwd: ctx.cwd)) }

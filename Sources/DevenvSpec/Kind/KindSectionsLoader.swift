@@ -127,15 +127,38 @@ extension KindLoader {
         for (key, v) in reader.entries(m, allowed: ["live", "layered"], context: "in copy") {
             if key == "live" { copy = parseCommand(v, "copy.live", need: "an argv writing the copy under /target"); continue }
             guard let lm = reader.mapping(v, "copy.layered") else { continue }
-            var base: CopySchema?, current: CopySchema?
-            for (k, lv) in reader.entries(lm, allowed: ["base", "current"], context: "in copy.layered") {
+            var base: CopySchema?, current: CopySchema?, catchup: CatchUpSchema?
+            for (k, lv) in reader.entries(lm, allowed: ["base", "current", "catchup"], context: "in copy.layered") {
                 if k == "base" { base = parseCommand(lv, "copy.layered.base", need: "an argv writing the base under /target") }
+                else if k == "catchup" { catchup = parseCatchUp(lv) }
                 else { current = parseCommand(lv, "copy.layered.current", need: "an argv printing the parent's present state") }
             }
-            if let base { layered = LayeredSchema(base: base, current: current) }
+            if let base { layered = LayeredSchema(base: base, current: current, catchup: catchup) }
             else { reader.problem(v, "copy.layered needs 'base:' (run: an argv writing the base under /target)") }
         }
         return (copy, layered)
+    }
+
+    /// `copy.layered.catchup`: `anchor` (a template), `anchors` and `release` (commands),
+    /// `run` and `env` (the catch-up itself).
+    mutating func parseCatchUp(_ node: Node) -> CatchUpSchema? {
+        let what = "copy.layered.catchup"
+        guard let m = reader.mapping(node, what) else { return nil }
+        var anchor: String?, anchors: CopySchema?, release: CopySchema?, run: [String] = [], env: [TemplateEntry] = []
+        for (key, v) in reader.entries(m, allowed: ["anchor", "anchors", "release", "run", "env"], context: "in \(what)") {
+            switch key {
+            case "anchor": anchor = reader.string(v, "\(what).anchor")
+            case "anchors": anchors = parseCommand(v, "\(what).anchors", need: "an argv printing one line per anchor: NAME BYTES, or NAME lost")
+            case "release": release = parseCommand(v, "\(what).release", need: "an argv releasing the anchors named after it")
+            case "run": run = reader.argv(v, "\(what).run") ?? []
+            default: env = reader.templates(v, "\(what).env")
+            }
+        }
+        guard let anchor, !anchor.isEmpty, let anchors, let release, !run.isEmpty else {
+            reader.problem(node, "\(what) needs 'anchor:' (a name template using {{base.id}}), 'anchors:', 'release:' and 'run:'")
+            return nil
+        }
+        return CatchUpSchema(anchor: anchor, anchors: anchors, release: release, run: run, env: env)
     }
 
     /// `{ run: ARGV, env: { NAME: TEMPLATE } }`.

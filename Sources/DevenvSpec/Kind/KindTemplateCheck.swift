@@ -68,7 +68,13 @@ package struct KindTemplateCheck {
             walk(seed["tool"]?["env"], keys, "seed.tool.env")
             for (_, o) in seed["options"]?.mapping ?? YAMLBasic.mapping([]) { walk(o["default"], all, "seed option default") }
         }
-        walk(top["copy"], all.union(["parent.host"]), "copy")
+        // `copy.layered.base` gets the new base's anchor (`{{anchor}}`, empty without a catch-up);
+        // `copy.layered.catchup` the base's id and the data path.
+        let copyKeys = all.union(["parent.host"])
+        walk(top["copy"]?["live"], copyKeys, "copy")
+        walk(top["copy"]?["layered"]?["base"], copyKeys.union(["anchor"]), "copy")
+        walk(top["copy"]?["layered"]?["current"], copyKeys, "copy")
+        walk(top["copy"]?["layered"]?["catchup"], copyKeys.union(["base.id", "data"]), "copy")
         walk(top["rotate"], all.union(["data"]).union(all.map { "old." + $0 }), "rotate")
         walk(top["upgrade"], all.union(UpgradeSchema.templateKeys), "upgrade")
         walk(top["init"]?["env"], all, "init.env")

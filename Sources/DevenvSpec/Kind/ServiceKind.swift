@@ -196,6 +196,22 @@ public struct CopySchema: Sendable, Equatable {
 public struct LayeredSchema: Sendable, Equatable {
     public var base: CopySchema
     public var current: CopySchema?
+    /// How a base that is behind its parent is brought forward in a new branch (nil: a base is
+    /// reused only while `current` prints what it printed when the base was taken).
+    public var catchup: CatchUpSchema? = nil
+}
+
+/// `copy.layered.catchup:` (templates/README.md, "Layered branches"): each base holds an
+/// **anchor** in the parent (`anchor`, its name, rendered with `{{base.id}}`), which keeps what
+/// the parent wrote since the base was taken. `anchors` prints the parent's anchors, one per line
+/// (`NAME BYTES`, the bytes written since, or `NAME lost`); `release` releases those named after
+/// its argv; `run` brings a new branch's data (`{{data}}`) forward to the parent's present.
+public struct CatchUpSchema: Sendable, Equatable {
+    public var anchor: String
+    public var anchors: CopySchema
+    public var release: CopySchema
+    public var run: [String]
+    public var env: [TemplateEntry]
 }
 
 /// `mirror:`: how `devenv mirror` maps staging's values to this kind.

@@ -109,7 +109,7 @@ import CurrentPlatform
                 "\(rotation.arguments)")
     }
 
-    @Test func onStorageWithReflinksTheBranchIsACloneOfTheBaseAndAChangedParentGetsANewBase() async throws {
+    @Test func onStorageWithReflinksTheBranchIsACloneOfTheBaseBroughtForwardOrANewBaseOnceItsSlotIsGone() async throws {
         let w = try await Self.parentUp()
         w.docker.setReflinks(true)
         let outcome = try await Self.upBranch(w)
@@ -128,16 +128,30 @@ import CurrentPlatform
         #expect(!w.docker.commands.contains { $0.arguments.contains("dev.devenv.task=branch-rotate") }, "one container for the clone and the rotation")
         #expect(outcome.origin?.contains("postgres  own password set in the copied data, in its clone's container (") == true, "\(outcome.origin ?? "")")
 
-        // The parent wrote since: its present is another, so the next branch takes a new base.
+        // The parent wrote since: the next branch is a clone of the same base, brought forward to
+        // the parent's present in one container with its rotation, in the parent's network.
         try await DownOperation(volumes: true, yes: true, branch: true).run(w.ctx)
         w.docker.setData("shop_postgres-data", "users: ada, bob")
         w.docker.setPresent("postgres", "token-2")
-        let before = w.docker.commands.count
+        var before = w.docker.commands.count
+        _ = try await Self.upBranch(w)
+        #expect(!w.docker.volumes.contains { $0.name.hasPrefix("shop_postgres-data-base-") && $0.name != first }, "no new base")
+        let caughtUp = w.docker.commands[before...].filter { $0.arguments.contains("dev.devenv.task=branch-rotate") }
+        #expect(caughtUp.count == 1 && caughtUp.first?.arguments.contains { $0.hasPrefix("container:") } == true
+                && caughtUp.first?.environment["NEW_PASSWORD"] != nil && caughtUp.first?.environment["PGPASSWORD"] != nil, "\(caughtUp.map(\.arguments))")
+        #expect(w.docker.volume("\(Self.branch)_postgres-data")?.data == "users: ada, bob")
+
+        // Once the parent no longer holds the base's slot (lost past its cap), a new base.
+        try await DownOperation(volumes: true, yes: true, branch: true).run(w.ctx)
+        w.docker.dropSlots()
+        w.docker.setData("shop_postgres-data", "users: ada, bob, cy")
+        w.docker.setPresent("postgres", "token-3")
+        before = w.docker.commands.count
         _ = try await Self.upBranch(w)
         let second = try #require(w.docker.volumes.first { $0.name.hasPrefix("shop_postgres-data-base-") && $0.name != first }?.name, "a new base")
         #expect(w.docker.steps(from: before).contains("run live -> \(second)"))
-        #expect(w.docker.volume(second)?.labels["dev.devenv.base-token"] == "token-2")
-        #expect(w.docker.volume("\(Self.branch)_postgres-data")?.data == "users: ada, bob")
+        #expect(w.docker.volume(second)?.labels["dev.devenv.base-token"] == "token-3")
+        #expect(w.docker.volume("\(Self.branch)_postgres-data")?.data == "users: ada, bob, cy")
     }
 
     @Test func anIdleServiceIsCopiedAsItIsAndAFailedLiveCopyFallsBackToStopCopyStart() async throws {

@@ -8,6 +8,8 @@ extension SimulatedDocker {
     /// A `docker run` as devenv writes it: its network, mounts (container path → volume) and `sh -c` script.
     struct Run {
         var network = "", image = "", script = ""
+        /// The arguments after the image.
+        var rest: [String] = []
         var mounts: [String: String] = [:]
         var readOnly: Set<String> = []
         var labels: [String: String] = [:]
@@ -33,7 +35,7 @@ extension SimulatedDocker {
                 else if a.hasPrefix("-") { i += 1 }
                 else { image = a; break }
             }
-            let rest = Array(args.dropFirst(i + 1))
+            rest = Array(args.dropFirst(i + 1))
             if rest.first == "-c", rest.count > 1 { script = rest[1] }
         }
 
@@ -108,6 +110,11 @@ extension SimulatedDocker {
                 guard let parent = s.containers.first(where: { $0.id == id && $0.state == .running }) else {
                     return CommandResult(status: 1, stdout: "", stderr: "Error response from daemon: container \(id) is not running")
                 }
+                let argv = a[(i + 1)...].joined(separator: " ")
+                if argv.contains("pg_drop_replication_slot") { s.slots.removeAll { a.contains($0) }; return CommandResult(status: 0, stdout: "", stderr: "") }
+                if argv.contains("pg_replication_slots") {   // `copy.layered.catchup.anchors`
+                    return CommandResult(status: 0, stdout: s.slots.map { "\($0) \(s.behind)\n" }.joined(), stderr: "")
+                }
                 return CommandResult(status: 0, stdout: (s.tokens[parent.service] ?? "token-1") + "\n", stderr: "")
             }
         case ("exec", let id?):
@@ -136,8 +143,18 @@ extension SimulatedDocker {
                 guard let parent = s.containers.first(where: { $0.id == id && $0.state == .running }) else {
                     return CommandResult(status: 125, stdout: "", stderr: "Error response from daemon: cannot join network of a non running container: \(id)")
                 }
-                guard let target else { return CommandResult(status: 0, stdout: (s.tokens[parent.service] ?? "token-1") + "\n", stderr: "") }
-                s.volumes[at(target)].data = s.volumes.first { $0.name == "\(parent.project)_\(parent.service)-data" }?.data ?? ""
+                let parentData = s.volumes.first { $0.name == "\(parent.project)_\(parent.service)-data" }?.data ?? ""
+                guard let target else {
+                    // A catch-up (`copy.layered.catchup`): the branch's data brought to the parent's present.
+                    if let data = r.mounts.first(where: { $0.key != RotateCommand.basePath })?.value {
+                        guard !s.catchUpFails else { return CommandResult(status: CatchUp.failedStatus, stdout: "", stderr: "the replay stopped") }
+                        s.volumes[at(data)].data = parentData
+                        return ok
+                    }
+                    return CommandResult(status: 0, stdout: (s.tokens[parent.service] ?? "token-1") + "\n", stderr: "")
+                }
+                s.volumes[at(target)].data = parentData
+                if let anchor = r.rest.last, anchor.hasPrefix("devenv_base_") { s.slots.append(anchor) }   // `pg_basebackup -C -S`
             case .stage(let from, let to): s.volumes[at(to)].staged = s.volumes[at(from)].data   // a copy beside the data
             case .swap(let to):
                 if let staged = s.volumes[at(to)].staged { s.volumes[at(to)].data = staged; s.volumes[at(to)].staged = nil }

@@ -42,6 +42,11 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, Sendable {
         var observers: [@Sendable (Command) -> Void] = []
         /// What each parent service's `copy.layered.current` prints, by service.
         var tokens: [String: String] = [:]
+        /// The parent's replication slots (`devenv_base_*`, made by a layered base), each this
+        /// many bytes behind; and whether a catch-up fails.
+        var slots: [String] = []
+        var behind: Int64 = 100 << 20
+        var catchUpFails = false
         /// Whether the storage shares extents between volumes (a reflink clone succeeds).
         var reflinks = false
         var clock = 0
@@ -115,6 +120,13 @@ final class SimulatedDocker: ContainerEngine, ProcessRunning, Sendable {
             if let version { s.volumes[i].version = version }
         }
     }
+
+    /// The parent's `devenv_base_*` replication slots.
+    var slots: [String] { state.value.slots }
+    /// The parent drops every slot (lost past its cap, or dropped by hand).
+    func dropSlots() { state.with { $0.slots = [] } }
+    /// Every catch-up fails from now on (the replay stops short).
+    func failCatchUps() { state.with { $0.catchUpFails = true } }
 
     /// What a parent service's `copy.layered.current` prints from now on (its present changed).
     func setPresent(_ service: String, _ token: String) { state.with { $0.tokens[service] = token } }
