@@ -128,9 +128,8 @@ extension ContainerEngine {
     /// `RestartCount` and the last exit code, from a container inspect.
     public func restartInfo(id: String) -> (restarts: Int, exitCode: Int)? {
         guard let (status, body) = try? get("/containers/\(id)/json"), status == 200,
-              let obj = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
-        let state = obj["State"] as? [String: Any]
-        return (obj["RestartCount"] as? Int ?? 0, state?["ExitCode"] as? Int ?? 0)
+              let obj = try? JSON.read(body), case .object = obj else { return nil }
+        return (obj["RestartCount"]?.int ?? 0, obj["State"]?["ExitCode"]?.int ?? 0)
     }
 }
 

@@ -33,6 +33,23 @@ public struct Registry: Codable, Sendable, Equatable {
             case project, root, branch, block, ports
             case composeFile = "compose_file", created, lastUsed = "last_used"
         }
+
+        /// An entry as `write` writes it; nil when a key is missing or of another type.
+        init?(json e: JSON) {
+            func date(_ key: CodingKeys) -> Date? { e[key.rawValue]?.string.flatMap { try? Date.ISO8601FormatStyle().parse($0) } }
+            guard case .object = e, let project = e["project"]?.string, let root = e["root"]?.string, let block = e["block"]?.int,
+                  case .object(let ports)? = e["ports"], let composeFile = e[CodingKeys.composeFile.rawValue]?.string,
+                  let created = date(.created), let lastUsed = date(.lastUsed) else { return nil }
+            var branch: String?
+            switch e["branch"] {
+            case nil, .null?: branch = nil
+            case .string(let b)?: branch = b
+            default: return nil
+            }
+            var portMap: [String: Int] = [:]
+            for (k, v) in ports { guard let p = v.int else { return nil }; portMap[k] = p }
+            self.init(project: project, root: root, branch: branch, block: block, ports: portMap, composeFile: composeFile, created: created, lastUsed: lastUsed)
+        }
     }
 
     public init() {}
@@ -53,10 +70,18 @@ public struct Registry: Codable, Sendable, Equatable {
         return reg
     }
 
+    /// The registry in `data`, or nil when it is not what `write` writes: what `JSONDecoder`
+    /// (ISO 8601 dates) accepts, read with ``JSONReader`` instead (every command reads the
+    /// registry, and `JSONDecoder`'s first use of each type scans every conformance record).
     package static func decode(_ data: Data) -> Registry? {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(Registry.self, from: data)
+        guard let top = try? JSON.read(data), let version = top["version"]?.int, case .object(let stacks)? = top["stacks"] else { return nil }
+        var reg = Registry()
+        reg.version = version
+        for (name, e) in stacks {
+            guard let entry = Entry(json: e) else { return nil }
+            reg.stacks[name] = entry
+        }
+        return reg
     }
 
     /// The refusal for a damaged registry: what is wrong and how to recover.

@@ -10,9 +10,10 @@ import Yams
 /// Every node devenv builds takes its tag from here: a tag made with Yams's defaults (`Tag(.str)`,
 /// `Node.Mapping(pairs)`) would load the default resolver, regular expressions and all.
 public enum YAMLBasic {
-    /// The single document of `text` (nil when it is empty).
+    /// The single document of `text` (nil when it is empty). UTF-8 named here: Yams's default
+    /// encoding reads the whole environment at every parse (`YAMS_DEFAULT_ENCODING`).
     public static func compose(_ text: String) throws -> Node? {
-        try Yams.compose(yaml: text, .basic, .default)
+        try Yams.compose(yaml: text, .basic, .default, .utf8)
     }
 
     /// A new tag of this name (each node its own: Yams resolves a tag in place).
