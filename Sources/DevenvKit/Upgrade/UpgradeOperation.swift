@@ -14,11 +14,14 @@ import DevenvPlatform
 /// 2. The service's container is replaced by one of the new image on a new, empty volume
 ///    generation (`<stack>_<key>--gN`, `VolumeGenerations`); the old data is served, read-only
 ///    in effect, by a throwaway container of the old image on the stack's network. Both start
-///    at once.
+///    at once. With the kind's `upgrade.load`, the new server is first a container of its own
+///    on the new volume with the kind's settings for the load (`UpgradeLoad`), started before
+///    the service stops; the service's container is made meanwhile.
 /// 3. The kind's commands copy roles, then each database (the old side's rows are counted
 ///    meanwhile; the new side's are the counts the copy reports, `upgrade.copied`, or counted
-///    after it); the new server must answer its probe, and have the same databases, roles
-///    and rows per table as the old one.
+///    after it). A load server is then stopped cleanly and the service started on the volume.
+///    The service must answer its probe, and have the same databases, roles and rows per
+///    table as the old one.
 /// 4. Only then the swap: one atomic write of `<stateDir>/volumes.json`. The old volume is kept
 ///    until `--finish`; `--rollback` points the service at it again.
 /// A failure or a kill before the swap leaves the old volume as the service's data
@@ -34,34 +37,6 @@ public struct UpgradeOperation: Sendable {
     public var progress = true
 
     public init(service: String) { self.service = service }
-
-    public struct DatabaseCopy: Encodable, Sendable {
-        public var name: String
-        public var rows: Int
-        public var tables: Int
-        public var seconds: Double
-    }
-
-    public struct Outcome: Encodable, Sendable {
-        public var service: String
-        public var action: String
-        /// The versions before and after (equal: nothing to do).
-        public var from: String
-        public var to: String
-        public var volume: String
-        public var previous: String?
-        public var snapshot: String?
-        public var databases: [DatabaseCopy] = []
-        public var seconds: Double = 0
-        /// How long the service did not answer for its data.
-        public var unavailable: Double = 0
-        /// Seconds per step: `files` (a files method's copy), `servers` (both servers' starts,
-        /// until the old one listed its databases and roles and the new one answered its probe),
-        /// `roles and copy` (the roles, then each database's copy and both sides' row counts),
-        /// `checks` (the new server's databases and roles, the swap, the old server stopped).
-        public var phases: [String: Double] = [:]
-        public var message: String
-    }
 
     /// Nil when the user said no.
     public func run(_ ctx: DevenvContext) async throws -> Outcome? {
