@@ -160,8 +160,7 @@ public struct UpgradeOperation: Sendable {
         let load = try loadServer(s, schema: schema, stack: stack, volume: newVolume, network: network, labels: labels)
         let (toName, toHost) = load == nil ? ("", service) : (UpgradeCommands.toContainer(stack: stack, service: service), UpgradeCommands.toHost(service: service))
         do {
-            // The new server, as the service itself (its compose definition, ports and probe), on the new volume.
-            var upPlan = plan
+            var upPlan = plan   // the service (its compose definition, ports and probe) on the new volume
             upPlan.volumeNames[key] = newVolume
             let networkUp = try ctx.engine.networks(label: "com.docker.compose.project=\(stack)").contains(where: { $0.name == network })
             let stop = Compose.remove(project.composeProject, services: [service])
@@ -192,8 +191,7 @@ public struct UpgradeOperation: Sendable {
                                                   command: try UpgradeCommands.command(s), labels: labels)
             let create = Compose.create(project.composeProject, services: [service])
             if let load {
-                // The service's container is made while the data loads, and started after it.
-                if !networkUp {   // a stack that is down: compose makes its network first
+                if !networkUp {   // a stack that is down: compose makes its network (and the service's container) first
                     try await Self.checked(ctx, create)
                     try await Self.checked(ctx, load)
                 }
@@ -212,7 +210,7 @@ public struct UpgradeOperation: Sendable {
                     try await Self.checked(ctx, startOld)
                 }
             }
-            async let serviceCreated: Void = Self.checked(ctx, load != nil && networkUp ? create : nil)
+            async let serviceCreated: Void = Self.checked(ctx, load != nil && networkUp ? create : nil)   // made while the data loads
             let loaded = load == nil ? nil : try client(schema.databases, in: toName, host: toHost)
             let probes = s.probe.map { [(name: service, probe: $0)] } ?? []
             async let newReady = newServerAnswers(ctx, probes: probes, loaded: loaded, version: to)
