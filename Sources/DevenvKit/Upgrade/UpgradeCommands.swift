@@ -16,6 +16,11 @@ public enum UpgradeCommands {
     /// container name, which carries the stack's long name).
     public static func fromHost(service: String) -> String { String("devenv-upgrade-from-\(service)".prefix(63)) }
 
+    /// The container name of the new server the data is loaded into, when the kind loads it
+    /// into a server of its own (`upgrade.load`), and its host name on the stack's network.
+    public static func toContainer(stack: String, service: String) -> String { "\(stack)-upgrade-\(service)-to" }
+    public static func toHost(service: String) -> String { String("devenv-upgrade-to-\(service)".prefix(63)) }
+
     /// The compose default network of the stack.
     public static func network(stack: String) -> String { "\(stack)_default" }
 
@@ -31,12 +36,25 @@ public enum UpgradeCommands {
     /// removes it once it stops: `docker kill` returns when it has stopped, before the removal,
     /// which under load took up to 1.5 s more.
     public static func server(name: String, host: String, network: String, image: String, volume: String, dataPath: String,
-                              environment: [(String, String)], command: [String] = [], labels: [(String, String)]) -> Command {
+                              environment: [(String, String)], command: [String] = [], stopSignal: String? = nil,
+                              labels: [(String, String)]) -> Command {
         var args = ["run", "--detach", "--rm", "--name", name, "--network", network, "--network-alias", host]
+        if let stopSignal { args += ["--stop-signal", stopSignal] }
         args += labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
         for (k, _) in environment { args += ["-e", k] }
         args += ["-v", "\(volume):\(dataPath)", image] + command
         return Command("docker", args, environment: Dictionary(environment, uniquingKeysWith: { $1 }))
+    }
+
+    /// `docker stop` of a server started by `server(…)`: its stop signal (a clean shutdown),
+    /// then a kill only after `seconds`.
+    public static func stop(name: String, seconds: Int) -> Command {
+        Command("docker", ["stop", "--time", String(seconds), name])
+    }
+
+    /// The `stop_signal:` of the kind's compose fragment (a clean shutdown), nil when it has none.
+    public static func stopSignal(_ s: PlannedService) throws -> String? {
+        try s.kind?.compose.value("stop_signal", s.context)?.string
     }
 
     /// One of the kind's `upgrade:` argvs, rendered with `{{upgrade.*}}`, run in `container`
@@ -47,13 +65,21 @@ public enum UpgradeCommands {
                               upgrade: [String: String], container: String) throws -> Command {
         var ctx = context
         ctx["upgrade"] = upgrade
-        let rendered = try argv.map { try templates.render($0, ctx) }.filter { !$0.isEmpty }
-        guard !rendered.isEmpty else { throw DevenvError("an upgrade command of the kind renders to nothing") }
+        let rendered = try render(argv, context: context, templates: templates, upgrade: upgrade)
         let values = try env.map { ($0.key, try templates.render($0.template, ctx)) }
         var args = ["exec"]
         for (k, _) in values { args += ["-e", k] }
         args += [container] + rendered
         return Command("docker", args, environment: Dictionary(values, uniquingKeysWith: { $1 }))
+    }
+
+    /// An `upgrade:` argv rendered with `{{upgrade.*}}`, empty arguments dropped.
+    public static func render(_ argv: [String], context: [String: Any], templates: CompiledTemplates, upgrade: [String: String]) throws -> [String] {
+        var ctx = context
+        ctx["upgrade"] = upgrade
+        let rendered = try argv.map { try templates.render($0, ctx) }.filter { !$0.isEmpty }
+        guard !rendered.isEmpty else { throw DevenvError("an upgrade command of the kind renders to nothing") }
+        return rendered
     }
 
     /// The `environment:` the kind's compose fragment gives the server (then the manifest's

@@ -14,11 +14,14 @@ import DevenvPlatform
 /// 2. The service's container is replaced by one of the new image on a new, empty volume
 ///    generation (`<stack>_<key>--gN`, `VolumeGenerations`); the old data is served, read-only
 ///    in effect, by a throwaway container of the old image on the stack's network. Both start
-///    at once.
+///    at once. With the kind's `upgrade.load`, the new server is first a container of its own
+///    on the new volume with the kind's settings for the load (`UpgradeLoad`), started before
+///    the service stops; the service's container is made meanwhile.
 /// 3. The kind's commands copy roles, then each database (the old side's rows are counted
 ///    meanwhile; the new side's are the counts the copy reports, `upgrade.copied`, or counted
-///    after it); the new server must answer its probe, and have the same databases, roles
-///    and rows per table as the old one.
+///    after it). A load server is then stopped cleanly and the service started on the volume.
+///    The service must answer its probe, and have the same databases, roles and rows per
+///    table as the old one.
 /// 4. Only then the swap: one atomic write of `<stateDir>/volumes.json`. The old volume is kept
 ///    until `--finish`; `--rollback` points the service at it again.
 /// A failure or a kill before the swap leaves the old volume as the service's data
@@ -34,34 +37,6 @@ public struct UpgradeOperation: Sendable {
     public var progress = true
 
     public init(service: String) { self.service = service }
-
-    public struct DatabaseCopy: Encodable, Sendable {
-        public var name: String
-        public var rows: Int
-        public var tables: Int
-        public var seconds: Double
-    }
-
-    public struct Outcome: Encodable, Sendable {
-        public var service: String
-        public var action: String
-        /// The versions before and after (equal: nothing to do).
-        public var from: String
-        public var to: String
-        public var volume: String
-        public var previous: String?
-        public var snapshot: String?
-        public var databases: [DatabaseCopy] = []
-        public var seconds: Double = 0
-        /// How long the service did not answer for its data.
-        public var unavailable: Double = 0
-        /// Seconds per step: `files` (a files method's copy), `servers` (both servers' starts,
-        /// until the old one listed its databases and roles and the new one answered its probe),
-        /// `roles and copy` (the roles, then each database's copy and both sides' row counts),
-        /// `checks` (the new server's databases and roles, the swap, the old server stopped).
-        public var phases: [String: Double] = [:]
-        public var message: String
-    }
 
     /// Nil when the user said no.
     public func run(_ ctx: DevenvContext) async throws -> Outcome? {
@@ -163,7 +138,7 @@ public struct UpgradeOperation: Sendable {
         // `docker run`'s start): the listings in the container of the server they ask, globals
         // and copy in the new server's, which has the new image's clients.
         func client(_ argv: [String], in container: String, host: String? = nil, database: String? = nil) throws -> Command {
-            var u = ["from": fromHost, "to": service]
+            var u = ["from": fromHost, "to": toHost]
             if let host { u["host"] = host }
             if let database { u["database"] = database }
             return try UpgradeCommands.client(argv, env: schema.env, context: s.context, templates: s.kind?.templates ?? CompiledTemplates(), upgrade: u, container: container)
@@ -179,52 +154,76 @@ public struct UpgradeOperation: Sendable {
 
         try journal.save(stateDir: plan.stateDir)
         let down = Date()
+        // With `upgrade.load`, the data goes into a server of its own first (the new image on the
+        // new volume, with the kind's settings for a bulk load), stopped cleanly after the copy;
+        // the service then starts on the loaded volume.
+        let load = try loadServer(s, schema: schema, stack: stack, volume: newVolume, network: network, labels: labels)
+        let (toName, toHost) = load == nil ? ("", service) : (UpgradeCommands.toContainer(stack: stack, service: service), UpgradeCommands.toHost(service: service))
         do {
-            // The new server, as the service itself (its compose definition, ports and probe), on the new volume.
-            var upPlan = plan
+            var upPlan = plan   // the service (its compose definition, ports and probe) on the new volume
             upPlan.volumeNames[key] = newVolume
-            try await step("stopping \(service)") { try await ctx.runner.check(Compose.remove(project.composeProject, services: [service])) }
+            let networkUp = try ctx.engine.networks(label: "com.docker.compose.project=\(stack)").contains(where: { $0.name == network })
+            let stop = Compose.remove(project.composeProject, services: [service])
+            if let load, networkUp {
+                // The load server's initialisation is the longest step before the copy: it starts at once.
+                say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume) to load the data into…")
+                try await Self.checked(ctx, VolumeCommands.create(newVolume, labels: composeVolumeLabels(plan)))
+                async let loading: Void = Self.checked(ctx, load)
+                async let stopped: Void = Self.checked(ctx, stop)
+                try await stopped
+                try await loading
+            } else {
+                try await Self.checked(ctx, stop)
+            }
             if schema.method == .files {
                 // The new server reads a copy of the old files (the old volume is only read).
                 say("copying \(oldVolume) into \(newVolume)…")
-                try await step("creating \(newVolume)") {
-                    try await ctx.runner.check(VolumeCommands.create(newVolume, labels: plan.identity.labels + [("com.docker.compose.project", stack), ("com.docker.compose.volume", key)]))
-                }
+                try await step("creating \(newVolume)") { try await ctx.runner.check(VolumeCommands.create(newVolume, labels: composeVolumeLabels(plan))) }
                 try await step("copying \(oldVolume)") { try await ctx.runner.check(VolumeCommands.copy(from: oldVolume, to: newVolume, image: s.image, labels: labels)) }
                 phases.mark("files")
             }
-            // Both servers start at once: the new one as the service, the old one on the old
-            // volume (a container of the old image beside it); while the new one gets ready, the
-            // old one is asked for its databases and roles.
+            // Both servers start at once: the new one (the service, or the load server), the old
+            // one on the old volume (a container of the old image beside it); while the new one
+            // gets ready, the old one is asked for its databases and roles.
             try ComposeFile.write(upPlan)
-            say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume), and \(from) (\(oldImage)) on \(oldVolume)…")
-            let startNew = Compose.up(project.composeProject, services: [service])
             let startOld = UpgradeCommands.server(name: fromName, host: fromHost, network: network, image: oldImage, volume: oldVolume,
                                                   dataPath: s.kind?.dataPath ?? "/data", environment: try UpgradeCommands.environment(s),
                                                   command: try UpgradeCommands.command(s), labels: labels)
-            if try ctx.engine.networks(label: "com.docker.compose.project=\(stack)").contains(where: { $0.name == network }) {
-                async let newStarted: Void = Self.checked(ctx, startNew)
-                async let oldStarted: Void = Self.checked(ctx, startOld)
-                try await newStarted
-                try await oldStarted
-            } else {   // a stack that is down: compose makes its network first
-                try await Self.checked(ctx, startNew)
+            let create = Compose.create(project.composeProject, services: [service])
+            if let load {
+                if !networkUp {   // a stack that is down: compose makes its network (and the service's container) first
+                    try await Self.checked(ctx, create)
+                    try await Self.checked(ctx, load)
+                }
+                say("starting \(from) (\(oldImage)) on \(oldVolume)…")
                 try await Self.checked(ctx, startOld)
+            } else {
+                say("starting \(s.kind?.description ?? service) \(to) on a new volume \(newVolume), and \(from) (\(oldImage)) on \(oldVolume)…")
+                let startNew = Compose.up(project.composeProject, services: [service])
+                if networkUp {
+                    async let newStarted: Void = Self.checked(ctx, startNew)
+                    async let oldStarted: Void = Self.checked(ctx, startOld)
+                    try await newStarted
+                    try await oldStarted
+                } else {   // a stack that is down: compose makes its network first
+                    try await Self.checked(ctx, startNew)
+                    try await Self.checked(ctx, startOld)
+                }
             }
+            async let serviceCreated: Void = Self.checked(ctx, load != nil && networkUp ? create : nil)   // made while the data loads
+            let loaded = load == nil ? nil : try client(schema.databases, in: toName, host: toHost)
             let probes = s.probe.map { [(name: service, probe: $0)] } ?? []
-            let (prober, limit) = (ctx.prober, timeout)
-            async let readiness = ReadinessWaiter(prober: prober).wait(probes, timeout: limit) { _, _ in }
+            async let newReady = newServerAnswers(ctx, probes: probes, loaded: loaded, version: to)
             let databases = try await poll(ctx, try client(schema.databases, in: fromName, host: fromHost), what: "the \(from) server")
             let roles = try await run(ctx, try client(schema.roles, in: fromName, host: fromHost), what: "listing roles")
             // The old side's rows are counted from now on, while the new server gets ready and
             // then while the copy runs (the old server only reads).
             let counts = try databases.map { db in (db, try client(schema.rows, in: fromName, host: fromHost, database: db)) }
             async let counted = countRows(ctx, counts, on: "the \(from) server")
-            let result = await readiness
-            if let probe = probes.first, !(result[probe.name].map { if case .ready = $0 { true } else { false } } ?? false) {
-                throw try await ServiceRestart.notReadyError(ctx, project: project, service: service, result: result[service] ?? .failed("no answer"), timeout: timeout)
+            if let failed = try await newReady {
+                throw try await ServiceRestart.notReadyError(ctx, project: project, service: service, result: failed, timeout: timeout)
             }
-            let newName = try newContainer(ctx, stack: stack)
+            let newName = load == nil ? try newContainer(ctx, stack: stack) : toName
             phases.mark("servers")
             if !schema.globals.isEmpty { _ = try await run(ctx, try client(schema.globals, in: newName), what: "copying roles") }
             var copies: [DatabaseCopy] = []
@@ -234,7 +233,7 @@ public struct UpgradeOperation: Sendable {
                 let output = schema.copy.isEmpty ? [] : try await run(ctx, try client(schema.copy, in: newName, database: db), what: "copying database \(db)")
                 // The new side's rows: as the copy reported writing them (`upgrade.copied`), else counted now.
                 let copied = if let c = schema.copied, !schema.copy.isEmpty { try UpgradeCommands.parseCopied(output.joined(separator: "\n"), c) }
-                    else { UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, in: newName, host: service, database: db), what: "counting rows in \(db)").joined(separator: "\n")) }
+                    else { UpgradeCommands.parseRows(try await run(ctx, try client(schema.rows, in: newName, host: toHost, database: db), what: "counting rows in \(db)").joined(separator: "\n")) }
                 if rows == nil { rows = try await counted }
                 let want = rows?[db] ?? [:]
                 if copied != want {
@@ -251,8 +250,19 @@ public struct UpgradeOperation: Sendable {
             // engine removes it, `--rm`).
             let (runner, removeOld) = (ctx.runner, Command("docker", ["kill", fromName]))
             async let oldRemoved = try? runner.capture(removeOld)
+            var serviceName = newName
+            if load != nil {
+                // The load server stops cleanly (its last checkpoint), and the service starts on the volume.
+                say("starting \(s.kind?.description ?? service) \(to) on \(newVolume)…")
+                try await Self.checked(ctx, UpgradeCommands.stop(name: toName, seconds: Int(timeout)))
+                try await serviceCreated
+                try await Self.checked(ctx, Compose.up(project.composeProject, services: [service]))
+                try await serviceReady(ctx, project: project, probes: probes)
+                serviceName = try newContainer(ctx, stack: stack)
+                phases.mark("service")
+            }
             // The check before the swap: the same databases and roles.
-            let (listDatabases, listRoles) = (try client(schema.databases, in: newName, host: service), try client(schema.roles, in: newName, host: service))
+            let (listDatabases, listRoles) = (try client(schema.databases, in: serviceName, host: service), try client(schema.roles, in: serviceName, host: service))
             async let databasesListed = run(ctx, listDatabases, what: "listing databases")
             async let rolesListed = run(ctx, listRoles, what: "listing roles")
             let (newDatabases, newRoles) = try await (databasesListed, rolesListed)
@@ -276,7 +286,7 @@ public struct UpgradeOperation: Sendable {
                            message: "Upgraded \(service) from \(from) to \(to); the \(from) data stays in \(oldVolume), listed as snapshot \(snapshot), "
                                + "until `devenv upgrade \(service)\(branch ? " --branch" : "") --finish` (`--rollback` goes back to it).")
         } catch {
-            _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName]))
+            _ = try? await ctx.runner.capture(Command("docker", ["rm", "--force", fromName] + (load == nil ? [] : [toName])))
             try? await UpgradeJournal.undo(ctx, project: project, plan: plan, journal: journal)
             let e = error as? DevenvError ?? DevenvError("\(error)")
             throw DevenvError("upgrading \(service) from \(from) to \(to) failed: \(e.message)",

@@ -44,8 +44,8 @@ extension UpgradeOperation {
         return out
     }
 
-    /// Runs `command` until it succeeds (the old server answers) or the timeout passes.
-    func poll(_ ctx: DevenvContext, _ command: Command, what: String) async throws -> [String] {
+    /// Runs `command` until it succeeds (the server answers) or the timeout passes, a try every `every` seconds.
+    func poll(_ ctx: DevenvContext, _ command: Command, what: String, every: Double = 0.2) async throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let r = try await ctx.runner.capture(command)
@@ -53,12 +53,13 @@ extension UpgradeOperation {
             if Date() >= deadline {
                 throw DevenvError("\(what) did not answer within \(Int(timeout)) s", details: (r.stderr + r.stdout).split(separator: "\n").suffix(8).map { "  | " + $0 })
             }
-            try await Task.sleep(nanoseconds: 200_000_000)   // the next try of a poll with a deadline
+            try await Task.sleep(nanoseconds: UInt64(every * 1e9))   // the next try of a poll with a deadline
         }
     }
 
-    /// Runs `command`; a failure explained as compose's are.
-    static func checked(_ ctx: DevenvContext, _ command: Command) async throws {
+    /// Runs `command` (nil: nothing to run); a failure explained as compose's are.
+    static func checked(_ ctx: DevenvContext, _ command: Command?) async throws {
+        guard let command else { return }
         do { try await ctx.runner.check(command) }
         catch let f as CommandFailure { throw Compose.explain(f) }
     }

@@ -37,6 +37,11 @@ public struct UpgradeSchema: Sendable, Equatable {
     /// How the new side's rows per table are read from `copy`'s own output (the counts the
     /// new server reported as it wrote them), instead of `rows` on the new server after it.
     public var copied: CopiedRows?
+    /// `load.command` (`method: dump` only): the data is loaded into a server of its own, a
+    /// container of the new image on the new volume started with this command (settings for a
+    /// bulk load), which is stopped cleanly after the copy; the service then starts on the
+    /// loaded volume with its own settings. Empty: the copy goes into the service itself.
+    public var load: [String] = []
     public var env: [TemplateEntry]
 
     /// `upgrade.copied`: every match of `pattern` (a regular expression, `^`/`$` at each line)
@@ -99,7 +104,7 @@ extension KindLoader {
     package mutating func parseUpgrade(_ node: Node) -> UpgradeSchema? {
         guard let m = reader.mapping(node, "upgrade") else { return nil }
         var u = UpgradeSchema(versionFiles: [])
-        let allowed = ["method", "version", "databases", "roles", "rows", "globals", "copy", "copied", "env"]
+        let allowed = ["method", "version", "databases", "roles", "rows", "globals", "copy", "copied", "load", "env"]
         for (key, v) in reader.entries(m, allowed: allowed, context: "in upgrade") {
             switch key {
             case "method":
@@ -127,6 +132,10 @@ extension KindLoader {
             case "rows": u.rows = reader.argv(v, "upgrade.rows") ?? []
             case "globals": u.globals = reader.argv(v, "upgrade.globals") ?? []
             case "copy": u.copy = reader.argv(v, "upgrade.copy") ?? []
+            case "load":
+                guard let lm = reader.mapping(v, "upgrade.load") else { continue }
+                for (_, vv) in reader.entries(lm, allowed: ["command"], context: "in upgrade.load") { u.load = reader.argv(vv, "upgrade.load.command") ?? [] }
+                if lm["command"] == nil { reader.problem(v, "upgrade.load needs 'command:' (the new server's command while the data is loaded, e.g. [postgres, -c, wal_level=minimal])") }
             case "copied":
                 guard let cm = reader.mapping(v, "upgrade.copied") else { continue }
                 var pattern: String?, quote: String?
@@ -146,6 +155,7 @@ extension KindLoader {
             default: u.env = reader.templates(v, "upgrade.env")
             }
         }
+        if u.method == .files, let l = m["load"] { reader.problem(l, "upgrade.load is for 'method: dump' (a files upgrade loads nothing)") }
         if m["version"] == nil { reader.problem(node, "upgrade needs 'version: { file: FILE }' (how to read the version that wrote the data)") }
         let commands = u.method == .files ? ["databases", "roles", "rows"] : ["databases", "roles", "rows", "copy"]
         let given = commands.filter { m[$0] != nil }

@@ -146,4 +146,25 @@ import CurrentPlatform
         #expect(messages.contains { $0.contains("upgrade.version needs one of 'file:'") })
         #expect(messages.contains { $0.contains("missing: roles, rows, copy)") }, "an unknown method is taken for dump")
     }
+
+    /// `upgrade.load`: the postgres kind loads into a server of its own, started with settings
+    /// for a bulk load; a files method loads nothing, and `load` needs a command.
+    @Test func postgresLoadsIntoAServerOfItsOwnAndOnlyDumpsLoad() throws {
+        let loaded = KindLoader.load(name: "postgres", folder: "/k", serviceYAML: try #require(BuiltinKinds.files["postgres/service.yml"]),
+                                     composeYAML: try #require(BuiltinKinds.files["postgres/compose.yml"]))
+        guard case .success(let kind) = loaded, let pg = kind.upgrade else { Issue.record("the postgres kind did not load"); return }
+        #expect(pg.method == .dump && pg.load.first == "postgres" && pg.load.contains("wal_level=minimal"))
+        let base = try #require(BuiltinKinds.files["memcached/service.yml"])
+        let compose = try #require(BuiltinKinds.files["memcached/compose.yml"])
+        let bad = base + "\ndata: /data\nupgrade:\n  method: files\n  version: { run: \"echo 1\" }\n  databases: [a]\n  roles: [b]\n  rows: [c]\n  load: { command: [x] }\n"
+        guard case .failure(let error) = KindLoader.load(name: "memcached", folder: "/k", serviceYAML: bad, composeYAML: compose) else {
+            Issue.record("the kind loaded"); return
+        }
+        #expect(error.problems.map(\.message).contains { $0.contains("upgrade.load is for 'method: dump'") })
+        let empty = base + "\ndata: /data\nupgrade:\n  version: { run: \"echo 1\" }\n  load: {}\n"
+        guard case .failure(let error2) = KindLoader.load(name: "memcached", folder: "/k", serviceYAML: empty, composeYAML: compose) else {
+            Issue.record("the kind loaded"); return
+        }
+        #expect(error2.problems.map(\.message).contains { $0.contains("upgrade.load needs 'command:'") })
+    }
 }
