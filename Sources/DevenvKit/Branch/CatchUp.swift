@@ -52,8 +52,8 @@ enum CatchUp {
     /// parent no longer keeps what the base needs).
     struct Anchor: Sendable, Equatable { var name: String; var behind: Int64? }
 
-    /// A base to bring forward: its volume, and how far behind the parent it is.
-    struct Need: Sendable, Equatable { var base: String; var behind: Int64 }
+    /// A base to bring forward: its volume, its anchor, and how far behind the parent it is.
+    struct Need: Sendable, Equatable { var base: String; var anchor: String; var behind: Int64 }
 
     /// The base's id in anchor names: the random part of its name (`LayeredBranch.newBaseName`).
     static func baseID(_ base: String) -> String {
@@ -100,7 +100,7 @@ enum CatchUp {
         return try ctx.engine.volumes(label: "\(LayeredBranch.baseOfLabel)=\(parentVolume)")
             .filter { v in v.labels[anchorLabel].map { held[$0] != nil } == true && BaseVolumes.isComplete(ctx.paths, name: v.name) }
             .sorted { ($0.createdAt ?? "") > ($1.createdAt ?? "") }.first
-            .map { Need(base: $0.name, behind: held[$0.labels[anchorLabel] ?? ""] ?? 0) }
+            .flatMap { v in v.labels[anchorLabel].flatMap { a in held[a].map { Need(base: v.name, anchor: a, behind: $0) } } }
     }
 
     /// The anchors no base volume names any more (a base removed while its parent was
@@ -131,7 +131,7 @@ enum CatchUp {
     static func command(_ job: Job, volume: String, rotation: RotateCommand.Rendered?, layerBase: String?,
                         labels: [(String, String)]) -> Command {
         var script = layerBase.map { _ in RotateCommand.ownerOfBase(data: job.dataPath, base: RotateCommand.basePath) + " && " } ?? ""
-        script += "{ " + job.argv.map(quoted).joined(separator: " ") + " || exit \(failedStatus); }"
+        script += "{ " + job.argv.map(SSHCommands.quote).joined(separator: " ") + " || exit \(failedStatus); }"
         if rotation != nil { script += " && exec \"$@\"" }
         var env = job.env
         for (k, v) in rotation?.env ?? [] where !env.contains(where: { $0.0 == k }) { env.append((k, v)) }
@@ -143,9 +143,6 @@ enum CatchUp {
         args += [job.image, "-c", script, "sh"] + (rotation?.argv ?? [])
         return Command("docker", args, environment: Dictionary(env, uniquingKeysWith: { $1 }))
     }
-
-    /// `s` in single quotes for `sh`.
-    static func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// Runs `command`: nil on success, else why (the catch-up's own failure says so).
     static func run(_ ctx: DevenvContext, _ command: Command) async -> String? {

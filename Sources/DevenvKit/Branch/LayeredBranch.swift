@@ -232,8 +232,7 @@ enum LayeredBranch {
         rotationEnded()
         let seconds = Date().timeIntervalSince(began)
         if let failed, failed.hasPrefix("bringing") || rotation == nil {
-            let anchor = try? ctx.engine.volumes(label: "\(baseOfLabel)=\(job.pair.from)").first { $0.name == need.base }?.labels[CatchUp.anchorLabel]
-            if let anchor { await CatchUp.release(ctx, catchup.release, [anchor]) }
+            await CatchUp.release(ctx, catchup.release, [need.anchor])
             throw CatchUp.Failed(message: "bringing \(job.parentStack)'s \(job.pair.service) base forward failed (\(failed)); the next `devenv up` takes a new base")
         }
         var o = Outcome(base: need.base, reused: true, baseSeconds: 0, caughtUp: need.behind, caughtUpSeconds: seconds)

@@ -53,7 +53,7 @@ import Testing
         // Without a rotation the container ends after the catch-up.
         let alone = CatchUp.command(job, volume: "v", rotation: nil, layerBase: nil, labels: [])
         #expect(alone.argv.last == "sh" && !(alone.argv.first { $0.contains("exec \"$@\"") } != nil))
-        #expect(CatchUp.quoted("it's") == "'it'\\''s'")
+        #expect(SSHCommands.quote("it's") == "'it'\\''s'")
     }
 
     /// The checkout moved to another git branch (a second branch stack of the same parent).
